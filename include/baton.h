@@ -1,0 +1,505 @@
+/*
+ * baton.h - the public interface of Baton, an embeddable BPMN 2.0 engine.
+ *
+ * Copyright (c) the Baton authors. MIT license, see COPYING.
+ *
+ * Conventions that hold for every function below:
+ *
+ *  - Status: 0 is success, errors are negative BATON_E* codes. The few
+ *    functions that return non-negative progress codes say so.
+ *  - Last error: every call that takes an engine (directly or through a
+ *    model or instance) and can fail resets the engine's last error on
+ *    entry and, on failure, records a message with the source name, line,
+ *    column and BPMN element id it concerns; read it with
+ *    baton_engine_errmsg() and friends.
+ *  - Atomicity: a call that fails, out of memory included, leaves every
+ *    object as it was before the call. baton_instance_run() is a sequence
+ *    of steps, each atomic: when one fails, the steps before it stay done
+ *    (their records were already delivered) and the instance is as it was
+ *    after the last of them.
+ *  - Ownership: an object a constructor writes to `*out` belongs to the
+ *    caller and is released with its _free function, which accepts NULL.
+ *    A string or object a getter returns is borrowed from its parent and
+ *    stays valid until the parent is next changed or freed. Input strings
+ *    are copied. Arguments of a callback are valid only during the call.
+ *    A buffer the library hands over through `char **out` is released with
+ *    baton_free().
+ *  - Text is UTF-8. JSON and BPMN documents are passed with an explicit
+ *    length; a length of BATON_NUL (SIZE_MAX) means "NUL-terminated".
+ *  - Threads: an engine and its instances are used by one thread at a time.
+ *    A model is immutable once loaded and may be shared by threads.
+ *  - The library reads no clock, starts no thread, opens no socket and
+ *    reads no file except in baton_model_load_file().
+ */
+#ifndef BATON_H
+#define BATON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "baton_version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && !defined(BATON_STATIC)
+#  ifdef BATON_BUILDING
+#    define BATON_API __declspec(dllexport)
+#  else
+#    define BATON_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__)
+#  define BATON_API __attribute__((visibility("default")))
+#else
+#  define BATON_API
+#endif
+
+/** Length value meaning "the string is NUL-terminated". */
+#define BATON_NUL SIZE_MAX
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+
+/** Status codes. New codes are appended; existing values never change. */
+enum baton_status {
+    BATON_OK = 0,
+    BATON_ENOMEM = -1,       /**< an allocation failed */
+    BATON_EINVAL = -2,       /**< an argument is invalid (NULL, out of range) */
+    BATON_EPARSE = -3,       /**< the BPMN or JSON text is not well formed */
+    BATON_EUNSUPPORTED = -4, /**< the model uses something Baton cannot run */
+    BATON_EMODEL = -5,       /**< the model is well formed but not valid */
+    BATON_ENOTFOUND = -6,    /**< no such process, job, incident or variable */
+    BATON_ESTATE = -7,       /**< the object is not in a state that allows it */
+    BATON_ELIMIT = -8,       /**< a size, depth or count limit was reached */
+    BATON_EIO = -9,          /**< a file could not be read */
+    BATON_ESNAPSHOT = -10,   /**< a snapshot is damaged, foreign or too new */
+    BATON_EEXPR = -11,       /**< an expression is malformed */
+    BATON_EBUDGET = -12      /**< baton_instance_run() used its step budget */
+};
+
+/** A short English description of a status code; never NULL. */
+BATON_API const char *baton_strerror(int code);
+
+/** The version of the library that is linked, as "MAJOR.MINOR.PATCH". */
+BATON_API const char *baton_version(void);
+/** BATON_VERSION_NUMBER of the library that is linked. */
+BATON_API int baton_version_number(void);
+
+/** Releases a buffer the library handed over through `char **out` or
+ *  `void **out`. Accepts NULL. The allocator that produced it (the engine's
+ *  hook and its user data) must still be usable. */
+BATON_API void baton_free(void *buffer);
+
+/* ------------------------------------------------------------------ */
+/* Engine                                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct baton_engine baton_engine;
+typedef struct baton_model baton_model;
+typedef struct baton_instance baton_instance;
+typedef struct baton_job baton_job;
+typedef struct baton_record baton_record;
+
+/** Allocator, in the shape of lua_Alloc: new_size 0 frees `ptr` and
+ *  returns NULL; otherwise it behaves as realloc and returns NULL on
+ *  failure, leaving `ptr` untouched. `old_size` is the size of `ptr`
+ *  (0 when ptr is NULL). */
+typedef void *(*baton_alloc_fn)(void *ud, void *ptr, size_t old_size,
+                                size_t new_size);
+
+/** Log levels passed to the log hook. */
+enum baton_log_level {
+    BATON_LOG_ERROR = 0,
+    BATON_LOG_WARN = 1,
+    BATON_LOG_INFO = 2,
+    BATON_LOG_DEBUG = 3
+};
+
+/** Log hook: `message` is NUL-terminated and valid during the call. */
+typedef void (*baton_log_fn)(void *ud, int level, const char *message);
+
+/** Clock hook: milliseconds since the Unix epoch, as the host sees it. */
+typedef int64_t (*baton_clock_fn)(void *ud);
+
+/** Record hook: called once for every record an instance produces, in
+ *  order, after the transition it describes is done. `rec` is valid only
+ *  during the call. The hook may read the record with baton_record_*()
+ *  but must not call any function that changes the instance. */
+typedef void (*baton_record_fn)(void *ud, baton_instance *instance,
+                                const baton_record *rec);
+
+/** Persist hook: called at the end of every baton_instance_run() that
+ *  changed the instance, with the instance's snapshot and its revision.
+ *  A non-zero return is reported as the run's failure (BATON_EIO) after
+ *  the state is kept; the host may retry by calling run again. */
+typedef int (*baton_persist_fn)(void *ud, baton_instance *instance,
+                                const void *snapshot, size_t size,
+                                uint64_t revision);
+
+/** Creates an engine. `alloc` may be NULL for the C library's allocator.
+ *  Returns BATON_OK, BATON_EINVAL (out is NULL) or BATON_ENOMEM. */
+BATON_API int baton_engine_new(baton_alloc_fn alloc, void *alloc_ud,
+                               baton_engine **out);
+
+/** Frees the engine. Models that are still referenced elsewhere stay
+ *  valid; instances must be freed first. Accepts NULL. */
+BATON_API void baton_engine_free(baton_engine *engine);
+
+/** Hook setters: each replaces the hook and its user data; NULL removes
+ *  it. They cannot fail. */
+BATON_API void baton_engine_set_log(baton_engine *engine, baton_log_fn fn,
+                                    void *ud);
+BATON_API void baton_engine_set_clock(baton_engine *engine,
+                                      baton_clock_fn fn, void *ud);
+BATON_API void baton_engine_set_record_sink(baton_engine *engine,
+                                            baton_record_fn fn, void *ud);
+BATON_API void baton_engine_set_persist(baton_engine *engine,
+                                        baton_persist_fn fn, void *ud);
+
+/** Limits, all enforced while loading untrusted input. */
+enum baton_limit {
+    BATON_LIMIT_DOCUMENT_BYTES = 0, /**< BPMN document size (16 MiB) */
+    BATON_LIMIT_XML_DEPTH = 1,      /**< XML nesting depth (256) */
+    BATON_LIMIT_XML_ELEMENTS = 2,   /**< XML elements per document (1000000) */
+    BATON_LIMIT_JSON_BYTES = 3,     /**< JSON text size (16 MiB) */
+    BATON_LIMIT_JSON_DEPTH = 4,     /**< JSON nesting depth (64, at most 1024) */
+    BATON_LIMIT_STEPS = 5           /**< default step budget of run (100000) */
+};
+
+/** Sets a limit; returns the previous value, or -1 if `which` is unknown
+ *  or `value` is 0. */
+BATON_API int64_t baton_engine_set_limit(baton_engine *engine, int which,
+                                         int64_t value);
+
+/** The message of the last failed call on this engine, or "" when the
+ *  last call succeeded. Never NULL. */
+BATON_API const char *baton_engine_errmsg(const baton_engine *engine);
+/** The status code of the last failed call, or BATON_OK. */
+BATON_API int baton_engine_errcode(const baton_engine *engine);
+/** Line and column (1-based, 0 when unknown) of the last error. */
+BATON_API int baton_engine_errline(const baton_engine *engine);
+BATON_API int baton_engine_errcolumn(const baton_engine *engine);
+/** The BPMN element id of the last error, or "" when none. Never NULL. */
+BATON_API const char *baton_engine_errelement(const baton_engine *engine);
+/** The source name (file name) of the last error, or "". Never NULL. */
+BATON_API const char *baton_engine_errsource(const baton_engine *engine);
+
+/* ------------------------------------------------------------------ */
+/* Models                                                              */
+/* ------------------------------------------------------------------ */
+
+/** Parses a BPMN 2.0 document. `source_name` (may be NULL) names it in
+ *  error messages. DOCTYPEs are refused, entities are never expanded and
+ *  nothing is read from disk or network. Every executable process is
+ *  checked: an element Baton cannot run is refused with its type, id and
+ *  line. Non-executable processes are kept for inspection only.
+ *  Returns BATON_OK, BATON_EINVAL, BATON_ENOMEM, BATON_EPARSE,
+ *  BATON_ELIMIT, BATON_EUNSUPPORTED, BATON_EMODEL or BATON_EEXPR. */
+BATON_API int baton_model_load(baton_engine *engine, const char *xml,
+                               size_t len, const char *source_name,
+                               baton_model **out);
+
+/** As baton_model_load(), reading the file at `path` (which also names
+ *  the source). Adds BATON_EIO. */
+BATON_API int baton_model_load_file(baton_engine *engine, const char *path,
+                                    baton_model **out);
+
+/** A problem found in a BPMN document: `code` (BATON_E*), 1-based line and
+ *  column (0 when unknown), the BPMN element's local name (`tag`, e.g.
+ *  "intermediateCatchEvent") and id, each "" when unknown, and the message
+ *  without location. Strings are valid during the call. */
+typedef void (*baton_problem_fn)(void *ud, int code, const char *source,
+                                 int line, int column, const char *tag,
+                                 const char *element_id,
+                                 const char *message);
+
+/** Checks a document as baton_model_load() would, reporting every problem
+ *  found (not only the first) to `fn`, and keeps nothing. Returns BATON_OK
+ *  when the document can run, else the code of the first problem. */
+BATON_API int baton_model_check(baton_engine *engine, const char *xml,
+                                size_t len, const char *source_name,
+                                baton_problem_fn fn, void *ud);
+
+/** Drops the caller's reference. The model is freed when no engine
+ *  deployment or instance holds it any more. Accepts NULL. */
+BATON_API void baton_model_free(baton_model *model);
+
+/** Number of processes in the document, and the id of the i-th (borrowed),
+ *  or NULL when out of range. */
+BATON_API size_t baton_model_process_count(const baton_model *model);
+BATON_API const char *baton_model_process_id(const baton_model *model,
+                                             size_t index);
+/** 1 if the i-th process is executable, 0 if not or out of range. */
+BATON_API int baton_model_process_executable(const baton_model *model,
+                                             size_t index);
+/** The 64-bit checksum of the document bytes. */
+BATON_API uint64_t baton_model_checksum(const baton_model *model);
+
+/** Deploys one process of the model under its process id. `process_id`
+ *  NULL picks the only executable process. A second deployment of the
+ *  same id gets the next version; instances are created from the latest.
+ *  `version_out` (may be NULL) receives the version. The engine keeps its
+ *  own reference to the model. Returns BATON_OK, BATON_EINVAL,
+ *  BATON_ENOMEM, BATON_ENOTFOUND (no such process), BATON_ESTATE (not
+ *  executable, or no single executable process for NULL). */
+BATON_API int baton_engine_deploy(baton_engine *engine, baton_model *model,
+                                  const char *process_id, int *version_out);
+
+/* ------------------------------------------------------------------ */
+/* Jobs and handlers                                                   */
+/* ------------------------------------------------------------------ */
+
+/** A job handler, registered per job type. It is called during
+ *  baton_instance_run() when a job of its type is ready. It must settle
+ *  the job with exactly one of baton_job_complete(), baton_job_fail(),
+ *  baton_job_throw_error() or baton_job_defer() before returning; a
+ *  handler that settles nothing fails the job (retries count down). The
+ *  return value is ignored unless negative, which fails the job too;
+ *  except that BATON_ENOMEM with the job unsettled undoes the whole step
+ *  as out of memory, and the handler is called again by the next step
+ *  (handlers must therefore tolerate being called more than once).
+ *  The handler may read the job and the instance's variables, and may not
+ *  call any other function that changes the instance. */
+typedef int (*baton_handler_fn)(void *ud, baton_job *job);
+
+/** Registers `fn` for jobs of `type` (copied), replacing any earlier one;
+ *  `fn` NULL unregisters. Returns BATON_OK, BATON_EINVAL, BATON_ENOMEM. */
+BATON_API int baton_engine_register_handler(baton_engine *engine,
+                                            const char *type,
+                                            baton_handler_fn fn, void *ud);
+
+/** Job accessors. Strings are borrowed from the job. */
+BATON_API uint64_t baton_job_key(const baton_job *job);
+BATON_API const char *baton_job_type(const baton_job *job);
+BATON_API const char *baton_job_element_id(const baton_job *job);
+BATON_API uint64_t baton_job_element_instance_key(const baton_job *job);
+BATON_API uint64_t baton_job_process_instance_key(const baton_job *job);
+BATON_API const char *baton_job_process_id(const baton_job *job);
+BATON_API int baton_job_retries(const baton_job *job);
+/** Custom headers (zeebe:taskHeaders): count, and the i-th name/value. */
+BATON_API size_t baton_job_header_count(const baton_job *job);
+BATON_API const char *baton_job_header_name(const baton_job *job,
+                                            size_t index);
+BATON_API const char *baton_job_header_value(const baton_job *job,
+                                             size_t index);
+/** The value of header `name`, or NULL. */
+BATON_API const char *baton_job_header(const baton_job *job,
+                                       const char *name);
+/** The variables the job sees (its scope and every scope above it, the
+ *  nearest winning) as a JSON object text in `*out` (baton_free()).
+ *  Returns BATON_OK, BATON_EINVAL or BATON_ENOMEM. */
+BATON_API int baton_job_variables(const baton_job *job, char **out,
+                                  size_t *len);
+
+/** Settles a job inside its handler. `vars` is a JSON object text (NULL
+ *  for none) merged as Zeebe merges a job result. Returns BATON_OK,
+ *  BATON_EINVAL, BATON_EPARSE (not a JSON object), BATON_ENOMEM or
+ *  BATON_ESTATE (already settled, or not inside a handler). */
+BATON_API int baton_job_complete(baton_job *job, const char *vars,
+                                 size_t len);
+/** Fails the job: with `retries` > 0 it is tried again, with 0 an incident
+ *  is raised. `message` may be NULL. */
+BATON_API int baton_job_fail(baton_job *job, int retries,
+                             const char *message);
+/** Throws a BPMN error with `code` (required) and `message` (may be NULL)
+ *  from the job's task. */
+BATON_API int baton_job_throw_error(baton_job *job, const char *code,
+                                    const char *message);
+/** Leaves the job waiting; it is settled later by key with
+ *  baton_instance_complete_job() and friends. */
+BATON_API int baton_job_defer(baton_job *job);
+
+/* ------------------------------------------------------------------ */
+/* Instances                                                           */
+/* ------------------------------------------------------------------ */
+
+/** Instance states, as reported by baton_instance_state(). */
+enum baton_instance_state {
+    BATON_INSTANCE_ACTIVE = 0,     /**< has work ready to step */
+    BATON_INSTANCE_WAITING = 1,    /**< waits on jobs or other events */
+    BATON_INSTANCE_INCIDENT = 2,   /**< waits on at least one incident */
+    BATON_INSTANCE_COMPLETED = 3,  /**< ended normally */
+    BATON_INSTANCE_TERMINATED = 4  /**< ended by termination/cancel */
+};
+
+/** Progress codes returned by baton_instance_step() and _run(). */
+enum baton_progress {
+    BATON_STEP_READY = 1,   /**< more transitions are ready */
+    BATON_STEP_WAITING = 2, /**< nothing ready: the instance waits */
+    BATON_STEP_ENDED = 3    /**< the instance completed or terminated */
+};
+
+/** Creates an instance of the latest deployment of `process_id` (NULL:
+ *  the only deployed process) with the variables of the JSON object text
+ *  `vars` (NULL for none). The start event is queued; nothing runs until
+ *  step or run. Returns BATON_OK, BATON_EINVAL, BATON_ENOMEM,
+ *  BATON_ENOTFOUND, BATON_EPARSE, BATON_ELIMIT. */
+BATON_API int baton_instance_create(baton_engine *engine,
+                                    const char *process_id,
+                                    const char *vars, size_t len,
+                                    baton_instance **out);
+
+/** Frees an instance (it is not cancelled: it just stops existing in
+ *  memory). Accepts NULL. */
+BATON_API void baton_instance_free(baton_instance *instance);
+
+/** Performs exactly one transition. Returns BATON_STEP_READY,
+ *  BATON_STEP_WAITING or BATON_STEP_ENDED, or a negative error. */
+BATON_API int baton_instance_step(baton_instance *instance);
+
+/** Steps until the instance waits or ends, at most `max_steps` steps (0:
+ *  the engine's BATON_LIMIT_STEPS). Returns BATON_STEP_WAITING,
+ *  BATON_STEP_ENDED, BATON_EBUDGET when the budget ran out with work
+ *  still ready, or another negative error. Calls the persist hook at the
+ *  end when the instance changed. */
+BATON_API int baton_instance_run(baton_instance *instance, size_t max_steps);
+
+BATON_API int baton_instance_state(const baton_instance *instance);
+BATON_API uint64_t baton_instance_key(const baton_instance *instance);
+BATON_API const char *baton_instance_process_id(
+    const baton_instance *instance);
+BATON_API int baton_instance_process_version(const baton_instance *instance);
+/** Grows by one with every change of the instance. */
+BATON_API uint64_t baton_instance_revision(const baton_instance *instance);
+
+/** Variables of the process scope as a JSON object text (baton_free()). */
+BATON_API int baton_instance_variables(const baton_instance *instance,
+                                       char **out, size_t *len);
+/** One variable of the process scope as JSON text; BATON_ENOTFOUND when
+ *  it does not exist. */
+BATON_API int baton_instance_get_variable(const baton_instance *instance,
+                                          const char *name, char **out,
+                                          size_t *len);
+/** Merges the JSON object text `vars` into the process scope. */
+BATON_API int baton_instance_set_variables(baton_instance *instance,
+                                           const char *vars, size_t len);
+
+/** Jobs that wait (created and not running in a handler): count, and the
+ *  i-th, borrowed until the instance next changes. */
+BATON_API size_t baton_instance_job_count(const baton_instance *instance);
+BATON_API baton_job *baton_instance_job(baton_instance *instance,
+                                        size_t index);
+
+/** Settling a job by key, outside any handler (a deferred job, a job no
+ *  handler took, a job of a restored instance). The instance moves on at
+ *  the next step or run. Returns BATON_OK, BATON_EINVAL, BATON_ENOMEM,
+ *  BATON_EPARSE, BATON_ENOTFOUND (no waiting job with that key),
+ *  BATON_ESTATE (the job has an open incident). */
+BATON_API int baton_instance_complete_job(baton_instance *instance,
+                                          uint64_t job_key, const char *vars,
+                                          size_t len);
+BATON_API int baton_instance_fail_job(baton_instance *instance,
+                                      uint64_t job_key, int retries,
+                                      const char *message);
+BATON_API int baton_instance_throw_job_error(baton_instance *instance,
+                                             uint64_t job_key,
+                                             const char *code,
+                                             const char *message);
+/** Sets the retries of a job (typically before resolving its incident). */
+BATON_API int baton_instance_update_job_retries(baton_instance *instance,
+                                                uint64_t job_key,
+                                                int retries);
+
+/** Open incidents: count, and the fields of the i-th (borrowed strings).
+ *  Types are Zeebe's error types: "JOB_NO_RETRIES",
+ *  "UNHANDLED_ERROR_EVENT", "CONDITION_ERROR", "EXTRACT_VALUE_ERROR",
+ *  "IO_MAPPING_ERROR". */
+BATON_API size_t baton_instance_incident_count(
+    const baton_instance *instance);
+BATON_API uint64_t baton_instance_incident_key(
+    const baton_instance *instance, size_t index);
+BATON_API const char *baton_instance_incident_type(
+    const baton_instance *instance, size_t index);
+BATON_API const char *baton_instance_incident_message(
+    const baton_instance *instance, size_t index);
+BATON_API const char *baton_instance_incident_element_id(
+    const baton_instance *instance, size_t index);
+/** Key of the job the incident concerns, or 0. */
+BATON_API uint64_t baton_instance_incident_job_key(
+    const baton_instance *instance, size_t index);
+
+/** Resolves an incident: the transition that raised it is tried again at
+ *  the next step (a job with retries left becomes ready again; a job with
+ *  0 retries gets 1). Returns BATON_OK, BATON_ENOTFOUND, BATON_ENOMEM. */
+BATON_API int baton_instance_resolve_incident(baton_instance *instance,
+                                              uint64_t incident_key);
+
+/** Cancels the instance: every element is terminated at the next steps. */
+BATON_API int baton_instance_cancel(baton_instance *instance);
+
+/* ------------------------------------------------------------------ */
+/* Snapshots                                                           */
+/* ------------------------------------------------------------------ */
+
+/** Serialises the instance (versioned binary format with the model's
+ *  process id, version and checksum, the revision and its own checksum)
+ *  into `*out` (baton_free()). Returns BATON_OK, BATON_EINVAL,
+ *  BATON_ENOMEM, BATON_ESTATE (a handler is running). */
+BATON_API int baton_instance_snapshot(const baton_instance *instance,
+                                      void **out, size_t *size);
+
+/** Rebuilds an instance from a snapshot, against the deployment of the
+ *  same process id and version with the same model checksum. Anything
+ *  damaged, truncated, foreign or too new is refused whole with
+ *  BATON_ESNAPSHOT; a missing deployment is BATON_ENOTFOUND. */
+BATON_API int baton_instance_restore(baton_engine *engine, const void *data,
+                                     size_t size, baton_instance **out);
+
+/* ------------------------------------------------------------------ */
+/* Records                                                             */
+/* ------------------------------------------------------------------ */
+
+/** Record value types, as Zeebe's ValueType. */
+enum baton_value_type {
+    BATON_VT_PROCESS_INSTANCE = 0,
+    BATON_VT_JOB = 1,
+    BATON_VT_INCIDENT = 2,
+    BATON_VT_VARIABLE = 3,
+    BATON_VT_PROCESS_INSTANCE_CREATION = 4
+};
+
+/** Record intents, as Zeebe's intents. */
+enum baton_intent {
+    BATON_INTENT_ELEMENT_ACTIVATING = 0,
+    BATON_INTENT_ELEMENT_ACTIVATED = 1,
+    BATON_INTENT_ELEMENT_COMPLETING = 2,
+    BATON_INTENT_ELEMENT_COMPLETED = 3,
+    BATON_INTENT_ELEMENT_TERMINATING = 4,
+    BATON_INTENT_ELEMENT_TERMINATED = 5,
+    BATON_INTENT_SEQUENCE_FLOW_TAKEN = 6,
+    BATON_INTENT_CREATED = 7,
+    BATON_INTENT_COMPLETED = 8,
+    BATON_INTENT_FAILED = 9,
+    BATON_INTENT_ERROR_THROWN = 10,
+    BATON_INTENT_RETRIES_UPDATED = 11,
+    BATON_INTENT_RESOLVED = 12,
+    BATON_INTENT_UPDATED = 13,
+    BATON_INTENT_CANCELED = 14
+};
+
+BATON_API int baton_record_value_type(const baton_record *rec);
+BATON_API int baton_record_intent(const baton_record *rec);
+/** The key of the record's subject (element instance, job, incident...). */
+BATON_API uint64_t baton_record_key(const baton_record *rec);
+/** Position of the record in the instance's stream, from 1. */
+BATON_API uint64_t baton_record_position(const baton_record *rec);
+/** Element id, or "" when none. Never NULL. */
+BATON_API const char *baton_record_element_id(const baton_record *rec);
+/** Zeebe's bpmnElementType ("SERVICE_TASK", "PROCESS", ...) or "". */
+BATON_API const char *baton_record_element_type(const baton_record *rec);
+/** "PROCESS_INSTANCE", "JOB", ... and "ELEMENT_ACTIVATED", ... */
+BATON_API const char *baton_value_type_name(int value_type);
+BATON_API const char *baton_intent_name(int intent);
+/** The whole record as one JSON object in Zeebe's exported shape
+ *  (`valueType`, `intent`, `key`, `position`, `value` {...}) in `*out`
+ *  (baton_free()). */
+BATON_API int baton_record_to_json(const baton_record *rec, char **out,
+                                   size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BATON_H */

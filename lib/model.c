@@ -1,0 +1,57 @@
+#include "model.h"
+
+#include <string.h>
+
+uint64_t bt_fnv1a64(const void *data, size_t len, uint64_t h)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+int32_t bt_process_find(const bt_process *p, const char *id)
+{
+    for (uint32_t i = 0; i < p->n_elements; i++)
+        if (strcmp(p->elements[i].id, id) == 0)
+            return (int32_t)i;
+    return -1;
+}
+
+void bt_model_ref(baton_model *m)
+{
+    atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
+}
+
+void bt_model_unref(baton_model *m)
+{
+    if (!m)
+        return;
+    if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    /* The model struct itself lives in its own arena. */
+    bt_arena ar = m->arena;
+    bt_arena_free(&ar);
+}
+
+static const char *const zeebe_names[BT_KIND_COUNT] = {
+    [BT_START_EVENT] = "START_EVENT",
+    [BT_END_EVENT] = "END_EVENT",
+    [BT_INTERMEDIATE_THROW_EVENT] = "INTERMEDIATE_THROW_EVENT",
+    [BT_TASK] = "TASK",
+    [BT_SERVICE_TASK] = "SERVICE_TASK",
+    [BT_SEND_TASK] = "SEND_TASK",
+    [BT_BUSINESS_RULE_TASK] = "BUSINESS_RULE_TASK",
+    [BT_SCRIPT_TASK] = "SCRIPT_TASK",
+    [BT_USER_TASK] = "USER_TASK",
+    [BT_MANUAL_TASK] = "MANUAL_TASK",
+    [BT_EXCLUSIVE_GATEWAY] = "EXCLUSIVE_GATEWAY",
+    [BT_PARALLEL_GATEWAY] = "PARALLEL_GATEWAY",
+};
+
+const char *bt_kind_zeebe_name(const bt_element *e)
+{
+    return e->kind < BT_KIND_COUNT ? zeebe_names[e->kind] : "UNSPECIFIED";
+}

@@ -1,0 +1,191 @@
+/* Variable scopes: lookup through the scope chain, Zeebe's propagation,
+ * and an undo log so a failed step leaves every scope as it was. */
+#include <string.h>
+
+#include "internal.h"
+
+json_t *bt_var_lookup(const baton_instance *in, uint64_t scope_key,
+                      const char *name, size_t len)
+{
+    while (scope_key) {
+        const bt_ei *ei = bt_ei_find(in, scope_key);
+        if (!ei)
+            break;
+        if (ei->vars) {
+            json_t *v = json_object_getn(ei->vars, name, len);
+            if (v)
+                return v;
+        }
+        scope_key = ei->scope_key;
+    }
+    return NULL;
+}
+
+json_t *bt_eval_lookup(void *ctx, const char *name, size_t len)
+{
+    const bt_eval_ctx *c = ctx;
+    if (c->overlay) {
+        json_t *v = json_object_getn(c->overlay, name, len);
+        if (v)
+            return v;
+    }
+    return bt_var_lookup(c->in, c->scope_key, name, len);
+}
+
+static int log_push(bt_varlog *log, const bt_alloc *a, json_t *obj,
+                    const char *name, bt_undo **out)
+{
+    if (bt_grow(a, (void **)&log->items, &log->cap, log->n + 1,
+                sizeof *log->items))
+        return BATON_ENOMEM;
+    char *n = bt_strdup(a, name);
+    if (!n)
+        return BATON_ENOMEM;
+    bt_undo *u = &log->items[log->n++];
+    u->obj = obj;
+    u->name = n;
+    u->old = NULL;
+    *out = u;
+    return 0;
+}
+
+static void log_pop(bt_varlog *log, const bt_alloc *a)
+{
+    bt_undo *u = &log->items[--log->n];
+    bt_free(a, u->name);
+    json_decref(u->old);
+}
+
+int bt_var_set_local(baton_instance *in, bt_varlog *log, uint64_t scope_key,
+                     const char *name, json_t *value)
+{
+    const bt_alloc *a = &in->engine->alloc;
+    bt_ei *ei = bt_ei_find(in, scope_key);
+    if (!ei)
+        return BATON_ENOTFOUND;
+    if (!ei->vars) {
+        /* An empty object and no object mean the same to every reader and
+         * to the snapshot, so creating one needs no undo entry. */
+        ei->vars = json_object();
+        if (!ei->vars)
+            return BATON_ENOMEM;
+    }
+    bt_undo *u;
+    if (log_push(log, a, ei->vars, name, &u))
+        return BATON_ENOMEM;
+    struct baton_record *r = bt_rec_push(in, BATON_VT_VARIABLE,
+                                         BATON_INTENT_CREATED, 0);
+    if (!r) {
+        log_pop(log, a);
+        return BATON_ENOMEM;
+    }
+    void *it = json_object_iter_at(ei->vars, name);
+    if (it) {
+        /* Replacing through the iterator never allocates. */
+        u->old = json_incref(json_object_iter_value(it));
+        json_object_iter_set(ei->vars, it, value);
+        r->intent = BATON_INTENT_UPDATED;
+    } else if (json_object_set(ei->vars, name, value)) {
+        in->n_recs--;
+        log_pop(log, a);
+        return BATON_ENOMEM;
+    }
+    r->key = scope_key;
+    r->flow_scope_key = scope_key;
+    r->var_name = u->name;
+    r->var_value = json_incref(value);
+    return 0;
+}
+
+int bt_var_propagate(baton_instance *in, bt_varlog *log, uint64_t scope_key,
+                     json_t *doc)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(doc, k, v) {
+        uint64_t target = in->key;
+        for (uint64_t s = scope_key; s;) {
+            const bt_ei *ei = bt_ei_find(in, s);
+            if (!ei)
+                break;
+            if (ei->vars && json_object_get(ei->vars, k)) {
+                target = s;
+                break;
+            }
+            s = ei->scope_key;
+        }
+        int rc = bt_var_set_local(in, log, target, k, v);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+void bt_varlog_undo(bt_varlog *log, const bt_alloc *a)
+{
+    while (log->n) {
+        bt_undo *u = &log->items[log->n - 1];
+        if (u->old) {
+            void *it = json_object_iter_at(u->obj, u->name);
+            json_object_iter_set_new(u->obj, it, u->old);
+            u->old = NULL;
+        } else {
+            json_object_del(u->obj, u->name);
+        }
+        log_pop(log, a);
+    }
+}
+
+void bt_varlog_clear(bt_varlog *log, const bt_alloc *a)
+{
+    while (log->n)
+        log_pop(log, a);
+    bt_free(a, log->items);
+    log->items = NULL;
+    log->cap = 0;
+}
+
+int bt_path_set(json_t *obj, const char *path, json_t *value)
+{
+    const char *dot = strchr(path, '.');
+    if (!dot)
+        return json_object_set(obj, path, value) ? BATON_ENOMEM : 0;
+    size_t n = (size_t)(dot - path);
+    json_t *cur = json_object_getn(obj, path, n);
+    /* Copy the member we descend into: it may be shared with a scope. */
+    json_t *child = json_is_object(cur) ? json_copy(cur) : json_object();
+    if (!child)
+        return BATON_ENOMEM;
+    int rc = bt_path_set(child, dot + 1, value);
+    if (!rc && json_object_setn_new(obj, path, n, child))
+        return BATON_ENOMEM;
+    if (rc)
+        json_decref(child);
+    return rc;
+}
+
+json_t *bt_var_collect(const baton_instance *in, uint64_t scope_key)
+{
+    json_t *all = json_object();
+    if (!all)
+        return NULL;
+    while (scope_key) {
+        const bt_ei *ei = bt_ei_find(in, scope_key);
+        if (!ei)
+            break;
+        if (ei->vars) {
+            const char *k;
+            json_t *v;
+            json_object_foreach(ei->vars, k, v) {
+                if (json_object_get(all, k))
+                    continue;
+                if (json_object_set(all, k, v)) {
+                    json_decref(all);
+                    return NULL;
+                }
+            }
+        }
+        scope_key = ei->scope_key;
+    }
+    return all;
+}
