@@ -374,9 +374,9 @@ static int terminate_inside(baton_instance *in, uint64_t scope_key,
             struct baton_record *r = bt_rec_push(in, BATON_VT_JOB,
                                                  BATON_INTENT_CANCELED,
                                                  job->key);
-            if (!r)
+            /* The job is gone by the time the record is delivered. */
+            if (!r || !(r->job_type = bt_scratch_strdup(in, job->type)))
                 return BATON_ENOMEM;
-            r->job_type = job->type;
             r->retries = job->retries;
             r->element = &in->proc->elements[job->element];
             r->element_instance_key = c->key;
@@ -551,9 +551,8 @@ int bt_apply_outcome(baton_instance *in, baton_job *job, const bt_outcome *o)
         r = bt_rec_push(in, BATON_VT_JOB,
                         fail ? BATON_INTENT_FAILED : BATON_INTENT_ERROR_THROWN,
                         job->key);
-        if (!r)
+        if (!r || !(r->job_type = bt_scratch_strdup(in, job->type)))
             return BATON_ENOMEM;
-        r->job_type = job->type;
         r->retries = fail ? o->retries : job->retries;
         r->error_message = bt_scratch_strdup(in, o->message);
         r->error_code = bt_scratch_strdup(in, o->code);

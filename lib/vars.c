@@ -73,8 +73,11 @@ int bt_var_set_local(baton_instance *in, bt_varlog *log, uint64_t scope_key,
     bt_undo *u;
     if (log_push(log, a, ei->vars, name, &u))
         return BATON_ENOMEM;
-    struct baton_record *r = bt_rec_push(in, BATON_VT_VARIABLE,
-                                         BATON_INTENT_CREATED, 0);
+    /* The record outlives the log entry: it keeps its own copy. */
+    const char *rname = bt_scratch_strdup(in, name);
+    struct baton_record *r =
+        rname ? bt_rec_push(in, BATON_VT_VARIABLE, BATON_INTENT_CREATED, 0)
+              : NULL;
     if (!r) {
         log_pop(log, a);
         return BATON_ENOMEM;
@@ -92,7 +95,7 @@ int bt_var_set_local(baton_instance *in, bt_varlog *log, uint64_t scope_key,
     }
     r->key = scope_key;
     r->flow_scope_key = scope_key;
-    r->var_name = u->name;
+    r->var_name = rname;
     r->var_value = json_incref(value);
     return 0;
 }
