@@ -321,7 +321,7 @@ enum baton_instance_state {
     BATON_INSTANCE_WAITING = 1,    /**< waits on jobs or other events */
     BATON_INSTANCE_INCIDENT = 2,   /**< waits on at least one incident */
     BATON_INSTANCE_COMPLETED = 3,  /**< ended normally */
-    BATON_INSTANCE_TERMINATED = 4  /**< ended by termination/cancel */
+    BATON_INSTANCE_TERMINATED = 4  /**< ended by baton_instance_cancel() */
 };
 
 /** Progress codes returned by baton_instance_step() and _run(). */

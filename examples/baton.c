@@ -1,0 +1,91 @@
+/*
+ * baton - run and check BPMN models from the command line.
+ *
+ * The reference host of the library: everything it does goes through the
+ * public API in baton.h. See docs/cli.md.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "baton.h"
+#include "cli/cli.h"
+
+void cli_usage_run(FILE *f)
+{
+    fputs(
+"usage: baton run MODEL [--process ID] [--vars JSON] [--job MATCH=ACTION]...\n"
+"                 [--records] [--max-jobs N] [--verbose]\n"
+"\n"
+"Runs one instance of a process until it ends or nothing more can move.\n"
+"Jobs are settled as --job says; a job no --job matches is completed with\n"
+"no variables.\n"
+"\n"
+"  --process ID        the process to run (default: the only executable one)\n"
+"  --vars JSON         the instance's variables, a JSON object\n"
+"  --job MATCH=ACTION  how to settle jobs of MATCH, a job type or an element\n"
+"                      id (an element id wins over a type). ACTION is one of\n"
+"                        complete[:JSON]       complete, merging the object\n"
+"                        fail[:MESSAGE]        fail with retries - 1\n"
+"                        error:CODE[:MESSAGE]  throw a BPMN error\n"
+"                        wait                  leave the job waiting\n"
+"                      Repeated for one MATCH, the actions apply in order to\n"
+"                      successive jobs of that match, the last one repeating.\n"
+"  --records           print every record as one JSON object per line\n"
+"  --max-jobs N        stop after settling N jobs (default 10000)\n"
+"  --verbose           show the library's info and debug log on stderr\n"
+"\n"
+"The last line on stdout is {\"state\": ..., \"variables\": {...}}.\n"
+"Exit status: 0 completed, 3 waiting, 4 incident, 5 terminated,\n"
+"1 model or input refused, 2 usage.\n", f);
+}
+
+void cli_usage_check(FILE *f)
+{
+    fputs(
+"usage: baton check MODEL...\n"
+"\n"
+"Prints every problem found in each model as FILE:LINE: TAG ID: message.\n"
+"Exit status: 0 when every model can run, 1 otherwise, 2 usage.\n", f);
+}
+
+void cli_usage(FILE *f)
+{
+    fputs(
+"usage: baton run MODEL [OPTION]...   run a process instance\n"
+"       baton check MODEL...          report every problem in models\n"
+"       baton --version               print the version\n"
+"       baton --help                  print this help\n"
+"\n", f);
+    cli_usage_run(f);
+    fputc('\n', f);
+    cli_usage_check(f);
+}
+
+int main(int argc, char **argv)
+{
+    int rc;
+
+    if (argc < 2) {
+        cli_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        cli_usage(stdout);
+        return cli_finish_stdout() == 0 ? 0 : CLI_EXIT_REFUSED;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("baton %s\n", baton_version());
+        return cli_finish_stdout() == 0 ? 0 : CLI_EXIT_REFUSED;
+    }
+    if (strcmp(argv[1], "run") == 0)
+        rc = cli_run(argc - 1, argv + 1);
+    else if (strcmp(argv[1], "check") == 0)
+        rc = cli_check(argc - 1, argv + 1);
+    else {
+        fprintf(stderr, "baton: unknown command '%s'\n\n", argv[1]);
+        cli_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    return rc;
+}

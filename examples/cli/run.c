@@ -1,0 +1,654 @@
+/* baton run MODEL [OPTION]...: one instance, jobs settled as scripted.
+ *
+ * No handler is registered: the tool does not know the model's job types
+ * in advance, so it lets jobs wait, fetches them with
+ * baton_instance_job_count()/baton_instance_job() as a job worker would,
+ * settles them by key and runs again, until nothing more can move. */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum action_kind { ACT_COMPLETE, ACT_FAIL, ACT_ERROR, ACT_WAIT };
+
+/* One --job MATCH=ACTION, split in place inside `buf`. */
+struct rule {
+    char *buf;
+    const char *spec; /* the option's text, for messages */
+    const char *match;
+    enum action_kind kind;
+    const char *json;    /* complete: variables, NULL for none */
+    const char *code;    /* error: the BPMN error code */
+    const char *message; /* fail, error: NULL for none */
+};
+
+/* The rules sharing one MATCH, in command-line order. */
+struct group {
+    const char *match;
+    size_t *rules;
+    size_t n_rules;
+    size_t used; /* jobs this group has settled or parked */
+};
+
+/* A job fetched from the instance, copied out before anything changes. */
+struct pending {
+    uint64_t key;
+    int retries;
+    const struct rule *rule; /* NULL: complete with no variables */
+    char *label;             /* "elementId (type)", for messages */
+};
+
+struct run_opts {
+    const char *model;
+    const char *process;
+    const char *vars;
+    int records;
+    int log_level;
+    unsigned long max_jobs;
+    struct rule *rules;
+    size_t n_rules;
+    struct group *groups;
+    size_t n_groups;
+};
+
+struct keyset {
+    uint64_t *keys;
+    size_t n, cap;
+};
+
+struct sink_ctx {
+    int failed; /* first baton_record_to_json() error, or 0 */
+};
+
+static int keyset_has(const struct keyset *s, uint64_t key)
+{
+    size_t i;
+    for (i = 0; i < s->n; i++)
+        if (s->keys[i] == key)
+            return 1;
+    return 0;
+}
+
+static int keyset_add(struct keyset *s, uint64_t key)
+{
+    if (s->n == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 16;
+        uint64_t *nkeys;
+        if (ncap > SIZE_MAX / sizeof *nkeys)
+            return -1;
+        nkeys = realloc(s->keys, ncap * sizeof *nkeys);
+        if (!nkeys)
+            return -1;
+        s->keys = nkeys;
+        s->cap = ncap;
+    }
+    s->keys[s->n++] = key;
+    return 0;
+}
+
+static void opts_free(struct run_opts *o)
+{
+    size_t i;
+    for (i = 0; i < o->n_rules; i++)
+        free(o->rules[i].buf);
+    free(o->rules);
+    for (i = 0; i < o->n_groups; i++)
+        free(o->groups[i].rules);
+    free(o->groups);
+}
+
+/* Prints "baton run: [OPT ]['VALUE']: MESSAGE" and the usage text. */
+static int usage_error(const char *opt, const char *value, const char *msg)
+{
+    fputs("baton run: ", stderr);
+    if (opt)
+        fprintf(stderr, value ? "%s " : "%s: ", opt);
+    if (value)
+        fprintf(stderr, "'%s': ", value);
+    fprintf(stderr, "%s\n\n", msg);
+    cli_usage_run(stderr);
+    return CLI_EXIT_USAGE;
+}
+
+/* Parses MATCH=ACTION into `r`. Returns 0, -1 (out of memory) or 1 (bad
+ * syntax, message printed). */
+static int parse_rule(const char *spec, struct rule *r)
+{
+    char *eq, *action, *colon;
+
+    memset(r, 0, sizeof *r);
+    r->spec = spec;
+    r->buf = cli_strdup(spec);
+    if (!r->buf)
+        return -1;
+    eq = strchr(r->buf, '=');
+    if (!eq || eq == r->buf) {
+        free(r->buf);
+        r->buf = NULL;
+        usage_error("--job", spec, "expected MATCH=ACTION");
+        return 1;
+    }
+    *eq = '\0';
+    r->match = r->buf;
+    action = eq + 1;
+    colon = strchr(action, ':');
+    if (colon)
+        *colon = '\0';
+
+    if (strcmp(action, "complete") == 0) {
+        r->kind = ACT_COMPLETE;
+        r->json = colon ? colon + 1 : NULL;
+    } else if (strcmp(action, "fail") == 0) {
+        r->kind = ACT_FAIL;
+        r->message = colon ? colon + 1 : NULL;
+    } else if (strcmp(action, "error") == 0) {
+        char *code = colon ? colon + 1 : NULL;
+        char *sep = code ? strchr(code, ':') : NULL;
+        if (sep) {
+            *sep = '\0';
+            r->message = sep + 1;
+        }
+        if (!code || !*code) {
+            free(r->buf);
+            r->buf = NULL;
+            usage_error("--job", spec, "error needs a CODE (error:CODE)");
+            return 1;
+        }
+        r->kind = ACT_ERROR;
+        r->code = code;
+    } else if (strcmp(action, "wait") == 0 && !colon) {
+        r->kind = ACT_WAIT;
+    } else {
+        free(r->buf);
+        r->buf = NULL;
+        usage_error("--job", spec,
+                    "ACTION is complete[:JSON], fail[:MESSAGE], "
+                    "error:CODE[:MESSAGE] or wait");
+        return 1;
+    }
+    return 0;
+}
+
+static int add_rule(struct run_opts *o, const char *spec)
+{
+    struct rule r, *nrules;
+    struct group *g = NULL;
+    size_t i, *nidx;
+    int rc = parse_rule(spec, &r);
+
+    if (rc != 0)
+        return rc;
+    nrules = realloc(o->rules, (o->n_rules + 1) * sizeof *nrules);
+    if (!nrules) {
+        free(r.buf);
+        return -1;
+    }
+    o->rules = nrules;
+    for (i = 0; i < o->n_groups; i++)
+        if (strcmp(o->groups[i].match, r.match) == 0)
+            g = &o->groups[i];
+    if (!g) {
+        struct group *ngroups =
+            realloc(o->groups, (o->n_groups + 1) * sizeof *ngroups);
+        if (!ngroups) {
+            free(r.buf);
+            return -1;
+        }
+        o->groups = ngroups;
+        g = &o->groups[o->n_groups++];
+        memset(g, 0, sizeof *g);
+        g->match = r.match; /* points into r.buf, which the rule keeps */
+    }
+    nidx = realloc(g->rules, (g->n_rules + 1) * sizeof *nidx);
+    if (!nidx) {
+        free(r.buf);
+        if (g->n_rules == 0) /* the group was just added */
+            o->n_groups--;
+        return -1;
+    }
+    g->rules = nidx;
+    g->rules[g->n_rules++] = o->n_rules;
+    o->rules[o->n_rules++] = r;
+    return 0;
+}
+
+static int parse_ulong(const char *s, unsigned long *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (!*s || *s == '-' || *s == '+')
+        return -1;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || *end || v == 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Returns 0, or an exit status. */
+static int parse_args(int argc, char **argv, struct run_opts *o)
+{
+    int i, only_operands = 0;
+
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = NULL;
+        size_t nlen;
+
+        if (only_operands || a[0] != '-' || a[1] == '\0') {
+            if (o->model)
+                return usage_error(NULL, a, "more than one MODEL");
+            o->model = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_operands = 1;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            cli_usage_run(stdout);
+            return cli_finish_stdout() == 0 ? -1 : CLI_EXIT_REFUSED;
+        }
+        if (strcmp(a, "--records") == 0) {
+            o->records = 1;
+            continue;
+        }
+        if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+            o->log_level = BATON_LOG_DEBUG;
+            continue;
+        }
+        /* Options with a value: --opt VALUE or --opt=VALUE. */
+        nlen = strcspn(a, "=");
+        if (a[nlen] == '=')
+            val = a + nlen + 1;
+#define IS_OPT(name) (nlen == sizeof(name) - 1 && strncmp(a, name, nlen) == 0)
+        if (!(IS_OPT("--process") || IS_OPT("--vars") || IS_OPT("--job") ||
+              IS_OPT("--max-jobs")))
+            return usage_error(NULL, a, "unknown option");
+        if (!val) {
+            if (i + 1 >= argc)
+                return usage_error(a, NULL, "needs a value");
+            val = argv[++i];
+        }
+        if (IS_OPT("--process")) {
+            o->process = val;
+        } else if (IS_OPT("--vars")) {
+            o->vars = val;
+        } else if (IS_OPT("--max-jobs")) {
+            if (parse_ulong(val, &o->max_jobs) != 0)
+                return usage_error("--max-jobs", val,
+                                   "expected a positive number");
+        } else {
+            int rc = add_rule(o, val);
+            if (rc < 0) {
+                fputs("baton: out of memory\n", stderr);
+                return CLI_EXIT_REFUSED;
+            }
+            if (rc > 0)
+                return CLI_EXIT_USAGE;
+        }
+#undef IS_OPT
+    }
+    if (!o->model)
+        return usage_error(NULL, NULL, "no MODEL given");
+    return 0;
+}
+
+static struct group *find_group(struct run_opts *o, const char *match)
+{
+    size_t i;
+    if (!match)
+        return NULL;
+    for (i = 0; i < o->n_groups; i++)
+        if (strcmp(o->groups[i].match, match) == 0)
+            return &o->groups[i];
+    return NULL;
+}
+
+/* The rule for the next job of this element id or type; NULL means
+ * "complete with no variables". An element-id match wins. */
+static const struct rule *next_rule(struct run_opts *o, const char *element,
+                                    const char *type)
+{
+    struct group *g = find_group(o, element);
+    size_t at;
+
+    if (!g)
+        g = find_group(o, type);
+    if (!g)
+        return NULL;
+    at = g->used < g->n_rules ? g->used : g->n_rules - 1;
+    g->used++;
+    return &o->rules[g->rules[at]];
+}
+
+static void record_sink(void *ud, baton_instance *instance,
+                        const baton_record *rec)
+{
+    struct sink_ctx *ctx = ud;
+    char *json = NULL;
+    size_t len = 0;
+    int rc;
+
+    (void)instance;
+    rc = baton_record_to_json(rec, &json, &len);
+    if (rc != BATON_OK) {
+        if (!ctx->failed) {
+            fprintf(stderr, "baton: record %" PRIu64 ": %s\n",
+                    baton_record_position(rec), baton_strerror(rc));
+            ctx->failed = rc;
+        }
+        return;
+    }
+    fwrite(json, 1, len, stdout);
+    fputc('\n', stdout);
+    baton_free(json);
+}
+
+static int job_has_incident(const baton_instance *inst, uint64_t key)
+{
+    size_t i, n = baton_instance_incident_count(inst);
+    for (i = 0; i < n; i++)
+        if (baton_instance_incident_job_key(inst, i) == key)
+            return 1;
+    return 0;
+}
+
+static char *job_label(const baton_job *job)
+{
+    const char *id = baton_job_element_id(job);
+    const char *type = baton_job_type(job);
+    size_t n;
+    char *s;
+
+    id = id ? id : "";
+    type = type ? type : "";
+    n = strlen(id) + strlen(type) + 4;
+    s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s (%s)", id, type);
+    return s;
+}
+
+static void pending_free(struct pending *p, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        free(p[i].label);
+    free(p);
+}
+
+/* Copies out the jobs that can be settled now: waiting, not parked by a
+ * `wait` action, and without an open incident. Jobs given `wait` are
+ * parked here. Returns 0 or -1 (out of memory). */
+static int collect_jobs(struct run_opts *o, baton_instance *inst,
+                        struct keyset *parked, struct pending **out,
+                        size_t *n_out)
+{
+    size_t i, n = baton_instance_job_count(inst), k = 0;
+    struct pending *p;
+
+    *out = NULL;
+    *n_out = 0;
+    if (n == 0)
+        return 0;
+    if (n > SIZE_MAX / sizeof *p)
+        return -1;
+    p = calloc(n, sizeof *p);
+    if (!p)
+        return -1;
+    for (i = 0; i < n; i++) {
+        baton_job *job = baton_instance_job(inst, i);
+        const struct rule *r;
+        uint64_t key;
+
+        if (!job)
+            continue;
+        key = baton_job_key(job);
+        if (keyset_has(parked, key) || job_has_incident(inst, key))
+            continue;
+        r = next_rule(o, baton_job_element_id(job), baton_job_type(job));
+        if (r && r->kind == ACT_WAIT) {
+            if (keyset_add(parked, key) != 0) {
+                pending_free(p, k);
+                return -1;
+            }
+            continue;
+        }
+        p[k].key = key;
+        p[k].retries = baton_job_retries(job);
+        p[k].rule = r;
+        p[k].label = job_label(job);
+        if (!p[k].label) {
+            pending_free(p, k);
+            return -1;
+        }
+        k++;
+    }
+    *out = p;
+    *n_out = k;
+    return 0;
+}
+
+static int settle(baton_instance *inst, const struct pending *p)
+{
+    const struct rule *r = p->rule;
+
+    if (!r)
+        return baton_instance_complete_job(inst, p->key, NULL, 0);
+    switch (r->kind) {
+    case ACT_COMPLETE:
+        return baton_instance_complete_job(inst, p->key, r->json,
+                                           r->json ? BATON_NUL : 0);
+    case ACT_FAIL:
+        return baton_instance_fail_job(inst, p->key,
+                                       p->retries > 0 ? p->retries - 1 : 0,
+                                       r->message);
+    case ACT_ERROR:
+        return baton_instance_throw_job_error(inst, p->key, r->code,
+                                              r->message);
+    case ACT_WAIT:
+        break;
+    }
+    return BATON_OK;
+}
+
+static const char *state_name(int state)
+{
+    switch (state) {
+    case BATON_INSTANCE_ACTIVE: return "active";
+    case BATON_INSTANCE_WAITING: return "waiting";
+    case BATON_INSTANCE_INCIDENT: return "incident";
+    case BATON_INSTANCE_COMPLETED: return "completed";
+    case BATON_INSTANCE_TERMINATED: return "terminated";
+    default: return "unknown";
+    }
+}
+
+static int state_exit(int state)
+{
+    switch (state) {
+    case BATON_INSTANCE_COMPLETED: return CLI_EXIT_COMPLETED;
+    case BATON_INSTANCE_WAITING: return CLI_EXIT_WAITING;
+    case BATON_INSTANCE_INCIDENT: return CLI_EXIT_INCIDENT;
+    case BATON_INSTANCE_TERMINATED: return CLI_EXIT_TERMINATED;
+    default: return CLI_EXIT_REFUSED;
+    }
+}
+
+/* The last line: {"state": ..., "variables": {...}, "incidents": [...]}.
+ * Returns 0 or -1 (variables could not be read, message printed). */
+static int print_state(baton_engine *engine, baton_instance *inst)
+{
+    char *vars = NULL;
+    size_t len = 0, i, n;
+    int rc = baton_instance_variables(inst, &vars, &len);
+
+    if (rc != BATON_OK) {
+        cli_print_engine_error(engine, "baton: ", "variables", rc);
+        return -1;
+    }
+    fputs("{\"state\": ", stdout);
+    cli_json_string(stdout, state_name(baton_instance_state(inst)));
+    fputs(", \"variables\": ", stdout);
+    fwrite(vars, 1, len, stdout);
+    baton_free(vars);
+    n = baton_instance_incident_count(inst);
+    if (n > 0) {
+        fputs(", \"incidents\": [", stdout);
+        for (i = 0; i < n; i++) {
+            uint64_t job = baton_instance_incident_job_key(inst, i);
+            fputs(i ? ", {\"key\": " : "{\"key\": ", stdout);
+            printf("%" PRIu64, baton_instance_incident_key(inst, i));
+            fputs(", \"type\": ", stdout);
+            cli_json_string(stdout, baton_instance_incident_type(inst, i));
+            fputs(", \"message\": ", stdout);
+            cli_json_string(stdout, baton_instance_incident_message(inst, i));
+            fputs(", \"elementId\": ", stdout);
+            cli_json_string(stdout,
+                            baton_instance_incident_element_id(inst, i));
+            if (job)
+                printf(", \"jobKey\": %" PRIu64, job);
+            fputc('}', stdout);
+        }
+        fputc(']', stdout);
+    }
+    fputs("}\n", stdout);
+    return 0;
+}
+
+/* A MATCH that no job met is most likely a typo in a type or element id. */
+static void warn_unused_rules(const struct run_opts *o)
+{
+    size_t i;
+    for (i = 0; i < o->n_groups; i++)
+        if (o->groups[i].used == 0)
+            fprintf(stderr, "baton: warning: no job matched --job '%s'\n",
+                    o->rules[o->groups[i].rules[0]].spec);
+}
+
+/* Runs and settles jobs until the instance ends or nothing can move.
+ * Returns 0 when it stopped normally, or an exit status. */
+static int drive(struct run_opts *o, baton_engine *engine,
+                 baton_instance *inst)
+{
+    struct keyset parked = {NULL, 0, 0};
+    unsigned long settled = 0;
+    int status = 0;
+
+    for (;;) {
+        struct pending *p = NULL;
+        size_t n = 0, i;
+        int rc = baton_instance_run(inst, 0);
+
+        if (rc == BATON_STEP_ENDED)
+            break;
+        if (rc < 0) {
+            cli_print_engine_error(engine, NULL, o->model, rc);
+            status = CLI_EXIT_REFUSED;
+            break;
+        }
+        if (collect_jobs(o, inst, &parked, &p, &n) != 0) {
+            fputs("baton: out of memory\n", stderr);
+            status = CLI_EXIT_REFUSED;
+            break;
+        }
+        if (n == 0) {
+            free(p);
+            break;
+        }
+        if (n > o->max_jobs - settled) {
+            fprintf(stderr, "baton: stopped after %lu jobs (--max-jobs)\n",
+                    settled);
+            pending_free(p, n);
+            break;
+        }
+        for (i = 0; i < n && status == 0; i++) {
+            rc = settle(inst, &p[i]);
+            if (rc != BATON_OK) {
+                fprintf(stderr, "baton: --job '%s' on %s: ",
+                        p[i].rule ? p[i].rule->spec : "complete",
+                        p[i].label);
+                cli_print_engine_error(engine, NULL, NULL, rc);
+                status = CLI_EXIT_REFUSED;
+            }
+        }
+        settled += n;
+        pending_free(p, n);
+        if (status)
+            break;
+    }
+    free(parked.keys);
+    return status;
+}
+
+int cli_run(int argc, char **argv)
+{
+    struct run_opts o;
+    struct sink_ctx sink = {0};
+    baton_engine *engine = NULL;
+    baton_model *model = NULL;
+    baton_instance *inst = NULL;
+    int rc, status;
+
+    memset(&o, 0, sizeof o);
+    o.log_level = BATON_LOG_WARN;
+    o.max_jobs = 10000;
+    status = parse_args(argc, argv, &o);
+    if (status != 0) {
+        opts_free(&o);
+        return status < 0 ? 0 : status; /* -1: --help was printed */
+    }
+
+    rc = baton_engine_new(NULL, NULL, &engine);
+    if (rc != BATON_OK) {
+        fprintf(stderr, "baton: %s\n", baton_strerror(rc));
+        opts_free(&o);
+        return CLI_EXIT_REFUSED;
+    }
+    baton_engine_set_log(engine, cli_log, &o.log_level);
+    if (o.records)
+        baton_engine_set_record_sink(engine, record_sink, &sink);
+
+    status = CLI_EXIT_REFUSED;
+    rc = baton_model_load_file(engine, o.model, &model);
+    if (rc != BATON_OK) {
+        cli_print_engine_error(engine, NULL, o.model, rc);
+        goto out;
+    }
+    rc = baton_engine_deploy(engine, model, o.process, NULL);
+    if (rc != BATON_OK) {
+        cli_print_engine_error(engine, NULL, o.model, rc);
+        goto out;
+    }
+    rc = baton_instance_create(engine, o.process, o.vars,
+                               o.vars ? BATON_NUL : 0, &inst);
+    if (rc != BATON_OK) {
+        cli_print_engine_error(engine, NULL, o.vars ? "--vars" : o.model,
+                               rc);
+        goto out;
+    }
+
+    status = drive(&o, engine, inst);
+    warn_unused_rules(&o);
+    if (print_state(engine, inst) != 0)
+        status = CLI_EXIT_REFUSED;
+    if (status == 0)
+        status = state_exit(baton_instance_state(inst));
+    if (sink.failed)
+        status = CLI_EXIT_REFUSED;
+
+out:
+    baton_instance_free(inst);
+    baton_model_free(model);
+    baton_engine_free(engine);
+    opts_free(&o);
+    if (cli_finish_stdout() != 0)
+        status = CLI_EXIT_REFUSED;
+    return status;
+}

@@ -1,0 +1,366 @@
+#!/usr/bin/env bash
+# Tests of the `baton` command-line tool: real outcomes (records, final
+# state, exit status) on the seed's trip-booking model and small models.
+#
+#   test_cli.sh PATH/TO/baton
+#
+# Needs BATON_CORPUS and BATON_MODELS (set by meson test) and python3.
+set -eu
+
+BATON=${1:?usage: test_cli.sh PATH/TO/baton}
+CORPUS=${BATON_CORPUS:?BATON_CORPUS is not set}
+MODELS=${BATON_MODELS:?BATON_MODELS is not set}
+TRIP=$CORPUS/seed/trip-booking-saga-serverless__zeebe__aws__trip-booking.bpmn
+SAGA=$MODELS/trip-booking-saga.bpmn
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+failures=0
+checks=0
+current=""
+
+fail() {
+    failures=$((failures + 1))
+    echo "FAIL [$current] $*" >&2
+    echo "  command: baton ${last_args:-}" >&2
+    sed 's/^/  stdout: /' "$tmp/out" >&2 || true
+    sed 's/^/  stderr: /' "$tmp/err" >&2 || true
+}
+
+ok() {
+    checks=$((checks + 1))
+}
+
+# baton ARGS...: runs the tool, keeping stdout, stderr and the status.
+baton() {
+    last_args="$*"
+    status=0
+    "$BATON" "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
+}
+
+# Reads the output of `baton run`: records, then the state line.
+inspect() {
+    python3 - "$@" "$tmp/out" <<'PY'
+import json, sys
+
+args, path = sys.argv[1:-1], sys.argv[-1]
+lines = [l for l in open(path, encoding="utf-8").read().splitlines() if l]
+if not lines:
+    sys.exit("no output")
+last = json.loads(lines[-1])
+records = [json.loads(l) for l in lines[:-1]]
+for r in records:
+    for k in ("valueType", "intent", "key", "position", "value"):
+        if k not in r:
+            sys.exit("record without %r: %r" % (k, r))
+mode = args[0]
+if mode == "path":
+    # Tasks and end events completed, in order.
+    print(" ".join(r["value"]["elementId"] for r in records
+                   if r["valueType"] == "PROCESS_INSTANCE"
+                   and r["intent"] == "ELEMENT_COMPLETED"
+                   and r["value"].get("bpmnElementType") in
+                       ("SERVICE_TASK", "END_EVENT", "MANUAL_TASK",
+                        "USER_TASK", "TASK")))
+elif mode == "state":
+    if set(last) - {"state", "variables", "incidents"}:
+        sys.exit("unexpected keys in the state line: %r" % sorted(last))
+    if not isinstance(last.get("variables"), dict):
+        sys.exit("no variables object in the state line")
+    print(last["state"])
+elif mode == "var":
+    print(json.dumps(last["variables"].get(args[1]), sort_keys=True))
+elif mode == "incident":
+    inc = last.get("incidents") or []
+    print(" ".join("%s@%s" % (i["type"], i["elementId"]) for i in inc))
+elif mode == "count":
+    vt, intent, element = args[1:4]
+    print(sum(1 for r in records
+              if r["valueType"] == vt and r["intent"] == intent
+              and r["value"].get("elementId") == element))
+else:
+    sys.exit("unknown mode " + mode)
+PY
+}
+
+expect_status() {
+    if [ "$status" -eq "$1" ]; then ok; else fail "exit status $status, expected $1"; fi
+}
+
+expect_eq() { # WHAT GOT EXPECTED
+    if [ "$2" = "$3" ]; then ok; else fail "$1: got '$2', expected '$3'"; fi
+}
+
+expect_grep() { # FILE REGEX
+    if grep -Eq -- "$2" "$tmp/$1"; then ok; else fail "$1 does not match /$2/"; fi
+}
+
+expect_state() { # STATUS STATE
+    expect_status "$1"
+    expect_eq "state" "$(inspect state 2>&1)" "$2"
+}
+
+# ------------------------------------------------------------------ #
+# The seed's trip-booking saga: gateways and a chain of cancel tasks.  #
+# ------------------------------------------------------------------ #
+
+ok_hotel='ServiceTask_BookHotel=complete:{"bookHotelResult":{"success":true}}'
+ok_car='ServiceTask_BookCar=complete:{"bookCarResult":{"success":true}}'
+ok_flight='ServiceTask_BookFlight=complete:{"bookFlightResult":{"success":true}}'
+ko_hotel='ServiceTask_BookHotel=complete:{"bookHotelResult":{"success":false}}'
+ko_car='ServiceTask_BookCar=complete:{"bookCarResult":{"success":false}}'
+ko_flight='ServiceTask_BookFlight=complete:{"bookFlightResult":{"success":false}}'
+booked="ServiceTask_BookHotel ServiceTask_BookCar ServiceTask_BookFlight"
+
+current="trip: every booking succeeds"
+baton run "$TRIP" --records --job "$ok_hotel" --job "$ok_car" --job "$ok_flight"
+expect_state 0 completed
+expect_eq "path" "$(inspect path)" "$booked EndEvent_1x8sklw"
+expect_eq "bookFlightResult" "$(inspect var bookFlightResult)" '{"success": true}'
+
+current="trip: the hotel fails"
+baton run "$TRIP" --records --job "$ko_hotel"
+expect_state 0 completed
+expect_eq "path" "$(inspect path)" \
+    "ServiceTask_BookHotel ServiceTask_CancelHotel EndEvent_0nrvuxz"
+
+current="trip: the car fails"
+baton run "$TRIP" --records --job "$ok_hotel" --job "$ko_car"
+expect_state 0 completed
+expect_eq "path" "$(inspect path)" \
+    "ServiceTask_BookHotel ServiceTask_BookCar ServiceTask_CancelCar ServiceTask_CancelHotel EndEvent_0nrvuxz"
+
+current="trip: the flight fails"
+baton run "$TRIP" --records --job "$ok_hotel" --job "$ok_car" --job "$ko_flight"
+expect_state 0 completed
+expect_eq "path" "$(inspect path)" \
+    "$booked ServiceTask_CancelFlight ServiceTask_CancelCar ServiceTask_CancelHotel EndEvent_0nrvuxz"
+expect_eq "bookFlightResult" "$(inspect var bookFlightResult)" '{"success": false}'
+
+current="trip: an element-id match wins over a type match"
+baton run "$TRIP" --records \
+    --job 'lambda=complete:{"bookHotelResult":{"success":true},"bookCarResult":{"success":true},"bookFlightResult":{"success":true}}' \
+    --job "$ko_car"
+expect_state 0 completed
+expect_eq "path" "$(inspect path)" \
+    "ServiceTask_BookHotel ServiceTask_BookCar ServiceTask_CancelCar ServiceTask_CancelHotel EndEvent_0nrvuxz"
+
+current="trip: a failure then a completion is a retry"
+baton run "$TRIP" --records --job 'ServiceTask_BookHotel=fail:timeout' \
+    --job "$ok_hotel" --job "$ok_car" --job "$ok_flight"
+expect_state 0 completed
+expect_eq "path" "$(inspect path)" "$booked EndEvent_1x8sklw"
+expect_eq "failed jobs" "$(inspect count JOB FAILED ServiceTask_BookHotel)" 1
+
+current="trip: a --job that matches nothing is reported"
+baton run "$TRIP" --job "$ok_hotel" --job "$ok_car" --job "$ok_flight" \
+    --job 'ServiceTask_BookBoat=complete'
+expect_state 0 completed
+expect_grep err "no job matched --job 'ServiceTask_BookBoat=complete'"
+
+current="trip: without --records only the state line is printed"
+baton run "$TRIP" --job "$ok_hotel" --job "$ok_car" --job "$ok_flight"
+expect_state 0 completed
+expect_eq "lines" "$(wc -l <"$tmp/out" | tr -d ' ')" 1
+
+current="trip: wait leaves the instance waiting"
+baton run "$TRIP" --records --job "$ok_hotel" --job ServiceTask_BookCar=wait
+expect_state 3 waiting
+expect_eq "path" "$(inspect path)" "ServiceTask_BookHotel"
+
+current="trip: a job failing forever ends in an incident"
+baton run "$TRIP" --records --job lambda=fail:boom
+expect_state 4 incident
+expect_eq "incidents" "$(inspect incident)" "JOB_NO_RETRIES@ServiceTask_BookHotel"
+expect_eq "failed jobs" "$(inspect count JOB FAILED ServiceTask_BookHotel)" 3
+expect_grep out '"message": "[^"]*boom"'
+
+current="trip: an uncaught BPMN error ends in an incident"
+baton run "$TRIP" --job "$ok_hotel" --job 'ServiceTask_BookCar=error:NO_CARS:none left'
+expect_state 4 incident
+expect_eq "incidents" "$(inspect incident)" "UNHANDLED_ERROR_EVENT@ServiceTask_BookCar"
+
+current="trip: a gateway whose conditions cannot be evaluated"
+baton run "$TRIP"
+expect_state 4 incident
+expect_eq "incidents" "$(inspect incident)" "CONDITION_ERROR@ExclusiveGateway_18dnlxl"
+
+current="trip: --vars"
+baton run "$TRIP" --vars '{"traveller":"Ada","nights":3}' \
+    --job "$ok_hotel" --job "$ok_car" --job "$ko_flight"
+expect_state 0 completed
+expect_eq "traveller" "$(inspect var traveller)" '"Ada"'
+expect_eq "nights" "$(inspect var nights)" 3
+
+# ------------------------------------------------------------------ #
+# Small models.                                                        #
+# ------------------------------------------------------------------ #
+
+head='<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="http://example.com">'
+
+cat >"$tmp/terminate.bpmn" <<XML
+$head
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fork"/>
+    <bpmn:parallelGateway id="fork"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="fork" targetRef="work"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="fork" targetRef="stop"/>
+    <bpmn:serviceTask id="work">
+      <bpmn:extensionElements><zeebe:taskDefinition type="work"/></bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f4" sourceRef="work" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+    <bpmn:endEvent id="stop"><bpmn:terminateEventDefinition/></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+XML
+
+# As Zeebe, a terminate end event terminates the other elements of its
+# scope and the process instance then completes.
+current="terminate end event"
+baton run "$tmp/terminate.bpmn" --records
+expect_state 0 completed
+expect_eq "path" "$(inspect path)" "stop"
+expect_eq "work terminated" \
+    "$(inspect count PROCESS_INSTANCE ELEMENT_TERMINATED work)" 1
+expect_eq "job cancelled" "$(inspect count JOB CANCELED work)" 1
+
+cat >"$tmp/parallel.bpmn" <<XML
+$head
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fork"/>
+    <bpmn:parallelGateway id="fork"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="fork" targetRef="a"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="fork" targetRef="b"/>
+    <bpmn:serviceTask id="a">
+      <bpmn:extensionElements><zeebe:taskDefinition type="t"/></bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:serviceTask id="b">
+      <bpmn:extensionElements><zeebe:taskDefinition type="t"/></bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f4" sourceRef="a" targetRef="join"/>
+    <bpmn:sequenceFlow id="f5" sourceRef="b" targetRef="join"/>
+    <bpmn:parallelGateway id="join"/>
+    <bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>
+XML
+
+current="parallel: successive jobs of one type take successive actions"
+baton run "$tmp/parallel.bpmn" --job 't=complete:{"x":1}' --job 't=complete:{"y":2}'
+expect_state 0 completed
+expect_eq "x" "$(inspect var x)" 1
+expect_eq "y" "$(inspect var y)" 2
+
+current="parallel: one branch waits"
+baton run "$tmp/parallel.bpmn" --records --job b=wait
+expect_state 3 waiting
+expect_eq "path" "$(inspect path)" "a"
+
+current="--process picks a process; an unknown one is refused"
+baton run "$tmp/parallel.bpmn" --process p
+expect_state 0 completed
+baton run "$tmp/terminate.bpmn" --process nope
+expect_status 1
+expect_eq "stdout" "$(cat "$tmp/out")" ""
+
+# ------------------------------------------------------------------ #
+# Refusals.                                                            #
+# ------------------------------------------------------------------ #
+
+current="a missing file"
+baton run "$tmp/missing.bpmn"
+expect_status 1
+expect_grep err "^$tmp/missing.bpmn(:[0-9]+)?: "
+
+printf '%s\n' '<?xml version="1.0" encoding="UTF-8"?>' \
+    '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">' \
+    '  <bpmn:process id="p" isExecutable="true">' \
+    '    <bpmn:startEvent id="s">' \
+    '  </bpmn:process>' >"$tmp/malformed.bpmn"
+
+current="a malformed model"
+baton run "$tmp/malformed.bpmn"
+expect_status 1
+expect_grep err "^$tmp/malformed.bpmn:[0-9]+: "
+expect_eq "stdout" "$(cat "$tmp/out")" ""
+
+current="an unsupported model is refused with its element"
+baton run "$SAGA"
+expect_status 1
+expect_grep err "^$SAGA:52: boundaryEvent '?ReserveCar_Compensation'?: "
+
+current="--vars that is not a JSON object"
+baton run "$TRIP" --vars '[1, 2'
+expect_status 1
+expect_grep err "--vars"
+baton run "$TRIP" --vars '[1, 2]'
+expect_status 1
+
+current="a job result that is not JSON"
+baton run "$TRIP" --job 'ServiceTask_BookHotel=complete:{oops'
+expect_status 1
+expect_grep err "ServiceTask_BookHotel"
+
+# ------------------------------------------------------------------ #
+# Usage.                                                               #
+# ------------------------------------------------------------------ #
+
+for args in "" "run" "frobnicate" "run $TRIP --bogus" "run $TRIP $TRIP" \
+            "run $TRIP --job" "run $TRIP --job nomatch" \
+            "run $TRIP --job X=explode" "run $TRIP --job X=error" \
+            "run $TRIP --job X=wait:1" "run $TRIP --max-jobs 0" "check" \
+            "check --bogus"; do
+    current="usage: baton $args"
+    # shellcheck disable=SC2086
+    baton $args
+    expect_status 2
+    expect_grep err "usage:"
+done
+
+current="--help and --version"
+baton --help
+expect_status 0
+expect_grep out "^usage: baton run MODEL"
+baton run --help
+expect_status 0
+expect_grep out "--job MATCH=ACTION"
+baton --version
+expect_status 0
+expect_grep out '^baton [0-9]+\.[0-9]+\.[0-9]+$'
+
+# ------------------------------------------------------------------ #
+# check.                                                               #
+# ------------------------------------------------------------------ #
+
+current="check: a model that can run"
+baton check "$TRIP"
+expect_status 0
+expect_eq "output" "$(cat "$tmp/out" "$tmp/err")" ""
+
+current="check: a model with boundary events"
+baton check "$SAGA"
+expect_status 1
+for id in ReserveCar_Compensation BookHotel_Compensation \
+          BookFlight_Compensation BookFlight_Error; do
+    expect_grep out "^$SAGA:[0-9]+: boundaryEvent $id: "
+done
+
+current="check: several models, one bad"
+baton check "$TRIP" "$tmp/terminate.bpmn" "$tmp/malformed.bpmn"
+expect_status 1
+expect_grep out "^$tmp/malformed.bpmn:[0-9]+: "
+if grep -q "$TRIP" "$tmp/out"; then fail "the good model was reported"; else ok; fi
+
+current="check: a missing file"
+baton check "$tmp/missing.bpmn"
+expect_status 1
+expect_grep out "^$tmp/missing.bpmn: "
+
+echo "$checks checks passed, $failures failed"
+[ "$failures" -eq 0 ]
