@@ -1,0 +1,285 @@
+/* Every BPMN file of the corpus (models written by others, see
+ * $BATON_CORPUS/README.md) either loads into a coherent model or is
+ * refused with a located, non-empty reason. One line per file goes to
+ * stdout for review; a few outcomes are pinned. */
+#define _XOPEN_SOURCE 700 /* nftw */
+
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "baton.h"
+#include "model.h"
+
+static const char *corpus;
+static char **files;
+static size_t n_files, cap_files;
+
+static int collect(const char *path, const struct stat *st, int type,
+                   struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    size_t n = strlen(path);
+    if (type != FTW_F || n < 5 || strcmp(path + n - 5, ".bpmn") != 0)
+        return 0;
+    if (n_files == cap_files) {
+        cap_files = cap_files ? cap_files * 2 : 256;
+        files = realloc(files, cap_files * sizeof *files);
+        if (!files)
+            return 1;
+    }
+    files[n_files] = strdup(path);
+    return files[n_files++] ? 0 : 1;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+typedef struct outcome {
+    int rc;
+    int n;
+    bt_problem first; /* strings copied below */
+    char tag[64], id[256], message[512];
+} outcome;
+
+static void on_problem(void *ud, const bt_problem *p)
+{
+    outcome *o = ud;
+    assert_non_null(p->message);
+    assert_true(p->message[0] != '\0');
+    if (o->n++)
+        return;
+    o->first = *p;
+    snprintf(o->tag, sizeof o->tag, "%s", p->tag ? p->tag : "");
+    snprintf(o->id, sizeof o->id, "%s", p->id ? p->id : "");
+    snprintf(o->message, sizeof o->message, "%s", p->message);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static const char *code_name(int code)
+{
+    switch (code) {
+    case BATON_ENOMEM: return "ENOMEM";
+    case BATON_EPARSE: return "EPARSE";
+    case BATON_EUNSUPPORTED: return "EUNSUPPORTED";
+    case BATON_EMODEL: return "EMODEL";
+    case BATON_ELIMIT: return "ELIMIT";
+    case BATON_EEXPR: return "EEXPR";
+    default: return "E?";
+    }
+}
+
+/* A loaded model must be coherent: indices in range, the lists of
+ * incoming and outgoing flows mirror the flows, executable processes have
+ * their none start event. */
+static void check_model(const char *rel, const baton_model *m)
+{
+    for (uint32_t i = 0; i < m->n_processes; i++) {
+        const bt_process *p = &m->processes[i];
+        assert_non_null(p->id);
+        if (!p->executable) {
+            assert_int_equal(p->n_elements, 0);
+            continue;
+        }
+        if (p->start < 0 || (uint32_t)p->start >= p->n_elements ||
+            p->elements[p->start].kind != BT_START_EVENT)
+            fail_msg("%s: process %s has no start", rel, p->id);
+        uint32_t n_in = 0, n_out = 0;
+        for (uint32_t k = 0; k < p->n_elements; k++) {
+            const bt_element *e = &p->elements[k];
+            assert_non_null(e->id);
+            assert_true(e->id[0] != '\0');
+            assert_true(e->kind < BT_KIND_COUNT);
+            assert_true(e->line > 0);
+            for (uint32_t j = 0; j < e->n_incoming; j++) {
+                assert_true(e->incoming[j] < p->n_flows);
+                assert_int_equal(p->flows[e->incoming[j]].target, k);
+            }
+            for (uint32_t j = 0; j < e->n_outgoing; j++) {
+                assert_true(e->outgoing[j] < p->n_flows);
+                assert_int_equal(p->flows[e->outgoing[j]].source, k);
+            }
+            if (e->default_flow >= 0)
+                assert_int_equal(p->flows[e->default_flow].source, k);
+            if (e->kind == BT_SERVICE_TASK || e->kind == BT_USER_TASK)
+                assert_true(e->job_type || e->job_type_expr);
+            n_in += e->n_incoming;
+            n_out += e->n_outgoing;
+        }
+        for (uint32_t k = 0; k < p->n_flows; k++) {
+            assert_true(p->flows[k].source < p->n_elements);
+            assert_true(p->flows[k].target < p->n_elements);
+            assert_true(p->flows[k].line > 0);
+        }
+        assert_int_equal(n_in, p->n_flows);
+        assert_int_equal(n_out, p->n_flows);
+    }
+}
+
+static outcome load(const char *path, size_t *bytes)
+{
+    size_t len;
+    char *xml = slurp(path, &len);
+    const bt_alloc a = { bt_default_alloc, NULL };
+    outcome o;
+    memset(&o, 0, sizeof o);
+    baton_model *m = NULL;
+    const char *rel = path + strlen(corpus) + 1;
+    o.rc = bt_parse_bpmn(&a, NULL, xml, len, rel, on_problem, &o, &m);
+    free(xml);
+    if (bytes)
+        *bytes = len;
+    if (o.rc == 0) {
+        assert_non_null(m);
+        assert_int_equal(o.n, 0);
+        check_model(rel, m);
+        bt_model_unref(m);
+    } else {
+        assert_null(m);
+        assert_true(o.n > 0);
+        assert_int_equal(o.first.code, o.rc);
+    }
+    return o;
+}
+
+static void every_file(void **state)
+{
+    (void)state;
+    assert_true(n_files > 200);
+    size_t loaded = 0, by_code[16] = { 0 };
+    for (size_t i = 0; i < n_files; i++) {
+        const char *rel = files[i] + strlen(corpus) + 1;
+        size_t bytes;
+        outcome o = load(files[i], &bytes);
+        if (o.rc == 0) {
+            loaded++;
+            printf("%s: loaded\n", rel);
+            continue;
+        }
+        by_code[-o.rc < 16 ? -o.rc : 0]++;
+        /* Located, or a reason about the document as a whole. */
+        if (o.first.line <= 0 &&
+            !(o.rc == BATON_ELIMIT || (o.rc == BATON_EPARSE && bytes == 0)))
+            fail_msg("%s: unlocated problem '%s'", rel, o.message);
+        printf("%s: %s:%d: %s%s%s%s%s (%s)\n", rel, rel, o.first.line, o.tag,
+               o.tag[0] ? " " : "", o.id, o.tag[0] || o.id[0] ? ": " : "",
+               o.message, code_name(o.rc));
+    }
+    printf("corpus: %zu files, %zu loaded", n_files, loaded);
+    for (int c = 1; c < 16; c++)
+        if (by_code[c])
+            printf(", %zu %s", by_code[c], code_name(-c));
+    printf("\n");
+    assert_true(loaded > 0);
+}
+
+static outcome load_rel(const char *rel)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", corpus, rel);
+    return load(path, NULL);
+}
+
+static void pinned_outcomes(void **state)
+{
+    (void)state;
+    /* The seed's Zeebe saga and the Camunda 7 one without compensation. */
+    assert_int_equal(
+        load_rel("seed/trip-booking-saga-serverless__zeebe__aws__trip-booking"
+                 ".bpmn")
+            .rc,
+        0);
+    assert_int_equal(
+        load_rel("seed/trip-booking-saga-serverless__camunda__workflow__trip"
+                 ".bpmn")
+            .rc,
+        0);
+
+    /* Not well-formed on purpose: an attribute named "$a". */
+    outcome o = load_rel("bpmn-moddle/error/invalid-attributes.bpmn");
+    assert_int_equal(o.rc, BATON_EPARSE);
+    assert_int_equal(o.first.line, 3);
+    assert_true(o.first.column > 0);
+    /* Two attributes named xmlns. */
+    o = load_rel("bpmn-moddle/error/xmlns-redeclaration.bpmn");
+    assert_int_equal(o.rc, BATON_EPARSE);
+    assert_int_equal(o.first.line, 2);
+    /* Well-formed, but the root is in some other namespace. */
+    o = load_rel("bpmn-moddle/error/not-bpmn.bpmn");
+    assert_int_equal(o.rc, BATON_EMODEL);
+    assert_int_equal(o.first.line, 2);
+    /* The definitions and the process share the id "test". */
+    o = load_rel("bpmn-moddle/error/duplicate-ids.bpmn");
+    assert_int_equal(o.rc, BATON_EMODEL);
+    assert_string_equal(o.message, "duplicate id 'test'");
+    assert_int_equal(o.first.line, 7);
+
+    /* The compensation form of the saga waits for a later version. */
+    o = load_rel("seed/trip-booking-saga-serverless__camunda__workflow__trip-"
+                 "compensation.bpmn");
+    assert_int_equal(o.rc, BATON_EUNSUPPORTED);
+    assert_true(o.first.line > 0);
+
+    /* The biggest file, 906 KB, exported from ADONIS. */
+    size_t bytes;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", corpus,
+             "miwg/ADONIS_17.0/B.2.0-export.bpmn");
+    o = load(path, &bytes);
+    assert_true(bytes > 900000);
+    assert_int_equal(o.rc, BATON_EUNSUPPORTED);
+    assert_true(o.first.line > 1000);
+}
+
+int main(void)
+{
+    corpus = getenv("BATON_CORPUS");
+    if (!corpus) {
+        fprintf(stderr, "BATON_CORPUS is not set\n");
+        return 1;
+    }
+    if (nftw(corpus, collect, 16, FTW_PHYS) != 0) {
+        fprintf(stderr, "cannot walk %s\n", corpus);
+        return 1;
+    }
+    qsort(files, n_files, sizeof *files, by_name);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_file),
+        cmocka_unit_test(pinned_outcomes),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    for (size_t i = 0; i < n_files; i++)
+        free(files[i]);
+    free(files);
+    return rc;
+}
