@@ -457,7 +457,12 @@ enum baton_value_type {
     BATON_VT_JOB = 1,
     BATON_VT_INCIDENT = 2,
     BATON_VT_VARIABLE = 3,
-    BATON_VT_PROCESS_INSTANCE_CREATION = 4
+    BATON_VT_PROCESS_INSTANCE_CREATION = 4,
+    /** A completed activity that can be compensated: CREATED when it
+     *  completes, TRIGGERED when its handler starts, COMPLETED when the
+     *  handler has completed. */
+    BATON_VT_COMPENSATION_SUBSCRIPTION = 5,
+    BATON_VT_ERROR = 6 /**< a BPMN error: CREATED when thrown */
 };
 
 /** Record intents, as Zeebe's intents. */
@@ -476,7 +481,8 @@ enum baton_intent {
     BATON_INTENT_RETRIES_UPDATED = 11,
     BATON_INTENT_RESOLVED = 12,
     BATON_INTENT_UPDATED = 13,
-    BATON_INTENT_CANCELED = 14
+    BATON_INTENT_CANCELED = 14,
+    BATON_INTENT_TRIGGERED = 15
 };
 
 BATON_API int baton_record_value_type(const baton_record *rec);

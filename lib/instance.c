@@ -113,6 +113,7 @@ void baton_instance_free(baton_instance *in)
     bt_free(a, in->incidents);
     bt_free(a, in->queue);
     bt_free(a, in->marks);
+    bt_free(a, in->comps);
     bt_free(a, in->recs);
     bt_model_unref(in->model);
     bt_free(a, in);
@@ -160,8 +161,8 @@ int baton_instance_create(baton_engine *e, const char *process_id,
     }
     in->key = e->next_instance << 32;
     in->next_key = in->key + 1;
-    in->eis[in->n_eis++] = (bt_ei){ in->key, 0, -1, BT_EI_ACTIVATING,
-                                    doc, 0 };
+    in->eis[in->n_eis++] = (bt_ei){ .key = in->key, .element = -1,
+                                    .state = BT_EI_ACTIVATING, .vars = doc };
     in->queue[in->n_queue++] = (bt_cmd){ BT_CMD_ACTIVATE, -1, in->key, 0 };
     e->next_instance++;
     *out = in;

@@ -116,7 +116,25 @@ typedef struct bt_ei {
     uint32_t state;
     json_t *vars; /* local variables, NULL until one is set */
     uint64_t job_key;
+    /* A compensation throw event: the scope whose log it compensates, and
+     * the log entry whose handler runs now (0: none). A compensation
+     * handler: the throw event it runs for. */
+    uint64_t comp_scope;
+    uint64_t comp_entry;
+    uint64_t comp_throw;
 } bt_ei;
+
+/* The compensation log: one entry per completed activity that can be
+ * compensated, in its flow scope's log. A completed embedded subprocess
+ * leaves one entry whose `sub_key` names the log of its own activities
+ * (BPMN 2.0.2 §10.6.5: compensating a subprocess compensates what
+ * completed inside it). */
+typedef struct bt_comp {
+    uint64_t key;       /* also the completion order */
+    uint64_t scope_key; /* whose log: a live or a completed scope */
+    int32_t element;    /* the completed activity */
+    uint64_t sub_key;   /* a subprocess's own log, or 0 */
+} bt_comp;
 
 enum bt_job_state {
     BT_JOB_READY,    /* waits for a handler call or for the host */
@@ -139,7 +157,8 @@ enum bt_cmd_kind {
     BT_CMD_ACTIVATE,     /* element `element` in scope `scope_key` */
     BT_CMD_COMPLETE,     /* element instance `key` */
     BT_CMD_CALL_HANDLER, /* job `key` */
-    BT_CMD_TERMINATE     /* element instance `key` and all inside it */
+    BT_CMD_TERMINATE,    /* element instance `key` and all inside it */
+    BT_CMD_THROW_ERROR   /* the error of error end event instance `key` */
 };
 
 typedef struct bt_cmd {
@@ -197,6 +216,8 @@ struct baton_record {
     /* incident */
     const char *incident_type;
     uint64_t job_key;
+    /* compensation: the handler */
+    const bt_element *handler;
 };
 
 /* The outcome a handler chose, applied after it returns. */
@@ -237,6 +258,8 @@ struct baton_instance {
     size_t q_head, n_queue, cap_queue;
     bt_joinmark *marks;
     size_t n_marks, cap_marks;
+    bt_comp *comps;
+    size_t n_comps, cap_comps;
 
     /* The step in progress. */
     struct baton_record *recs;
@@ -266,6 +289,41 @@ int bt_step(baton_instance *in);
 int bt_apply_outcome(baton_instance *in, baton_job *job,
                      const bt_outcome *o);
 void bt_outcome_clear(const bt_alloc *a, bt_outcome *o);
+
+/* Shared by the transitions (step.c, catch.c, compensation.c). Capacity
+ * for commands is reserved at the start of a step. */
+void bt_push_cmd(baton_instance *in, uint32_t kind, int32_t element,
+                 uint64_t key, uint64_t scope_key);
+int bt_raise_incident(baton_instance *in, uint32_t type, const bt_ei *ei,
+                      uint64_t job_key, bt_cmd retry, const char *message);
+void bt_remove_ei(baton_instance *in, uint64_t key);
+void bt_remove_job(baton_instance *in, uint64_t key);
+/* Announces the termination of everything inside `scope_key` (but
+ * `except`), innermost first; changes nothing, so it may fail. */
+int bt_terminate_inside(baton_instance *in, uint64_t scope_key,
+                        uint64_t except);
+/* Then drops what bt_terminate_inside() announced. Cannot fail. */
+void bt_sweep_inside(baton_instance *in, uint64_t scope_key, uint64_t except);
+
+/* catch.c: BPMN errors. Throws `code` from element instance `from`: the
+ * nearest matching error boundary event or error event subprocess,
+ * scope by scope outward, catches it. `thrower` is the job that threw it,
+ * or 0. Returns 0 when caught, 1 when
+ * nothing catches it, or BATON_ENOMEM. */
+int bt_throw_error(baton_instance *in, uint64_t from, uint64_t thrower,
+                   const char *code, const char *message);
+
+/* compensation.c */
+/* Logs a completed activity that can be compensated (or a subprocess
+ * with compensable activities inside), announcing it. */
+int bt_comp_completed(baton_instance *in, const bt_ei *ei);
+/* Starts the next compensation handler of throw event `t`, or queues its
+ * completion when none is left. */
+int bt_comp_next(baton_instance *in, bt_ei *t);
+/* A handler finished: announce it and move its throw event on. */
+int bt_comp_handler_done(baton_instance *in, const bt_ei *handler);
+/* Drops the log of scope `scope_key` and every log nested in it. */
+void bt_comp_drop(baton_instance *in, uint64_t scope_key);
 
 /* vars.c: variable scopes. */
 json_t *bt_var_lookup(const baton_instance *in, uint64_t scope_key,

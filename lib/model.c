@@ -49,9 +49,13 @@ static const char *const zeebe_names[BT_KIND_COUNT] = {
     [BT_MANUAL_TASK] = "MANUAL_TASK",
     [BT_EXCLUSIVE_GATEWAY] = "EXCLUSIVE_GATEWAY",
     [BT_PARALLEL_GATEWAY] = "PARALLEL_GATEWAY",
+    [BT_SUB_PROCESS] = "SUB_PROCESS",
+    [BT_BOUNDARY_EVENT] = "BOUNDARY_EVENT",
 };
 
 const char *bt_kind_zeebe_name(const bt_element *e)
 {
+    if (e->kind == BT_SUB_PROCESS && e->triggered_by_event)
+        return "EVENT_SUB_PROCESS";
     return e->kind < BT_KIND_COUNT ? zeebe_names[e->kind] : "UNSPECIFIED";
 }

@@ -23,13 +23,17 @@ typedef enum bt_kind {
     BT_MANUAL_TASK,
     BT_EXCLUSIVE_GATEWAY,
     BT_PARALLEL_GATEWAY,
+    BT_SUB_PROCESS,     /* embedded, or an event subprocess */
+    BT_BOUNDARY_EVENT,
     BT_KIND_COUNT
 } bt_kind;
 
 /* Event definition of an event element. */
 typedef enum bt_evdef {
     BT_EVDEF_NONE = 0,
-    BT_EVDEF_TERMINATE
+    BT_EVDEF_TERMINATE,
+    BT_EVDEF_ERROR,
+    BT_EVDEF_COMPENSATE
 } bt_evdef;
 
 typedef struct bt_header {
@@ -69,6 +73,38 @@ typedef struct bt_element {
     bt_mapping *outputs;
     uint32_t n_inputs;
     uint32_t n_outputs;
+
+    /* Scopes (subprocesses): their start event (the none start event of an
+     * embedded subprocess, the error start event of an event subprocess),
+     * and the event subprocesses directly inside them. */
+    int32_t start;
+    uint8_t triggered_by_event; /* an event subprocess */
+    uint32_t *event_subprocesses;
+    uint32_t n_event_subprocesses;
+
+    /* Activities: the boundary events attached to them, and the handler
+     * (an isForCompensation activity associated with their compensation
+     * boundary event), -1 when none. */
+    uint32_t *boundaries;
+    uint32_t n_boundaries;
+    int32_t compensation_handler;
+    uint8_t is_for_compensation;
+
+    /* Boundary events. */
+    int32_t attached_to; /* -1 unless a boundary event */
+    uint8_t cancel_activity;
+
+    /* Error events: the errorCode of the referenced error; NULL on a catch
+     * event means "every error". Camunda 7 variables that receive the
+     * caught error's code and message (NULL when not asked for). */
+    const char *error_code;
+    const char *error_code_variable;
+    const char *error_message_variable;
+
+    /* Compensation throw events: the activity to compensate (-1: the whole
+     * scope) and waitForCompletion. */
+    int32_t activity_ref;
+    uint8_t wait_for_completion;
 } bt_element;
 
 typedef struct bt_flow {
@@ -89,6 +125,8 @@ typedef struct bt_process {
     bt_flow *flows;
     uint32_t n_flows;
     int32_t start; /* the process-level none start event, -1 if none */
+    uint32_t *event_subprocesses; /* at process level */
+    uint32_t n_event_subprocesses;
 } bt_process;
 
 struct baton_model {

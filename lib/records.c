@@ -47,7 +47,7 @@ const char *const bt_incident_type_names[BT_INC_COUNT] = {
 
 static const char *const vt_names[] = {
     "PROCESS_INSTANCE", "JOB", "INCIDENT", "VARIABLE",
-    "PROCESS_INSTANCE_CREATION",
+    "PROCESS_INSTANCE_CREATION", "COMPENSATION_SUBSCRIPTION", "ERROR",
 };
 
 static const char *const intent_names[] = {
@@ -56,6 +56,7 @@ static const char *const intent_names[] = {
     "SEQUENCE_FLOW_TAKEN", "CREATED",           "COMPLETED",
     "FAILED",             "ERROR_THROWN",       "RETRIES_UPDATED",
     "RESOLVED",           "UPDATED",            "CANCELED",
+    "TRIGGERED",
 };
 
 const char *baton_value_type_name(int vt)
@@ -152,6 +153,12 @@ static json_t *record_value(const baton_record *r)
                json_object_set(v, "value",
                                r->var_value ? r->var_value : json_null()) |
                set_key(v, "scopeKey", r->flow_scope_key);
+        break;
+    case BATON_VT_COMPENSATION_SUBSCRIPTION:
+        bad |= set_str(v, "elementId", baton_record_element_id(r)) |
+               set_str(v, "compensationHandlerId",
+                       r->handler ? r->handler->id : NULL) |
+               set_key(v, "flowScopeKey", r->flow_scope_key);
         break;
     case BATON_VT_INCIDENT:
         bad |= set_str(v, "errorType", r->incident_type) |

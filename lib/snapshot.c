@@ -4,12 +4,14 @@
  *   "BATN" u32 format-version u64 total-size
  *   str process-id  u32 process-version  u64 model-checksum
  *   u64 revision u64 instance-key u64 next-key u64 position u32 ended
- *   u32 n  { u64 key u64 scope i32 element u32 state u64 job str vars }
+ *   u32 n  { u64 key u64 scope i32 element u32 state u64 job
+ *            u64 comp-scope u64 comp-entry u64 comp-throw str vars }
  *   u32 n  { u64 key u64 ei i32 element i32 retries u32 state str type
  *            str error }
  *   u32 n  { u64 key u32 type i32 element u64 ei u64 job str message cmd }
  *   u32 n  { cmd }            (the queue, head first)
  *   u32 n  { u64 scope u32 flow }
+ *   u32 n  { u64 key u64 scope i32 element u64 sub }   (compensation log)
  *   u64 checksum (FNV-1a 64 of everything before it)
  * str = u32 length + bytes (length 0xffffffff: absent);
  * cmd = u32 kind i32 element u64 key u64 scope. */
@@ -129,6 +131,9 @@ int baton_instance_snapshot(const baton_instance *in, void **out,
         put_u32(&w, (uint32_t)x->element);
         put_u32(&w, x->state);
         put_u64(&w, x->job_key);
+        put_u64(&w, x->comp_scope);
+        put_u64(&w, x->comp_entry);
+        put_u64(&w, x->comp_throw);
         put_vars(&w, x->vars);
     }
     put_u32(&w, (uint32_t)in->n_jobs);
@@ -161,6 +166,13 @@ int baton_instance_snapshot(const baton_instance *in, void **out,
     for (size_t i = 0; i < in->n_marks; i++) {
         put_u64(&w, in->marks[i].scope_key);
         put_u32(&w, in->marks[i].flow);
+    }
+    put_u32(&w, (uint32_t)in->n_comps);
+    for (size_t i = 0; i < in->n_comps; i++) {
+        put_u64(&w, in->comps[i].key);
+        put_u64(&w, in->comps[i].scope_key);
+        put_u32(&w, (uint32_t)in->comps[i].element);
+        put_u64(&w, in->comps[i].sub_key);
     }
     put_u64(&w, 0); /* checksum, patched below */
     char *res = NULL;
@@ -239,7 +251,7 @@ static int get_cmd(rbuf *r, bt_cmd *c)
     c->element = (int32_t)get_u32(r);
     c->key = get_u64(r);
     c->scope_key = get_u64(r);
-    return c->kind <= BT_CMD_TERMINATE;
+    return c->kind <= BT_CMD_THROW_ERROR;
 }
 
 typedef struct restore_ctx {
@@ -275,8 +287,8 @@ static int read_body(restore_ctx *x)
         return refuse(x, "bad instance state");
 
     uint32_t n = get_u32(r);
-    if (r->bad || n > r->n / 28 || bt_reserve(in, n, 0, 0, 0))
-        return r->bad || n > r->n / 28 ? refuse(x, "bad element count")
+    if (r->bad || n > r->n / 52 || bt_reserve(in, n, 0, 0, 0))
+        return r->bad || n > r->n / 52 ? refuse(x, "bad element count")
                                        : BATON_ENOMEM;
     for (uint32_t i = 0; i < n && !r->bad; i++) {
         bt_ei ei = { 0 };
@@ -285,6 +297,9 @@ static int read_body(restore_ctx *x)
         ei.element = (int32_t)get_u32(r);
         ei.state = get_u32(r);
         ei.job_key = get_u64(r);
+        ei.comp_scope = get_u64(r);
+        ei.comp_entry = get_u64(r);
+        ei.comp_throw = get_u64(r);
         size_t len;
         const char *vars = get_str(r, &len);
         if (r->bad || !element_ok(in, ei.element, 1) ||
@@ -376,6 +391,21 @@ static int read_body(restore_ctx *x)
         if (m.flow >= in->proc->n_flows)
             return refuse(x, "bad join");
         in->marks[in->n_marks++] = m;
+    }
+    n = get_u32(r);
+    if (r->bad || n > r->n / 28)
+        return refuse(x, "bad compensation log length");
+    if (bt_grow(a, (void **)&in->comps, &in->cap_comps, n, sizeof *in->comps))
+        return BATON_ENOMEM;
+    for (uint32_t i = 0; i < n && !r->bad; i++) {
+        bt_comp c;
+        c.key = get_u64(r);
+        c.scope_key = get_u64(r);
+        c.element = (int32_t)get_u32(r);
+        c.sub_key = get_u64(r);
+        if (!element_ok(in, c.element, 0))
+            return refuse(x, "bad compensation entry");
+        in->comps[in->n_comps++] = c;
     }
     if (r->bad || r->off != r->n - 8)
         return refuse(x, "unexpected length");

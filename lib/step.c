@@ -21,7 +21,7 @@ static int is_job_task(const bt_element *el)
     }
 }
 
-static void push_cmd(baton_instance *in, uint32_t kind, int32_t element,
+void bt_push_cmd(baton_instance *in, uint32_t kind, int32_t element,
                      uint64_t key, uint64_t scope_key)
 {
     /* Capacity was reserved at the start of the step. */
@@ -36,7 +36,7 @@ void bt_outcome_clear(const bt_alloc *a, bt_outcome *o)
     memset(o, 0, sizeof *o);
 }
 
-static int raise_incident(baton_instance *in, uint32_t type,
+int bt_raise_incident(baton_instance *in, uint32_t type,
                           const bt_ei *ei, uint64_t job_key, bt_cmd retry,
                           const char *message)
 {
@@ -154,7 +154,7 @@ static int create_job(baton_instance *in, bt_ei *ei, const bt_element *el)
                                           NULL };
     ei->job_key = key;
     if (bt_engine_handler(in->engine, type))
-        push_cmd(in, BT_CMD_CALL_HANDLER, ei->element, key, 0);
+        bt_push_cmd(in, BT_CMD_CALL_HANDLER, ei->element, key, 0);
     return 0;
 }
 
@@ -179,7 +179,7 @@ static int activate_process(baton_instance *in, bt_ei *root)
         return BATON_ENOMEM;
     bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATED, root);
     root->state = BT_EI_ACTIVATED;
-    push_cmd(in, BT_CMD_ACTIVATE, in->proc->start, 0, in->key);
+    bt_push_cmd(in, BT_CMD_ACTIVATE, in->proc->start, 0, in->key);
     return 0;
 }
 
@@ -192,8 +192,8 @@ static int do_activate(baton_instance *in, const bt_cmd *c, bt_varlog *log)
         return 0; /* the scope ended while this token was queued */
     const bt_element *el = &in->proc->elements[c->element];
     bt_ei *ei = &in->eis[in->n_eis++];
-    *ei = (bt_ei){ in->next_key++, c->scope_key, c->element,
-                   BT_EI_ACTIVATING, NULL, 0 };
+    *ei = (bt_ei){ .key = in->next_key++, .scope_key = c->scope_key,
+                   .element = c->element, .state = BT_EI_ACTIVATING };
     bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATING, ei);
     if (el->n_inputs) {
         json_t *doc;
@@ -208,17 +208,37 @@ static int do_activate(baton_instance *in, const bt_cmd *c, bt_varlog *log)
         return BATON_ENOMEM;
     bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATED, ei);
     ei->state = BT_EI_ACTIVATED;
+    if (el->is_for_compensation)
+        ei->comp_throw = c->key;
+    if (el->kind == BT_SUB_PROCESS) {
+        bt_push_cmd(in, BT_CMD_ACTIVATE, el->start, 0, ei->key);
+        return 0;
+    }
+    if (el->evdef == BT_EVDEF_COMPENSATE) {
+        /* A throw inside an event subprocess compensates the scope that
+         * holds the event subprocess (BPMN 2.0.2 §10.6.5). */
+        const bt_ei *sc = bt_ei_find(in, ei->scope_key);
+        if (sc->element >= 0 && in->proc->elements[sc->element].triggered_by_event)
+            ei->comp_scope = sc->scope_key;
+        else
+            ei->comp_scope = ei->scope_key;
+        return bt_comp_next(in, ei);
+    }
+    if (el->evdef == BT_EVDEF_ERROR && el->kind == BT_END_EVENT) {
+        bt_push_cmd(in, BT_CMD_THROW_ERROR, ei->element, ei->key, 0);
+        return 0;
+    }
     if (is_job_task(el)) {
         int rc = create_job(in, ei, el);
         if (rc == 1)
-            return raise_incident(in, BT_INC_EXTRACT_VALUE, ei, 0,
+            return bt_raise_incident(in, BT_INC_EXTRACT_VALUE, ei, 0,
                                   (bt_cmd){ BT_CMD_COMPLETE, ei->element,
                                             ei->key, 0 },
                                   "the job type expression did not give a "
                                   "string");
         return rc;
     }
-    push_cmd(in, BT_CMD_COMPLETE, ei->element, ei->key, 0);
+    bt_push_cmd(in, BT_CMD_COMPLETE, ei->element, ei->key, 0);
     return 0;
 }
 
@@ -295,7 +315,7 @@ static int take_flow(baton_instance *in, uint64_t scope_key, uint32_t fi)
     r->flow_scope_key = scope_key;
     const bt_element *t = &in->proc->elements[f->target];
     if (t->kind != BT_PARALLEL_GATEWAY || t->n_incoming < 2) {
-        push_cmd(in, BT_CMD_ACTIVATE, (int32_t)f->target, 0, scope_key);
+        bt_push_cmd(in, BT_CMD_ACTIVATE, (int32_t)f->target, 0, scope_key);
         return 0;
     }
     in->marks[in->n_marks++] = (bt_joinmark){ scope_key, fi };
@@ -319,11 +339,11 @@ static int take_flow(baton_instance *in, uint64_t scope_key, uint32_t fi)
             }
         }
     }
-    push_cmd(in, BT_CMD_ACTIVATE, (int32_t)f->target, 0, scope_key);
+    bt_push_cmd(in, BT_CMD_ACTIVATE, (int32_t)f->target, 0, scope_key);
     return 0;
 }
 
-static void remove_ei(baton_instance *in, uint64_t key)
+void bt_remove_ei(baton_instance *in, uint64_t key)
 {
     for (size_t i = 0; i < in->n_eis; i++) {
         if (in->eis[i].key == key) {
@@ -336,7 +356,7 @@ static void remove_ei(baton_instance *in, uint64_t key)
     }
 }
 
-static void remove_job(baton_instance *in, uint64_t key)
+void bt_remove_job(baton_instance *in, uint64_t key)
 {
     const bt_alloc *a = &in->engine->alloc;
     for (size_t i = 0; i < in->n_jobs; i++) {
@@ -354,7 +374,7 @@ static void remove_job(baton_instance *in, uint64_t key)
 /* Terminates everything inside `scope_key`, innermost first, announcing
  * each element and cancelled job. Records first (fallible), then the
  * removal. */
-static int terminate_inside(baton_instance *in, uint64_t scope_key,
+int bt_terminate_inside(baton_instance *in, uint64_t scope_key,
                             uint64_t except)
 {
     for (size_t i = 0; i < in->n_eis; i++) {
@@ -365,7 +385,7 @@ static int terminate_inside(baton_instance *in, uint64_t scope_key,
         if (bt_reserve(in, 0, 0, 0, 4))
             return BATON_ENOMEM;
         bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATING, c);
-        int rc = terminate_inside(in, c->key, 0);
+        int rc = bt_terminate_inside(in, c->key, 0);
         if (rc)
             return rc;
         c = &in->eis[i];
@@ -389,7 +409,7 @@ static int terminate_inside(baton_instance *in, uint64_t scope_key,
 }
 
 /* After terminate_inside() succeeded: drop what it announced. */
-static void sweep_inside(baton_instance *in, uint64_t scope_key,
+void bt_sweep_inside(baton_instance *in, uint64_t scope_key,
                          uint64_t except)
 {
     for (size_t i = 0; i < in->n_eis;) {
@@ -399,9 +419,10 @@ static void sweep_inside(baton_instance *in, uint64_t scope_key,
             continue;
         }
         uint64_t key = c->key, job = c->job_key;
-        sweep_inside(in, key, 0);
+        bt_sweep_inside(in, key, 0);
         if (job)
-            remove_job(in, job);
+            bt_remove_job(in, job);
+        bt_comp_drop(in, key);
         for (size_t k = 0; k < in->n_incidents;) {
             if (in->incidents[k].ei_key == key) {
                 bt_free(&in->engine->alloc, in->incidents[k].message);
@@ -412,7 +433,7 @@ static void sweep_inside(baton_instance *in, uint64_t scope_key,
                 k++;
             }
         }
-        remove_ei(in, key);
+        bt_remove_ei(in, key);
         i = 0; /* indices moved; the scan restarts (scopes are small) */
     }
     /* Queued work inside the scope is dropped with it. */
@@ -420,8 +441,10 @@ static void sweep_inside(baton_instance *in, uint64_t scope_key,
     for (size_t r = in->q_head; r < in->n_queue; r++) {
         const bt_cmd *c = &in->queue[r];
         int gone = (c->kind == BT_CMD_ACTIVATE && c->scope_key == scope_key) ||
-                   (c->kind == BT_CMD_COMPLETE && c->key != except &&
-                    c->key != scope_key && !bt_ei_find(in, c->key)) ||
+                   ((c->kind == BT_CMD_COMPLETE ||
+                     c->kind == BT_CMD_THROW_ERROR) &&
+                    c->key != except && c->key != scope_key &&
+                    !bt_ei_find(in, c->key)) ||
                    (c->kind == BT_CMD_CALL_HANDLER && !bt_job_find(in, c->key));
         if (!gone)
             in->queue[w++] = *c;
@@ -440,6 +463,7 @@ static int complete_process(baton_instance *in, bt_ei *root)
     bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETED, root);
     root->state = BT_EI_COMPLETED;
     in->ended = BATON_INSTANCE_COMPLETED;
+    in->n_comps = 0; /* nothing can be compensated any more */
     return 0;
 }
 
@@ -462,7 +486,7 @@ static int do_complete(baton_instance *in, const bt_cmd *c, bt_varlog *log)
         if (chosen == BATON_ENOMEM)
             return BATON_ENOMEM;
         if (chosen == NO_FLOW)
-            return raise_incident(in, BT_INC_CONDITION, ei, 0, *c, msg);
+            return bt_raise_incident(in, BT_INC_CONDITION, ei, 0, *c, msg);
     }
     bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETING, ei);
     if (el->n_outputs) {
@@ -475,34 +499,55 @@ static int do_complete(baton_instance *in, const bt_cmd *c, bt_varlog *log)
             return rc;
         ei = bt_ei_find(in, key);
     }
-    if (bt_reserve(in, 0, 0, 0, 2 * el->n_outgoing + 2))
+    if (bt_reserve(in, 0, 0, 0, 2 * el->n_outgoing + 4))
         return BATON_ENOMEM;
     bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETED, ei);
+    size_t n_comps = in->n_comps;
+    if (ei->comp_throw) {
+        /* A compensation handler: it has no flows; its throw moves on. */
+        int rc = bt_comp_handler_done(in, ei);
+        if (rc)
+            return rc;
+        bt_remove_ei(in, key);
+        return 0;
+    }
+    int rc = bt_comp_completed(in, ei);
+    if (rc)
+        return rc;
+    ei = bt_ei_find(in, key);
 
     if (el->evdef == BT_EVDEF_TERMINATE) {
         /* BPMN 2.0.2 §10.5.3: a terminate end event ends its whole scope
          * at once. */
-        int rc = terminate_inside(in, scope, key);
-        if (rc)
+        rc = bt_terminate_inside(in, scope, key);
+        if (rc) {
+            in->n_comps = n_comps;
             return rc;
-        sweep_inside(in, scope, key);
-        remove_ei(in, key);
-        push_cmd(in, BT_CMD_COMPLETE, -1, scope, 0);
+        }
+        bt_sweep_inside(in, scope, key);
+        bt_remove_ei(in, key);
+        bt_push_cmd(in, BT_CMD_COMPLETE, -1, scope, 0);
         return 0;
     }
     size_t n_marks = in->n_marks;
     for (uint32_t i = 0; i < el->n_outgoing; i++) {
         if (chosen >= 0 && (int64_t)el->outgoing[i] != chosen)
             continue;
-        int rc = take_flow(in, scope, el->outgoing[i]);
+        rc = take_flow(in, scope, el->outgoing[i]);
         if (rc) {
             in->n_marks = n_marks;
+            in->n_comps = n_comps;
             return rc;
         }
     }
-    remove_ei(in, key);
+    /* A subprocess that left no entry in its parent's log takes its own
+     * log with it. */
+    if (el->kind == BT_SUB_PROCESS &&
+        !(in->n_comps > n_comps && in->comps[in->n_comps - 1].sub_key == key))
+        bt_comp_drop(in, key);
+    bt_remove_ei(in, key);
     if (!el->n_outgoing && !children_remain(in, scope))
-        push_cmd(in, BT_CMD_COMPLETE, -1, scope, 0);
+        bt_push_cmd(in, BT_CMD_COMPLETE, -1, scope, 0);
     return 0;
 }
 
@@ -541,9 +586,9 @@ int bt_apply_outcome(baton_instance *in, baton_job *job, const bt_outcome *o)
             }
         }
         bt_varlog_clear(&log, a);
-        push_cmd(in, BT_CMD_COMPLETE, ei->element, ei->key, 0);
+        bt_push_cmd(in, BT_CMD_COMPLETE, ei->element, ei->key, 0);
         ei->job_key = 0;
-        remove_job(in, job->key);
+        bt_remove_job(in, job->key);
         return 0;
     case BT_OUT_FAIL:
     case BT_OUT_ERROR: {
@@ -565,7 +610,12 @@ int bt_apply_outcome(baton_instance *in, baton_job *job, const bt_outcome *o)
             return BATON_ENOMEM;
         if (fail && o->retries > 0) {
             if (bt_engine_handler(in->engine, job->type))
-                push_cmd(in, BT_CMD_CALL_HANDLER, job->element, job->key, 0);
+                bt_push_cmd(in, BT_CMD_CALL_HANDLER, job->element, job->key, 0);
+        } else if (!fail && (rc = bt_throw_error(in, ei->key, job->key, o->code,
+                                                 o->message)) != 1) {
+            /* Caught (the job went with its activity) or out of memory. */
+            bt_free(a, keep);
+            return rc;
         } else {
             char msg[400];
             if (fail)
@@ -578,7 +628,7 @@ int bt_apply_outcome(baton_instance *in, baton_job *job, const bt_outcome *o)
                          "nothing catches it",
                          o->code, o->message ? ": " : "",
                          o->message ? o->message : "");
-            rc = raise_incident(in, fail ? BT_INC_JOB_NO_RETRIES
+            rc = bt_raise_incident(in, fail ? BT_INC_JOB_NO_RETRIES
                                          : BT_INC_UNHANDLED_ERROR,
                                 ei, job->key, (bt_cmd){ 0, 0, 0, 0 }, msg);
             if (rc) {
@@ -603,6 +653,22 @@ int bt_apply_outcome(baton_instance *in, baton_job *job, const bt_outcome *o)
     default:
         return BATON_EINVAL;
     }
+}
+
+static int do_throw_error(baton_instance *in, const bt_cmd *c)
+{
+    bt_ei *ei = bt_ei_find(in, c->key);
+    if (!ei || ei->state != BT_EI_ACTIVATED)
+        return 0;
+    const bt_element *el = &in->proc->elements[ei->element];
+    int rc = bt_throw_error(in, ei->key, 0, el->error_code, NULL);
+    if (rc != 1)
+        return rc;
+    char msg[300];
+    snprintf(msg, sizeof msg,
+             "an error with the code '%s' was thrown, but nothing catches it",
+             el->error_code);
+    return bt_raise_incident(in, BT_INC_UNHANDLED_ERROR, ei, 0, *c, msg);
 }
 
 static int do_call_handler(baton_instance *in, const bt_cmd *c)
@@ -653,12 +719,16 @@ int bt_step(baton_instance *in)
     size_t n_marks = in->n_marks, n_incidents = in->n_incidents;
     uint64_t next_key = in->next_key;
     bt_cmd c = in->queue[in->q_head++];
+    /* Only compensation and catching change the compensation log, after
+     * their last fallible operation; appends are undone by truncation. */
+    size_t n_comps = in->n_comps;
     bt_varlog log = { 0 };
     int rc;
     switch (c.kind) {
     case BT_CMD_ACTIVATE: rc = do_activate(in, &c, &log); break;
     case BT_CMD_COMPLETE: rc = do_complete(in, &c, &log); break;
     case BT_CMD_CALL_HANDLER: rc = do_call_handler(in, &c); break;
+    case BT_CMD_THROW_ERROR: rc = do_throw_error(in, &c); break;
     default: rc = 0; break;
     }
     if (rc) {
@@ -676,6 +746,7 @@ int bt_step(baton_instance *in)
         in->n_queue = n_queue;
         in->n_marks = n_marks;
         in->n_incidents = n_incidents;
+        in->n_comps = n_comps;
         in->next_key = next_key;
         in->q_head--;
         bt_varlog_clear(&log, a);
@@ -703,7 +774,7 @@ int baton_instance_cancel(baton_instance *in)
     if (bt_reserve(in, 0, 0, 0, 4))
         return bt_error(e, BATON_ENOMEM, NULL, 0, 0, NULL, "out of memory");
     bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATING, root);
-    int rc = terminate_inside(in, in->key, 0);
+    int rc = bt_terminate_inside(in, in->key, 0);
     if (!rc && bt_reserve(in, 0, 0, 0, 1))
         rc = BATON_ENOMEM;
     if (rc) {
@@ -712,7 +783,7 @@ int baton_instance_cancel(baton_instance *in)
     }
     root = bt_ei_find(in, in->key);
     bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATED, root);
-    sweep_inside(in, in->key, 0);
+    bt_sweep_inside(in, in->key, 0);
     const bt_alloc *a = &e->alloc;
     for (size_t i = 0; i < in->n_incidents; i++)
         bt_free(a, in->incidents[i].message);

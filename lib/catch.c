@@ -1,0 +1,151 @@
+/* BPMN errors: where a thrown error is caught (BPMN 2.0.2 §10.5.4: the
+ * innermost enclosing catch; as Zeebe, a catch event naming the error
+ * code wins over a catch-all one at the same level) and what catching
+ * does: an error boundary event interrupts its activity; an error event
+ * subprocess interrupts everything else in its scope. */
+#include <string.h>
+
+#include "internal.h"
+
+/* The catch among `list` for `code`: exact code first, then catch-all.
+ * For event subprocesses the error definition is on their start event. */
+static int32_t match(const baton_instance *in, const uint32_t *list,
+                     uint32_t n, const char *code, int subprocesses)
+{
+    int32_t any = -1;
+    for (uint32_t i = 0; i < n; i++) {
+        const bt_element *e = &in->proc->elements[list[i]];
+        if (subprocesses) {
+            if (e->start < 0)
+                continue;
+            e = &in->proc->elements[e->start];
+        }
+        if (e->evdef != BT_EVDEF_ERROR)
+            continue;
+        if (!e->error_code) {
+            if (any < 0)
+                any = (int32_t)list[i];
+        } else if (strcmp(e->error_code, code) == 0) {
+            return (int32_t)list[i];
+        }
+    }
+    return any;
+}
+
+/* Camunda 7's errorCodeVariable / errorMessageVariable. */
+static int error_vars(baton_instance *in, bt_varlog *log, uint64_t scope,
+                      const bt_element *catcher, const char *code,
+                      const char *message)
+{
+    int rc = 0;
+    if (catcher->error_code_variable) {
+        json_t *v = json_string(code);
+        rc = v ? bt_var_set_local(in, log, scope,
+                                  catcher->error_code_variable, v)
+               : BATON_ENOMEM;
+        json_decref(v);
+    }
+    if (!rc && catcher->error_message_variable) {
+        json_t *v = message ? json_string(message) : json_null();
+        rc = v ? bt_var_set_local(in, log, scope,
+                                  catcher->error_message_variable, v)
+               : BATON_ENOMEM;
+        json_decref(v);
+    }
+    return rc;
+}
+
+static int interrupt_activity(baton_instance *in, bt_ei *a, uint64_t thrower)
+{
+    if (bt_reserve(in, 0, 0, 0, 4))
+        return BATON_ENOMEM;
+    bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATING, a);
+    uint64_t key = a->key;
+    int rc = bt_terminate_inside(in, key, 0);
+    if (rc)
+        return rc;
+    a = bt_ei_find(in, key);
+    /* The job that threw the error ends with ERROR_THROWN, not CANCELED. */
+    baton_job *job = a->job_key && a->job_key != thrower
+                         ? bt_job_find(in, a->job_key)
+                         : NULL;
+    if (job) {
+        struct baton_record *r = bt_rec_push(in, BATON_VT_JOB,
+                                             BATON_INTENT_CANCELED, job->key);
+        if (!r || !(r->job_type = bt_scratch_strdup(in, job->type)))
+            return BATON_ENOMEM;
+        r->retries = job->retries;
+        r->element = &in->proc->elements[job->element];
+        r->element_instance_key = key;
+    }
+    if (bt_reserve(in, 0, 0, 2, 2))
+        return BATON_ENOMEM;
+    bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATED, a);
+    return 0;
+}
+
+int bt_throw_error(baton_instance *in, uint64_t from, uint64_t thrower,
+                   const char *code, const char *message)
+{
+    const bt_process *p = in->proc;
+    bt_ei *cur = bt_ei_find(in, from);
+    bt_varlog log = { 0 };
+    const bt_alloc *a = &in->engine->alloc;
+    int rc;
+    while (cur) {
+        if (cur->element >= 0) {
+            const bt_element *el = &p->elements[cur->element];
+            int32_t b = match(in, el->boundaries, el->n_boundaries, code, 0);
+            if (b >= 0) {
+                uint64_t key = cur->key, scope = cur->scope_key;
+                uint64_t job = cur->job_key;
+                rc = interrupt_activity(in, cur, thrower);
+                if (!rc)
+                    rc = error_vars(in, &log, scope, &p->elements[b], code,
+                                    message);
+                if (rc) {
+                    bt_varlog_undo(&log, a);
+                    bt_varlog_clear(&log, a);
+                    return rc;
+                }
+                bt_varlog_clear(&log, a);
+                bt_sweep_inside(in, key, 0);
+                bt_comp_drop(in, key);
+                if (job)
+                    bt_remove_job(in, job);
+                bt_remove_ei(in, key);
+                bt_push_cmd(in, BT_CMD_ACTIVATE, b, 0, scope);
+                return 0;
+            }
+        }
+        bt_ei *scope = bt_ei_find(in, cur->scope_key);
+        if (!scope)
+            break;
+        const uint32_t *subs = scope->element >= 0
+                                   ? p->elements[scope->element].event_subprocesses
+                                   : p->event_subprocesses;
+        uint32_t n = scope->element >= 0
+                         ? p->elements[scope->element].n_event_subprocesses
+                         : p->n_event_subprocesses;
+        int32_t e = match(in, subs, n, code, 1);
+        if (e >= 0 && e != cur->element) {
+            uint64_t skey = scope->key;
+            rc = bt_terminate_inside(in, skey, 0);
+            if (!rc)
+                rc = error_vars(in, &log, skey,
+                                &p->elements[p->elements[e].start], code,
+                                message);
+            if (rc) {
+                bt_varlog_undo(&log, a);
+                bt_varlog_clear(&log, a);
+                return rc;
+            }
+            bt_varlog_clear(&log, a);
+            bt_sweep_inside(in, skey, 0);
+            bt_push_cmd(in, BT_CMD_ACTIVATE, e, 0, skey);
+            return 0;
+        }
+        cur = scope;
+    }
+    return 1;
+}
