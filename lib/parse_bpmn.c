@@ -8,10 +8,11 @@
  * callback, never to stderr. The model stage walks the tree, maps what
  * Baton runs to bt_element/bt_flow, refuses what it cannot run and
  * validates the rest, collecting every problem before reporting them in
- * document order.
+ * document order. Subprocesses, boundary events and compensation have
+ * their rules in parse_events.c.
  *
- * libxml2 is included by the loader's files only (this one, parse_ext.c and
- * parse_bpmn.h), so it can be replaced in one place. */
+ * libxml2 is included by the loader's files only (these, parse_ext.c,
+ * parse_events.c and parse_bpmn.h), so it can be replaced in one place. */
 #include "parse_bpmn.h"
 
 #include <libxml/SAX2.h>
@@ -53,9 +54,13 @@ static const struct {
     { "manualTask", BT_MANUAL_TASK },
     { "exclusiveGateway", BT_EXCLUSIVE_GATEWAY },
     { "parallelGateway", BT_PARALLEL_GATEWAY },
+    { "subProcess", BT_SUB_PROCESS },
+    { "boundaryEvent", BT_BOUNDARY_EVENT },
 };
 
-/* Children of a process that do not change how it runs. */
+/* Children of a process or subprocess that do not change how it runs.
+ * Associations are read for compensation handlers (parse_events.c) and
+ * ignored otherwise. */
 static const char *const ignored_in_process[] = {
     "documentation", "extensionElements", "laneSet", "textAnnotation",
     "association", "group", "category", "dataObject", "dataObjectReference",
@@ -89,12 +94,10 @@ static const struct refusal {
     const char *message;
 } refusals[] = {
 #define ELEMENT(n) { BT_REFUSE_ELEMENT, BT_NS_BPMN, n, n " is not supported" }
-    ELEMENT("subProcess"),
     ELEMENT("transaction"),
     ELEMENT("adHocSubProcess"),
     ELEMENT("callActivity"),
     ELEMENT("receiveTask"),
-    ELEMENT("boundaryEvent"),
     ELEMENT("intermediateCatchEvent"),
     ELEMENT("eventBasedGateway"),
     ELEMENT("inclusiveGateway"),
@@ -103,16 +106,26 @@ static const struct refusal {
 #define EVDEF(n)                                                              \
     { BT_REFUSE_EVDEF, BT_NS_BPMN, n "EventDefinition",                       \
       n " event definitions are not supported" }
+    /* Error and compensate definitions are run where BPMN allows them;
+     * parse_events.c says where that is not. */
     EVDEF("message"),
     EVDEF("timer"),
-    EVDEF("error"),
     EVDEF("escalation"),
     EVDEF("signal"),
-    EVDEF("compensate"),
     EVDEF("conditional"),
     EVDEF("link"),
     EVDEF("cancel"),
 #undef EVDEF
+#define EVSUB(n, what)                                                        \
+    { BT_REFUSE_EVSUB_START, BT_NS_BPMN, n "EventDefinition",                 \
+      "event subprocesses with a " what " start event are not supported" }
+    EVSUB("message", "message"),
+    EVSUB("timer", "timer"),
+    EVSUB("signal", "signal"),
+    EVSUB("escalation", "escalation"),
+    EVSUB("compensate", "compensation"),
+    EVSUB("conditional", "conditional"),
+#undef EVSUB
     { BT_REFUSE_EVDEF, BT_NS_BPMN, "eventDefinitionRef",
       "event definition references are not supported" },
     { BT_REFUSE_CHILD, BT_NS_BPMN, "multiInstanceLoopCharacteristics",
@@ -120,7 +133,8 @@ static const struct refusal {
     { BT_REFUSE_CHILD, BT_NS_BPMN, "standardLoopCharacteristics",
       "loop activities are not supported" },
     { BT_REFUSE_ATTR, NULL, "isForCompensation",
-      "compensation handlers (isForCompensation) are not supported" },
+      "subprocesses as compensation handlers (isForCompensation) are not "
+      "supported" },
     /* The engine itself would evaluate these (a DMN decision or a FEEL
      * script in Zeebe, a DMN decision in Camunda 7): turning them into a
      * job would silently change what the model does. */
@@ -170,8 +184,6 @@ int bt_load_has_job(int kind)
 /* ------------------------------------------------------------------ */
 /* Problems                                                            */
 /* ------------------------------------------------------------------ */
-
-enum { ID_ELEMENT, ID_FLOW, ID_REFUSED, ID_OTHER };
 
 struct bt_id_slot {
     const char *key; /* borrowed from the tree; NULL when free */
@@ -288,6 +300,17 @@ static int id_grow(bt_loader *ld)
     m->slots = slots;
     m->cap = cap;
     return 0;
+}
+
+int bt_load_ref(const bt_loader *ld, const char *ref, int32_t *proc,
+                int32_t *index)
+{
+    const bt_id_slot *s = ref && *ref ? id_find(&ld->ids, ref) : NULL;
+    if (!s)
+        return -1;
+    *proc = s->proc;
+    *index = s->index;
+    return s->what;
 }
 
 /* Adds `key`; returns the existing slot when the id is taken, else NULL
@@ -670,16 +693,6 @@ const char *bt_load_dup(bt_loader *ld, const char *s)
     return d ? d : "";
 }
 
-static int is_false(const char *v)
-{
-    return v && (strcmp(v, "false") == 0 || strcmp(v, "0") == 0);
-}
-
-static int is_true(const char *v)
-{
-    return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
-}
-
 /* ------------------------------------------------------------------ */
 /* Expressions                                                         */
 /* ------------------------------------------------------------------ */
@@ -703,36 +716,13 @@ bt_expr *bt_load_compile(bt_loader *ld, const bt_expr_site *at,
     return e;
 }
 
-/* A condition or Zeebe mapping source as Zeebe and Camunda 7 read them:
- * "=..." is FEEL (Zeebe), "${...}"/"#{...}" is JUEL (Camunda 7), anything
- * else is FEEL as a whole. */
-static bt_expr *compile_expr(bt_loader *ld, const bt_expr_site *at,
-                             const char *text, size_t len)
-{
-    if (len && text[0] == '=')
-        return bt_load_compile(ld, at, text + 1, len - 1, BT_EXPR_FEEL);
-    if (len >= 2 && (text[0] == '$' || text[0] == '#') && text[1] == '{')
-        return bt_load_compile(ld, at, text, len, BT_EXPR_JUEL);
-    return bt_load_compile(ld, at, text, len, BT_EXPR_FEEL);
-}
-
 /* ------------------------------------------------------------------ */
 /* Processes                                                           */
 /* ------------------------------------------------------------------ */
 
-typedef struct proc_build {
-    bt_process *p;
-    int32_t index;
-    const xmlNode **enodes; /* tree node of each element */
-    const xmlNode **fnodes; /* tree node of each flow */
-    int refused_start;      /* a start event with an event definition */
-    int none_starts;
-} proc_build;
-
-/* Registers an id; reports a missing or duplicate one. Returns the id
- * (borrowed from the tree) or NULL. */
-static const char *claim_id(bt_loader *ld, proc_build *pb, const xmlNode *n,
-                            int what, int32_t index, int report_missing)
+const char *bt_load_claim_id(bt_loader *ld, const bt_proc_build *pb,
+                             const xmlNode *n, int what, int32_t index,
+                             int report_missing)
 {
     const char *id = bt_load_attr(ld, n, NULL, "id");
     if (!id || !*id) {
@@ -747,8 +737,8 @@ static const char *claim_id(bt_loader *ld, proc_build *pb, const xmlNode *n,
     return id;
 }
 
-static void refuse(bt_loader *ld, const xmlNode *n, const char *tag,
-                   const char *id, const char *msg)
+void bt_load_refuse(bt_loader *ld, const xmlNode *n, const char *tag,
+                    const char *id, const char *msg)
 {
     if (msg)
         bt_load_problem(ld, BATON_EUNSUPPORTED, bt_load_line(n), 0, tag, id,
@@ -758,108 +748,83 @@ static void refuse(bt_loader *ld, const xmlNode *n, const char *tag,
                         "%s is not supported", bt_tag_of(n));
 }
 
-/* Event definitions, loop characteristics and anything else inside a
- * flow node that would change how it runs. */
-static void check_node(bt_loader *ld, proc_build *pb, bt_element *e,
-                       const xmlNode *n)
+static int is_event(int kind)
 {
-    int evdefs = 0, refused_evdef = 0;
+    return kind == BT_START_EVENT || kind == BT_END_EVENT ||
+           kind == BT_INTERMEDIATE_THROW_EVENT || kind == BT_BOUNDARY_EVENT;
+}
+
+/* Event definitions, loop characteristics and anything else inside a
+ * flow node that would change how it runs. A subprocess's content is read
+ * as a scope of its own (read_scope); only its loop characteristics are
+ * looked at here. */
+static void check_node(bt_loader *ld, bt_proc_build *pb, uint32_t index)
+{
+    bt_element *e = &pb->p->elements[index];
+    const xmlNode *n = pb->enodes[index];
+    int evdefs = 0, refused_evdef = 0, accepted = BT_EVDEF_NONE;
+    const xmlNode *evnode = NULL;
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (!bt_is_elem(c, BT_NS_BPMN))
             continue;
         const char *t = bt_tag_of(c);
+        if (e->kind == BT_SUB_PROCESS) {
+            const char *msg = bt_load_refusal(BT_REFUSE_CHILD, BT_NS_BPMN, t);
+            if (msg)
+                bt_load_refuse(ld, c, e->tag, e->id, msg);
+            continue;
+        }
         size_t tl = strlen(t);
         int is_evdef =
             (tl > 15 && strcmp(t + tl - 15, "EventDefinition") == 0) ||
             strcmp(t, "eventDefinitionRef") == 0;
-        if (is_evdef &&
-            (e->kind == BT_START_EVENT || e->kind == BT_END_EVENT ||
-             e->kind == BT_INTERMEDIATE_THROW_EVENT)) {
+        if (is_evdef && is_event(e->kind)) {
             evdefs++;
-            if (strcmp(t, "terminateEventDefinition") == 0) {
-                if (e->kind == BT_END_EVENT) {
-                    e->evdef = BT_EVDEF_TERMINATE;
-                    continue;
-                }
-                /* BPMN 2.0.2 Table 10.90: terminate is an end event's. */
-                refuse(ld, c, e->tag, e->id,
-                       "terminate event definitions are only supported on "
-                       "end events");
+            int v = bt_load_evdef(ld, pb->p, e, c);
+            if (v < 0) {
+                refused_evdef = 1;
             } else {
-                refuse(ld, c, e->tag, e->id,
-                       bt_load_refusal(BT_REFUSE_EVDEF, BT_NS_BPMN, t));
+                accepted = v;
+                evnode = c;
             }
-            refused_evdef = 1;
         } else if (IN_LIST(ignored_in_node, t)) {
             continue;
         } else {
-            refuse(ld, c, e->tag, e->id,
-                   bt_load_refusal(BT_REFUSE_CHILD, BT_NS_BPMN, t));
+            bt_load_refuse(ld, c, e->tag, e->id,
+                           bt_load_refusal(BT_REFUSE_CHILD, BT_NS_BPMN, t));
         }
     }
     /* More than one definition makes a "multiple" event (§10.5.1). */
-    if (evdefs > 1 && !refused_evdef)
-        refuse(ld, n, e->tag, e->id,
-               "multiple event definitions are not supported");
-    if (e->kind == BT_START_EVENT) {
-        if (evdefs)
-            pb->refused_start = 1;
-        else if (++pb->none_starts == 1)
-            pb->p->start = (int32_t)(e - pb->p->elements);
-        else
-            bt_load_problem(ld, BATON_EMODEL, (int)e->line, 0, e->tag, e->id,
-                            "process has more than one none start event");
+    if (evdefs > 1 && !refused_evdef) {
+        bt_load_refuse(ld, n, e->tag, e->id,
+                       "multiple event definitions are not supported");
+        refused_evdef = 1;
     }
-    if (is_true(bt_load_attr(ld, n, NULL, "isForCompensation")))
-        refuse(ld, n, e->tag, e->id,
-               bt_load_refusal(BT_REFUSE_ATTR, NULL, "isForCompensation"));
+    if (refused_evdef) {
+        pb->flags[index] |= BT_EL_REFUSED_EVDEF;
+    } else if (evnode) {
+        e->evdef = (uint16_t)accepted;
+        pb->evnodes[index] = evnode;
+    }
+    if (bt_is_activity(e->kind) &&
+        bt_is_true(bt_load_attr(ld, n, NULL, "isForCompensation"))) {
+        /* Set on a refused subprocess too, so that its association does
+         * not also read as leading to something that is no handler. */
+        e->is_for_compensation = 1;
+        if (e->kind == BT_SUB_PROCESS)
+            bt_load_refuse(
+                ld, n, e->tag, e->id,
+                bt_load_refusal(BT_REFUSE_ATTR, NULL, "isForCompensation"));
+    }
     if (bt_load_attr(ld, n, BT_NS_CAMUNDA, "decisionRef"))
-        refuse(ld, n, e->tag, e->id,
-               bt_load_refusal(BT_REFUSE_ATTR, BT_NS_CAMUNDA, "decisionRef"));
-}
-
-/* The languages a condition may declare: none (the dialect decides),
- * FEEL under any of its URIs, or JUEL. A script language would run code
- * Baton does not have. */
-static int condition_language_ok(const char *lang, int *juel)
-{
-    *juel = 0;
-    if (!lang || !*lang)
-        return 1;
-    if (strstr(lang, "FEEL") || strstr(lang, "feel"))
-        return 1;
-    if (strcmp(lang, "juel") == 0 || strcmp(lang, "JUEL") == 0) {
-        *juel = 1;
-        return 1;
-    }
-    return 0;
-}
-
-static void read_condition(bt_loader *ld, bt_flow *f, const xmlNode *fn)
-{
-    for (const xmlNode *c = fn->children; c; c = c->next) {
-        if (!bt_is_elem_named(c, BT_NS_BPMN, "conditionExpression"))
-            continue;
-        int juel;
-        const char *lang = bt_load_attr(ld, c, NULL, "language");
-        if (!condition_language_ok(lang, &juel)) {
-            bt_load_problem(
-                ld, BATON_EUNSUPPORTED, (int)f->line, 0, "sequenceFlow", f->id,
-                "conditions in language '%s' are not supported", lang);
-            return;
-        }
-        size_t len;
-        const char *text = bt_load_text(ld, c, &len);
-        bt_expr_site at = { "sequenceFlow", f->id, (int)f->line };
-        f->condition = juel ? bt_load_compile(ld, &at, text, len, BT_EXPR_JUEL)
-                            : compile_expr(ld, &at, text, len);
-        return;
-    }
+        bt_load_refuse(
+            ld, n, e->tag, e->id,
+            bt_load_refusal(BT_REFUSE_ATTR, BT_NS_CAMUNDA, "decisionRef"));
 }
 
 /* Resolves a flow's end; returns the element index, or -1 (reported
  * unless the id names something already refused). */
-static int32_t flow_end(bt_loader *ld, proc_build *pb, const bt_flow *f,
+static int32_t flow_end(bt_loader *ld, bt_proc_build *pb, const bt_flow *f,
                         const xmlNode *fn, const char *which)
 {
     const char *ref = bt_load_attr(ld, fn, NULL, which);
@@ -869,9 +834,9 @@ static int32_t flow_end(bt_loader *ld, proc_build *pb, const bt_flow *f,
         return -1;
     }
     const bt_id_slot *s = id_find(&ld->ids, ref);
-    if (s && s->proc == pb->index && s->what == ID_REFUSED)
+    if (s && s->proc == pb->index && s->what == BT_ID_REFUSED)
         return -1;
-    if (!s || s->proc != pb->index || s->what != ID_ELEMENT) {
+    if (!s || s->proc != pb->index || s->what != BT_ID_ELEMENT) {
         bt_load_problem(ld, BATON_EMODEL, (int)f->line, 0, "sequenceFlow",
                         f->id, "%s '%s' is not a flow node of this process",
                         which, ref);
@@ -880,7 +845,7 @@ static int32_t flow_end(bt_loader *ld, proc_build *pb, const bt_flow *f,
     return s->index;
 }
 
-static void link_flows(bt_loader *ld, proc_build *pb)
+static void link_flows(bt_loader *ld, bt_proc_build *pb)
 {
     bt_process *p = pb->p;
     uint32_t *n_in = bt_calloc(&ld->alloc, p->n_elements + 1, sizeof *n_in);
@@ -896,7 +861,7 @@ static void link_flows(bt_loader *ld, proc_build *pb)
         const xmlNode *fn = pb->fnodes[i];
         src[i] = flow_end(ld, pb, f, fn, "sourceRef");
         dst[i] = flow_end(ld, pb, f, fn, "targetRef");
-        read_condition(ld, f, fn);
+        bt_load_condition(ld, f, fn);
         if (src[i] >= 0) {
             f->source = (uint32_t)src[i];
             const bt_element *s = &p->elements[src[i]];
@@ -922,6 +887,7 @@ static void link_flows(bt_loader *ld, proc_build *pb)
                                 "sequence flow enters start event '%s'",
                                 p->elements[dst[i]].id);
         }
+        bt_load_check_flow(ld, pb, i, src[i], dst[i]);
     }
     for (uint32_t i = 0; i < p->n_elements; i++) {
         bt_element *e = &p->elements[i];
@@ -953,7 +919,7 @@ out:
 
 /* BPMN 2.0.2 §10.6.2 says a condition on the default flow is ignored;
  * refusing it keeps a model from reading differently from how it runs. */
-static void check_default(bt_loader *ld, proc_build *pb, bt_element *e,
+static void check_default(bt_loader *ld, bt_proc_build *pb, bt_element *e,
                           const xmlNode *n)
 {
     const char *def = bt_load_attr(ld, n, NULL, "default");
@@ -961,7 +927,7 @@ static void check_default(bt_loader *ld, proc_build *pb, bt_element *e,
         return;
     const bt_id_slot *s = id_find(&ld->ids, def);
     int32_t fi =
-        s && s->proc == pb->index && s->what == ID_FLOW ? s->index : -1;
+        s && s->proc == pb->index && s->what == BT_ID_FLOW ? s->index : -1;
     int32_t self = (int32_t)(e - pb->p->elements);
     const bt_flow *f = fi >= 0 ? &pb->p->flows[fi] : NULL;
     int outgoing = 0;
@@ -982,63 +948,126 @@ static void check_default(bt_loader *ld, proc_build *pb, bt_element *e,
     e->default_flow = fi;
 }
 
-static void read_executable(bt_loader *ld, proc_build *pb, const xmlNode *pn)
+/* What a process holds at every level, so its arrays are allocated once. */
+typedef struct scope_counts {
+    uint32_t elements, flows, assocs;
+} scope_counts;
+
+static void count_scope(const xmlNode *sn, scope_counts *k)
 {
-    bt_process *p = pb->p;
-    uint32_t max_e = 0, max_f = 0;
-    for (const xmlNode *c = pn->children; c; c = c->next) {
+    for (const xmlNode *c = sn->children; c; c = c->next) {
         if (!bt_is_elem(c, BT_NS_BPMN))
             continue;
-        if (node_kind(bt_tag_of(c)) >= 0)
-            max_e++;
-        else if (strcmp(bt_tag_of(c), "sequenceFlow") == 0)
-            max_f++;
+        const char *tag = bt_tag_of(c);
+        int kind = node_kind(tag);
+        if (kind >= 0) {
+            k->elements++;
+            if (kind == BT_SUB_PROCESS)
+                count_scope(c, k);
+        } else if (strcmp(tag, "sequenceFlow") == 0) {
+            k->flows++;
+        } else if (strcmp(tag, "association") == 0) {
+            k->assocs++;
+        }
     }
-    p->elements = bt_arena_alloc(ld->ar, (max_e + 1) * sizeof *p->elements);
-    p->flows = bt_arena_alloc(ld->ar, (max_f + 1) * sizeof *p->flows);
-    pb->enodes = bt_calloc(&ld->alloc, max_e + 1, sizeof *pb->enodes);
-    pb->fnodes = bt_calloc(&ld->alloc, max_f + 1, sizeof *pb->fnodes);
-    if (!p->elements || !p->flows || !pb->enodes || !pb->fnodes) {
-        ld->oom = 1;
-        return;
-    }
+}
 
-    for (const xmlNode *c = pn->children; c && !ld->oom; c = c->next) {
+static void init_element(bt_loader *ld, bt_proc_build *pb, uint32_t i,
+                         const xmlNode *c, int kind, int32_t parent)
+{
+    bt_element *e = &pb->p->elements[i];
+    pb->enodes[i] = c;
+    const char *id =
+        bt_load_claim_id(ld, pb, c, BT_ID_ELEMENT, (int32_t)i, 1);
+    e->id = bt_load_dup(ld, id ? id : "");
+    e->name = bt_load_dup(ld, bt_load_attr(ld, c, NULL, "name"));
+    e->tag = bt_load_dup(ld, bt_tag_of(c));
+    e->line = (uint32_t)bt_load_line(c);
+    e->kind = (uint16_t)kind;
+    e->evdef = BT_EVDEF_NONE;
+    e->parent = parent;
+    /* The arena zero-fills, and 0 would name element 0. */
+    e->default_flow = -1;
+    e->start = -1;
+    e->compensation_handler = -1;
+    e->attached_to = -1;
+    e->activity_ref = -1;
+    e->wait_for_completion = 1;
+    if (kind == BT_SUB_PROCESS)
+        e->triggered_by_event =
+            bt_is_true(bt_load_attr(ld, c, NULL, "triggeredByEvent"));
+}
+
+/* Reads the flow nodes, flows and associations of a process (`parent`
+ * -1) or of subprocess `parent`, descending into nested subprocesses:
+ * every level shares the process's arrays. */
+static void read_scope(bt_loader *ld, bt_proc_build *pb, const xmlNode *sn,
+                       int32_t parent)
+{
+    bt_process *p = pb->p;
+    for (const xmlNode *c = sn->children; c && !ld->oom; c = c->next) {
         if (!bt_is_elem(c, BT_NS_BPMN))
             continue; /* other vendors' elements outside extensionElements */
         const char *tag = bt_tag_of(c);
         int kind = node_kind(tag);
         if (kind >= 0) {
             uint32_t i = p->n_elements++;
-            bt_element *e = &p->elements[i];
-            pb->enodes[i] = c;
-            const char *id = claim_id(ld, pb, c, ID_ELEMENT, (int32_t)i, 1);
-            e->id = bt_load_dup(ld, id ? id : "");
-            e->name = bt_load_dup(ld, bt_load_attr(ld, c, NULL, "name"));
-            e->tag = bt_load_dup(ld, tag);
-            e->line = (uint32_t)bt_load_line(c);
-            e->kind = (uint16_t)kind;
-            e->evdef = BT_EVDEF_NONE;
-            e->parent = -1;
-            e->default_flow = -1;
+            init_element(ld, pb, i, c, kind, parent);
+            if (kind == BT_SUB_PROCESS)
+                read_scope(ld, pb, c, (int32_t)i);
         } else if (strcmp(tag, "sequenceFlow") == 0) {
             uint32_t i = p->n_flows++;
             bt_flow *f = &p->flows[i];
             pb->fnodes[i] = c;
-            const char *id = claim_id(ld, pb, c, ID_FLOW, (int32_t)i, 1);
+            pb->fparent[i] = parent;
+            const char *id =
+                bt_load_claim_id(ld, pb, c, BT_ID_FLOW, (int32_t)i, 1);
             f->id = bt_load_dup(ld, id ? id : "");
             f->line = (uint32_t)bt_load_line(c);
-        } else if (!IN_LIST(ignored_in_process, tag)) {
-            const char *id = claim_id(ld, pb, c, ID_REFUSED, -1, 0);
-            refuse(ld, c, tag, id,
-                   bt_load_refusal(BT_REFUSE_ELEMENT, BT_NS_BPMN, tag));
+        } else if (strcmp(tag, "association") == 0) {
+            pb->anodes[pb->n_assoc++] = c;
+        } else if (IN_LIST(ignored_in_process, tag) ||
+                   (parent >= 0 &&
+                    (IN_LIST(ignored_in_node, tag) ||
+                     bt_load_refusal(BT_REFUSE_CHILD, BT_NS_BPMN, tag)))) {
+            /* A subprocess's children as an activity: check_node's. */
+            continue;
+        } else {
+            const char *id = bt_load_claim_id(ld, pb, c, BT_ID_REFUSED, -1, 0);
+            bt_load_refuse(ld, c, tag, id,
+                           bt_load_refusal(BT_REFUSE_ELEMENT, BT_NS_BPMN,
+                                           tag));
         }
     }
+}
+
+static void read_executable(bt_loader *ld, bt_proc_build *pb,
+                            const xmlNode *pn)
+{
+    bt_process *p = pb->p;
+    scope_counts k = { 0, 0, 0 };
+    count_scope(pn, &k);
+    const bt_alloc *a = &ld->alloc;
+    p->elements =
+        bt_arena_alloc(ld->ar, (k.elements + 1) * sizeof *p->elements);
+    p->flows = bt_arena_alloc(ld->ar, (k.flows + 1) * sizeof *p->flows);
+    pb->enodes = bt_calloc(a, k.elements + 1, sizeof *pb->enodes);
+    pb->evnodes = bt_calloc(a, k.elements + 1, sizeof *pb->evnodes);
+    pb->flags = bt_calloc(a, k.elements + 1, sizeof *pb->flags);
+    pb->fnodes = bt_calloc(a, k.flows + 1, sizeof *pb->fnodes);
+    pb->fparent = bt_calloc(a, k.flows + 1, sizeof *pb->fparent);
+    pb->anodes = bt_calloc(a, k.assocs + 1, sizeof *pb->anodes);
+    if (!p->elements || !p->flows || !pb->enodes || !pb->evnodes ||
+        !pb->flags || !pb->fnodes || !pb->fparent || !pb->anodes) {
+        ld->oom = 1;
+        return;
+    }
+    read_scope(ld, pb, pn, -1);
     if (ld->oom)
         return;
 
     for (uint32_t i = 0; i < p->n_elements; i++)
-        check_node(ld, pb, &p->elements[i], pb->enodes[i]);
+        check_node(ld, pb, i);
     link_flows(ld, pb);
     if (ld->oom)
         return;
@@ -1048,19 +1077,21 @@ static void read_executable(bt_loader *ld, proc_build *pb, const xmlNode *pn)
             check_default(ld, pb, e, pb->enodes[i]);
         bt_load_extensions(ld, e, pb->enodes[i]);
     }
-    /* A process whose only start events were refused already has its
-     * problem; "no none start event" would only repeat it. */
-    if (pb->none_starts == 0 && !pb->refused_start)
-        bt_load_problem(ld, BATON_EMODEL, (int)p->line, 0, "process", p->id,
-                        "process has no none start event");
+    if (!ld->oom)
+        bt_load_events(ld, pb);
 }
 
 static void read_process(bt_loader *ld, const xmlNode *pn, bt_process *p,
                          int32_t index)
 {
-    proc_build pb = { p, index, NULL, NULL, 0, 0 };
-    int executable = !is_false(bt_load_attr(ld, pn, NULL, "isExecutable"));
-    const char *id = claim_id(ld, &pb, pn, ID_OTHER, -1, executable);
+    bt_proc_build pb;
+    memset(&pb, 0, sizeof pb);
+    pb.p = p;
+    pb.index = index;
+    int executable =
+        !bt_is_false(bt_load_attr(ld, pn, NULL, "isExecutable"));
+    const char *id =
+        bt_load_claim_id(ld, &pb, pn, BT_ID_OTHER, -1, executable);
     p->id = bt_load_dup(ld, id ? id : "");
     p->name = bt_load_dup(ld, bt_load_attr(ld, pn, NULL, "name"));
     p->line = (uint32_t)bt_load_line(pn);
@@ -1070,7 +1101,11 @@ static void read_process(bt_loader *ld, const xmlNode *pn, bt_process *p,
         return;
     read_executable(ld, &pb, pn);
     bt_free(&ld->alloc, pb.enodes);
+    bt_free(&ld->alloc, pb.evnodes);
+    bt_free(&ld->alloc, pb.flags);
     bt_free(&ld->alloc, pb.fnodes);
+    bt_free(&ld->alloc, pb.fparent);
+    bt_free(&ld->alloc, pb.anodes);
     p->executable = 1;
 }
 
@@ -1085,7 +1120,8 @@ static void read_definitions(bt_loader *ld, baton_model *m,
             "root element is not BPMN 2.0 definitions (namespace '%s')", ns);
         return;
     }
-    claim_id(ld, NULL, root, ID_OTHER, -1, 0);
+    bt_load_claim_id(ld, NULL, root, BT_ID_OTHER, -1, 0);
+    bt_load_errors(ld, root);
     uint32_t n = 0;
     for (const xmlNode *c = root->children; c; c = c->next)
         if (bt_is_elem_named(c, BT_NS_BPMN, "process"))
@@ -1097,7 +1133,7 @@ static void read_definitions(bt_loader *ld, baton_model *m,
         ld->oom = 1;
         return;
     }
-    /* Collaborations, messages, errors, signals and diagrams do not run:
+    /* Collaborations, messages, signals and diagrams do not run:
      * processes are deployed by id. */
     for (const xmlNode *c = root->children; c && !ld->oom; c = c->next)
         if (bt_is_elem_named(c, BT_NS_BPMN, "process")) {
@@ -1146,15 +1182,18 @@ int bt_parse_bpmn(const bt_alloc *a, const bt_load_limits *lim,
         xmlDocPtr doc = read_xml(&ld, xml, len);
         if (doc) {
             read_definitions(&ld, m, xmlDocGetRootElement(doc));
-            /* The id table borrows the tree's strings. */
+            /* The id table and the errors borrow the tree. */
             bt_free(&ld.alloc, ld.ids.slots);
             ld.ids.slots = NULL;
+            bt_free(&ld.alloc, ld.errors);
+            ld.errors = NULL;
             xmlFreeDoc(doc);
         }
     }
 
     int rc = report_problems(&ld, report, report_ud);
     bt_free(&ld.alloc, ld.ids.slots);
+    bt_free(&ld.alloc, ld.errors);
     bt_free(&ld.alloc, ld.probs);
     bt_arena_free(&ld.scratch);
     if (rc) {

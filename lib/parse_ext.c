@@ -1,7 +1,8 @@
 /* The dialect half of the BPMN loader: what Zeebe (Camunda 8) and
  * Camunda 7 put in extensionElements and in their own attributes that
- * Baton runs: job types and retries, task headers, and input and output
- * mappings. */
+ * Baton runs: job types and retries (camunda:failedJobRetryTimeCycle
+ * too), task headers, input and output mappings, and how each reads the
+ * conditions of sequence flows. */
 #include "parse_bpmn.h"
 
 #include <limits.h>
@@ -27,6 +28,58 @@ static bt_expr *literal(bt_loader *ld, const bt_element *at, const char *text)
         bt_load_problem(ld, BATON_EEXPR, (int)at->line, 0, at->tag, at->id,
                         "constant '%s' is not valid text", text);
     return e;
+}
+
+/* A condition or Zeebe mapping source as Zeebe and Camunda 7 read them:
+ * "=..." is FEEL (Zeebe), "${...}"/"#{...}" is JUEL (Camunda 7), anything
+ * else is FEEL as a whole. */
+static bt_expr *compile_expr(bt_loader *ld, const bt_expr_site *at,
+                             const char *text, size_t len)
+{
+    if (len && text[0] == '=')
+        return bt_load_compile(ld, at, text + 1, len - 1, BT_EXPR_FEEL);
+    if (len >= 2 && (text[0] == '$' || text[0] == '#') && text[1] == '{')
+        return bt_load_compile(ld, at, text, len, BT_EXPR_JUEL);
+    return bt_load_compile(ld, at, text, len, BT_EXPR_FEEL);
+}
+
+/* The languages a condition may declare: none (the dialect decides),
+ * FEEL under any of its URIs, or JUEL. A script language would run code
+ * Baton does not have. */
+static int condition_language_ok(const char *lang, int *juel)
+{
+    *juel = 0;
+    if (!lang || !*lang)
+        return 1;
+    if (strstr(lang, "FEEL") || strstr(lang, "feel"))
+        return 1;
+    if (strcmp(lang, "juel") == 0 || strcmp(lang, "JUEL") == 0) {
+        *juel = 1;
+        return 1;
+    }
+    return 0;
+}
+
+void bt_load_condition(bt_loader *ld, bt_flow *f, const xmlNode *fn)
+{
+    for (const xmlNode *c = fn->children; c; c = c->next) {
+        if (!bt_is_elem_named(c, BT_NS_BPMN, "conditionExpression"))
+            continue;
+        int juel;
+        const char *lang = bt_load_attr(ld, c, NULL, "language");
+        if (!condition_language_ok(lang, &juel)) {
+            bt_load_problem(
+                ld, BATON_EUNSUPPORTED, (int)f->line, 0, "sequenceFlow", f->id,
+                "conditions in language '%s' are not supported", lang);
+            return;
+        }
+        size_t len;
+        const char *text = bt_load_text(ld, c, &len);
+        bt_expr_site at = { "sequenceFlow", f->id, (int)f->line };
+        f->condition = juel ? bt_load_compile(ld, &at, text, len, BT_EXPR_JUEL)
+                            : compile_expr(ld, &at, text, len);
+        return;
+    }
 }
 
 /* Counts the mappings and headers an element declares, over every
@@ -152,6 +205,43 @@ static void read_zeebe_task_definition(bt_loader *ld, bt_element *e,
     e->retries = (int32_t)v;
 }
 
+/* Camunda 7's failedJobRetryTimeCycle, "R<count>/<interval>": the count
+ * is the job's retries. The interval waits for timers; until then a
+ * failed job is offered again at once. */
+static void read_retry_cycle(bt_loader *ld, bt_element *e, const xmlNode *c)
+{
+    size_t len;
+    const char *text = bt_load_text(ld, c, &len);
+    if (strstr(text, "${") || strstr(text, "#{")) {
+        bt_load_problem(ld, BATON_EUNSUPPORTED, bt_load_line(c), 0, e->tag,
+                        e->id,
+                        "expressions in camunda:failedJobRetryTimeCycle are "
+                        "not supported");
+        return;
+    }
+    if (text[0] != 'R' && strchr(text, ',')) {
+        bt_load_problem(ld, BATON_EUNSUPPORTED, bt_load_line(c), 0, e->tag,
+                        e->id,
+                        "lists of intervals in "
+                        "camunda:failedJobRetryTimeCycle are not supported");
+        return;
+    }
+    long v = 0;
+    const char *p = text[0] == 'R' ? text + 1 : text;
+    const char *digits = p;
+    for (; *p >= '0' && *p <= '9' && v <= INT32_MAX; p++)
+        v = v * 10 + (*p - '0');
+    if (text[0] != 'R' || p == digits || v > INT32_MAX || p[0] != '/' ||
+        !p[1]) {
+        bt_load_problem(ld, BATON_EMODEL, bt_load_line(c), 0, e->tag, e->id,
+                        "camunda:failedJobRetryTimeCycle '%s' is not "
+                        "R<count>/<interval>",
+                        text);
+        return;
+    }
+    e->retries = (int32_t)v;
+}
+
 /* Camunda 7: an external task's topic, else the delegate it names. The
  * host registers its handler under that string. */
 static void read_camunda_job(bt_loader *ld, bt_element *e, const xmlNode *n)
@@ -181,7 +271,7 @@ static void read_camunda_job(bt_loader *ld, bt_element *e, const xmlNode *n)
 void bt_load_extensions(bt_loader *ld, bt_element *e, const xmlNode *n)
 {
     ext_counts k = { 0, 0, 0 };
-    const xmlNode *task_def = NULL;
+    const xmlNode *task_def = NULL, *cycle = NULL;
     for (const xmlNode *x = n->children; x; x = x->next) {
         if (!bt_is_elem_named(x, BT_NS_BPMN, "extensionElements"))
             continue;
@@ -199,6 +289,9 @@ void bt_load_extensions(bt_loader *ld, bt_element *e, const xmlNode *n)
                                 e->tag, e->id, "%s", msg);
             if (bt_is_elem_named(c, BT_NS_ZEEBE, "taskDefinition"))
                 task_def = c;
+            else if (bt_is_elem_named(c, BT_NS_CAMUNDA,
+                                      "failedJobRetryTimeCycle"))
+                cycle = c;
         }
     }
     if (k.headers && bt_load_has_job(e->kind))
@@ -215,6 +308,9 @@ void bt_load_extensions(bt_loader *ld, bt_element *e, const xmlNode *n)
 
     if (bt_load_has_job(e->kind)) {
         e->retries = DEFAULT_RETRIES;
+        /* Zeebe's retries, when given, win. */
+        if (cycle)
+            read_retry_cycle(ld, e, cycle);
         if (task_def)
             read_zeebe_task_definition(ld, e, task_def);
         else

@@ -285,39 +285,304 @@ static void seed_zeebe_trip_structure(void **state)
     bt_model_unref(m);
 }
 
-/* The plain-BPMN saga needs boundary and compensation events, which come
- * in a later version: today it is refused, at the first boundary event,
- * and every other reason is listed too. */
-static void trip_booking_saga_refused(void **state)
+static int32_t idx(const bt_process *p, const char *id)
+{
+    int32_t i = bt_process_find(p, id);
+    if (i < 0)
+        fail_msg("no element %s", id);
+    return i;
+}
+
+/* The plain-BPMN saga: compensation boundary events associated with their
+ * handlers, an error boundary event and a compensation throw. */
+static void trip_booking_saga_structure(void **state)
 {
     (void)state;
     saw s;
     baton_model *m;
     assert_int_equal(parse_file("BATON_MODELS", "trip-booking-saga.bpmn", &s,
                                 &m),
-                     BATON_EUNSUPPORTED);
-    assert_null(m);
-    expect_problem(&s, 0, BATON_EUNSUPPORTED, 52, "boundaryEvent",
-                   "ReserveCar_Compensation", "boundaryEvent is not supported");
-    int boundary = 0, handlers = 0, throw_found = 0;
-    for (int i = 0; i < s.n; i++) {
-        assert_int_equal(s.p[i].code, BATON_EUNSUPPORTED);
-        if (i)
-            assert_true(s.p[i].line >= s.p[i - 1].line);
-        if (strcmp(s.p[i].tag, "boundaryEvent") == 0)
-            boundary++;
-        if (strstr(s.p[i].message, "isForCompensation"))
-            handlers++;
-        if (strcmp(s.p[i].id, "CompensateBookings") == 0) {
-            throw_found = 1;
-            assert_string_equal(s.p[i].message,
-                                "compensate event definitions are not "
-                                "supported");
-        }
+                     0);
+    assert_int_equal(s.n, 0);
+    const bt_process *p = &m->processes[0];
+    assert_string_equal(p->id, "TripBookingSaga");
+    assert_int_equal(p->n_elements, 14);
+    assert_int_equal(p->n_flows, 6);
+    assert_int_equal(p->start, idx(p, "StartEvent"));
+    assert_int_equal(p->n_event_subprocesses, 0);
+    for (uint32_t i = 0; i < p->n_elements; i++)
+        assert_int_equal(p->elements[i].parent, -1);
+
+    static const char *const bookings[][3] = {
+        { "ReserveCar", "ReserveCar_Compensation", "CancelCar" },
+        { "BookHotel", "BookHotel_Compensation", "CancelHotel" },
+        { "BookFlight", "BookFlight_Compensation", "CancelFlight" },
+    };
+    for (size_t i = 0; i < 3; i++) {
+        const bt_element *task = find(p, bookings[i][0]);
+        const bt_element *comp = find(p, bookings[i][1]);
+        const bt_element *cancel = find(p, bookings[i][2]);
+        assert_int_equal(task->compensation_handler, idx(p, bookings[i][2]));
+        assert_int_equal(task->is_for_compensation, 0);
+        assert_true(task->n_boundaries >= 1);
+        assert_int_equal(task->boundaries[0], idx(p, bookings[i][1]));
+        assert_int_equal(comp->kind, BT_BOUNDARY_EVENT);
+        assert_int_equal(comp->evdef, BT_EVDEF_COMPENSATE);
+        assert_int_equal(comp->attached_to, idx(p, bookings[i][0]));
+        assert_int_equal(comp->cancel_activity, 1);
+        assert_int_equal(comp->n_outgoing, 0);
+        assert_null(comp->error_code);
+        assert_int_equal(cancel->kind, BT_SERVICE_TASK);
+        assert_int_equal(cancel->is_for_compensation, 1);
+        assert_int_equal(cancel->compensation_handler, -1);
+        assert_int_equal(cancel->n_incoming + cancel->n_outgoing, 0);
+        assert_int_equal(cancel->n_boundaries, 0);
+        assert_string_equal(cancel->job_type, bookings[i][2]);
     }
-    assert_int_equal(boundary, 4);
-    assert_int_equal(handlers, 3);
-    assert_true(throw_found);
+    assert_int_equal(find(p, "ReserveCar")->n_boundaries, 1);
+    assert_int_equal(find(p, "BookHotel")->n_boundaries, 1);
+    /* Both of BookFlight's, in document order. */
+    const bt_element *flight = find(p, "BookFlight");
+    assert_int_equal(flight->n_boundaries, 2);
+    assert_int_equal(flight->boundaries[1], idx(p, "BookFlight_Error"));
+
+    const bt_element *err = find(p, "BookFlight_Error");
+    assert_int_equal(err->kind, BT_BOUNDARY_EVENT);
+    assert_string_equal(err->tag, "boundaryEvent");
+    assert_int_equal(err->line, 68);
+    assert_int_equal(err->evdef, BT_EVDEF_ERROR);
+    assert_string_equal(err->error_code, "FLIGHT_BOOKING_FAILED");
+    assert_null(err->error_code_variable);
+    assert_null(err->error_message_variable);
+    assert_int_equal(err->attached_to, idx(p, "BookFlight"));
+    assert_int_equal(err->cancel_activity, 1);
+    assert_int_equal(err->n_outgoing, 1);
+    assert_int_equal(p->flows[err->outgoing[0]].target,
+                     idx(p, "CompensateBookings"));
+
+    const bt_element *throw = find(p, "CompensateBookings");
+    assert_int_equal(throw->kind, BT_INTERMEDIATE_THROW_EVENT);
+    assert_int_equal(throw->evdef, BT_EVDEF_COMPENSATE);
+    assert_int_equal(throw->activity_ref, -1);
+    assert_int_equal(throw->wait_for_completion, 1);
+    assert_int_equal(throw->attached_to, -1);
+
+    const bt_element *booked = find(p, "EndEvent_TripBooked");
+    assert_int_equal(booked->evdef, BT_EVDEF_NONE);
+    assert_int_equal(booked->compensation_handler, -1);
+    assert_int_equal(booked->activity_ref, -1);
+    bt_model_unref(m);
+}
+
+#define SEED_SERVERLESS_COMP                                                  \
+    "seed/trip-booking-saga-serverless__camunda__workflow__trip-"             \
+    "compensation.bpmn"
+
+/* The seed's Camunda 7 saga: an error event subprocess that throws
+ * compensation for the whole process. */
+static void seed_serverless_compensation(void **state)
+{
+    (void)state;
+    saw s;
+    baton_model *m;
+    assert_int_equal(parse_file("BATON_CORPUS", SEED_SERVERLESS_COMP, &s, &m),
+                     0);
+    const bt_process *p = &m->processes[0];
+    assert_string_equal(p->id, "trip");
+    assert_int_equal(p->start, idx(p, "StartEvent_TripRequested"));
+    int32_t sub = idx(p, "SubProcess_LambdaInvocationError");
+    assert_int_equal(p->n_event_subprocesses, 1);
+    assert_int_equal(p->event_subprocesses[0], sub);
+    const bt_element *es = &p->elements[sub];
+    assert_int_equal(es->kind, BT_SUB_PROCESS);
+    assert_int_equal(es->triggered_by_event, 1);
+    assert_int_equal(es->parent, -1);
+    assert_int_equal(es->n_incoming + es->n_outgoing, 0);
+    assert_int_equal(es->start, idx(p, "ErrorEvent"));
+
+    const bt_element *start = find(p, "ErrorEvent");
+    assert_int_equal(start->parent, sub);
+    assert_int_equal(start->evdef, BT_EVDEF_ERROR);
+    assert_string_equal(start->error_code,
+                        "io.berndruecker.serverless.aws.lambda."
+                        "LambdaInvocationError");
+    assert_string_equal(start->error_code_variable, "errorCode");
+    assert_string_equal(start->error_message_variable, "errorMessage");
+
+    const bt_element *throw = find(p, "ThrowCompensation");
+    assert_int_equal(throw->parent, sub);
+    assert_int_equal(throw->evdef, BT_EVDEF_COMPENSATE);
+    assert_int_equal(throw->activity_ref, -1);
+    assert_int_equal(find(p, "ServiceTask_SendCanceledEvent")->parent, sub);
+    assert_int_equal(find(p, "EndEvent_TripCanceled")->parent, sub);
+
+    static const char *const pairs[][2] = {
+        { "ServiceTask_BookHotel", "ServiceTask_CancelHotel" },
+        { "ServiceTask_BookCar", "ServiceTask_CancelCar" },
+        { "ServiceTask_BookFlight", "ServiceTask_CancelFlight" },
+    };
+    for (size_t i = 0; i < 3; i++) {
+        const bt_element *t = find(p, pairs[i][0]);
+        assert_int_equal(t->compensation_handler, idx(p, pairs[i][1]));
+        assert_int_equal(t->n_boundaries, 1);
+        assert_int_equal(p->elements[t->boundaries[0]].evdef,
+                         BT_EVDEF_COMPENSATE);
+        assert_int_equal(find(p, pairs[i][1])->is_for_compensation, 1);
+    }
+    /* camunda:failedJobRetryTimeCycle R3/PT1S. */
+    assert_int_equal(find(p, "ServiceTask_BookHotel")->retries, 3);
+    assert_string_equal(find(p, "ServiceTask_CancelHotel")->job_type,
+                        "#{lambdaInvocationDelegate}");
+    bt_model_unref(m);
+}
+
+/* The Java and C# forms of the saga: the same shape, with an error code
+ * on the event subprocess's start event and, in C#, an association to a
+ * text annotation that changes nothing. */
+static void seed_java_and_csharp_compensation(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file, *start, *code, *throw, *task, *handler;
+    } cases[] = {
+        { "seed/trip-booking-saga-java__docs__trip.bpmn",
+          "startEvent_380ed1c2-deab-4987-8021-7f1ee07e0510",
+          "java.lang.Throwable",
+          "intermediateThrowEvent_e3410437-553f-4ec6-817a-914db4fd0625",
+          "hotel", "CancelHotel" },
+        { "seed/flowing-trip-booking-saga-c-sharp__Models__"
+          "FlowingTripBookingSaga.bpmn",
+          "ErrorCatched", "BookingFailed", "ToBeCompensated",
+          "Activity-Reserve-car", "Activity-Cancel-car-compensation" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        saw s;
+        baton_model *m;
+        assert_int_equal(parse_file("BATON_CORPUS", cases[i].file, &s, &m), 0);
+        const bt_process *p = &m->processes[0];
+        assert_int_equal(p->n_event_subprocesses, 1);
+        const bt_element *es = &p->elements[p->event_subprocesses[0]];
+        assert_int_equal(es->triggered_by_event, 1);
+        assert_int_equal(es->start, idx(p, cases[i].start));
+        const bt_element *start = find(p, cases[i].start);
+        assert_int_equal(start->evdef, BT_EVDEF_ERROR);
+        assert_int_equal(start->parent, (int32_t)p->event_subprocesses[0]);
+        assert_string_equal(start->error_code, cases[i].code);
+        assert_null(start->error_code_variable);
+        const bt_element *throw = find(p, cases[i].throw);
+        assert_int_equal(throw->evdef, BT_EVDEF_COMPENSATE);
+        assert_int_equal(throw->activity_ref, -1);
+        assert_int_equal(throw->parent, (int32_t)p->event_subprocesses[0]);
+        assert_int_equal(find(p, cases[i].task)->compensation_handler,
+                         idx(p, cases[i].handler));
+        int handlers = 0;
+        for (uint32_t k = 0; k < p->n_elements; k++)
+            if (p->elements[k].compensation_handler >= 0)
+                handlers++;
+        assert_int_equal(handlers, 3);
+        bt_model_unref(m);
+    }
+}
+
+/* Elements of every level share the process's arrays, in document order,
+ * each knowing its subprocess; each scope knows its start event and its
+ * event subprocesses. */
+static void nested_subprocesses(void **state)
+{
+    (void)state;
+    saw s;
+    baton_model *m;
+    assert_int_equal(parse_file("BATON_TESTDATA", "parse/subprocesses.bpmn",
+                                &s, &m),
+                     0);
+    const bt_process *p = &m->processes[0];
+    static const struct {
+        const char *id;
+        const char *parent;
+        int kind;
+    } want[] = {
+        { "Start", NULL, BT_START_EVENT },
+        { "Outer", NULL, BT_SUB_PROCESS },
+        { "OuterStart", "Outer", BT_START_EVENT },
+        { "Book", "Outer", BT_SERVICE_TASK },
+        { "BookComp", "Outer", BT_BOUNDARY_EVENT },
+        { "Unbook", "Outer", BT_SERVICE_TASK },
+        { "Inner", "Outer", BT_SUB_PROCESS },
+        { "InnerStart", "Inner", BT_START_EVENT },
+        { "Fail", "Inner", BT_END_EVENT },
+        { "InnerBusy", "Outer", BT_BOUNDARY_EVENT },
+        { "OuterEnd", "Outer", BT_END_EVENT },
+        { "OnError", "Outer", BT_SUB_PROCESS },
+        { "Caught", "OnError", BT_START_EVENT },
+        { "Undo", "OnError", BT_INTERMEDIATE_THROW_EVENT },
+        { "UndoAll", "OnError", BT_END_EVENT },
+        { "End", NULL, BT_END_EVENT },
+        { "Rescue", NULL, BT_SUB_PROCESS },
+        { "RescueStart", "Rescue", BT_START_EVENT },
+    };
+    assert_int_equal(p->n_elements, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const bt_element *e = &p->elements[i];
+        assert_string_equal(e->id, want[i].id);
+        assert_int_equal(e->kind, want[i].kind);
+        assert_int_equal(e->parent,
+                         want[i].parent ? idx(p, want[i].parent) : -1);
+    }
+    assert_int_equal(p->n_flows, 9);
+    for (uint32_t i = 0; i < p->n_flows; i++)
+        assert_int_equal(p->elements[p->flows[i].source].parent,
+                         p->elements[p->flows[i].target].parent);
+
+    assert_int_equal(p->start, idx(p, "Start"));
+    const bt_element *outer = find(p, "Outer");
+    assert_int_equal(outer->start, idx(p, "OuterStart"));
+    assert_int_equal(outer->triggered_by_event, 0);
+    assert_int_equal(outer->n_event_subprocesses, 1);
+    assert_int_equal(outer->event_subprocesses[0], idx(p, "OnError"));
+    assert_int_equal(outer->n_incoming, 1);
+    assert_int_equal(outer->n_outgoing, 1);
+    const bt_element *inner = find(p, "Inner");
+    assert_int_equal(inner->start, idx(p, "InnerStart"));
+    assert_int_equal(inner->n_event_subprocesses, 0);
+    assert_int_equal(inner->n_boundaries, 1);
+    assert_int_equal(inner->boundaries[0], idx(p, "InnerBusy"));
+    assert_int_equal(find(p, "OnError")->start, idx(p, "Caught"));
+    assert_int_equal(find(p, "OnError")->triggered_by_event, 1);
+    assert_int_equal(p->n_event_subprocesses, 1);
+    assert_int_equal(p->event_subprocesses[0], idx(p, "Rescue"));
+    assert_int_equal(find(p, "Rescue")->start, idx(p, "RescueStart"));
+
+    /* An error end event throws its error's code; catches with and
+     * without one. */
+    const bt_element *fail = find(p, "Fail");
+    assert_int_equal(fail->evdef, BT_EVDEF_ERROR);
+    assert_string_equal(fail->error_code, "BUSY");
+    const bt_element *busy = find(p, "InnerBusy");
+    assert_int_equal(busy->evdef, BT_EVDEF_ERROR);
+    assert_string_equal(busy->error_code, "BUSY");
+    assert_int_equal(busy->attached_to, idx(p, "Inner"));
+    const bt_element *caught = find(p, "Caught");
+    assert_null(caught->error_code); /* its error has no errorCode */
+    assert_null(caught->error_code_variable);
+    assert_string_equal(caught->error_message_variable, "why");
+    assert_null(find(p, "RescueStart")->error_code); /* no errorRef */
+
+    /* From an event subprocess, activityRef names an activity of the
+     * scope that holds it. */
+    const bt_element *undo = find(p, "Undo");
+    assert_int_equal(undo->evdef, BT_EVDEF_COMPENSATE);
+    assert_int_equal(undo->activity_ref, idx(p, "Book"));
+    assert_int_equal(undo->wait_for_completion, 0);
+    const bt_element *all = find(p, "UndoAll");
+    assert_int_equal(all->kind, BT_END_EVENT);
+    assert_int_equal(all->evdef, BT_EVDEF_COMPENSATE);
+    assert_int_equal(all->activity_ref, -1);
+    assert_int_equal(all->wait_for_completion, 1);
+
+    assert_int_equal(find(p, "Book")->compensation_handler, idx(p, "Unbook"));
+    assert_int_equal(find(p, "Unbook")->is_for_compensation, 1);
+    assert_int_equal(find(p, "BookComp")->attached_to, idx(p, "Book"));
+    bt_model_unref(m);
 }
 
 /* ------------------------------------------------------------------ */
@@ -453,11 +718,11 @@ static void non_executable_kept(void **state)
         "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\">\n"
         " <process id=\"d\">\n"
         "  <startEvent id=\"s\"/>\n"
-        "  <boundaryEvent id=\"b\"/>\n"
+        "  <receiveTask id=\"b\"/>\n"
         " </process>\n"
         "</definitions>\n";
-    expect_only(absent, BATON_EUNSUPPORTED, 4, "boundaryEvent", "b",
-                "boundaryEvent is not supported");
+    expect_only(absent, BATON_EUNSUPPORTED, 4, "receiveTask", "b",
+                "receiveTask is not supported");
 }
 
 static void definitions_without_processes(void **state)
@@ -597,6 +862,28 @@ static void element_kinds(void **state)
     }
     assert_int_equal(find(p, "stop")->evdef, BT_EVDEF_TERMINATE);
     assert_int_equal(find(p, "it")->evdef, BT_EVDEF_NONE);
+    /* The arena zero-fills; element references that name nothing are -1,
+     * never 0 (the start event). */
+    for (uint32_t i = 0; i < p->n_elements; i++) {
+        const bt_element *e = &p->elements[i];
+        assert_int_equal(e->parent, -1);
+        assert_int_equal(e->default_flow, -1);
+        assert_int_equal(e->start, -1);
+        assert_int_equal(e->compensation_handler, -1);
+        assert_int_equal(e->attached_to, -1);
+        assert_int_equal(e->activity_ref, -1);
+        assert_int_equal(e->wait_for_completion, 1);
+        assert_int_equal(e->is_for_compensation, 0);
+        assert_int_equal(e->triggered_by_event, 0);
+        assert_int_equal(e->n_boundaries, 0);
+        assert_null(e->boundaries);
+        assert_int_equal(e->n_event_subprocesses, 0);
+        assert_null(e->error_code);
+        assert_null(e->error_code_variable);
+        assert_null(e->error_message_variable);
+    }
+    assert_int_equal(p->n_event_subprocesses, 0);
+    assert_null(p->event_subprocesses);
     bt_model_unref(m);
 }
 
@@ -929,9 +1216,6 @@ static void refused_elements(void **state)
         const char *tag;
         const char *message;
     } cases[] = {
-        { "<bpmn:subProcess id=\"x\"><bpmn:startEvent id=\"in\"/>"
-          "</bpmn:subProcess>",
-          "subProcess", "subProcess is not supported" },
         { "<bpmn:transaction id=\"x\"/>", "transaction",
           "transaction is not supported" },
         { "<bpmn:adHocSubProcess id=\"x\"/>", "adHocSubProcess",
@@ -940,8 +1224,6 @@ static void refused_elements(void **state)
           "callActivity is not supported" },
         { "<bpmn:receiveTask id=\"x\"/>", "receiveTask",
           "receiveTask is not supported" },
-        { "<bpmn:boundaryEvent id=\"x\" attachedToRef=\"start\"/>",
-          "boundaryEvent", "boundaryEvent is not supported" },
         { "<bpmn:intermediateCatchEvent id=\"x\"/>", "intermediateCatchEvent",
           "intermediateCatchEvent is not supported" },
         { "<bpmn:eventBasedGateway id=\"x\"/>", "eventBasedGateway",
@@ -960,9 +1242,6 @@ static void refused_elements(void **state)
         { "<bpmn:startEvent id=\"x\"><bpmn:timerEventDefinition/>"
           "</bpmn:startEvent>",
           "startEvent", "timer event definitions are not supported" },
-        { "<bpmn:endEvent id=\"x\"><bpmn:errorEventDefinition/>"
-          "</bpmn:endEvent>",
-          "endEvent", "error event definitions are not supported" },
         { "<bpmn:endEvent id=\"x\"><bpmn:escalationEventDefinition/>"
           "</bpmn:endEvent>",
           "endEvent", "escalation event definitions are not supported" },
@@ -970,10 +1249,40 @@ static void refused_elements(void **state)
           "</bpmn:intermediateThrowEvent>",
           "intermediateThrowEvent",
           "signal event definitions are not supported" },
-        { "<bpmn:intermediateThrowEvent id=\"x\">"
-          "<bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>",
-          "intermediateThrowEvent",
-          "compensate event definitions are not supported" },
+        /* Boundary events other than error and compensation. */
+        { "<bpmn:task id=\"t\"/><bpmn:boundaryEvent id=\"x\" "
+          "attachedToRef=\"t\"><bpmn:timerEventDefinition/>"
+          "</bpmn:boundaryEvent>",
+          "boundaryEvent", "timer event definitions are not supported" },
+        { "<bpmn:task id=\"t\"/><bpmn:boundaryEvent id=\"x\" "
+          "attachedToRef=\"t\" cancelActivity=\"false\">"
+          "<bpmn:messageEventDefinition/></bpmn:boundaryEvent>",
+          "boundaryEvent", "message event definitions are not supported" },
+        { "<bpmn:task id=\"t\"/><bpmn:boundaryEvent id=\"x\" "
+          "attachedToRef=\"t\"><bpmn:signalEventDefinition/>"
+          "</bpmn:boundaryEvent>",
+          "boundaryEvent", "signal event definitions are not supported" },
+        { "<bpmn:task id=\"t\"/><bpmn:boundaryEvent id=\"x\" "
+          "attachedToRef=\"t\"><bpmn:escalationEventDefinition/>"
+          "</bpmn:boundaryEvent>",
+          "boundaryEvent", "escalation event definitions are not supported" },
+        { "<bpmn:task id=\"t\"/><bpmn:boundaryEvent id=\"x\" "
+          "attachedToRef=\"t\"><bpmn:conditionalEventDefinition/>"
+          "</bpmn:boundaryEvent>",
+          "boundaryEvent", "conditional event definitions are not supported" },
+        { "<bpmn:task id=\"t\"/><bpmn:boundaryEvent id=\"x\" "
+          "attachedToRef=\"t\"><bpmn:cancelEventDefinition/>"
+          "</bpmn:boundaryEvent>",
+          "boundaryEvent", "cancel event definitions are not supported" },
+        { "<bpmn:task id=\"t\"/><bpmn:boundaryEvent id=\"x\" "
+          "attachedToRef=\"t\"><bpmn:terminateEventDefinition/>"
+          "</bpmn:boundaryEvent>",
+          "boundaryEvent",
+          "terminate event definitions are only supported on end events" },
+        { "<bpmn:task id=\"t\"/><bpmn:boundaryEvent id=\"x\" "
+          "attachedToRef=\"t\"><bpmn:errorEventDefinition/>"
+          "<bpmn:compensateEventDefinition/></bpmn:boundaryEvent>",
+          "boundaryEvent", "multiple event definitions are not supported" },
         { "<bpmn:startEvent id=\"x\"><bpmn:conditionalEventDefinition/>"
           "</bpmn:startEvent>",
           "startEvent", "conditional event definitions are not supported" },
@@ -1000,9 +1309,11 @@ static void refused_elements(void **state)
         { "<bpmn:task id=\"x\"><bpmn:standardLoopCharacteristics/>"
           "</bpmn:task>",
           "task", "loop activities are not supported" },
-        { "<bpmn:serviceTask id=\"x\" isForCompensation=\"true\"/>",
-          "serviceTask",
-          "compensation handlers (isForCompensation) are not supported" },
+        { "<bpmn:subProcess id=\"x\" isForCompensation=\"true\">"
+          "<bpmn:startEvent id=\"in\"/></bpmn:subProcess>",
+          "subProcess",
+          "subprocesses as compensation handlers (isForCompensation) are not "
+          "supported" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char xml[2048];
@@ -1171,6 +1482,490 @@ static void validation_rules(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Subprocesses, errors, boundary events, compensation                 */
+/* ------------------------------------------------------------------ */
+
+/* Errors are root elements; these follow the process, so lines in the
+ * body stay those of HEAD (and order in the document does not matter). */
+#define TAIL_ERRORS                                                           \
+    "</bpmn:process>\n"                                                       \
+    "<bpmn:error id=\"Busy\" errorCode=\"BUSY\"/>\n"                          \
+    "<bpmn:error id=\"NoCode\" name=\"no code\"/>\n"                          \
+    "<bpmn:error id=\"Expr\" errorCode=\"=code\"/>\n"                         \
+    "<bpmn:message id=\"Msg\" name=\"m\"/>\n"                                 \
+    "</bpmn:definitions>\n"
+
+#define ES_OPEN "<bpmn:subProcess id=\"es\" triggeredByEvent=\"true\">\n"
+#define ERR_START(id)                                                         \
+    "<bpmn:startEvent id=\"" id "\"><bpmn:errorEventDefinition/>"             \
+    "</bpmn:startEvent>\n"
+#define COMP_BOUNDARY(id, on)                                                 \
+    "<bpmn:boundaryEvent id=\"" id "\" attachedToRef=\"" on "\">"             \
+    "<bpmn:compensateEventDefinition/></bpmn:boundaryEvent>\n"
+#define HANDLER(id)                                                           \
+    "<bpmn:serviceTask id=\"" id "\" isForCompensation=\"true\"/>\n"
+#define ASSOC(id, from, to)                                                   \
+    "<bpmn:association id=\"" id "\" sourceRef=\"" from "\" targetRef=\"" to  \
+    "\"/>\n"
+
+typedef struct rule_case {
+    const char *body; /* after START_END, so its first line is body line 3 */
+    int code;
+    int line; /* body line */
+    const char *tag, *id, *message;
+} rule_case;
+
+static void expect_rules(const rule_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char xml[4096];
+        snprintf(xml, sizeof xml, "%s%s%s%s", HEAD, START_END, cases[i].body,
+                 TAIL_ERRORS);
+        saw s;
+        baton_model *m;
+        int rc = parse(xml, &s, &m);
+        if (rc != cases[i].code || s.n != 1)
+            fail_msg("case %zu (%s): rc %d, %d problems, first '%s'", i,
+                     cases[i].message, rc, s.n, s.n ? s.p[0].message : "");
+        expect_problem(&s, 0, cases[i].code, L(cases[i].line), cases[i].tag,
+                       cases[i].id, cases[i].message);
+        assert_null(m);
+    }
+}
+
+static void subprocess_rules(void **state)
+{
+    (void)state;
+    static const rule_case cases[] = {
+        /* §10.5.2: an embedded subprocess starts at its one none start. */
+        { "<bpmn:subProcess id=\"s\">\n<bpmn:endEvent id=\"se\"/>\n"
+          "</bpmn:subProcess>\n",
+          BATON_EMODEL, 3, "subProcess", "s",
+          "subprocess has no none start event" },
+        { "<bpmn:subProcess id=\"s\">\n<bpmn:startEvent id=\"a\"/>\n"
+          "<bpmn:startEvent id=\"b\"/>\n</bpmn:subProcess>\n",
+          BATON_EMODEL, 5, "startEvent", "b",
+          "subprocess has more than one none start event" },
+        /* Flows stay inside their scope, both ends and the flow. */
+        { "<bpmn:subProcess id=\"s\">\n<bpmn:startEvent id=\"ss\"/>\n"
+          "<bpmn:task id=\"t\"/>\n</bpmn:subProcess>\n"
+          "<bpmn:sequenceFlow id=\"f\" sourceRef=\"start\" targetRef=\"t\"/>\n",
+          BATON_EMODEL, 7, "sequenceFlow", "f",
+          "sequence flow crosses a subprocess boundary" },
+        { "<bpmn:subProcess id=\"s\">\n<bpmn:startEvent id=\"ss\"/>\n"
+          "<bpmn:sequenceFlow id=\"f\" sourceRef=\"start\" "
+          "targetRef=\"end\"/>\n</bpmn:subProcess>\n",
+          BATON_EMODEL, 5, "sequenceFlow", "f",
+          "sequence flow crosses a subprocess boundary" },
+        { "<bpmn:subProcess id=\"s\"><bpmn:multiInstanceLoopCharacteristics/>"
+          "\n<bpmn:startEvent id=\"ss\"/>\n</bpmn:subProcess>\n",
+          BATON_EUNSUPPORTED, 3, "subProcess", "s",
+          "multi-instance activities are not supported" },
+        { "<bpmn:subProcess id=\"s\"><bpmn:standardLoopCharacteristics/>"
+          "\n<bpmn:startEvent id=\"ss\"/>\n</bpmn:subProcess>\n",
+          BATON_EUNSUPPORTED, 3, "subProcess", "s",
+          "loop activities are not supported" },
+        { "<bpmn:subProcess id=\"s\" isForCompensation=\"true\">\n"
+          "<bpmn:startEvent id=\"ss\"/>\n</bpmn:subProcess>\n",
+          BATON_EUNSUPPORTED, 3, "subProcess", "s",
+          "subprocesses as compensation handlers (isForCompensation) are "
+          "not supported" },
+        /* Event subprocesses (§10.3.5): no flows, one start event. */
+        { ES_OPEN ERR_START("es1") "</bpmn:subProcess>\n"
+          "<bpmn:sequenceFlow id=\"f\" sourceRef=\"start\" "
+          "targetRef=\"es\"/>\n",
+          BATON_EMODEL, 6, "sequenceFlow", "f",
+          "sequence flow enters event subprocess 'es'" },
+        { ES_OPEN ERR_START("es1") "</bpmn:subProcess>\n"
+          "<bpmn:sequenceFlow id=\"f\" sourceRef=\"es\" targetRef=\"end\"/>\n",
+          BATON_EMODEL, 6, "sequenceFlow", "f",
+          "sequence flow leaves event subprocess 'es'" },
+        { ES_OPEN "<bpmn:endEvent id=\"ee\"/>\n</bpmn:subProcess>\n",
+          BATON_EMODEL, 3, "subProcess", "es",
+          "event subprocess has no start event" },
+        { ES_OPEN ERR_START("a") ERR_START("b") "</bpmn:subProcess>\n",
+          BATON_EMODEL, 5, "startEvent", "b",
+          "event subprocess has more than one start event" },
+        { ES_OPEN "<bpmn:startEvent id=\"n\"/>\n</bpmn:subProcess>\n",
+          BATON_EMODEL, 4, "startEvent", "n",
+          "the start event of an event subprocess needs an event "
+          "definition" },
+        { ES_OPEN "<bpmn:startEvent id=\"n\" isInterrupting=\"false\">"
+          "<bpmn:errorEventDefinition/></bpmn:startEvent>\n"
+          "</bpmn:subProcess>\n",
+          BATON_EMODEL, 4, "startEvent", "n",
+          "error start events are always interrupting" },
+        /* Error and compensation start events only start event
+         * subprocesses (§10.5.2). */
+        { ERR_START("x"), BATON_EMODEL, 3, "startEvent", "x",
+          "error start events are only allowed in event subprocesses" },
+        { "<bpmn:startEvent id=\"x\"><bpmn:compensateEventDefinition/>"
+          "</bpmn:startEvent>\n",
+          BATON_EMODEL, 3, "startEvent", "x",
+          "compensation start events are only allowed in event "
+          "subprocesses" },
+        /* Nothing else is ever lost: a refused start event inside a
+         * subprocess does not also leave it without one. */
+        { "<bpmn:subProcess id=\"s\">\n<bpmn:startEvent id=\"ss\">"
+          "<bpmn:messageEventDefinition/></bpmn:startEvent>\n"
+          "</bpmn:subProcess>\n",
+          BATON_EUNSUPPORTED, 4, "startEvent", "ss",
+          "message event definitions are not supported" },
+    };
+    expect_rules(cases, sizeof cases / sizeof cases[0]);
+
+    /* Other triggers of event subprocesses are for later. */
+    static const char *const triggers[][2] = {
+        { "message", "message" },       { "timer", "timer" },
+        { "signal", "signal" },         { "escalation", "escalation" },
+        { "compensate", "compensation" }, { "conditional", "conditional" },
+    };
+    for (size_t i = 0; i < sizeof triggers / sizeof triggers[0]; i++) {
+        char body[512], message[128];
+        snprintf(body, sizeof body,
+                 ES_OPEN "<bpmn:startEvent id=\"n\"><bpmn:%sEventDefinition/>"
+                         "</bpmn:startEvent>\n</bpmn:subProcess>\n",
+                 triggers[i][0]);
+        snprintf(message, sizeof message,
+                 "event subprocesses with a %s start event are not "
+                 "supported",
+                 triggers[i][1]);
+        rule_case c = { body, BATON_EUNSUPPORTED, 4, "startEvent", "n",
+                        message };
+        expect_rules(&c, 1);
+    }
+}
+
+static void error_rules(void **state)
+{
+    (void)state;
+    static const rule_case cases[] = {
+        /* An error end event throws a code. */
+        { "<bpmn:endEvent id=\"x\"><bpmn:errorEventDefinition/>"
+          "</bpmn:endEvent>\n",
+          BATON_EMODEL, 3, "endEvent", "x",
+          "error end event has no errorRef" },
+        { "<bpmn:endEvent id=\"x\">\n<bpmn:errorEventDefinition "
+          "errorRef=\"NoCode\"/>\n</bpmn:endEvent>\n",
+          BATON_EMODEL, 3, "endEvent", "x",
+          "error 'NoCode' thrown by this end event has no errorCode" },
+        { "<bpmn:endEvent id=\"x\"><bpmn:errorEventDefinition "
+          "errorRef=\"Ghost\"/></bpmn:endEvent>\n",
+          BATON_EMODEL, 3, "endEvent", "x",
+          "errorRef 'Ghost' is not an error of this document" },
+        { "<bpmn:endEvent id=\"x\"><bpmn:errorEventDefinition "
+          "errorRef=\"Msg\"/></bpmn:endEvent>\n",
+          BATON_EMODEL, 3, "endEvent", "x",
+          "errorRef 'Msg' is not an error of this document" },
+        { "<bpmn:endEvent id=\"x\"><bpmn:errorEventDefinition "
+          "errorRef=\"Expr\"/></bpmn:endEvent>\n",
+          BATON_EUNSUPPORTED, 3, "endEvent", "x",
+          "error code expressions are not supported" },
+        { "<bpmn:task id=\"t\"/>\n<bpmn:boundaryEvent id=\"b\" "
+          "attachedToRef=\"t\"><bpmn:errorEventDefinition "
+          "errorRef=\"Ghost\"/></bpmn:boundaryEvent>\n",
+          BATON_EMODEL, 4, "boundaryEvent", "b",
+          "errorRef 'Ghost' is not an error of this document" },
+        /* §10.5.4: errors are thrown by end events only. */
+        { "<bpmn:intermediateThrowEvent id=\"x\"><bpmn:errorEventDefinition "
+          "errorRef=\"Busy\"/></bpmn:intermediateThrowEvent>\n",
+          BATON_EMODEL, 3, "intermediateThrowEvent", "x",
+          "error event definitions are not allowed on intermediate throw "
+          "events" },
+    };
+    expect_rules(cases, sizeof cases / sizeof cases[0]);
+}
+
+static void boundary_rules(void **state)
+{
+    (void)state;
+    static const rule_case cases[] = {
+        { "<bpmn:boundaryEvent id=\"b\"><bpmn:errorEventDefinition/>"
+          "</bpmn:boundaryEvent>\n",
+          BATON_EMODEL, 3, "boundaryEvent", "b",
+          "boundary event has no attachedToRef" },
+        { "<bpmn:boundaryEvent id=\"b\" attachedToRef=\"ghost\">"
+          "<bpmn:errorEventDefinition/></bpmn:boundaryEvent>\n",
+          BATON_EMODEL, 3, "boundaryEvent", "b",
+          "attachedToRef 'ghost' is not an activity of this process" },
+        { "<bpmn:boundaryEvent id=\"b\" attachedToRef=\"start\">"
+          "<bpmn:errorEventDefinition/></bpmn:boundaryEvent>\n",
+          BATON_EMODEL, 3, "boundaryEvent", "b",
+          "attachedToRef 'start' is not an activity of this process" },
+        { "<bpmn:subProcess id=\"s\">\n<bpmn:startEvent id=\"ss\"/>\n"
+          "<bpmn:task id=\"t\"/>\n</bpmn:subProcess>\n"
+          "<bpmn:boundaryEvent id=\"b\" attachedToRef=\"t\">"
+          "<bpmn:errorEventDefinition/></bpmn:boundaryEvent>\n",
+          BATON_EMODEL, 7, "boundaryEvent", "b",
+          "boundary event is not in the scope of its activity 't'" },
+        { ES_OPEN ERR_START("es1") "</bpmn:subProcess>\n"
+          "<bpmn:boundaryEvent id=\"b\" attachedToRef=\"es\">"
+          "<bpmn:errorEventDefinition/></bpmn:boundaryEvent>\n",
+          BATON_EMODEL, 6, "boundaryEvent", "b",
+          "boundary events cannot be attached to event subprocess 'es'" },
+        /* §10.5.4: catching an error always interrupts. */
+        { "<bpmn:task id=\"t\"/>\n<bpmn:boundaryEvent id=\"b\" "
+          "attachedToRef=\"t\" cancelActivity=\"false\">"
+          "<bpmn:errorEventDefinition/></bpmn:boundaryEvent>\n",
+          BATON_EMODEL, 4, "boundaryEvent", "b",
+          "error boundary events are always interrupting (cancelActivity "
+          "must be true)" },
+        { "<bpmn:task id=\"t\"/>\n<bpmn:boundaryEvent id=\"b\" "
+          "attachedToRef=\"t\"/>\n",
+          BATON_EMODEL, 4, "boundaryEvent", "b",
+          "boundary event has no event definition" },
+        { "<bpmn:task id=\"t\"/>\n<bpmn:boundaryEvent id=\"b\" "
+          "attachedToRef=\"t\"><bpmn:errorEventDefinition/>"
+          "</bpmn:boundaryEvent>\n"
+          "<bpmn:sequenceFlow id=\"f\" sourceRef=\"start\" targetRef=\"b\"/>\n",
+          BATON_EMODEL, 5, "sequenceFlow", "f",
+          "sequence flow enters boundary event 'b'" },
+        /* Not reported again: the activity it names was refused. */
+        { "<bpmn:callActivity id=\"c\"/>\n<bpmn:boundaryEvent id=\"b\" "
+          "attachedToRef=\"c\"><bpmn:errorEventDefinition/>"
+          "</bpmn:boundaryEvent>\n",
+          BATON_EUNSUPPORTED, 3, "callActivity", "c",
+          "callActivity is not supported" },
+    };
+    expect_rules(cases, sizeof cases / sizeof cases[0]);
+}
+
+static void compensation_rules(void **state)
+{
+    (void)state;
+    static const rule_case cases[] = {
+        /* §10.7.1: a handler is reached by association only. */
+        { "<bpmn:task id=\"t\"/>\n" COMP_BOUNDARY("b", "t") HANDLER("h")
+              ASSOC("a", "b", "h")
+          "<bpmn:sequenceFlow id=\"f\" sourceRef=\"b\" targetRef=\"end\"/>\n",
+          BATON_EMODEL, 7, "sequenceFlow", "f",
+          "sequence flow leaves compensation boundary event 'b'" },
+        { "<bpmn:task id=\"t\"/>\n" COMP_BOUNDARY("b", "t"), BATON_EMODEL, 4,
+          "boundaryEvent", "b",
+          "compensation boundary event has no association to a "
+          "compensation handler" },
+        { "<bpmn:task id=\"t\"/>\n" COMP_BOUNDARY("b", "t") HANDLER("h")
+              HANDLER("h2") ASSOC("a1", "b", "h") ASSOC("a2", "b", "h2"),
+          BATON_EMODEL, 4, "boundaryEvent", "b",
+          "compensation boundary event has more than one association to an "
+          "activity" },
+        { "<bpmn:task id=\"t\"/>\n" COMP_BOUNDARY("b", "t")
+              "<bpmn:task id=\"u\"/>\n" ASSOC("a", "b", "u"),
+          BATON_EMODEL, 4, "boundaryEvent", "b",
+          "association 'a' leads to 'u', which is not an activity with "
+          "isForCompensation=\"true\"" },
+        { "<bpmn:task id=\"t\"/>\n" COMP_BOUNDARY("b", "t") HANDLER("h")
+          "<bpmn:association id=\"a\" associationDirection=\"Both\" "
+          "sourceRef=\"b\" targetRef=\"h\"/>\n",
+          BATON_EMODEL, 4, "boundaryEvent", "b",
+          "association 'a' to the compensation handler has "
+          "associationDirection 'Both', not One" },
+        { "<bpmn:task id=\"t\"/>\n" COMP_BOUNDARY("b", "t") HANDLER("h")
+              ASSOC("a", "b", "h")
+          "<bpmn:sequenceFlow id=\"f\" sourceRef=\"start\" targetRef=\"h\"/>\n",
+          BATON_EMODEL, 7, "sequenceFlow", "f",
+          "sequence flow enters compensation handler 'h'" },
+        { "<bpmn:task id=\"t\"/>\n" COMP_BOUNDARY("b", "t") HANDLER("h")
+              ASSOC("a", "b", "h")
+          "<bpmn:sequenceFlow id=\"f\" sourceRef=\"h\" targetRef=\"end\"/>\n",
+          BATON_EMODEL, 7, "sequenceFlow", "f",
+          "sequence flow leaves compensation handler 'h'" },
+        { "<bpmn:task id=\"t\"/>\n" COMP_BOUNDARY("b1", "t")
+              COMP_BOUNDARY("b2", "t") HANDLER("h1") HANDLER("h2")
+                  ASSOC("a1", "b1", "h1") ASSOC("a2", "b2", "h2"),
+          BATON_EMODEL, 5, "boundaryEvent", "b2",
+          "activity 't' has more than one compensation boundary event" },
+        { "<bpmn:task id=\"t\"/>\n<bpmn:task id=\"u\"/>\n"
+          COMP_BOUNDARY("b1", "t") COMP_BOUNDARY("b2", "u") HANDLER("h")
+              ASSOC("a1", "b1", "h") ASSOC("a2", "b2", "h"),
+          BATON_EMODEL, 6, "boundaryEvent", "b2",
+          "compensation handler 'h' already compensates another activity" },
+        { "<bpmn:subProcess id=\"s\">\n<bpmn:startEvent id=\"ss\"/>\n"
+          "<bpmn:task id=\"t\"/>\n" COMP_BOUNDARY("b", "t")
+              ASSOC("a", "b", "h") "</bpmn:subProcess>\n" HANDLER("h"),
+          BATON_EMODEL, 6, "boundaryEvent", "b",
+          "compensation handler 'h' is not in the scope of its activity" },
+        /* §10.5.5: activityRef names an activity of the throw's scope. */
+        { "<bpmn:intermediateThrowEvent id=\"x\">"
+          "<bpmn:compensateEventDefinition activityRef=\"ghost\"/>"
+          "</bpmn:intermediateThrowEvent>\n",
+          BATON_EMODEL, 3, "intermediateThrowEvent", "x",
+          "activityRef 'ghost' is not an activity in the scope of this "
+          "event" },
+        { "<bpmn:endEvent id=\"x\"><bpmn:compensateEventDefinition "
+          "activityRef=\"start\"/></bpmn:endEvent>\n",
+          BATON_EMODEL, 3, "endEvent", "x",
+          "activityRef 'start' is not an activity in the scope of this "
+          "event" },
+        { "<bpmn:subProcess id=\"s\">\n<bpmn:startEvent id=\"ss\"/>\n"
+          "<bpmn:task id=\"t\"/>\n</bpmn:subProcess>\n"
+          "<bpmn:intermediateThrowEvent id=\"x\">"
+          "<bpmn:compensateEventDefinition activityRef=\"t\"/>"
+          "</bpmn:intermediateThrowEvent>\n",
+          BATON_EMODEL, 7, "intermediateThrowEvent", "x",
+          "activityRef 't' is not an activity in the scope of this event" },
+        /* Not reported again: the handler it names was refused. */
+        { "<bpmn:task id=\"t\"/>\n" COMP_BOUNDARY("b", "t")
+          "<bpmn:callActivity id=\"c\" isForCompensation=\"true\"/>\n"
+              ASSOC("a", "b", "c"),
+          BATON_EUNSUPPORTED, 5, "callActivity", "c",
+          "callActivity is not supported" },
+    };
+    expect_rules(cases, sizeof cases / sizeof cases[0]);
+
+    /* Associations to anything but an activity change nothing: a text
+     * annotation beside the handler, one from the task. */
+    saw s;
+    baton_model *m;
+    const char *xml = HEAD START_END
+        "<bpmn:task id=\"t\"/>\n" COMP_BOUNDARY("b", "t") HANDLER("h")
+        "<bpmn:textAnnotation id=\"note\"><bpmn:text>undo</bpmn:text>"
+        "</bpmn:textAnnotation>\n"
+        ASSOC("a0", "b", "note") ASSOC("a1", "b", "h") ASSOC("a2", "t", "note")
+        "<bpmn:intermediateThrowEvent id=\"x\">"
+        "<bpmn:compensateEventDefinition activityRef=\"t\" "
+        "waitForCompletion=\"true\"/></bpmn:intermediateThrowEvent>\n"
+        TAIL;
+    assert_int_equal(parse(xml, &s, &m), 0);
+    const bt_process *p = &m->processes[0];
+    assert_int_equal(find(p, "t")->compensation_handler, idx(p, "h"));
+    assert_int_equal(find(p, "x")->activity_ref, idx(p, "t"));
+    assert_int_equal(find(p, "x")->wait_for_completion, 1);
+    bt_model_unref(m);
+}
+
+/* camunda:failedJobRetryTimeCycle gives the retries when Zeebe's task
+ * definition does not. */
+static void camunda7_retry_cycle(void **state)
+{
+    (void)state;
+    saw s;
+    baton_model *m;
+    const char *xml = HEAD START_END
+        "<bpmn:serviceTask id=\"a\"><bpmn:extensionElements>"
+        "<camunda:failedJobRetryTimeCycle>R5/PT10M"
+        "</camunda:failedJobRetryTimeCycle></bpmn:extensionElements>"
+        "</bpmn:serviceTask>\n"
+        "<bpmn:serviceTask id=\"b\"><bpmn:extensionElements>"
+        "<camunda:failedJobRetryTimeCycle> R0/PT1S "
+        "</camunda:failedJobRetryTimeCycle></bpmn:extensionElements>"
+        "</bpmn:serviceTask>\n"
+        "<bpmn:serviceTask id=\"c\"><bpmn:extensionElements>"
+        "<zeebe:taskDefinition type=\"c\" retries=\"2\"/>"
+        "<camunda:failedJobRetryTimeCycle>R5/PT10M"
+        "</camunda:failedJobRetryTimeCycle></bpmn:extensionElements>"
+        "</bpmn:serviceTask>\n"
+        "<bpmn:serviceTask id=\"d\"><bpmn:extensionElements>"
+        "<zeebe:taskDefinition type=\"d\" retries=\"\"/>"
+        "<camunda:failedJobRetryTimeCycle>R7/PT1S"
+        "</camunda:failedJobRetryTimeCycle></bpmn:extensionElements>"
+        "</bpmn:serviceTask>\n"
+        TAIL;
+    assert_int_equal(parse(xml, &s, &m), 0);
+    const bt_process *p = &m->processes[0];
+    assert_int_equal(find(p, "a")->retries, 5);
+    assert_int_equal(find(p, "b")->retries, 0);
+    assert_int_equal(find(p, "c")->retries, 2);
+    assert_int_equal(find(p, "d")->retries, 7);
+    bt_model_unref(m);
+
+    static const struct {
+        const char *value;
+        int code;
+        const char *message;
+    } bad[] = {
+        { "R/PT1S", BATON_EMODEL,
+          "camunda:failedJobRetryTimeCycle 'R/PT1S' is not "
+          "R<count>/<interval>" },
+        { "PT1S", BATON_EMODEL,
+          "camunda:failedJobRetryTimeCycle 'PT1S' is not "
+          "R<count>/<interval>" },
+        { "R3", BATON_EMODEL,
+          "camunda:failedJobRetryTimeCycle 'R3' is not R<count>/<interval>" },
+        { "R3/", BATON_EMODEL,
+          "camunda:failedJobRetryTimeCycle 'R3/' is not "
+          "R<count>/<interval>" },
+        { "R99999999999/PT1S", BATON_EMODEL,
+          "camunda:failedJobRetryTimeCycle 'R99999999999/PT1S' is not "
+          "R<count>/<interval>" },
+        { "PT10M,PT17M", BATON_EUNSUPPORTED,
+          "lists of intervals in camunda:failedJobRetryTimeCycle are not "
+          "supported" },
+        { "${cycle}", BATON_EUNSUPPORTED,
+          "expressions in camunda:failedJobRetryTimeCycle are not "
+          "supported" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char doc[2048];
+        snprintf(doc, sizeof doc,
+                 "%s%s<bpmn:serviceTask id=\"t\"><bpmn:extensionElements>\n"
+                 "<camunda:failedJobRetryTimeCycle>%s"
+                 "</camunda:failedJobRetryTimeCycle>\n"
+                 "</bpmn:extensionElements></bpmn:serviceTask>\n%s",
+                 HEAD, START_END, bad[i].value, TAIL);
+        expect_only(doc, bad[i].code, L(4), "serviceTask", "t",
+                    bad[i].message);
+    }
+}
+
+/* Every allocation of the loader may fail: the load then ends with
+ * BATON_ENOMEM, no model and nothing leaked (the sanitizer build checks),
+ * on models that take every path of scopes, boundary events and
+ * compensation. */
+typedef struct failing {
+    long left; /* allocations to grant before failing one */
+    long live;
+} failing;
+
+static void *failing_alloc(void *ud, void *ptr, size_t old, size_t size)
+{
+    failing *f = ud;
+    if (size == 0) {
+        if (ptr)
+            f->live--;
+        return bt_default_alloc(NULL, ptr, old, 0);
+    }
+    if (f->left-- == 0)
+        return NULL;
+    void *q = bt_default_alloc(NULL, ptr, old, size);
+    if (q && !ptr)
+        f->live++;
+    return q;
+}
+
+static void allocation_failures(void **state)
+{
+    (void)state;
+    static const char *const files[][2] = {
+        { "BATON_TESTDATA", "parse/subprocesses.bpmn" },
+        { "BATON_MODELS", "trip-booking-saga.bpmn" },
+        { "BATON_CORPUS", SEED_SERVERLESS_COMP },
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        size_t len;
+        char *xml = read_file(files[i][0], files[i][1], &len);
+        long n = 0;
+        for (;; n++) {
+            failing f = { n, 0 };
+            bt_alloc a = { failing_alloc, &f };
+            baton_model *m = NULL;
+            int rc = bt_parse_bpmn(&a, NULL, xml, len, NULL, NULL, NULL, &m);
+            if (rc == 0) {
+                assert_non_null(m);
+                bt_model_unref(m);
+                assert_int_equal(f.live, 0);
+                break;
+            }
+            assert_int_equal(rc, BATON_ENOMEM);
+            assert_null(m);
+            assert_int_equal(f.live, 0);
+        }
+        assert_true(n > 10);
+        free(xml);
+    }
+}
+
+/* ------------------------------------------------------------------ */
 /* XML errors                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -1254,7 +2049,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(seed_zeebe_trip_structure),
-        cmocka_unit_test(trip_booking_saga_refused),
+        cmocka_unit_test(trip_booking_saga_structure),
+        cmocka_unit_test(seed_serverless_compensation),
+        cmocka_unit_test(seed_java_and_csharp_compensation),
+        cmocka_unit_test(nested_subprocesses),
         cmocka_unit_test(default_namespace),
         cmocka_unit_test(any_prefix_but_namespace_matters),
         cmocka_unit_test(multiple_processes),
@@ -1273,6 +2071,12 @@ int main(void)
         cmocka_unit_test(refusal_does_not_cascade),
         cmocka_unit_test(all_problems_in_order),
         cmocka_unit_test(validation_rules),
+        cmocka_unit_test(subprocess_rules),
+        cmocka_unit_test(error_rules),
+        cmocka_unit_test(boundary_rules),
+        cmocka_unit_test(compensation_rules),
+        cmocka_unit_test(camunda7_retry_cycle),
+        cmocka_unit_test(allocation_failures),
         cmocka_unit_test(xml_errors),
         cmocka_unit_test(other_encodings),
     };
