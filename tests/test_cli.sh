@@ -12,6 +12,8 @@ CORPUS=${BATON_CORPUS:?BATON_CORPUS is not set}
 MODELS=${BATON_MODELS:?BATON_MODELS is not set}
 TRIP=$CORPUS/seed/trip-booking-saga-serverless__zeebe__aws__trip-booking.bpmn
 SAGA=$MODELS/trip-booking-saga.bpmn
+# Still refused: message intermediate catch events.
+UNSUPPORTED=$CORPUS/seed/flowing-retail__kafka__java__order-zeebe__src__main__resources__order-kafka.bpmn
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -74,6 +76,28 @@ elif mode == "var":
 elif mode == "incident":
     inc = last.get("incidents") or []
     print(" ".join("%s@%s" % (i["type"], i["elementId"]) for i in inc))
+elif mode == "tasks":
+    # Tasks completed, in order (end events left out).
+    print(" ".join(r["value"]["elementId"] for r in records
+                   if r["valueType"] == "PROCESS_INSTANCE"
+                   and r["intent"] == "ELEMENT_COMPLETED"
+                   and r["value"].get("bpmnElementType") in
+                       ("SERVICE_TASK", "MANUAL_TASK", "USER_TASK", "TASK",
+                        "SEND_TASK", "SCRIPT_TASK", "BUSINESS_RULE_TASK")))
+elif mode == "ends":
+    # End events completed, in order.
+    print(" ".join(r["value"]["elementId"] for r in records
+                   if r["valueType"] == "PROCESS_INSTANCE"
+                   and r["intent"] == "ELEMENT_COMPLETED"
+                   and r["value"].get("bpmnElementType") == "END_EVENT"))
+elif mode == "elements":
+    # Element ids of the records of one value type and intent, in order.
+    vt, intent = args[1:3]
+    print(" ".join(r["value"].get("elementId", "?") for r in records
+                   if r["valueType"] == vt and r["intent"] == intent))
+elif mode == "mentions":
+    # How many records, of any type, concern one of the elements.
+    print(sum(1 for r in records if r["value"].get("elementId") in args[1:]))
 elif mode == "count":
     vt, intent, element = args[1:4]
     print(sum(1 for r in records
@@ -194,6 +218,96 @@ expect_eq "traveller" "$(inspect var traveller)" '"Ada"'
 expect_eq "nights" "$(inspect var nights)" 3
 
 # ------------------------------------------------------------------ #
+# The saga with BPMN compensation: an error boundary event on the      #
+# flight, then a compensation throw that runs the cancel tasks of the  #
+# completed bookings in reverse order of completion.                  #
+# ------------------------------------------------------------------ #
+
+cancels="CancelCar CancelHotel CancelFlight"
+
+current="saga: every booking succeeds"
+baton run "$SAGA" --records
+expect_state 0 completed
+expect_eq "tasks" "$(inspect tasks)" "ReserveCar BookHotel BookFlight"
+expect_eq "end events" "$(inspect ends)" "EndEvent_TripBooked"
+for id in $cancels; do
+    expect_eq "$id activated" \
+        "$(inspect count PROCESS_INSTANCE ELEMENT_ACTIVATED "$id")" 0
+done
+# shellcheck disable=SC2086
+expect_eq "records of a cancel task" "$(inspect mentions $cancels)" 0
+expect_eq "compensation log" \
+    "$(inspect elements COMPENSATION_SUBSCRIPTION CREATED)" \
+    "ReserveCar BookHotel BookFlight"
+expect_eq "compensations" \
+    "$(inspect elements COMPENSATION_SUBSCRIPTION TRIGGERED)" ""
+
+current="saga: the flight fails, the bookings are cancelled in reverse"
+baton run "$SAGA" --records --job BookFlight=error:FLIGHT_BOOKING_FAILED
+expect_state 0 completed
+expect_eq "tasks" "$(inspect tasks)" \
+    "ReserveCar BookHotel CancelHotel CancelCar"
+expect_eq "last end event" "$(inspect ends | awk '{print $NF}')" \
+    "EndEvent_TripCancelled"
+expect_eq "end events" "$(inspect ends)" "EndEvent_TripCancelled"
+expect_eq "CancelFlight records" "$(inspect mentions CancelFlight)" 0
+expect_eq "error thrown" "$(inspect count JOB ERROR_THROWN BookFlight)" 1
+expect_eq "BookFlight completed" \
+    "$(inspect count PROCESS_INSTANCE ELEMENT_COMPLETED BookFlight)" 0
+expect_eq "compensation log" \
+    "$(inspect elements COMPENSATION_SUBSCRIPTION CREATED)" \
+    "ReserveCar BookHotel"
+expect_eq "compensations started" \
+    "$(inspect elements COMPENSATION_SUBSCRIPTION TRIGGERED)" \
+    "BookHotel ReserveCar"
+expect_eq "compensations done" \
+    "$(inspect elements COMPENSATION_SUBSCRIPTION COMPLETED)" \
+    "BookHotel ReserveCar"
+
+current="saga: an uncaught BPMN error ends in an incident"
+baton run "$SAGA" --records --job BookHotel=error:HOTEL_GONE
+expect_state 4 incident
+expect_eq "incidents" "$(inspect incident)" "UNHANDLED_ERROR_EVENT@BookHotel"
+expect_eq "tasks" "$(inspect tasks)" "ReserveCar"
+expect_eq "end events" "$(inspect ends)" ""
+expect_eq "compensations" \
+    "$(inspect elements COMPENSATION_SUBSCRIPTION TRIGGERED)" ""
+expect_grep out '"errorType": ?"UNHANDLED_ERROR_EVENT"'
+
+# The seed's compensation models, each with its own failing task.
+seed_serverless=$CORPUS/seed/trip-booking-saga-serverless__camunda__workflow__trip-compensation.bpmn
+seed_java=$CORPUS/seed/trip-booking-saga-java__docs__trip.bpmn
+seed_csharp=$CORPUS/seed/flowing-trip-booking-saga-c-sharp__Models__FlowingTripBookingSaga.bpmn
+
+current="seed: serverless Camunda saga, the flight fails"
+baton run "$seed_serverless" --records \
+    --job 'ServiceTask_BookFlight=error:io.berndruecker.serverless.aws.lambda.LambdaInvocationError'
+expect_state 0 completed
+expect_eq "tasks" "$(inspect tasks)" \
+    "ServiceTask_BookHotel ServiceTask_BookCar ServiceTask_CancelCar ServiceTask_CancelHotel ServiceTask_SendCanceledEvent"
+expect_eq "end events" "$(inspect ends)" "EndEvent_TripCanceled"
+expect_eq "ServiceTask_CancelFlight records" \
+    "$(inspect mentions ServiceTask_CancelFlight)" 0
+
+current="seed: Java saga, the flight fails"
+baton run "$seed_java" --records --job flight=error:java.lang.Throwable
+expect_state 0 completed
+expect_eq "tasks" "$(inspect tasks)" "car hotel CancelHotel CancelCar"
+expect_eq "end events" "$(inspect ends)" \
+    "endEvent_6730a56a-cab8-45fb-b588-4b00e7b08019"
+expect_eq "CancelFlight records" "$(inspect mentions CancelFlight)" 0
+
+# This model books the hotel before the car, so the car is cancelled first.
+current="seed: C# saga, the flight fails"
+baton run "$seed_csharp" --records --job Activity-Book-flight=error:BookingFailed
+expect_state 0 completed
+expect_eq "tasks" "$(inspect tasks)" \
+    "Activity-Book-hotel Activity-Reserve-car Activity-Cancel-car-compensation Activity-Cancel-hotel-compensation"
+expect_eq "end events" "$(inspect ends)" "ErrorHandled"
+expect_eq "Activity-Cancel-flight-compensation records" \
+    "$(inspect mentions Activity-Cancel-flight-compensation)" 0
+
+# ------------------------------------------------------------------ #
 # Small models.                                                        #
 # ------------------------------------------------------------------ #
 
@@ -291,9 +405,11 @@ expect_grep err "^$tmp/malformed.bpmn:[0-9]+: "
 expect_eq "stdout" "$(cat "$tmp/out")" ""
 
 current="an unsupported model is refused with its element"
-baton run "$SAGA"
+baton run "$UNSUPPORTED"
 expect_status 1
-expect_grep err "^$SAGA:52: boundaryEvent '?ReserveCar_Compensation'?: "
+expect_eq "stderr" "$(cat "$tmp/err")" \
+    "$UNSUPPORTED:42: intermediateCatchEvent 'IntermediateThrowEvent_1531zpf': intermediateCatchEvent is not supported"
+expect_eq "stdout" "$(cat "$tmp/out")" ""
 
 current="--vars that is not a JSON object"
 baton run "$TRIP" --vars '[1, 2'
@@ -343,13 +459,19 @@ baton check "$TRIP"
 expect_status 0
 expect_eq "output" "$(cat "$tmp/out" "$tmp/err")" ""
 
-current="check: a model with boundary events"
+current="check: the compensation saga can run"
 baton check "$SAGA"
+expect_status 0
+expect_eq "output" "$(cat "$tmp/out" "$tmp/err")" ""
+
+current="check: a model with message catch events"
+baton check "$UNSUPPORTED"
 expect_status 1
-for id in ReserveCar_Compensation BookHotel_Compensation \
-          BookFlight_Compensation BookFlight_Error; do
-    expect_grep out "^$SAGA:[0-9]+: boundaryEvent $id: "
-done
+expect_eq "output" "$(cat "$tmp/out")" \
+"$UNSUPPORTED:42: intermediateCatchEvent IntermediateThrowEvent_1531zpf: intermediateCatchEvent is not supported
+$UNSUPPORTED:48: intermediateCatchEvent IntermediateThrowEvent_0660fen: intermediateCatchEvent is not supported
+$UNSUPPORTED:54: intermediateCatchEvent IntermediateThrowEvent_1s6m7rf: intermediateCatchEvent is not supported"
+expect_eq "stderr" "$(cat "$tmp/err")" ""
 
 current="check: several models, one bad"
 baton check "$TRIP" "$tmp/terminate.bpmn" "$tmp/malformed.bpmn"
