@@ -32,11 +32,14 @@ static int32_t match(const baton_instance *in, const uint32_t *list,
     return any;
 }
 
-/* Camunda 7's errorCodeVariable / errorMessageVariable. */
-static int error_vars(baton_instance *in, bt_varlog *log, uint64_t scope,
+/* Camunda 7's errorCodeVariable / errorMessageVariable. The last fallible
+ * part of catching: on failure it undoes its own writes. */
+static int error_vars(baton_instance *in, uint64_t scope,
                       const bt_element *catcher, const char *code,
                       const char *message)
 {
+    bt_varlog logv = { 0 }, *log = &logv;
+    const bt_alloc *a = &in->engine->alloc;
     int rc = 0;
     if (catcher->error_code_variable) {
         json_t *v = json_string(code);
@@ -52,6 +55,9 @@ static int error_vars(baton_instance *in, bt_varlog *log, uint64_t scope,
                : BATON_ENOMEM;
         json_decref(v);
     }
+    if (rc)
+        bt_varlog_undo(log, a);
+    bt_varlog_clear(log, a);
     return rc;
 }
 
@@ -89,8 +95,6 @@ int bt_throw_error(baton_instance *in, uint64_t from, uint64_t thrower,
 {
     const bt_process *p = in->proc;
     bt_ei *cur = bt_ei_find(in, from);
-    bt_varlog log = { 0 };
-    const bt_alloc *a = &in->engine->alloc;
     int rc;
     while (cur) {
         if (cur->element >= 0) {
@@ -101,14 +105,9 @@ int bt_throw_error(baton_instance *in, uint64_t from, uint64_t thrower,
                 uint64_t job = cur->job_key;
                 rc = interrupt_activity(in, cur, thrower);
                 if (!rc)
-                    rc = error_vars(in, &log, scope, &p->elements[b], code,
-                                    message);
-                if (rc) {
-                    bt_varlog_undo(&log, a);
-                    bt_varlog_clear(&log, a);
+                    rc = error_vars(in, scope, &p->elements[b], code, message);
+                if (rc)
                     return rc;
-                }
-                bt_varlog_clear(&log, a);
                 bt_sweep_inside(in, key, 0);
                 bt_comp_drop(in, key);
                 if (job)
@@ -132,15 +131,10 @@ int bt_throw_error(baton_instance *in, uint64_t from, uint64_t thrower,
             uint64_t skey = scope->key;
             rc = bt_terminate_inside(in, skey, 0);
             if (!rc)
-                rc = error_vars(in, &log, skey,
-                                &p->elements[p->elements[e].start], code,
-                                message);
-            if (rc) {
-                bt_varlog_undo(&log, a);
-                bt_varlog_clear(&log, a);
+                rc = error_vars(in, skey, &p->elements[p->elements[e].start],
+                                code, message);
+            if (rc)
                 return rc;
-            }
-            bt_varlog_clear(&log, a);
             bt_sweep_inside(in, skey, 0);
             bt_push_cmd(in, BT_CMD_ACTIVATE, e, 0, skey);
             return 0;
