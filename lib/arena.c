@@ -32,6 +32,21 @@ void bt_arena_free(bt_arena *ar)
     ar->total = 0;
 }
 
+void bt_arena_reset(bt_arena *ar)
+{
+    if (!ar->head)
+        return;
+    bt_arena_chunk *keep = ar->head, *c = keep->next;
+    while (c) {
+        bt_arena_chunk *next = c->next;
+        bt_free(&ar->alloc, c);
+        c = next;
+    }
+    keep->next = NULL;
+    ar->used = 0;
+    ar->total = keep->size;
+}
+
 void *bt_arena_alloc(bt_arena *ar, size_t size)
 {
     const size_t al = alignof(max_align_t);

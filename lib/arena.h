@@ -16,6 +16,8 @@ typedef struct bt_arena {
 
 void bt_arena_init(bt_arena *ar, const bt_alloc *a);
 void bt_arena_free(bt_arena *ar);
+/* Forgets every allocation but keeps the newest chunk for reuse. */
+void bt_arena_reset(bt_arena *ar);
 /* Zeroed, aligned to max_align_t; NULL when out of memory. */
 void *bt_arena_alloc(bt_arena *ar, size_t size);
 char *bt_arena_strndup(bt_arena *ar, const char *s, size_t n);

@@ -27,6 +27,7 @@ int baton_engine_new(baton_alloc_fn alloc, void *alloc_ud, baton_engine **out)
     e->alloc = a;
     memcpy(e->limits, default_limits, sizeof e->limits);
     e->next_instance = 1;
+    bt_arena_init(&e->scratch, &a);
     *out = e;
     return 0;
 }
@@ -42,6 +43,9 @@ void baton_engine_free(baton_engine *e)
     for (size_t i = 0; i < e->n_deps; i++)
         bt_model_unref(e->deps[i].model);
     bt_free(&a, e->deps);
+    bt_drop_records(e);
+    bt_free(&a, e->recs);
+    bt_arena_free(&e->scratch);
     bt_free(&a, e);
 }
 

@@ -45,37 +45,71 @@ int bt_reserve(baton_instance *in, size_t eis, size_t jobs, size_t queue,
                 sizeof *in->jobs) ||
         bt_grow(a, (void **)&in->queue, &in->cap_queue, in->n_queue + queue,
                 sizeof *in->queue) ||
-        bt_grow(a, (void **)&in->recs, &in->cap_recs, in->n_recs + recs,
-                sizeof *in->recs) ||
-        bt_grow(a, (void **)&in->marks, &in->cap_marks, in->n_marks + queue,
-                sizeof *in->marks) ||
-        bt_grow(a, (void **)&in->incidents, &in->cap_incidents,
+        bt_grow(a, (void **)&in->engine->recs, &in->engine->cap_recs,
+                in->engine->n_recs + recs, sizeof *in->engine->recs))
+        return BATON_ENOMEM;
+    return 0;
+}
+
+int bt_reserve_marks(baton_instance *in, size_t marks)
+{
+    const bt_alloc *a = &in->engine->alloc;
+    if (bt_grow(a, (void **)&in->marks, &in->cap_marks, in->n_marks + marks,
+                sizeof *in->marks))
+        return BATON_ENOMEM;
+    return 0;
+}
+
+int bt_reserve_incident(baton_instance *in)
+{
+    const bt_alloc *a = &in->engine->alloc;
+    if (bt_grow(a, (void **)&in->incidents, &in->cap_incidents,
                 in->n_incidents + 1, sizeof *in->incidents))
         return BATON_ENOMEM;
     return 0;
 }
 
-static void drop_records(baton_instance *in)
+void bt_drop_records(baton_engine *e)
 {
-    for (size_t i = 0; i < in->n_recs; i++)
-        json_decref(in->recs[i].var_value);
-    in->n_recs = 0;
-    bt_arena_free(&in->scratch);
+    for (size_t i = 0; i < e->n_recs; i++)
+        json_decref(e->recs[i].var_value);
+    e->n_recs = 0;
+    /* The scratch arena keeps one chunk for the next step. */
+    bt_arena_reset(&e->scratch);
 }
 
 void bt_step_commit(baton_instance *in)
 {
     in->revision++;
     baton_engine *e = in->engine;
-    for (size_t i = 0; i < in->n_recs; i++) {
-        in->recs[i].position = ++in->position;
+    for (size_t i = 0; i < e->n_recs; i++) {
+        e->recs[i].position = ++in->position;
         if (e->record)
-            e->record(e->record_ud, in, &in->recs[i]);
+            e->record(e->record_ud, in, &e->recs[i]);
     }
-    drop_records(in);
+    bt_drop_records(e);
+    e->stepping = NULL;
 }
 
-void bt_step_abort(baton_instance *in) { drop_records(in); }
+void bt_step_abort(baton_instance *in)
+{
+    bt_drop_records(in->engine);
+    in->engine->stepping = NULL;
+}
+
+int bt_step_begin(baton_instance *in)
+{
+    baton_engine *e = in->engine;
+    if (in->handler_job)
+        return bt_error(e, BATON_ESTATE, NULL, 0, 0, NULL,
+                        "the instance cannot be changed from its handler");
+    if (e->stepping)
+        return bt_error(e, BATON_ESTATE, NULL, 0, 0, NULL,
+                        "another instance of this engine is in a step (a "
+                        "handler or record hook cannot change instances)");
+    e->stepping = in;
+    return 0;
+}
 
 int bt_instance_alloc(baton_engine *e, const bt_deployment *d,
                       baton_instance **out)
@@ -87,7 +121,6 @@ int bt_instance_alloc(baton_engine *e, const bt_deployment *d,
     in->model = d->model;
     in->proc = d->process;
     in->version = d->version;
-    bt_arena_init(&in->scratch, &e->alloc);
     bt_model_ref(d->model);
     *out = in;
     return 0;
@@ -106,7 +139,6 @@ void baton_instance_free(baton_instance *in)
     }
     for (size_t i = 0; i < in->n_incidents; i++)
         bt_free(a, in->incidents[i].message);
-    drop_records(in);
     bt_outcome_clear(a, &in->outcome);
     bt_free(a, in->eis);
     bt_free(a, in->jobs);
@@ -114,7 +146,6 @@ void baton_instance_free(baton_instance *in)
     bt_free(a, in->queue);
     bt_free(a, in->marks);
     bt_free(a, in->comps);
-    bt_free(a, in->recs);
     bt_model_unref(in->model);
     bt_free(a, in);
 }
@@ -175,14 +206,15 @@ int baton_instance_step(baton_instance *in)
         return BATON_EINVAL;
     baton_engine *e = in->engine;
     bt_clear_error(e);
-    if (in->handler_job)
-        return bt_error(e, BATON_ESTATE, NULL, 0, 0, NULL,
-                        "an instance cannot be stepped from its handler");
     if (in->ended)
         return BATON_STEP_ENDED;
     if (in->q_head == in->n_queue)
         return BATON_STEP_WAITING;
-    int rc = bt_step(in);
+    int rc = bt_step_begin(in);
+    if (rc)
+        return rc;
+    rc = bt_step(in);
+    e->stepping = NULL;
     if (rc < 0) {
         if (!e->err_code)
             bt_error(e, rc, NULL, 0, 0, NULL, "%s", baton_strerror(rc));
@@ -299,16 +331,25 @@ typedef struct bt_mark {
 static int command_begin(baton_instance *in, bt_mark *m)
 {
     bt_clear_error(in->engine);
-    if (in->handler_job)
-        return bt_error(in->engine, BATON_ESTATE, NULL, 0, 0, NULL,
-                        "the instance cannot be changed from a handler");
+    int rc = bt_step_begin(in);
+    if (rc)
+        return rc;
     bt_queue_compact(in);
-    if (bt_reserve(in, 1, 1, 4, 8))
+    if (bt_reserve(in, 1, 1, 4, 8) || bt_reserve_incident(in)) {
+        in->engine->stepping = NULL;
         return bt_error(in->engine, BATON_ENOMEM, NULL, 0, 0, NULL,
                         "out of memory");
+    }
     *m = (bt_mark){ in->n_eis, in->n_jobs, in->n_queue, in->n_marks,
                     in->n_incidents, in->next_key };
     return 0;
+}
+
+/* Ends a command refused before it changed anything. */
+static int command_abort(baton_instance *in, int rc)
+{
+    bt_step_abort(in);
+    return rc;
 }
 
 static int command_end(baton_instance *in, const bt_mark *m, bt_varlog *log,
@@ -348,7 +389,7 @@ int baton_instance_set_variables(baton_instance *in, const char *vars,
     json_t *doc;
     rc = bt_json_parse(in->engine, vars, len, 1, "variables", &doc);
     if (rc)
-        return rc;
+        return command_abort(in, rc);
     bt_varlog log = { 0 };
     const char *k;
     json_t *v;
@@ -389,14 +430,16 @@ static int job_command(baton_instance *in, uint64_t key, bt_outcome *o)
         bt_outcome_clear(a, o);
         return rc;
     }
+    /* From here every return passes through command_end or _abort. */
     baton_job *job = bt_job_find(in, key);
     if (!job || job->state == BT_JOB_INCIDENT) {
         bt_outcome_clear(a, o);
-        return bt_error(in->engine, job ? BATON_ESTATE : BATON_ENOTFOUND,
+        return command_abort(
+            in, bt_error(in->engine, job ? BATON_ESTATE : BATON_ENOTFOUND,
                         NULL, 0, 0, NULL,
                         job ? "job %llu is held by an incident"
                             : "no waiting job with key %llu",
-                        (unsigned long long)key);
+                        (unsigned long long)key));
     }
     rc = bt_apply_outcome(in, job, o);
     bt_outcome_clear(a, o);
@@ -471,12 +514,14 @@ int baton_instance_update_job_retries(baton_instance *in, uint64_t key,
     if (rc)
         return rc;
     if (retries < 0)
-        return bt_error(in->engine, BATON_EINVAL, NULL, 0, 0, NULL,
-                        "retries must not be negative");
+        return command_abort(
+            in, bt_error(in->engine, BATON_EINVAL, NULL, 0, 0, NULL,
+                        "retries must not be negative"));
     baton_job *job = bt_job_find(in, key);
     if (!job)
-        return bt_error(in->engine, BATON_ENOTFOUND, NULL, 0, 0, NULL,
-                        "no job with key %llu", (unsigned long long)key);
+        return command_abort(
+            in, bt_error(in->engine, BATON_ENOTFOUND, NULL, 0, 0, NULL,
+                        "no job with key %llu", (unsigned long long)key));
     struct baton_record *r = bt_rec_push(in, BATON_VT_JOB,
                                          BATON_INTENT_RETRIES_UPDATED, key);
     r->job_type = job->type;
@@ -539,9 +584,10 @@ int baton_instance_resolve_incident(baton_instance *in, uint64_t key)
     while (i < in->n_incidents && in->incidents[i].key != key)
         i++;
     if (i == in->n_incidents)
-        return bt_error(in->engine, BATON_ENOTFOUND, NULL, 0, 0, NULL,
+        return command_abort(
+            in, bt_error(in->engine, BATON_ENOTFOUND, NULL, 0, 0, NULL,
                         "no open incident with key %llu",
-                        (unsigned long long)key);
+                        (unsigned long long)key));
     bt_incident *x = &in->incidents[i];
     struct baton_record *r = bt_rec_push(in, BATON_VT_INCIDENT,
                                          BATON_INTENT_RESOLVED, key);

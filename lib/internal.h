@@ -38,6 +38,15 @@ struct baton_engine {
 
     int64_t limits[6];
 
+    /* The step in progress (one at a time per engine: instances of an
+     * engine are used by one thread, and a step of one instance cannot
+     * start inside a step of another). Its records wait here for
+     * delivery; the buffers are reused by every step. */
+    const baton_instance *stepping;
+    struct baton_record *recs;
+    size_t n_recs, cap_recs;
+    bt_arena scratch;
+
     bt_handler *handlers;
     size_t n_handlers, cap_handlers;
     bt_deployment *deps;
@@ -261,10 +270,7 @@ struct baton_instance {
     bt_comp *comps;
     size_t n_comps, cap_comps;
 
-    /* The step in progress. */
-    struct baton_record *recs;
-    size_t n_recs, cap_recs;
-    bt_arena scratch;
+    /* The handler in progress. */
     baton_job *handler_job; /* the job whose handler is running */
     bt_outcome outcome;
 };
@@ -275,6 +281,12 @@ baton_job *bt_job_find(const baton_instance *in, uint64_t key);
 int bt_instance_alloc(baton_engine *e, const bt_deployment *d,
                       baton_instance **out);
 void bt_queue_compact(baton_instance *in);
+/* Marks the engine busy with a step of `in` (refused inside a handler or
+ * while another instance steps); commit and abort end it. */
+int bt_step_begin(baton_instance *in);
+void bt_drop_records(baton_engine *e);
+int bt_reserve_marks(baton_instance *in, size_t marks);
+int bt_reserve_incident(baton_instance *in);
 int bt_reserve(baton_instance *in, size_t eis, size_t jobs, size_t queue,
                size_t recs);
 /* Delivers the step's records to the sink and clears the step. */

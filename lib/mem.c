@@ -85,7 +85,7 @@ int bt_grow(const bt_alloc *a, void **items, size_t *cap, size_t need,
 {
     if (need <= *cap)
         return 0;
-    size_t n = *cap ? *cap : 8;
+    size_t n = *cap ? *cap : 2; /* small: a waiting instance holds few */
     while (n < need) {
         if (n > SIZE_MAX / 2 / size)
             return BATON_ENOMEM;

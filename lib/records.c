@@ -8,10 +8,10 @@
 struct baton_record *bt_rec_push(baton_instance *in, int value_type,
                                  int intent, uint64_t key)
 {
-    if (bt_grow(&in->engine->alloc, (void **)&in->recs, &in->cap_recs,
-                in->n_recs + 1, sizeof *in->recs))
+    if (bt_grow(&in->engine->alloc, (void **)&in->engine->recs, &in->engine->cap_recs,
+                in->engine->n_recs + 1, sizeof *in->engine->recs))
         return NULL;
-    struct baton_record *r = &in->recs[in->n_recs++];
+    struct baton_record *r = &in->engine->recs[in->engine->n_recs++];
     memset(r, 0, sizeof *r);
     r->value_type = (uint8_t)value_type;
     r->intent = (uint8_t)intent;
@@ -34,7 +34,7 @@ void bt_rec_element(baton_instance *in, int intent, const bt_ei *ei)
 
 const char *bt_scratch_strdup(baton_instance *in, const char *s)
 {
-    return s ? bt_arena_strdup(&in->scratch, s) : NULL;
+    return s ? bt_arena_strdup(&in->engine->scratch, s) : NULL;
 }
 
 const char *const bt_incident_type_names[BT_INC_COUNT] = {

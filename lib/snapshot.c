@@ -351,7 +351,7 @@ static int read_body(restore_ctx *x)
     if (r->bad || n > r->n / 40)
         return refuse(x, "bad incident count");
     for (uint32_t i = 0; i < n && !r->bad; i++) {
-        if (bt_reserve(in, 0, 0, 0, 0))
+        if (bt_reserve_incident(in))
             return BATON_ENOMEM;
         bt_incident inc = { 0 };
         inc.key = get_u64(r);

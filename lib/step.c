@@ -41,6 +41,8 @@ int bt_raise_incident(baton_instance *in, uint32_t type,
                           const char *message)
 {
     const bt_alloc *a = &in->engine->alloc;
+    if (bt_reserve_incident(in))
+        return BATON_ENOMEM;
     char *msg = bt_strdup(a, message);
     struct baton_record *r =
         msg ? bt_rec_push(in, BATON_VT_INCIDENT, BATON_INTENT_CREATED,
@@ -476,7 +478,8 @@ static int do_complete(baton_instance *in, const bt_cmd *c, bt_varlog *log)
         return complete_process(in, ei);
     const bt_element *el = &in->proc->elements[ei->element];
     uint64_t key = ei->key, scope = ei->scope_key;
-    if (bt_reserve(in, 0, 0, el->n_outgoing + 2, 2 * el->n_outgoing + 8))
+    if (bt_reserve(in, 0, 0, el->n_outgoing + 2, 2 * el->n_outgoing + 8) ||
+        bt_reserve_marks(in, el->n_outgoing))
         return BATON_ENOMEM;
 
     int64_t chosen = -2;
@@ -764,17 +767,19 @@ int baton_instance_cancel(baton_instance *in)
         return BATON_EINVAL;
     baton_engine *e = in->engine;
     bt_clear_error(e);
-    if (in->handler_job)
-        return bt_error(e, BATON_ESTATE, NULL, 0, 0, NULL,
-                        "the instance cannot be cancelled from a handler");
     if (in->ended)
         return bt_error(e, BATON_ESTATE, NULL, 0, 0, NULL,
                         "the instance has already ended");
+    int rc = bt_step_begin(in);
+    if (rc)
+        return rc;
     bt_ei *root = bt_ei_find(in, in->key);
-    if (bt_reserve(in, 0, 0, 0, 4))
+    if (bt_reserve(in, 0, 0, 0, 4)) {
+        bt_step_abort(in);
         return bt_error(e, BATON_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    }
     bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATING, root);
-    int rc = bt_terminate_inside(in, in->key, 0);
+    rc = bt_terminate_inside(in, in->key, 0);
     if (!rc && bt_reserve(in, 0, 0, 0, 1))
         rc = BATON_ENOMEM;
     if (rc) {

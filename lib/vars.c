@@ -89,7 +89,7 @@ int bt_var_set_local(baton_instance *in, bt_varlog *log, uint64_t scope_key,
         json_object_iter_set(ei->vars, it, value);
         r->intent = BATON_INTENT_UPDATED;
     } else if (json_object_set(ei->vars, name, value)) {
-        in->n_recs--;
+        in->engine->n_recs--;
         log_pop(log, a);
         return BATON_ENOMEM;
     }
