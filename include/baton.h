@@ -126,7 +126,8 @@ typedef int64_t (*baton_clock_fn)(void *ud);
 /** Record hook: called once for every record an instance produces, in
  *  order, after the transition it describes is done. `rec` is valid only
  *  during the call. The hook may read the record with baton_record_*()
- *  but must not call any function that changes the instance. */
+ *  but must not call any function that changes an instance of the engine
+ *  (they return BATON_ESTATE). */
 typedef void (*baton_record_fn)(void *ud, baton_instance *instance,
                                 const baton_record *rec);
 
@@ -261,7 +262,8 @@ BATON_API int baton_engine_deploy(baton_engine *engine, baton_model *model,
  *  as out of memory, and the handler is called again by the next step
  *  (handlers must therefore tolerate being called more than once).
  *  The handler may read the job and the instance's variables, and may not
- *  call any other function that changes the instance. */
+ *  call any other function that changes this or another instance of the
+ *  same engine (BATON_ESTATE: an engine carries one step at a time). */
 typedef int (*baton_handler_fn)(void *ud, baton_job *job);
 
 /** Registers `fn` for jobs of `type` (copied), replacing any earlier one;
