@@ -352,13 +352,15 @@ json_t *bt_eval_lookup(void *ctx, const char *name, size_t len);
  * every scope back as it was. */
 typedef struct bt_undo {
     json_t *obj;
-    char *name;   /* owned */
-    json_t *old;  /* reference held; NULL when the name was new */
+    const char *name; /* in the engine's scratch arena (lives for the step) */
+    json_t *old;      /* reference held; NULL when the name was new */
 } bt_undo;
 
+/* Start it as `bt_varlog log = { 0 };`: the first entries live inside. */
 typedef struct bt_varlog {
-    bt_undo *items;
+    bt_undo *items; /* NULL: `local` */
     size_t n, cap;
+    bt_undo local[6];
 } bt_varlog;
 
 /* Sets `name` to `value` (a new reference is taken) in scope `scope_key`,

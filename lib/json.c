@@ -17,9 +17,10 @@ typedef struct jparse {
     int code; /* BATON_EPARSE, BATON_ELIMIT or BATON_ENOMEM once failed */
     const char *why;
     const char *at;
-    char *buf; /* scratch for decoded strings */
+    char *buf; /* decoded strings: `local`, or the heap when longer */
     size_t cap;
     const bt_alloc *a;
+    char local[256];
 } jparse;
 
 static json_t *jfail(jparse *c, int code, const char *why)
@@ -89,8 +90,18 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 
 static int put_byte(jparse *c, size_t *n, unsigned char b)
 {
-    if (bt_grow(c->a, (void **)&c->buf, &c->cap, *n + 1, 1))
-        return 0;
+    if (*n == c->cap) {
+        /* Most strings fit the local buffer; longer ones move to the heap. */
+        size_t cap = c->cap * 2;
+        char *p = c->buf == c->local ? bt_malloc(c->a, cap)
+                                     : bt_realloc(c->a, c->buf, cap);
+        if (!p)
+            return 0;
+        if (c->buf == c->local)
+            memcpy(p, c->local, c->cap);
+        c->buf = p;
+        c->cap = cap;
+    }
     c->buf[(*n)++] = (char)b;
     return 1;
 }
@@ -269,31 +280,37 @@ static json_t *jobject(jparse *c)
         long kl = jstring(c);
         if (kl < 0)
             break;
-        if (json_object_getn(o, c->buf ? c->buf : "", (size_t)kl)) {
+        if (json_object_getn(o, c->buf, (size_t)kl)) {
             c->p -= 1;
             jfail(c, BATON_EPARSE, "duplicate object key");
             break;
         }
-        char *key = bt_strndup(c->a, c->buf ? c->buf : "", (size_t)kl);
+        /* The key is copied out of c->buf, which the value reuses. */
+        char kbuf[128];
+        char *key = (size_t)kl < sizeof kbuf
+                        ? memcpy(kbuf, c->buf, (size_t)kl)
+                        : bt_strndup(c->a, c->buf, (size_t)kl);
         if (!key) {
             jfail(c, BATON_ENOMEM, "out of memory");
             break;
         }
         jws(c);
         if (c->p >= c->end || *c->p != ':') {
-            bt_free(c->a, key);
+            if (key != kbuf)
+                bt_free(c->a, key);
             jfail(c, BATON_EPARSE, "':' expected");
             break;
         }
         c->p++;
         json_t *v = jvalue(c);
-        if (!v || json_object_setn_new_nocheck(o, key, (size_t)kl, v)) {
+        int bad = !v || json_object_setn_new_nocheck(o, key, (size_t)kl, v);
+        if (key != kbuf)
             bt_free(c->a, key);
+        if (bad) {
             if (v)
                 jfail(c, BATON_ENOMEM, "out of memory");
             break;
         }
-        bt_free(c->a, key);
         jws(c);
         if (c->p < c->end && *c->p == ',') {
             c->p++;
@@ -370,7 +387,7 @@ static json_t *jvalue(jparse *c)
     case '"': {
         long n = jstring(c);
         v = n < 0 ? NULL
-                  : json_stringn_nocheck(c->buf ? c->buf : "", (size_t)n);
+                  : json_stringn_nocheck(c->buf, (size_t)n);
         if (n >= 0 && !v)
             jfail(c, BATON_ENOMEM, "out of memory");
         break;
@@ -391,8 +408,10 @@ static json_t *jvalue(jparse *c)
 int bt_json_load(const bt_alloc *a, const char *text, size_t len,
                  int max_depth, json_t **out, bt_json_error *err)
 {
-    jparse c = { text, text, text + len, 0, max_depth, 0, NULL, NULL,
-                 NULL, 0, a };
+    jparse c = { .start = text, .p = text, .end = text + len,
+                 .max_depth = max_depth, .a = a };
+    c.buf = c.local;
+    c.cap = sizeof c.local;
     json_t *v = jvalue(&c);
     if (v) {
         jws(&c);
@@ -402,7 +421,8 @@ int bt_json_load(const bt_alloc *a, const char *text, size_t len,
             v = NULL;
         }
     }
-    bt_free(a, c.buf);
+    if (c.buf != c.local)
+        bt_free(a, c.buf);
     *out = v;
     if (v)
         return 0;

@@ -32,16 +32,31 @@ json_t *bt_eval_lookup(void *ctx, const char *name, size_t len)
     return bt_var_lookup(c->in, c->scope_key, name, len);
 }
 
-static int log_push(bt_varlog *log, const bt_alloc *a, json_t *obj,
+static bt_undo *log_items(bt_varlog *log)
+{
+    return log->items ? log->items : log->local;
+}
+
+static int log_push(baton_instance *in, bt_varlog *log, json_t *obj,
                     const char *name, bt_undo **out)
 {
-    if (bt_grow(a, (void **)&log->items, &log->cap, log->n + 1,
-                sizeof *log->items))
+    const bt_alloc *a = &in->engine->alloc;
+    const size_t nlocal = sizeof log->local / sizeof *log->local;
+    if (log->n == nlocal && !log->items) {
+        size_t cap = nlocal;
+        if (bt_grow(a, (void **)&log->items, &cap, nlocal * 2,
+                    sizeof *log->items))
+            return BATON_ENOMEM;
+        memcpy(log->items, log->local, sizeof log->local);
+        log->cap = cap;
+    } else if (log->items && bt_grow(a, (void **)&log->items, &log->cap,
+                                     log->n + 1, sizeof *log->items)) {
         return BATON_ENOMEM;
-    char *n = bt_strdup(a, name);
+    }
+    const char *n = bt_scratch_strdup(in, name);
     if (!n)
         return BATON_ENOMEM;
-    bt_undo *u = &log->items[log->n++];
+    bt_undo *u = &log_items(log)[log->n++];
     u->obj = obj;
     u->name = n;
     u->old = NULL;
@@ -49,17 +64,15 @@ static int log_push(bt_varlog *log, const bt_alloc *a, json_t *obj,
     return 0;
 }
 
-static void log_pop(bt_varlog *log, const bt_alloc *a)
+static void log_pop(bt_varlog *log)
 {
-    bt_undo *u = &log->items[--log->n];
-    bt_free(a, u->name);
+    bt_undo *u = &log_items(log)[--log->n];
     json_decref(u->old);
 }
 
 int bt_var_set_local(baton_instance *in, bt_varlog *log, uint64_t scope_key,
                      const char *name, json_t *value)
 {
-    const bt_alloc *a = &in->engine->alloc;
     bt_ei *ei = bt_ei_find(in, scope_key);
     if (!ei)
         return BATON_ENOTFOUND;
@@ -71,15 +84,13 @@ int bt_var_set_local(baton_instance *in, bt_varlog *log, uint64_t scope_key,
             return BATON_ENOMEM;
     }
     bt_undo *u;
-    if (log_push(log, a, ei->vars, name, &u))
+    if (log_push(in, log, ei->vars, name, &u))
         return BATON_ENOMEM;
-    /* The record outlives the log entry: it keeps its own copy. */
-    const char *rname = bt_scratch_strdup(in, name);
-    struct baton_record *r =
-        rname ? bt_rec_push(in, BATON_VT_VARIABLE, BATON_INTENT_CREATED, 0)
-              : NULL;
+    /* The name lives in the scratch arena until the step is delivered. */
+    struct baton_record *r = bt_rec_push(in, BATON_VT_VARIABLE,
+                                         BATON_INTENT_CREATED, 0);
     if (!r) {
-        log_pop(log, a);
+        log_pop(log);
         return BATON_ENOMEM;
     }
     void *it = json_object_iter_at(ei->vars, name);
@@ -90,12 +101,12 @@ int bt_var_set_local(baton_instance *in, bt_varlog *log, uint64_t scope_key,
         r->intent = BATON_INTENT_UPDATED;
     } else if (json_object_set(ei->vars, name, value)) {
         in->engine->n_recs--;
-        log_pop(log, a);
+        log_pop(log);
         return BATON_ENOMEM;
     }
     r->key = scope_key;
     r->flow_scope_key = scope_key;
-    r->var_name = rname;
+    r->var_name = u->name;
     r->var_value = json_incref(value);
     return 0;
 }
@@ -126,8 +137,9 @@ int bt_var_propagate(baton_instance *in, bt_varlog *log, uint64_t scope_key,
 
 void bt_varlog_undo(bt_varlog *log, const bt_alloc *a)
 {
+    (void)a;
     while (log->n) {
-        bt_undo *u = &log->items[log->n - 1];
+        bt_undo *u = &log_items(log)[log->n - 1];
         if (u->old) {
             void *it = json_object_iter_at(u->obj, u->name);
             json_object_iter_set_new(u->obj, it, u->old);
@@ -135,14 +147,14 @@ void bt_varlog_undo(bt_varlog *log, const bt_alloc *a)
         } else {
             json_object_del(u->obj, u->name);
         }
-        log_pop(log, a);
+        log_pop(log);
     }
 }
 
 void bt_varlog_clear(bt_varlog *log, const bt_alloc *a)
 {
     while (log->n)
-        log_pop(log, a);
+        log_pop(log);
     bt_free(a, log->items);
     log->items = NULL;
     log->cap = 0;
