@@ -1,0 +1,41 @@
+"""Baton: an embeddable BPMN 2.0 engine, from Python.
+
+A pure-Python binding over ctypes: it loads the installed libbaton shared
+library (see docs/python.md, "Loading") and needs nothing else.
+
+    import baton
+
+    with baton.Engine() as engine:
+        engine.deploy(engine.load_file("trip-booking-saga.bpmn"))
+
+        @engine.handler("BookFlight")
+        def book_flight(job):
+            if job.variables.get("bookFlightFailure"):
+                raise baton.BpmnError("FLIGHT_BOOKING_FAILED", "no seats")
+            return {"flightBooking": "FLIGHT-1"}
+
+        with engine.start(variables={"bookFlightFailure": True}) as inst:
+            inst.run()
+"""
+
+__version__ = "0.1.0"
+
+from ._errors import (  # noqa: E402
+    BpmnError, BudgetError, ClosedError, Error, ExpressionError,
+    InputOutputError, InvalidArgumentError, LimitError, ModelError,
+    NotFoundError, OutOfMemoryError, ParseError, SnapshotError, StateError,
+    UnsupportedError, STATUS_NAMES)
+from ._ffi import library_path  # noqa: E402
+from ._engine import (  # noqa: E402
+    DEFER, LIMITS, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARN, STATES, Engine,
+    Instance, Job, Model, library_version, library_version_number, strerror)
+
+__all__ = [
+    "Engine", "Model", "Instance", "Job", "DEFER", "BpmnError",
+    "Error", "InvalidArgumentError", "ParseError", "ExpressionError",
+    "UnsupportedError", "ModelError", "NotFoundError", "StateError",
+    "LimitError", "InputOutputError", "SnapshotError", "BudgetError",
+    "OutOfMemoryError", "ClosedError", "STATUS_NAMES", "STATES", "LIMITS",
+    "LOG_ERROR", "LOG_WARN", "LOG_INFO", "LOG_DEBUG", "library_path",
+    "library_version", "library_version_number", "strerror",
+]

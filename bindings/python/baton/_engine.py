@@ -1,0 +1,1050 @@
+"""Engine, Model, Instance and Job over the C API.
+
+Lifetimes. Every C object is held by a small handle that frees it once.
+A child keeps its parent alive (an Instance, a Model and a Job hold their
+Engine; a Job holds its Instance), so collecting them never frees an
+engine before its instances. Closing an engine closes its open instances
+first (the engine keeps their handles, not the Python objects, so no
+reference cycle is made); that also covers a garbage cycle, where Python
+finalises the objects in no particular order. A model is refcounted by the
+library and may outlive its engine.
+
+Callbacks. The C side calls a handful of module-level ctypes thunks that
+live as long as the module; each receives the engine's id as its user
+data and finds the engine in a weak registry. A thunk never lets an
+exception cross into C: what it cannot turn into a job outcome is stored
+on the engine and raised when the C call that ran the callback returns.
+"""
+
+import itertools
+import json
+import logging
+import os
+import weakref
+from collections.abc import Mapping
+from ctypes import byref, c_int, string_at
+
+from . import _errors
+from ._errors import (BpmnError, ClosedError, Error, NotFoundError,
+                      StateError)
+from ._ffi import (CLOCK_FN, ENGINE, HANDLER_FN, INSTANCE, LOG_FN, MODEL,
+                   PERSIST_FN, PROBLEM_FN, RECORD_FN, address, engine_error,
+                   lib, owners, take_buffer, text)
+
+#: Instance states, indexed by enum baton_instance_state.
+STATES = ("active", "waiting", "incident", "completed", "terminated")
+#: step() results, by enum baton_progress.
+_PROGRESS = {1: "ready", 2: "waiting", 3: "ended"}
+
+#: enum baton_limit, by name.
+LIMITS = {
+    "document_bytes": 0,
+    "xml_depth": 1,
+    "xml_elements": 2,
+    "json_bytes": 3,
+    "json_depth": 4,
+    "steps": 5,
+}
+
+LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG = 0, 1, 2, 3
+_LOGGING_LEVELS = {LOG_ERROR: logging.ERROR, LOG_WARN: logging.WARNING,
+                   LOG_INFO: logging.INFO, LOG_DEBUG: logging.DEBUG}
+
+
+class _Defer(object):
+    """Returned by a handler to leave its job waiting (baton_job_defer)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "baton.DEFER"
+
+    def __reduce__(self):
+        return "DEFER"
+
+
+DEFER = _Defer()
+
+_MISSING = object()
+
+# id -> Engine, for the callbacks (weak: the registry keeps nothing alive).
+_engines = weakref.WeakValueDictionary()
+_ids = itertools.count(1)
+
+
+# ------------------------------------------------------------------ helpers
+
+def _cstr(value, what="string"):
+    """str -> UTF-8 bytes for a `const char *` (None stays NULL)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.encode("utf-8")
+    elif not isinstance(value, bytes):
+        raise TypeError("%s must be a str, not %s" % (what,
+                                                     type(value).__name__))
+    if b"\0" in value:
+        raise ValueError("%s contains a NUL character" % what)
+    return value
+
+
+def _json_object(variables, what="variables"):
+    """A mapping -> JSON object text (None stays NULL)."""
+    if variables is None:
+        return None
+    if not isinstance(variables, Mapping):
+        raise TypeError("%s must be a dict (a JSON object), not %s"
+                        % (what, type(variables).__name__))
+    if not isinstance(variables, dict):
+        variables = dict(variables)
+    return json.dumps(variables, ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def _document(xml):
+    if isinstance(xml, str):
+        return xml.encode("utf-8")
+    if isinstance(xml, (bytes, bytearray, memoryview)):
+        return bytes(xml)
+    raise TypeError("a BPMN document must be str or bytes, not %s"
+                    % type(xml).__name__)
+
+
+def _describe(exc):
+    """The failure message of a job whose handler raised `exc`."""
+    message = str(exc)
+    name = type(exc).__name__
+    return "%s: %s" % (name, message) if message else name
+
+
+class _Handle(object):
+    """A C pointer and the function that frees it, once."""
+
+    __slots__ = ("ptr", "addr", "_free", "_owners")
+
+    def __init__(self, ptr, free, engine_addr=None):
+        self.ptr = ptr
+        self.addr = address(ptr)
+        self._free = free
+        # Module globals may be gone when a finaliser runs at exit.
+        self._owners = owners
+        if engine_addr is not None:
+            owners[self.addr] = engine_addr
+
+    def release(self):
+        ptr = self.ptr
+        if ptr is None:
+            return
+        self.ptr = None
+        self._owners.pop(self.addr, None)
+        self._free(ptr)
+
+
+# ---------------------------------------------------------------- callbacks
+# Module-level thunks: they live as long as the module, so the C side can
+# never call into a collected ctypes callback.
+
+def _stash_for(ud, exc):
+    engine = _engines.get(ud) if ud else None
+    if engine is not None:
+        engine._stash(exc)
+
+
+@HANDLER_FN
+def _handler_thunk(ud, job):
+    try:
+        engine = _engines.get(ud)
+        if engine is None:
+            return _errors.EINVAL
+        return engine._dispatch_job(job)
+    except BaseException as e:  # the last guard; _dispatch_job catches all
+        _stash_for(ud, e)
+        return _errors.EINVAL
+
+
+@RECORD_FN
+def _record_thunk(ud, instance, record):
+    try:
+        engine = _engines.get(ud)
+        fn = engine._record_fn if engine is not None else None
+        if fn is not None:
+            fn(json.loads(take_buffer(lib.baton_record_to_json, record)))
+    except BaseException as e:
+        _stash_for(ud, e)
+
+
+@LOG_FN
+def _log_thunk(ud, level, message):
+    try:
+        engine = _engines.get(ud)
+        fn = engine._log_fn if engine is not None else None
+        if fn is not None:
+            fn(level, text(message))
+    except BaseException as e:
+        _stash_for(ud, e)
+
+
+@CLOCK_FN
+def _clock_thunk(ud):
+    try:
+        engine = _engines.get(ud)
+        fn = engine._clock_fn if engine is not None else None
+        if fn is not None:
+            return int(fn())
+    except BaseException as e:
+        _stash_for(ud, e)
+    return 0
+
+
+@PERSIST_FN
+def _persist_thunk(ud, instance, data, size, revision):
+    try:
+        engine = _engines.get(ud)
+        fn = engine._persist_fn if engine is not None else None
+        if fn is None:
+            return 0
+        snapshot = string_at(data, size) if size else b""
+        target = engine._instance_at(address(instance))
+        return 0 if fn(target, snapshot, revision) is not False else 1
+    except BaseException as e:
+        _stash_for(ud, e)
+        return 1
+
+
+@PROBLEM_FN
+def _problem_thunk(ud, code, source, line, column, tag, element_id, message):
+    try:
+        engine = _engines.get(ud)
+        if engine is not None and engine._problems is not None:
+            engine._problems.append({
+                "code": code,
+                "status": _errors.STATUS_NAMES.get(code, str(code)),
+                "source": text(source),
+                "line": line,
+                "column": column,
+                "tag": text(tag),
+                "element_id": text(element_id),
+                "message": text(message),
+            })
+    except BaseException as e:
+        _stash_for(ud, e)
+
+
+# ------------------------------------------------------------------- engine
+
+class Engine(object):
+    """A Baton engine: handlers, hooks, limits and deployed processes.
+
+    Use it from one thread at a time; handlers and hooks run in the thread
+    that calls run() or step(). ``close()`` (or leaving a ``with`` block)
+    frees it and closes the instances still open on it.
+    """
+
+    def __init__(self):
+        self._handle = None
+        self._instances = {}    # address -> _Handle of each open instance
+        self._handlers = {}     # job type -> function
+        self._record_fn = None
+        self._log_fn = None
+        self._clock_fn = None
+        self._persist_fn = None
+        self._problems = None
+        self._running = []      # instances whose C call is under way
+        self._pending = None    # exception to raise when the C call returns
+        ptr = ENGINE()
+        lib.baton_engine_new(None, None, byref(ptr))
+        self._handle = _Handle(ptr, lib.baton_engine_free)
+        self._addr = self._handle.addr
+        self._id = next(_ids)
+        _engines[self._id] = self
+
+    # -- lifetime
+
+    @property
+    def closed(self):
+        return self._handle is None or self._handle.ptr is None
+
+    def _live(self):
+        handle = self._handle
+        if handle is None or handle.ptr is None:
+            raise ClosedError("the engine is closed")
+        return handle.ptr
+
+    def close(self):
+        """Closes the engine and every instance still open on it. Harmless
+        when already closed; not allowed while one of its instances runs."""
+        if self.closed:
+            return
+        if self._running:
+            raise StateError("cannot close the engine while one of its "
+                             "instances runs (from a handler or hook?)")
+        self._release()
+
+    def _release(self):
+        handle = self._handle
+        if handle is None:
+            return
+        for child in list(self._instances.values()):
+            child.release()
+        self._instances.clear()
+        handle.release()
+        self._handlers.clear()
+        self._record_fn = self._log_fn = None
+        self._clock_fn = self._persist_fn = None
+        try:
+            _engines.pop(self._id, None)
+        except Exception:
+            pass
+
+    def __del__(self):
+        try:
+            self._release()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        self._live()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return "<baton.Engine%s>" % (" closed" if self.closed else "")
+
+    # -- calls that may run callbacks
+
+    def _stash(self, exc):
+        """Keeps `exc` to raise when the current C call returns. An
+        interrupt (KeyboardInterrupt, SystemExit...) wins over an error."""
+        current = self._pending
+        if current is None or (isinstance(current, Exception)
+                               and not isinstance(exc, Exception)):
+            self._pending = exc
+
+    def _guarded(self, instance, fn, *args):
+        """Calls `fn` with `instance` (or None) as the running one, then
+        raises what a callback stored, else what the call raised."""
+        self._running.append(instance)
+        error = None
+        try:
+            result = fn(*args)
+        except Error as e:
+            error, result = e, None
+        finally:
+            self._running.pop()
+        if self._pending is not None and not self._running:
+            pending, self._pending = self._pending, None
+            if error is not None and pending.__context__ is None:
+                pending.__context__ = error
+            raise pending
+        if error is not None:
+            raise error
+        return result
+
+    def _adopt(self, cls, ptr, fn, *args):
+        """Calls a constructor that writes `ptr`, and wraps what it made in
+        `cls` even when a hook's exception is raised, so that it is freed
+        when dropped."""
+        try:
+            self._guarded(None, fn, *args)
+        finally:
+            made = cls(self, ptr) if ptr else None
+        return made
+
+    def _instance_at(self, addr):
+        for inst in reversed(self._running):
+            if inst is not None and inst._handle.addr == addr:
+                return inst
+        return None
+
+    def _dispatch_job(self, job_ptr):
+        instance = self._running[-1] if self._running else None
+        job = Job._in_handler(self, instance, job_ptr)
+        try:
+            try:
+                fn = self._handlers.get(job.type)
+                if fn is None:
+                    raise LookupError("no handler is registered for job "
+                                      "type %r" % job.type)
+                result = fn(job)
+                if not job._settled:
+                    if result is DEFER:
+                        job._settle(lib.baton_job_defer)
+                    elif result is None or isinstance(result, Mapping):
+                        data = _json_object(result, "the handler's result")
+                        job._settle(lib.baton_job_complete, data,
+                                    len(data) if data else 0)
+                    else:
+                        raise TypeError(
+                            "the handler of %r returned %s; return a dict, "
+                            "None or baton.DEFER" % (job.type,
+                                                     type(result).__name__))
+            except BpmnError as e:
+                if job._settled:
+                    raise
+                job._settle(lib.baton_job_throw_error, _cstr(e.code),
+                            _cstr(e.message))
+            except MemoryError:
+                raise
+            except Exception as e:
+                if job._settled:
+                    raise
+                job._settle(lib.baton_job_fail, max(job.retries - 1, 0),
+                            _describe(e).encode("utf-8", "replace")
+                            .replace(b"\0", b" "))
+            return 0
+        except BaseException as e:
+            self._stash(e)
+            if job._settled:
+                return 0
+            # Out of memory and interrupts undo the step: the job stays as
+            # it was and its handler is called again by the next run.
+            if isinstance(e, MemoryError) or not isinstance(e, Exception):
+                return _errors.ENOMEM
+            return _errors.EINVAL
+        finally:
+            job._detach()
+
+    # -- models
+
+    def load(self, xml, source_name=None):
+        """Parses a BPMN document (str or bytes) into a Model."""
+        data = _document(xml)
+        ptr = MODEL()
+        return self._adopt(Model, ptr, lib.baton_model_load, self._live(),
+                           data, len(data), _cstr(source_name, "source_name"),
+                           byref(ptr))
+
+    def load_file(self, path):
+        """Parses the BPMN file at `path` into a Model."""
+        ptr = MODEL()
+        return self._adopt(Model, ptr, lib.baton_model_load_file,
+                           self._live(), os.fsencode(path), byref(ptr))
+
+    def check(self, xml, source_name=None):
+        """Checks a document as load() would and returns every problem
+        found, as dicts (code, status, source, line, column, tag,
+        element_id, message); [] when the document can run."""
+        data = _document(xml)
+        problems = []
+        self._problems = problems
+        try:
+            code = self._guarded(None, lib.baton_model_check, self._live(),
+                                 data, len(data),
+                                 _cstr(source_name, "source_name"),
+                                 _problem_thunk, self._id)
+        finally:
+            self._problems = None
+        if code < 0 and not problems:
+            raise engine_error(code, self._live())
+        return problems
+
+    def deploy(self, model, process_id=None):
+        """Deploys a process of `model` (the only executable one when
+        `process_id` is None); returns its version."""
+        if not isinstance(model, Model):
+            raise TypeError("deploy() needs a baton.Model (from load() or "
+                            "load_file())")
+        version = c_int(0)
+        self._guarded(None, lib.baton_engine_deploy, self._live(),
+                      model._live(), _cstr(process_id, "process_id"),
+                      byref(version))
+        return version.value
+
+    # -- handlers and hooks
+
+    def handler(self, job_type):
+        """Decorator: ``@engine.handler("book-hotel")`` registers the
+        function as the handler of jobs of that type."""
+        def register(fn):
+            self.register_handler(job_type, fn)
+            return fn
+        return register
+
+    def register_handler(self, job_type, fn):
+        """Registers `fn(job)` for jobs of `job_type`; None unregisters.
+
+        The handler returns a dict of variables (or None) to complete the
+        job, or baton.DEFER to leave it waiting; it raises
+        baton.BpmnError(code, message) to throw a BPMN error; any other
+        exception fails the job with the exception's message and one retry
+        less."""
+        if fn is not None and not callable(fn):
+            raise TypeError("a handler must be callable")
+        ptr = self._live()
+        type_bytes = _cstr(job_type, "job type")
+        if fn is None:
+            lib.baton_engine_register_handler(ptr, type_bytes, HANDLER_FN(),
+                                              None)
+            self._handlers.pop(job_type, None)
+            return
+        self._handlers[job_type] = fn
+        try:
+            lib.baton_engine_register_handler(ptr, type_bytes, _handler_thunk,
+                                              self._id)
+        except BaseException:
+            self._handlers.pop(job_type, None)
+            raise
+
+    @property
+    def handlers(self):
+        """The registered handlers, by job type (a copy)."""
+        return dict(self._handlers)
+
+    def on_record(self, fn):
+        """Calls `fn(record)` for every record, a dict in Zeebe's exported
+        shape (position, valueType, intent, key, value). None removes it.
+        Usable as a decorator."""
+        if fn is not None and not callable(fn):
+            raise TypeError("the record sink must be callable")
+        ptr = self._live()
+        self._record_fn = fn
+        lib.baton_engine_set_record_sink(
+            ptr, _record_thunk if fn is not None else RECORD_FN(),
+            self._id if fn is not None else None)
+        return fn
+
+    def on_log(self, fn):
+        """Sends the engine's diagnostics to `fn(level, message)`, or to a
+        logging.Logger. None removes it. Usable as a decorator."""
+        if isinstance(fn, logging.Logger):
+            logger = fn
+
+            def fn(level, message):
+                logger.log(_LOGGING_LEVELS.get(level, logging.INFO), "%s",
+                           message)
+        elif fn is not None and not callable(fn):
+            raise TypeError("the log hook must be callable or a Logger")
+        ptr = self._live()
+        self._log_fn = fn
+        lib.baton_engine_set_log(ptr,
+                                 _log_thunk if fn is not None else LOG_FN(),
+                                 self._id if fn is not None else None)
+        return fn
+
+    def set_clock(self, fn):
+        """Uses `fn()` (milliseconds since the Unix epoch) as the engine's
+        clock. None removes it."""
+        if fn is not None and not callable(fn):
+            raise TypeError("the clock must be callable")
+        ptr = self._live()
+        self._clock_fn = fn
+        lib.baton_engine_set_clock(ptr,
+                                   _clock_thunk if fn is not None else CLOCK_FN(),
+                                   self._id if fn is not None else None)
+        return fn
+
+    def on_persist(self, fn):
+        """Calls `fn(instance, snapshot, revision)` at the end of every run
+        that changed an instance. Returning False (or raising) reports the
+        run as failed (BATON_EIO; the exception itself is raised by run())
+        after the state is kept. None removes it. Usable as a decorator."""
+        if fn is not None and not callable(fn):
+            raise TypeError("the persist hook must be callable")
+        ptr = self._live()
+        self._persist_fn = fn
+        lib.baton_engine_set_persist(
+            ptr, _persist_thunk if fn is not None else PERSIST_FN(),
+            self._id if fn is not None else None)
+        return fn
+
+    def set_limit(self, which, value):
+        """Sets a limit (a name of baton.LIMITS or its number); returns the
+        previous value."""
+        number = LIMITS.get(which, which) if isinstance(which, str) else which
+        if not isinstance(number, int) or isinstance(number, bool):
+            raise ValueError("unknown limit %r (one of %s)"
+                             % (which, ", ".join(sorted(LIMITS))))
+        previous = lib.baton_engine_set_limit(self._live(), number,
+                                              int(value))
+        if previous < 0:
+            raise ValueError("cannot set limit %r to %r" % (which, value))
+        return previous
+
+    # -- instances
+
+    def start(self, process_id=None, variables=None):
+        """Creates an instance of the latest deployment of `process_id`
+        (None: the only deployed process) with `variables`. Its start
+        event is queued: call run() to move it."""
+        return Instance.create(self, process_id, variables)
+
+    def restore(self, snapshot):
+        """Rebuilds an instance from snapshot bytes; the same process,
+        version and model must be deployed on this engine."""
+        if not isinstance(snapshot, (bytes, bytearray, memoryview)):
+            raise TypeError("a snapshot is bytes, not %s"
+                            % type(snapshot).__name__)
+        data = bytes(snapshot)
+        ptr = INSTANCE()
+        return self._adopt(Instance, ptr, lib.baton_instance_restore,
+                           self._live(), data, len(data), byref(ptr))
+
+
+# -------------------------------------------------------------------- model
+
+class Model(object):
+    """A parsed BPMN document. Immutable; deploy it with Engine.deploy().
+    The engine keeps its own reference to what it deployed, so a model
+    may be closed right after deploying it."""
+
+    def __init__(self, engine, ptr):
+        self._engine = engine
+        self._handle = _Handle(ptr, lib.baton_model_free)
+
+    @property
+    def engine(self):
+        return self._engine
+
+    @property
+    def closed(self):
+        return self._handle.ptr is None
+
+    def _live(self):
+        ptr = self._handle.ptr
+        if ptr is None:
+            raise ClosedError("the model is closed")
+        return ptr
+
+    def close(self):
+        self._handle.release()
+
+    def __del__(self):
+        try:
+            self._handle.release()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        self._live()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def processes(self):
+        """[(process id, executable)] of every process in the document."""
+        ptr = self._live()
+        return [(text(lib.baton_model_process_id(ptr, i)),
+                 bool(lib.baton_model_process_executable(ptr, i)))
+                for i in range(lib.baton_model_process_count(ptr))]
+
+    @property
+    def process_ids(self):
+        return [pid for pid, _ in self.processes]
+
+    @property
+    def checksum(self):
+        return lib.baton_model_checksum(self._live())
+
+    def __repr__(self):
+        if self.closed:
+            return "<baton.Model closed>"
+        return "<baton.Model %s>" % ", ".join(self.process_ids)
+
+
+# ----------------------------------------------------------------- instance
+
+class Instance(object):
+    """A process instance: created by Engine.start() (or Instance.create),
+    or rebuilt by Engine.restore(). Closing it frees it in memory (it is
+    not cancelled); closing its engine closes it too."""
+
+    def __init__(self, engine, ptr):
+        self._engine = engine
+        self._handle = _Handle(ptr, lib.baton_instance_free, engine._addr)
+        engine._instances[self._handle.addr] = self._handle
+
+    @classmethod
+    def create(cls, engine, process_id=None, variables=None):
+        data = _json_object(variables)
+        ptr = INSTANCE()
+        return engine._adopt(cls, ptr, lib.baton_instance_create,
+                             engine._live(), _cstr(process_id, "process_id"),
+                             data, len(data) if data else 0, byref(ptr))
+
+    # -- lifetime
+
+    @property
+    def engine(self):
+        return self._engine
+
+    @property
+    def closed(self):
+        return self._handle.ptr is None
+
+    def _live(self):
+        ptr = self._handle.ptr
+        if ptr is None:
+            if self._engine.closed:
+                raise ClosedError("the instance is closed (its engine was "
+                                  "closed)")
+            raise ClosedError("the instance is closed")
+        return ptr
+
+    def close(self):
+        """Frees the instance. Harmless when already closed; not allowed
+        from one of its own handlers or hooks."""
+        if self.closed:
+            return
+        if any(inst is self for inst in self._engine._running):
+            raise StateError("cannot close an instance while it runs")
+        self._release()
+
+    def _release(self):
+        self._engine._instances.pop(self._handle.addr, None)
+        self._handle.release()
+
+    def __del__(self):
+        try:
+            self._release()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        self._live()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        if self.closed:
+            return "<baton.Instance closed>"
+        return "<baton.Instance %d of %s: %s>" % (self.key, self.process_id,
+                                                 self.state)
+
+    def _call(self, fn, *args):
+        ptr = self._live()
+        self._not_running()
+        return self._engine._guarded(self, fn, ptr, *args)
+
+    def _not_running(self):
+        # From one of its own handlers or hooks the instance is in the
+        # middle of a step: it may be read, not changed.
+        if any(inst is self for inst in self._engine._running):
+            raise StateError("the instance is running: a handler or hook "
+                             "may read it but not change it")
+
+    # -- moving
+
+    def run(self, max_steps=0):
+        """Steps until the instance waits or ends, at most `max_steps`
+        steps (0: the engine's "steps" limit); returns the state.
+        Raises BudgetError when the budget ran out with work ready."""
+        self._call(lib.baton_instance_run, max_steps)
+        return self.state
+
+    def step(self):
+        """Performs one transition; returns "ready" (more are ready),
+        "waiting" or "ended"."""
+        return _PROGRESS[self._call(lib.baton_instance_step)]
+
+    def cancel(self):
+        """Cancels the instance: its elements terminate at the next run."""
+        self._call(lib.baton_instance_cancel)
+
+    # -- reading
+
+    @property
+    def state(self):
+        """"active", "waiting", "incident", "completed" or "terminated"."""
+        return STATES[lib.baton_instance_state(self._live())]
+
+    @property
+    def key(self):
+        return lib.baton_instance_key(self._live())
+
+    @property
+    def process_id(self):
+        return text(lib.baton_instance_process_id(self._live()))
+
+    @property
+    def process_version(self):
+        return lib.baton_instance_process_version(self._live())
+
+    @property
+    def revision(self):
+        return lib.baton_instance_revision(self._live())
+
+    @property
+    def variables(self):
+        """The variables of the process scope, as a new dict."""
+        return json.loads(take_buffer(lib.baton_instance_variables,
+                                      self._live()))
+
+    def get_variable(self, name, default=_MISSING):
+        """One variable of the process scope; `default` when it does not
+        exist, or NotFoundError without a default."""
+        try:
+            data = take_buffer(lib.baton_instance_get_variable, self._live(),
+                               _cstr(name, "name"))
+        except NotFoundError:
+            if default is _MISSING:
+                raise
+            return default
+        return json.loads(data)
+
+    def set_variables(self, variables=None, **more):
+        """Merges variables into the process scope."""
+        if variables is not None and not isinstance(variables, Mapping):
+            raise TypeError("variables must be a dict (a JSON object), not %s"
+                            % type(variables).__name__)
+        merged = dict(variables or {})
+        merged.update(more)
+        data = _json_object(merged)
+        self._call(lib.baton_instance_set_variables, data, len(data))
+
+    @property
+    def jobs(self):
+        """The waiting jobs (copied: their data stays valid)."""
+        ptr = self._live()
+        return [Job._listed(self._engine, self, lib.baton_instance_job(ptr, i))
+                for i in range(lib.baton_instance_job_count(ptr))]
+
+    @property
+    def incidents(self):
+        """Open incidents as dicts: key, type, message, element_id,
+        job_key (0 when none)."""
+        ptr = self._live()
+        return [{
+            "key": lib.baton_instance_incident_key(ptr, i),
+            "type": text(lib.baton_instance_incident_type(ptr, i)),
+            "message": text(lib.baton_instance_incident_message(ptr, i)),
+            "element_id": text(lib.baton_instance_incident_element_id(ptr,
+                                                                      i)),
+            "job_key": lib.baton_instance_incident_job_key(ptr, i),
+        } for i in range(lib.baton_instance_incident_count(ptr))]
+
+    # -- settling jobs by key, incidents
+
+    def complete_job(self, job_key, variables=None):
+        """Completes a waiting job (deferred, or with no handler)."""
+        data = _json_object(variables)
+        self._call(lib.baton_instance_complete_job, job_key, data,
+                   len(data) if data else 0)
+
+    def fail_job(self, job_key, message=None, retries=None):
+        """Fails a waiting job; `retries` defaults to the job's retries
+        minus one (0 raises an incident)."""
+        if retries is None:
+            retries = 0
+            for job in self.jobs:
+                if job.key == job_key:
+                    retries = max(job.retries - 1, 0)
+        self._call(lib.baton_instance_fail_job, job_key, retries,
+                   _cstr(message, "message"))
+
+    def throw_error(self, job_key, code, message=None):
+        """Throws the BPMN error `code` from a waiting job's task."""
+        self._call(lib.baton_instance_throw_job_error, job_key,
+                   _cstr(code, "code"), _cstr(message, "message"))
+
+    def update_job_retries(self, job_key, retries):
+        self._call(lib.baton_instance_update_job_retries, job_key, retries)
+
+    def resolve_incident(self, incident_key):
+        """Resolves an incident: what raised it is tried again at the next
+        run (a job with 0 retries gets 1)."""
+        self._call(lib.baton_instance_resolve_incident, incident_key)
+
+    # -- snapshots
+
+    def snapshot(self):
+        """The instance as bytes, for Engine.restore()."""
+        ptr = self._live()
+        self._not_running()
+        return take_buffer(lib.baton_instance_snapshot, ptr)
+
+
+# ---------------------------------------------------------------------- job
+
+class Job(object):
+    """One unit of work for a handler.
+
+    Inside its handler a job settles in place (complete, fail,
+    throw_error, defer); anywhere else it settles by key through its
+    instance. Its fields are copied when it is made, so a job kept after
+    its handler returned still says what it was; its variables can be read
+    only during the handler (they are read once, then kept) or when the
+    job came from Instance.jobs.
+    """
+
+    def __init__(self):
+        raise TypeError("jobs come from handlers and Instance.jobs")
+
+    @classmethod
+    def _read(cls, engine, instance, ptr):
+        job = object.__new__(cls)
+        job._engine = engine
+        job._instance = instance
+        job._ptr = None
+        job._addr = None
+        job._settled = False
+        job._closed = False
+        job._vars = None
+        job.key = lib.baton_job_key(ptr)
+        job.type = text(lib.baton_job_type(ptr))
+        job.element_id = text(lib.baton_job_element_id(ptr))
+        job.element_instance_key = lib.baton_job_element_instance_key(ptr)
+        job.process_instance_key = lib.baton_job_process_instance_key(ptr)
+        job.process_id = text(lib.baton_job_process_id(ptr))
+        job.retries = lib.baton_job_retries(ptr)
+        job.headers = {
+            text(lib.baton_job_header_name(ptr, i)):
+                text(lib.baton_job_header_value(ptr, i))
+            for i in range(lib.baton_job_header_count(ptr))}
+        return job
+
+    @classmethod
+    def _in_handler(cls, engine, instance, ptr):
+        job = cls._read(engine, instance, ptr)
+        job._ptr = ptr
+        job._addr = address(ptr)
+        owners[job._addr] = engine._addr
+        return job
+
+    @classmethod
+    def _listed(cls, engine, instance, ptr):
+        job = cls._read(engine, instance, ptr)
+        addr = address(ptr)
+        owners[addr] = engine._addr
+        try:
+            job._vars = json.loads(take_buffer(lib.baton_job_variables, ptr))
+        finally:
+            owners.pop(addr, None)
+        return job
+
+    def _detach(self):
+        """The handler returned: the C job is no longer ours to touch."""
+        self._ptr = None
+        owners.pop(self._addr, None)
+
+    def _settle(self, fn, *args):
+        fn(self._ptr, *args)
+        self._settled = True
+
+    def _check_open(self):
+        if self._closed:
+            raise ClosedError("the job is closed")
+
+    def _through_instance(self):
+        if self._instance is None:
+            raise StateError("job %d has no instance to settle it through"
+                             % self.key)
+        return self._instance
+
+    # -- lifetime
+
+    @property
+    def instance(self):
+        """The instance the job belongs to (None once the job is closed)."""
+        return self._instance
+
+    @property
+    def in_handler(self):
+        """True while the job's handler runs."""
+        return self._ptr is not None
+
+    @property
+    def closed(self):
+        return self._closed
+
+    def close(self):
+        """Drops the job's link to its instance. Harmless when repeated."""
+        self._closed = True
+        self._instance = None
+
+    def __enter__(self):
+        self._check_open()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return "<baton.Job %d %s at %s%s>" % (
+            self.key, self.type, self.element_id,
+            " closed" if self._closed else "")
+
+    # -- reading
+
+    @property
+    def variables(self):
+        """The variables the job sees (its scope and every scope above)."""
+        self._check_open()
+        if self._vars is None:
+            if self._ptr is None:
+                raise StateError("the variables of job %d can only be read "
+                                 "during its handler; use "
+                                 "Instance.variables or Instance.jobs"
+                                 % self.key)
+            self._vars = json.loads(take_buffer(lib.baton_job_variables,
+                                                self._ptr))
+        return self._vars
+
+    def header(self, name, default=None):
+        return self.headers.get(name, default)
+
+    # -- settling
+
+    def complete(self, variables=None):
+        """Completes the job, merging `variables` as Zeebe merges a job
+        result."""
+        self._check_open()
+        data = _json_object(variables)
+        if self._ptr is not None:
+            self._settle(lib.baton_job_complete, data,
+                         len(data) if data else 0)
+        else:
+            self._through_instance().complete_job(self.key, variables)
+
+    def fail(self, message=None, retries=None):
+        """Fails the job; `retries` defaults to one less than it has (with
+        0 left an incident is raised)."""
+        self._check_open()
+        if retries is None:
+            retries = max(self.retries - 1, 0)
+        if self._ptr is not None:
+            self._settle(lib.baton_job_fail, retries,
+                         _cstr(message, "message"))
+        else:
+            self._through_instance().fail_job(self.key, message, retries)
+
+    def throw_error(self, code, message=None):
+        """Throws the BPMN error `code` from the job's task."""
+        self._check_open()
+        if self._ptr is not None:
+            self._settle(lib.baton_job_throw_error, _cstr(code, "code"),
+                         _cstr(message, "message"))
+        else:
+            self._through_instance().throw_error(self.key, code, message)
+
+    def defer(self):
+        """Leaves the job waiting, to be settled later by key. Only inside
+        its handler (returning baton.DEFER does the same)."""
+        self._check_open()
+        if self._ptr is None:
+            raise StateError("only a job inside its handler can be "
+                             "deferred; job %d already waits" % self.key)
+        self._settle(lib.baton_job_defer)
+
+
+def library_version():
+    """The version of the loaded libbaton, "MAJOR.MINOR.PATCH"."""
+    return text(lib.baton_version())
+
+
+def library_version_number():
+    return lib.baton_version_number()
+
+
+def strerror(code):
+    return text(lib.baton_strerror(code))
+
+
+__all__ = ["Engine", "Model", "Instance", "Job", "DEFER", "STATES", "LIMITS",
+           "LOG_ERROR", "LOG_WARN", "LOG_INFO", "LOG_DEBUG",
+           "library_version", "library_version_number", "strerror"]
