@@ -241,6 +241,12 @@ int baton_instance_run(baton_instance *in, size_t max_steps)
                       "the step budget of %zu steps is used up with work "
                       "still ready (a loop without a wait state?)",
                       max_steps);
+    if (in->q_head == in->n_queue) {
+        /* A waiting instance may wait for days: it keeps no empty queue. */
+        bt_free(&e->alloc, in->queue);
+        in->queue = NULL;
+        in->q_head = in->n_queue = in->cap_queue = 0;
+    }
     if (rc >= 0 || rc == BATON_EBUDGET) {
         if (e->persist && in->revision != start) {
             void *snap;

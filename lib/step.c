@@ -716,7 +716,9 @@ int bt_step(baton_instance *in)
 {
     const bt_alloc *a = &in->engine->alloc;
     bt_queue_compact(in);
-    if (bt_reserve(in, 2, 1, 4, 8))
+    /* A transition creates at most one element instance and one job;
+     * those that queue more reserve for it themselves. */
+    if (bt_reserve(in, 1, 1, 2, 8))
         return BATON_ENOMEM;
     size_t n_eis = in->n_eis, n_jobs = in->n_jobs, n_queue = in->n_queue;
     size_t n_marks = in->n_marks, n_incidents = in->n_incidents;
