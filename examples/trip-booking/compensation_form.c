@@ -297,14 +297,7 @@ int compensation_run_case(baton_engine *engine, int fail)
         return -1;
     }
     memset(&cc, 0, sizeof cc);
-    if (fail < 0) {
-        printf("Case: every booking succeeds\n");
-        snprintf(vars, sizeof vars, "{}");
-    } else {
-        printf("Case: the %s booking fails (%s = true)\n",
-               booking_name[fail], failure_flag[fail]);
-        snprintf(vars, sizeof vars, "{\"%s\": true}", failure_flag[fail]);
-    }
+    begin_case(fail, vars, sizeof vars);
 
     baton_engine_set_record_sink(engine, trace_record, &cc);
     for (i = 0; rc == BATON_OK && i < N_TASKS; i++)

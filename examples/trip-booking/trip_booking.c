@@ -35,6 +35,18 @@ const char *const booking_name[N_BOOKINGS] = {"hotel", "car", "flight"};
 const char *const failure_flag[N_BOOKINGS] = {
     "bookHotelFailure", "bookCarFailure", "bookFlightFailure"};
 
+void begin_case(int fail, char *vars, size_t size)
+{
+    if (fail < 0) {
+        printf("Case: every booking succeeds\n");
+        snprintf(vars, size, "{}");
+    } else {
+        printf("Case: the %s booking fails (%s = true)\n",
+               booking_name[fail], failure_flag[fail]);
+        snprintf(vars, size, "{\"%s\": true}", failure_flag[fail]);
+    }
+}
+
 void print_error(const baton_engine *engine, const char *what, int rc)
 {
     const char *src = baton_engine_errsource(engine);

@@ -12,6 +12,10 @@ extern const char *const booking_name[N_BOOKINGS];
 /* The variable that asks a booking to fail, e.g. bookFlightFailure. */
 extern const char *const failure_flag[N_BOOKINGS];
 
+/* Announces a case and writes the instance's starting variables (the
+ * failure flag of `fail`, or none) into `vars`. */
+void begin_case(int fail, char *vars, size_t size);
+
 /* Prints the engine's last error on stderr, prefixed with `what`. */
 void print_error(const baton_engine *engine, const char *what, int rc);
 

@@ -133,14 +133,7 @@ int zeebe_run_case(baton_engine *engine, int fail)
 
     memset(&tc, 0, sizeof tc);
     tc.fail = fail;
-    if (fail < 0) {
-        printf("Case: every booking succeeds\n");
-        snprintf(vars, sizeof vars, "{}");
-    } else {
-        printf("Case: the %s booking fails (%s = true)\n",
-               booking_name[fail], failure_flag[fail]);
-        snprintf(vars, sizeof vars, "{\"%s\": true}", failure_flag[fail]);
-    }
+    begin_case(fail, vars, sizeof vars);
 
     baton_engine_set_record_sink(engine, trace_record, &tc);
     rc = baton_engine_register_handler(engine, "lambda", lambda_handler, &tc);

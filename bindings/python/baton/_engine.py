@@ -232,7 +232,25 @@ def _problem_thunk(ud, code, source, line, column, tag, element_id, message):
 
 # ------------------------------------------------------------------- engine
 
-class Engine(object):
+class _Closable(object):
+    """close() at the end of a `with` block, and a last release when the
+    object is collected without having been closed."""
+
+    def __del__(self):
+        try:
+            self._release()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        self._live()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Engine(_Closable):
     """A Baton engine: handlers, hooks, limits and deployed processes.
 
     Use it from one thread at a time; handlers and hooks run in the thread
@@ -295,19 +313,6 @@ class Engine(object):
             _engines.pop(self._id, None)
         except Exception:
             pass
-
-    def __del__(self):
-        try:
-            self._release()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        self._live()
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         return "<baton.Engine%s>" % (" closed" if self.closed else "")
@@ -584,7 +589,7 @@ class Engine(object):
 
 # -------------------------------------------------------------------- model
 
-class Model(object):
+class Model(_Closable):
     """A parsed BPMN document. Immutable; deploy it with Engine.deploy().
     The engine keeps its own reference to what it deployed, so a model
     may be closed right after deploying it."""
@@ -610,18 +615,8 @@ class Model(object):
     def close(self):
         self._handle.release()
 
-    def __del__(self):
-        try:
-            self._handle.release()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        self._live()
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+    def _release(self):
+        self._handle.release()
 
     @property
     def processes(self):
@@ -647,7 +642,7 @@ class Model(object):
 
 # ----------------------------------------------------------------- instance
 
-class Instance(object):
+class Instance(_Closable):
     """A process instance: created by Engine.start() (or Instance.create),
     or rebuilt by Engine.restore(). Closing it frees it in memory (it is
     not cancelled); closing its engine closes it too."""
@@ -696,19 +691,6 @@ class Instance(object):
     def _release(self):
         self._engine._instances.pop(self._handle.addr, None)
         self._handle.release()
-
-    def __del__(self):
-        try:
-            self._release()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        self._live()
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         if self.closed:
