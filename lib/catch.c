@@ -61,35 +61,6 @@ static int error_vars(baton_instance *in, uint64_t scope,
     return rc;
 }
 
-static int interrupt_activity(baton_instance *in, bt_ei *a, uint64_t thrower)
-{
-    if (bt_reserve(in, 0, 0, 0, 4))
-        return BATON_ENOMEM;
-    bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATING, a);
-    uint64_t key = a->key;
-    int rc = bt_terminate_inside(in, key, 0);
-    if (rc)
-        return rc;
-    a = bt_ei_find(in, key);
-    /* The job that threw the error ends with ERROR_THROWN, not CANCELED. */
-    baton_job *job = a->job_key && a->job_key != thrower
-                         ? bt_job_find(in, a->job_key)
-                         : NULL;
-    if (job) {
-        struct baton_record *r = bt_rec_push(in, BATON_VT_JOB,
-                                             BATON_INTENT_CANCELED, job->key);
-        if (!r || !(r->job_type = bt_scratch_strdup(in, job->type)))
-            return BATON_ENOMEM;
-        r->retries = job->retries;
-        r->element = &in->proc->elements[job->element];
-        r->element_instance_key = key;
-    }
-    if (bt_reserve(in, 0, 0, 2, 2))
-        return BATON_ENOMEM;
-    bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATED, a);
-    return 0;
-}
-
 int bt_throw_error(baton_instance *in, uint64_t from, uint64_t thrower,
                    const char *code, const char *message)
 {
@@ -102,17 +73,14 @@ int bt_throw_error(baton_instance *in, uint64_t from, uint64_t thrower,
             int32_t b = match(in, el->boundaries, el->n_boundaries, code, 0);
             if (b >= 0) {
                 uint64_t key = cur->key, scope = cur->scope_key;
-                uint64_t job = cur->job_key;
-                rc = interrupt_activity(in, cur, thrower);
+                rc = bt_terminate_ei(in, key, thrower);
+                if (!rc && bt_reserve(in, 0, 0, 1, 0))
+                    rc = BATON_ENOMEM;
                 if (!rc)
                     rc = error_vars(in, scope, &p->elements[b], code, message);
                 if (rc)
                     return rc;
-                bt_sweep_inside(in, key, 0);
-                bt_comp_drop(in, key);
-                if (job)
-                    bt_remove_job(in, job);
-                bt_remove_ei(in, key);
+                bt_sweep_ei(in, key);
                 bt_push_cmd(in, BT_CMD_ACTIVATE, b, 0, scope);
                 return 0;
             }
@@ -130,6 +98,8 @@ int bt_throw_error(baton_instance *in, uint64_t from, uint64_t thrower,
         if (e >= 0 && e != cur->element) {
             uint64_t skey = scope->key;
             rc = bt_terminate_inside(in, skey, 0);
+            if (!rc && bt_reserve(in, 0, 0, 1, 0))
+                rc = BATON_ENOMEM;
             if (!rc)
                 rc = error_vars(in, skey, &p->elements[p->elements[e].start],
                                 code, message);

@@ -341,7 +341,7 @@ static int command_begin(baton_instance *in, bt_mark *m)
     if (rc)
         return rc;
     bt_queue_compact(in);
-    if (bt_reserve(in, 1, 1, 4, 8) || bt_reserve_incident(in)) {
+    if (bt_reserve(in, 1, 1, 4, 0)) {
         in->engine->stepping = NULL;
         return bt_error(in->engine, BATON_ENOMEM, NULL, 0, 0, NULL,
                         "out of memory");
@@ -358,12 +358,15 @@ static int command_abort(baton_instance *in, int rc)
     return rc;
 }
 
+/* Commits a command, or on failure puts back what it appended and undoes
+ * its variable writes (`log` may be NULL when it wrote none). */
 static int command_end(baton_instance *in, const bt_mark *m, bt_varlog *log,
                        int rc)
 {
     const bt_alloc *a = &in->engine->alloc;
     if (rc) {
-        bt_varlog_undo(log, a);
+        if (log)
+            bt_varlog_undo(log, a);
         /* Commands only append incidents and queue entries before their
          * last fallible operation; drop what they appended. */
         for (size_t i = m->n_incidents; i < in->n_incidents; i++)
@@ -375,7 +378,8 @@ static int command_end(baton_instance *in, const bt_mark *m, bt_varlog *log,
     } else {
         bt_step_commit(in);
     }
-    bt_varlog_clear(log, a);
+    if (log)
+        bt_varlog_clear(log, a);
     if (rc && !in->engine->err_code)
         bt_error(in->engine, rc, NULL, 0, 0, NULL, "%s", baton_strerror(rc));
     return rc;
@@ -449,8 +453,7 @@ static int job_command(baton_instance *in, uint64_t key, bt_outcome *o)
     }
     rc = bt_apply_outcome(in, job, o);
     bt_outcome_clear(a, o);
-    bt_varlog log = { 0 };
-    return command_end(in, &m, &log, rc);
+    return command_end(in, &m, NULL, rc);
 }
 
 int baton_instance_complete_job(baton_instance *in, uint64_t key,
@@ -530,13 +533,14 @@ int baton_instance_update_job_retries(baton_instance *in, uint64_t key,
                         "no job with key %llu", (unsigned long long)key));
     struct baton_record *r = bt_rec_push(in, BATON_VT_JOB,
                                          BATON_INTENT_RETRIES_UPDATED, key);
+    if (!r)
+        return command_end(in, &m, NULL, BATON_ENOMEM);
     r->job_type = job->type;
     r->retries = retries;
     r->element = &in->proc->elements[job->element];
     r->element_instance_key = job->ei_key;
     job->retries = retries;
-    bt_varlog log = { 0 };
-    return command_end(in, &m, &log, 0);
+    return command_end(in, &m, NULL, 0);
 }
 
 /* ---- incidents ---------------------------------------------------- */
@@ -597,12 +601,10 @@ int baton_instance_resolve_incident(baton_instance *in, uint64_t key)
     bt_incident *x = &in->incidents[i];
     struct baton_record *r = bt_rec_push(in, BATON_VT_INCIDENT,
                                          BATON_INTENT_RESOLVED, key);
+    if (!r || (x->message &&
+               !(r->error_message = bt_scratch_strdup(in, x->message))))
+        return command_end(in, &m, NULL, BATON_ENOMEM);
     r->incident_type = bt_incident_type_names[x->type];
-    r->error_message = bt_scratch_strdup(in, x->message);
-    if (x->message && !r->error_message) {
-        bt_varlog log = { 0 };
-        return command_end(in, &m, &log, BATON_ENOMEM);
-    }
     r->element = &in->proc->elements[x->element];
     r->element_instance_key = x->ei_key;
     r->job_key = x->job_key;
@@ -620,6 +622,5 @@ int baton_instance_resolve_incident(baton_instance *in, uint64_t key)
     bt_free(&in->engine->alloc, x->message);
     memmove(x, x + 1, (in->n_incidents - i - 1) * sizeof *x);
     in->n_incidents--;
-    bt_varlog log = { 0 };
-    return command_end(in, &m, &log, 0);
+    return command_end(in, &m, NULL, 0);
 }

@@ -310,12 +310,19 @@ int bt_raise_incident(baton_instance *in, uint32_t type, const bt_ei *ei,
                       uint64_t job_key, bt_cmd retry, const char *message);
 void bt_remove_ei(baton_instance *in, uint64_t key);
 void bt_remove_job(baton_instance *in, uint64_t key);
-/* Announces the termination of everything inside `scope_key` (but
- * `except`), innermost first; changes nothing, so it may fail. */
+/* Announces the termination of element instance `key` (everything inside
+ * it first, then its job, unless that job is `thrower`, the one that threw
+ * the error causing it) and of everything inside `scope_key` but `except`.
+ * They change nothing, so they may fail; bt_sweep_inside() and
+ * bt_remove_ei() do the removal after the last fallible operation. */
+int bt_terminate_ei(baton_instance *in, uint64_t key, uint64_t thrower);
 int bt_terminate_inside(baton_instance *in, uint64_t scope_key,
                         uint64_t except);
-/* Then drops what bt_terminate_inside() announced. Cannot fail. */
+/* Then drop what they announced: everything inside `scope_key` but
+ * `except`, or element instance `key` with its job, incidents, compensation
+ * log and everything inside it. They cannot fail. */
 void bt_sweep_inside(baton_instance *in, uint64_t scope_key, uint64_t except);
+void bt_sweep_ei(baton_instance *in, uint64_t key);
 
 /* catch.c: BPMN errors. Throws `code` from element instance `from`: the
  * nearest matching error boundary event or error event subprocess,
@@ -383,7 +390,7 @@ json_t *bt_var_collect(const baton_instance *in, uint64_t scope_key);
 /* records.c */
 struct baton_record *bt_rec_push(baton_instance *in, int value_type,
                                  int intent, uint64_t key);
-void bt_rec_element(baton_instance *in, int intent, const bt_ei *ei);
+int bt_rec_element(baton_instance *in, int intent, const bt_ei *ei);
 const char *bt_scratch_strdup(baton_instance *in, const char *s);
 
 /* snapshot.c has only public functions. */

@@ -21,15 +21,15 @@ struct baton_record *bt_rec_push(baton_instance *in, int value_type,
     return r;
 }
 
-void bt_rec_element(baton_instance *in, int intent, const bt_ei *ei)
+int bt_rec_element(baton_instance *in, int intent, const bt_ei *ei)
 {
-    /* Callers reserve capacity first (bt_reserve), so this cannot fail. */
     struct baton_record *r = bt_rec_push(in, BATON_VT_PROCESS_INSTANCE,
                                          intent, ei->key);
     if (!r)
-        return;
+        return BATON_ENOMEM;
     r->element = ei->element >= 0 ? &in->proc->elements[ei->element] : NULL;
     r->flow_scope_key = ei->scope_key;
+    return 0;
 }
 
 const char *bt_scratch_strdup(baton_instance *in, const char *s)

@@ -162,7 +162,8 @@ static int create_job(baton_instance *in, bt_ei *ei, const bt_element *el)
 
 static int activate_process(baton_instance *in, bt_ei *root)
 {
-    bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATING, root);
+    if (bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATING, root))
+        return BATON_ENOMEM;
     if (root->vars) {
         const char *k;
         json_t *v;
@@ -177,9 +178,8 @@ static int activate_process(baton_instance *in, bt_ei *root)
             r->flow_scope_key = in->key;
         }
     }
-    if (bt_reserve(in, 0, 0, 0, 1))
+    if (bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATED, root))
         return BATON_ENOMEM;
-    bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATED, root);
     root->state = BT_EI_ACTIVATED;
     bt_push_cmd(in, BT_CMD_ACTIVATE, in->proc->start, 0, in->key);
     return 0;
@@ -196,7 +196,8 @@ static int do_activate(baton_instance *in, const bt_cmd *c, bt_varlog *log)
     bt_ei *ei = &in->eis[in->n_eis++];
     *ei = (bt_ei){ .key = in->next_key++, .scope_key = c->scope_key,
                    .element = c->element, .state = BT_EI_ACTIVATING };
-    bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATING, ei);
+    if (bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATING, ei))
+        return BATON_ENOMEM;
     if (el->n_inputs) {
         json_t *doc;
         int rc = eval_mappings(in, ei->key, el->inputs, el->n_inputs, &doc);
@@ -206,9 +207,8 @@ static int do_activate(baton_instance *in, const bt_cmd *c, bt_varlog *log)
         if (rc)
             return rc;
     }
-    if (bt_reserve(in, 0, 0, 0, 4))
+    if (bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATED, ei))
         return BATON_ENOMEM;
-    bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATED, ei);
     ei->state = BT_EI_ACTIVATED;
     if (el->is_for_compensation)
         ei->comp_throw = c->key;
@@ -303,22 +303,21 @@ static int64_t choose_exclusive(baton_instance *in, const bt_ei *ei,
 
 /* Takes a sequence flow: announces it and queues its target, or leaves a
  * mark at a parallel join and queues the join when every incoming flow
- * has a token (BPMN 2.0.2 §13.3.4). */
-static int take_flow(baton_instance *in, uint64_t scope_key, uint32_t fi)
+ * has a token (BPMN 2.0.2 §13.3.4). The caller reserved the record, the
+ * command and the mark, so this cannot fail. */
+static void take_flow(baton_instance *in, uint64_t scope_key, uint32_t fi)
 {
     const bt_flow *f = &in->proc->flows[fi];
     struct baton_record *r = bt_rec_push(in, BATON_VT_PROCESS_INSTANCE,
                                          BATON_INTENT_SEQUENCE_FLOW_TAKEN,
                                          in->next_key);
-    if (!r)
-        return BATON_ENOMEM;
     in->next_key++;
     r->flow = f;
     r->flow_scope_key = scope_key;
     const bt_element *t = &in->proc->elements[f->target];
     if (t->kind != BT_PARALLEL_GATEWAY || t->n_incoming < 2) {
         bt_push_cmd(in, BT_CMD_ACTIVATE, (int32_t)f->target, 0, scope_key);
-        return 0;
+        return;
     }
     in->marks[in->n_marks++] = (bt_joinmark){ scope_key, fi };
     /* Every incoming flow needs a mark (one per flow is consumed). */
@@ -328,7 +327,7 @@ static int take_flow(baton_instance *in, uint64_t scope_key, uint32_t fi)
                                     in->marks[j].flow == t->incoming[i]))
             j++;
         if (j == in->n_marks)
-            return 0;
+            return;
     }
     for (uint32_t i = 0; i < t->n_incoming; i++) {
         for (size_t j = 0; j < in->n_marks; j++) {
@@ -342,7 +341,6 @@ static int take_flow(baton_instance *in, uint64_t scope_key, uint32_t fi)
         }
     }
     bt_push_cmd(in, BT_CMD_ACTIVATE, (int32_t)f->target, 0, scope_key);
-    return 0;
 }
 
 void bt_remove_ei(baton_instance *in, uint64_t key)
@@ -373,41 +371,65 @@ void bt_remove_job(baton_instance *in, uint64_t key)
     }
 }
 
-/* Terminates everything inside `scope_key`, innermost first, announcing
- * each element and cancelled job. Records first (fallible), then the
- * removal. */
-int bt_terminate_inside(baton_instance *in, uint64_t scope_key,
-                            uint64_t except)
+int bt_terminate_ei(baton_instance *in, uint64_t key, uint64_t thrower)
 {
+    int rc = bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATING,
+                            bt_ei_find(in, key));
+    if (!rc)
+        rc = bt_terminate_inside(in, key, 0);
+    if (rc)
+        return rc;
+    const bt_ei *ei = bt_ei_find(in, key);
+    baton_job *job = ei->job_key && ei->job_key != thrower
+                         ? bt_job_find(in, ei->job_key)
+                         : NULL;
+    if (job) {
+        struct baton_record *r = bt_rec_push(in, BATON_VT_JOB,
+                                             BATON_INTENT_CANCELED, job->key);
+        /* The job is gone by the time the record is delivered. */
+        if (!r || !(r->job_type = bt_scratch_strdup(in, job->type)))
+            return BATON_ENOMEM;
+        r->retries = job->retries;
+        r->element = &in->proc->elements[job->element];
+        r->element_instance_key = key;
+    }
+    return bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATED, ei);
+}
+
+int bt_terminate_inside(baton_instance *in, uint64_t scope_key,
+                        uint64_t except)
+{
+    /* Records may grow while announcing; element instances do not move. */
     for (size_t i = 0; i < in->n_eis; i++) {
-        bt_ei *c = &in->eis[i];
+        const bt_ei *c = &in->eis[i];
         if (c->scope_key != scope_key || c->key == except ||
             c->state == BT_EI_TERMINATED)
             continue;
-        if (bt_reserve(in, 0, 0, 0, 4))
-            return BATON_ENOMEM;
-        bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATING, c);
-        int rc = bt_terminate_inside(in, c->key, 0);
+        int rc = bt_terminate_ei(in, c->key, 0);
         if (rc)
             return rc;
-        c = &in->eis[i];
-        baton_job *job = c->job_key ? bt_job_find(in, c->job_key) : NULL;
-        if (job) {
-            struct baton_record *r = bt_rec_push(in, BATON_VT_JOB,
-                                                 BATON_INTENT_CANCELED,
-                                                 job->key);
-            /* The job is gone by the time the record is delivered. */
-            if (!r || !(r->job_type = bt_scratch_strdup(in, job->type)))
-                return BATON_ENOMEM;
-            r->retries = job->retries;
-            r->element = &in->proc->elements[job->element];
-            r->element_instance_key = c->key;
-        }
-        if (bt_reserve(in, 0, 0, 0, 1))
-            return BATON_ENOMEM;
-        bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATED, c);
     }
     return 0;
+}
+
+void bt_sweep_ei(baton_instance *in, uint64_t key)
+{
+    bt_sweep_inside(in, key, 0);
+    const bt_ei *ei = bt_ei_find(in, key);
+    if (ei->job_key)
+        bt_remove_job(in, ei->job_key);
+    bt_comp_drop(in, key);
+    for (size_t k = 0; k < in->n_incidents;) {
+        if (in->incidents[k].ei_key == key) {
+            bt_free(&in->engine->alloc, in->incidents[k].message);
+            memmove(&in->incidents[k], &in->incidents[k + 1],
+                    (in->n_incidents - k - 1) * sizeof *in->incidents);
+            in->n_incidents--;
+        } else {
+            k++;
+        }
+    }
+    bt_remove_ei(in, key);
 }
 
 /* After terminate_inside() succeeded: drop what it announced. */
@@ -420,22 +442,7 @@ void bt_sweep_inside(baton_instance *in, uint64_t scope_key,
             i++;
             continue;
         }
-        uint64_t key = c->key, job = c->job_key;
-        bt_sweep_inside(in, key, 0);
-        if (job)
-            bt_remove_job(in, job);
-        bt_comp_drop(in, key);
-        for (size_t k = 0; k < in->n_incidents;) {
-            if (in->incidents[k].ei_key == key) {
-                bt_free(&in->engine->alloc, in->incidents[k].message);
-                memmove(&in->incidents[k], &in->incidents[k + 1],
-                        (in->n_incidents - k - 1) * sizeof *in->incidents);
-                in->n_incidents--;
-            } else {
-                k++;
-            }
-        }
-        bt_remove_ei(in, key);
+        bt_sweep_ei(in, c->key);
         i = 0; /* indices moved; the scan restarts (scopes are small) */
     }
     /* Queued work inside the scope is dropped with it. */
@@ -461,8 +468,9 @@ void bt_sweep_inside(baton_instance *in, uint64_t scope_key,
 
 static int complete_process(baton_instance *in, bt_ei *root)
 {
-    bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETING, root);
-    bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETED, root);
+    if (bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETING, root) ||
+        bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETED, root))
+        return BATON_ENOMEM;
     root->state = BT_EI_COMPLETED;
     in->ended = BATON_INSTANCE_COMPLETED;
     in->n_comps = 0; /* nothing can be compensated any more */
@@ -478,7 +486,7 @@ static int do_complete(baton_instance *in, const bt_cmd *c, bt_varlog *log)
         return complete_process(in, ei);
     const bt_element *el = &in->proc->elements[ei->element];
     uint64_t key = ei->key, scope = ei->scope_key;
-    if (bt_reserve(in, 0, 0, el->n_outgoing + 2, 2 * el->n_outgoing + 8) ||
+    if (bt_reserve(in, 0, 0, el->n_outgoing + 2, 0) ||
         bt_reserve_marks(in, el->n_outgoing))
         return BATON_ENOMEM;
 
@@ -491,7 +499,8 @@ static int do_complete(baton_instance *in, const bt_cmd *c, bt_varlog *log)
         if (chosen == NO_FLOW)
             return bt_raise_incident(in, BT_INC_CONDITION, ei, 0, *c, msg);
     }
-    bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETING, ei);
+    if (bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETING, ei))
+        return BATON_ENOMEM;
     if (el->n_outputs) {
         json_t *doc;
         int rc = eval_mappings(in, key, el->outputs, el->n_outputs, &doc);
@@ -502,10 +511,8 @@ static int do_complete(baton_instance *in, const bt_cmd *c, bt_varlog *log)
             return rc;
         ei = bt_ei_find(in, key);
     }
-    if (bt_reserve(in, 0, 0, 0, 2 * el->n_outgoing + 4))
+    if (bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETED, ei))
         return BATON_ENOMEM;
-    bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETED, ei);
-    size_t n_comps = in->n_comps;
     if (ei->comp_throw) {
         /* A compensation handler: it has no flows; its throw moves on. */
         int rc = bt_comp_handler_done(in, ei);
@@ -523,30 +530,24 @@ static int do_complete(baton_instance *in, const bt_cmd *c, bt_varlog *log)
         /* BPMN 2.0.2 §10.5.3: a terminate end event ends its whole scope
          * at once. */
         rc = bt_terminate_inside(in, scope, key);
-        if (rc) {
-            in->n_comps = n_comps;
+        if (rc)
             return rc;
-        }
         bt_sweep_inside(in, scope, key);
         bt_remove_ei(in, key);
         bt_push_cmd(in, BT_CMD_COMPLETE, -1, scope, 0);
         return 0;
     }
-    size_t n_marks = in->n_marks;
-    for (uint32_t i = 0; i < el->n_outgoing; i++) {
-        if (chosen >= 0 && (int64_t)el->outgoing[i] != chosen)
-            continue;
-        rc = take_flow(in, scope, el->outgoing[i]);
-        if (rc) {
-            in->n_marks = n_marks;
-            in->n_comps = n_comps;
-            return rc;
-        }
-    }
+    /* Taking a flow into a join consumes marks, which a failure could
+     * not put back: reserve every flow's record first. */
+    if (bt_reserve(in, 0, 0, 0, el->n_outgoing))
+        return BATON_ENOMEM;
+    for (uint32_t i = 0; i < el->n_outgoing; i++)
+        if (chosen < 0 || (int64_t)el->outgoing[i] == chosen)
+            take_flow(in, scope, el->outgoing[i]);
     /* A subprocess that left no entry in its parent's log takes its own
      * log with it. */
     if (el->kind == BT_SUB_PROCESS &&
-        !(in->n_comps > n_comps && in->comps[in->n_comps - 1].sub_key == key))
+        !(in->n_comps > 0 && in->comps[in->n_comps - 1].sub_key == key))
         bt_comp_drop(in, key);
     bt_remove_ei(in, key);
     if (!el->n_outgoing && !children_remain(in, scope))
@@ -718,7 +719,7 @@ int bt_step(baton_instance *in)
     bt_queue_compact(in);
     /* A transition creates at most one element instance and one job;
      * those that queue more reserve for it themselves. */
-    if (bt_reserve(in, 1, 1, 2, 8))
+    if (bt_reserve(in, 1, 1, 2, 0))
         return BATON_ENOMEM;
     size_t n_eis = in->n_eis, n_jobs = in->n_jobs, n_queue = in->n_queue;
     size_t n_marks = in->n_marks, n_incidents = in->n_incidents;
@@ -775,21 +776,12 @@ int baton_instance_cancel(baton_instance *in)
     int rc = bt_step_begin(in);
     if (rc)
         return rc;
-    bt_ei *root = bt_ei_find(in, in->key);
-    if (bt_reserve(in, 0, 0, 0, 4)) {
-        bt_step_abort(in);
-        return bt_error(e, BATON_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-    }
-    bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATING, root);
-    rc = bt_terminate_inside(in, in->key, 0);
-    if (!rc && bt_reserve(in, 0, 0, 0, 1))
-        rc = BATON_ENOMEM;
+    rc = bt_terminate_ei(in, in->key, 0);
     if (rc) {
         bt_step_abort(in);
         return bt_error(e, rc, NULL, 0, 0, NULL, "out of memory");
     }
-    root = bt_ei_find(in, in->key);
-    bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATED, root);
+    bt_ei *root = bt_ei_find(in, in->key);
     bt_sweep_inside(in, in->key, 0);
     const bt_alloc *a = &e->alloc;
     for (size_t i = 0; i < in->n_incidents; i++)
