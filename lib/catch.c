@@ -56,7 +56,7 @@ static int error_vars(baton_instance *in, uint64_t scope,
         json_decref(v);
     }
     if (rc)
-        bt_varlog_undo(log, a);
+        bt_varlog_undo(log);
     bt_varlog_clear(log, a);
     return rc;
 }

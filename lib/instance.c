@@ -366,7 +366,7 @@ static int command_end(baton_instance *in, const bt_mark *m, bt_varlog *log,
     const bt_alloc *a = &in->engine->alloc;
     if (rc) {
         if (log)
-            bt_varlog_undo(log, a);
+            bt_varlog_undo(log);
         /* Commands only append incidents and queue entries before their
          * last fallible operation; drop what they appended. */
         for (size_t i = m->n_incidents; i < in->n_incidents; i++)

@@ -381,7 +381,7 @@ int bt_var_propagate(baton_instance *in, bt_varlog *log, uint64_t scope_key,
 /* Sets a dotted `path` (a.b.c) inside the object `obj`, copying the
  * objects on the way so shared values are never changed in place. */
 int bt_path_set(json_t *obj, const char *path, json_t *value);
-void bt_varlog_undo(bt_varlog *log, const bt_alloc *a);
+void bt_varlog_undo(bt_varlog *log);
 void bt_varlog_clear(bt_varlog *log, const bt_alloc *a);
 /* The variables visible from `scope_key`, nearest first, as one object
  * holding references to the values (no deep copy). */

@@ -77,12 +77,11 @@ static int eval_mappings(const baton_instance *in, uint64_t scope_key,
     for (uint32_t i = 0; i < n; i++) {
         json_t *v;
         int rc = bt_expr_eval(maps[i].source, bt_eval_lookup, &ctx, &v);
+        size_t n0 = strcspn(maps[i].target, ".");
         if (!rc) {
-            if (strchr(maps[i].target, '.') &&
-                !json_object_getn(doc, maps[i].target,
-                                  strcspn(maps[i].target, "."))) {
+            if (maps[i].target[n0] &&
+                !json_object_getn(doc, maps[i].target, n0)) {
                 /* A nested target extends the visible value. */
-                size_t n0 = strcspn(maps[i].target, ".");
                 json_t *cur = bt_var_lookup(in, scope_key, maps[i].target, n0);
                 if (json_is_object(cur)) {
                     json_t *copy = json_copy(cur);
@@ -584,7 +583,7 @@ int bt_apply_outcome(baton_instance *in, baton_job *job, const bt_outcome *o)
             rc = el->n_outputs ? set_all_local(in, &log, ei->key, o->vars)
                                : bt_var_propagate(in, &log, ei->key, o->vars);
             if (rc) {
-                bt_varlog_undo(&log, a);
+                bt_varlog_undo(&log);
                 bt_varlog_clear(&log, a);
                 return rc;
             }
@@ -740,7 +739,7 @@ int bt_step(baton_instance *in)
     if (rc) {
         /* Put back what the transition appended; it changed nothing that
          * existed before except through the variable log. */
-        bt_varlog_undo(&log, a);
+        bt_varlog_undo(&log);
         for (size_t i = n_eis; i < in->n_eis; i++)
             json_decref(in->eis[i].vars);
         for (size_t i = n_jobs; i < in->n_jobs; i++)

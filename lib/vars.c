@@ -4,21 +4,29 @@
 
 #include "internal.h"
 
-json_t *bt_var_lookup(const baton_instance *in, uint64_t scope_key,
-                      const char *name, size_t len)
+/* The nearest scope from `scope_key` upward that defines `name`, with the
+ * value there; NULL when no scope does. */
+static const bt_ei *holder(const baton_instance *in, uint64_t scope_key,
+                           const char *name, size_t len, json_t **value)
 {
     while (scope_key) {
         const bt_ei *ei = bt_ei_find(in, scope_key);
         if (!ei)
             break;
-        if (ei->vars) {
-            json_t *v = json_object_getn(ei->vars, name, len);
-            if (v)
-                return v;
-        }
+        if (ei->vars && (*value = json_object_getn(ei->vars, name, len)))
+            return ei;
         scope_key = ei->scope_key;
     }
+    *value = NULL;
     return NULL;
+}
+
+json_t *bt_var_lookup(const baton_instance *in, uint64_t scope_key,
+                      const char *name, size_t len)
+{
+    json_t *v;
+    holder(in, scope_key, name, len, &v);
+    return v;
 }
 
 json_t *bt_eval_lookup(void *ctx, const char *name, size_t len)
@@ -117,27 +125,17 @@ int bt_var_propagate(baton_instance *in, bt_varlog *log, uint64_t scope_key,
     const char *k;
     json_t *v;
     json_object_foreach(doc, k, v) {
-        uint64_t target = in->key;
-        for (uint64_t s = scope_key; s;) {
-            const bt_ei *ei = bt_ei_find(in, s);
-            if (!ei)
-                break;
-            if (ei->vars && json_object_get(ei->vars, k)) {
-                target = s;
-                break;
-            }
-            s = ei->scope_key;
-        }
-        int rc = bt_var_set_local(in, log, target, k, v);
+        json_t *old;
+        const bt_ei *at = holder(in, scope_key, k, strlen(k), &old);
+        int rc = bt_var_set_local(in, log, at ? at->key : in->key, k, v);
         if (rc)
             return rc;
     }
     return 0;
 }
 
-void bt_varlog_undo(bt_varlog *log, const bt_alloc *a)
+void bt_varlog_undo(bt_varlog *log)
 {
-    (void)a;
     while (log->n) {
         bt_undo *u = &log_items(log)[log->n - 1];
         if (u->old) {
