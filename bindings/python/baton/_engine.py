@@ -236,6 +236,11 @@ class _Closable(object):
     """close() at the end of a `with` block, and a last release when the
     object is collected without having been closed."""
 
+    @property
+    def closed(self):
+        handle = getattr(self, "_handle", None)
+        return handle is None or handle.ptr is None
+
     def __del__(self):
         try:
             self._release()
@@ -277,10 +282,6 @@ class Engine(_Closable):
         _engines[self._id] = self
 
     # -- lifetime
-
-    @property
-    def closed(self):
-        return self._handle is None or self._handle.ptr is None
 
     def _live(self):
         handle = self._handle
@@ -602,10 +603,6 @@ class Model(_Closable):
     def engine(self):
         return self._engine
 
-    @property
-    def closed(self):
-        return self._handle.ptr is None
-
     def _live(self):
         ptr = self._handle.ptr
         if ptr is None:
@@ -665,10 +662,6 @@ class Instance(_Closable):
     @property
     def engine(self):
         return self._engine
-
-    @property
-    def closed(self):
-        return self._handle.ptr is None
 
     def _live(self):
         ptr = self._handle.ptr
