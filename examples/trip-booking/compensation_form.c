@@ -304,16 +304,13 @@ int compensation_run_case(baton_engine *engine, int fail)
         rc = baton_engine_register_handler(
             engine, tasks[i].id,
             tasks[i].is_cancel ? cancel_handler : book_handler, &cc);
-    if (rc == BATON_OK)
-        rc = baton_instance_create(engine, NULL, vars, BATON_NUL, &inst);
-    if (rc == BATON_OK)
-        rc = baton_instance_run(inst, 0);
-    if (rc < 0) {
-        print_error(engine, "run", rc);
-        baton_instance_free(inst);
+    if (rc != BATON_OK) {
+        print_error(engine, "register", rc);
         baton_engine_set_record_sink(engine, NULL, NULL);
         return -1;
     }
+    if (start_and_run(engine, vars, &inst) < 0)
+        return -1;
 
     completed = baton_instance_state(inst) == BATON_INSTANCE_COMPLETED;
     if (!completed) {

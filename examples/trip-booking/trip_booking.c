@@ -47,6 +47,21 @@ void begin_case(int fail, char *vars, size_t size)
     }
 }
 
+int start_and_run(baton_engine *engine, const char *vars,
+                  baton_instance **inst)
+{
+    int rc = baton_instance_create(engine, NULL, vars, BATON_NUL, inst);
+    if (rc == BATON_OK)
+        rc = baton_instance_run(*inst, 0);
+    if (rc < 0) {
+        print_error(engine, "run", rc);
+        baton_instance_free(*inst);
+        *inst = NULL;
+        baton_engine_set_record_sink(engine, NULL, NULL);
+    }
+    return rc;
+}
+
 void print_error(const baton_engine *engine, const char *what, int rc)
 {
     const char *src = baton_engine_errsource(engine);

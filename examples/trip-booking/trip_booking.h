@@ -16,6 +16,12 @@ extern const char *const failure_flag[N_BOOKINGS];
  * failure flag of `fail`, or none) into `vars`. */
 void begin_case(int fail, char *vars, size_t size);
 
+/* Creates an instance with `vars` and runs it until it waits or ends. On
+ * failure prints the engine's error, unhooks the record sink, frees what
+ * it made and returns the negative status. */
+int start_and_run(baton_engine *engine, const char *vars,
+                  baton_instance **inst);
+
 /* Prints the engine's last error on stderr, prefixed with `what`. */
 void print_error(const baton_engine *engine, const char *what, int rc);
 

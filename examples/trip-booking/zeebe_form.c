@@ -137,16 +137,13 @@ int zeebe_run_case(baton_engine *engine, int fail)
 
     baton_engine_set_record_sink(engine, trace_record, &tc);
     rc = baton_engine_register_handler(engine, "lambda", lambda_handler, &tc);
-    if (rc == BATON_OK)
-        rc = baton_instance_create(engine, NULL, vars, BATON_NUL, &inst);
-    if (rc == BATON_OK)
-        rc = baton_instance_run(inst, 0);
-    if (rc < 0) {
-        print_error(engine, "run", rc);
-        baton_instance_free(inst);
+    if (rc != BATON_OK) {
+        print_error(engine, "register", rc);
         baton_engine_set_record_sink(engine, NULL, NULL);
         return -1;
     }
+    if (start_and_run(engine, vars, &inst) < 0)
+        return -1;
 
     /* The saga's promise: what was booked before the failure is cancelled,
      * the failed booking first (its function may have half-done it), then
