@@ -237,6 +237,15 @@ BATON_API int baton_model_process_executable(const baton_model *model,
                                              size_t index);
 /** The 64-bit checksum of the document bytes. */
 BATON_API uint64_t baton_model_checksum(const baton_model *model);
+/** The job types that the elements of the `process`-th process create
+ *  with a fixed type (the handlers a host needs), each once, in document
+ *  order: count, and the i-th (borrowed from the model), or NULL when out
+ *  of range. A type given as an expression is known only at run time and
+ *  is not listed. */
+BATON_API size_t baton_model_job_type_count(const baton_model *model,
+                                            size_t process);
+BATON_API const char *baton_model_job_type(const baton_model *model,
+                                           size_t process, size_t index);
 
 /** Deploys one process of the model under its process id. `process_id`
  *  NULL picks the only executable process. A second deployment of the
@@ -274,6 +283,8 @@ BATON_API int baton_engine_register_handler(baton_engine *engine,
 
 /** Job accessors. Strings are borrowed from the job. */
 BATON_API uint64_t baton_job_key(const baton_job *job);
+/** The instance the job belongs to (borrowed), or NULL for NULL. */
+BATON_API baton_instance *baton_job_instance(const baton_job *job);
 BATON_API const char *baton_job_type(const baton_job *job);
 BATON_API const char *baton_job_element_id(const baton_job *job);
 BATON_API uint64_t baton_job_element_instance_key(const baton_job *job);
@@ -360,6 +371,8 @@ BATON_API int baton_instance_run(baton_instance *instance, size_t max_steps);
 
 BATON_API int baton_instance_state(const baton_instance *instance);
 BATON_API uint64_t baton_instance_key(const baton_instance *instance);
+/** The engine the instance belongs to (borrowed), or NULL for NULL. */
+BATON_API baton_engine *baton_instance_engine(const baton_instance *instance);
 BATON_API const char *baton_instance_process_id(
     const baton_instance *instance);
 BATON_API int baton_instance_process_version(const baton_instance *instance);

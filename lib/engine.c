@@ -300,6 +300,21 @@ uint64_t baton_model_checksum(const baton_model *m)
     return m ? m->checksum : 0;
 }
 
+size_t baton_model_job_type_count(const baton_model *m, size_t process)
+{
+    return m && process < m->n_processes
+               ? m->processes[process].n_job_types
+               : 0;
+}
+
+const char *baton_model_job_type(const baton_model *m, size_t process,
+                                 size_t index)
+{
+    return index < baton_model_job_type_count(m, process)
+               ? m->processes[process].job_types[index]
+               : NULL;
+}
+
 /* ---- deployments -------------------------------------------------- */
 
 const bt_deployment *bt_engine_find_deployment(const baton_engine *e,

@@ -280,6 +280,10 @@ int baton_instance_state(const baton_instance *in)
 }
 
 uint64_t baton_instance_key(const baton_instance *in) { return in ? in->key : 0; }
+baton_engine *baton_instance_engine(const baton_instance *in)
+{
+    return in ? in->engine : NULL;
+}
 const char *baton_instance_process_id(const baton_instance *in)
 {
     return in ? in->proc->id : NULL;

@@ -5,6 +5,10 @@
 #include "internal.h"
 
 uint64_t baton_job_key(const baton_job *j) { return j ? j->key : 0; }
+baton_instance *baton_job_instance(const baton_job *j)
+{
+    return j ? j->inst : NULL;
+}
 const char *baton_job_type(const baton_job *j) { return j ? j->type : NULL; }
 int baton_job_retries(const baton_job *j) { return j ? j->retries : 0; }
 uint64_t baton_job_element_instance_key(const baton_job *j)

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "baton.h"
+
 uint64_t bt_fnv1a64(const void *data, size_t len, uint64_t h)
 {
     const unsigned char *p = data;
@@ -58,4 +60,31 @@ const char *bt_kind_zeebe_name(const bt_element *e)
     if (e->kind == BT_SUB_PROCESS && e->triggered_by_event)
         return "EVENT_SUB_PROCESS";
     return e->kind < BT_KIND_COUNT ? zeebe_names[e->kind] : "UNSPECIFIED";
+}
+
+int bt_process_list_job_types(bt_arena *ar, bt_process *p,
+                              int (*has_job)(int kind))
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->n_elements; i++)
+        n += has_job(p->elements[i].kind) && !p->elements[i].job_type_expr;
+    p->n_job_types = 0;
+    p->job_types = NULL;
+    if (!n)
+        return 0;
+    p->job_types = bt_arena_alloc(ar, n * sizeof *p->job_types);
+    if (!p->job_types)
+        return BATON_ENOMEM;
+    for (uint32_t i = 0; i < p->n_elements; i++) {
+        const bt_element *e = &p->elements[i];
+        if (!has_job(e->kind) || e->job_type_expr)
+            continue;
+        const char *t = e->job_type ? e->job_type : e->id;
+        uint32_t k = 0;
+        while (k < p->n_job_types && strcmp(p->job_types[k], t) != 0)
+            k++;
+        if (k == p->n_job_types)
+            p->job_types[p->n_job_types++] = t;
+    }
+    return 0;
 }

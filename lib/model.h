@@ -127,6 +127,10 @@ typedef struct bt_process {
     int32_t start; /* the process-level none start event, -1 if none */
     uint32_t *event_subprocesses; /* at process level */
     uint32_t n_event_subprocesses;
+    /* The static job types its elements create, each once, in document
+     * order. */
+    const char **job_types;
+    uint32_t n_job_types;
 } bt_process;
 
 struct baton_model {
@@ -172,6 +176,11 @@ void bt_model_unref(baton_model *m);
 
 uint64_t bt_fnv1a64(const void *data, size_t len, uint64_t seed);
 #define BT_FNV_SEED 0xcbf29ce484222325ull
+
+/* Fills p->job_types from its elements; `has_job` says which kinds
+ * create jobs. Returns 0 or BATON_ENOMEM. */
+int bt_process_list_job_types(bt_arena *ar, bt_process *p,
+                              int (*has_job)(int kind));
 
 /* Zeebe's bpmnElementType for an element ("SERVICE_TASK", ...). */
 const char *bt_kind_zeebe_name(const bt_element *e);

@@ -1139,6 +1139,11 @@ static void read_definitions(bt_loader *ld, baton_model *m,
         if (bt_is_elem_named(c, BT_NS_BPMN, "process")) {
             read_process(ld, c, &m->processes[m->n_processes],
                          (int32_t)m->n_processes);
+            if (!ld->oom &&
+                bt_process_list_job_types(ld->ar,
+                                          &m->processes[m->n_processes],
+                                          bt_load_has_job))
+                ld->oom = 1;
             m->n_processes++;
         }
 }
