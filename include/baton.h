@@ -419,8 +419,7 @@ BATON_API int baton_instance_update_job_retries(baton_instance *instance,
 
 /** Open incidents: count, and the fields of the i-th (borrowed strings).
  *  Types are Zeebe's error types: "JOB_NO_RETRIES",
- *  "UNHANDLED_ERROR_EVENT", "CONDITION_ERROR", "EXTRACT_VALUE_ERROR",
- *  "IO_MAPPING_ERROR". */
+ *  "UNHANDLED_ERROR_EVENT", "CONDITION_ERROR", "EXTRACT_VALUE_ERROR". */
 BATON_API size_t baton_instance_incident_count(
     const baton_instance *instance);
 BATON_API uint64_t baton_instance_incident_key(
@@ -476,8 +475,9 @@ enum baton_value_type {
     /** A completed activity that can be compensated: CREATED when it
      *  completes, TRIGGERED when its handler starts, COMPLETED when the
      *  handler has completed. */
-    BATON_VT_COMPENSATION_SUBSCRIPTION = 5,
-    BATON_VT_ERROR = 6 /**< a BPMN error: CREATED when thrown */
+    BATON_VT_COMPENSATION_SUBSCRIPTION = 5
+    /* 6 is reserved: a BPMN error is reported on its JOB record
+     * (ERROR_THROWN) or as an UNHANDLED_ERROR_EVENT incident. */
 };
 
 /** Record intents, as Zeebe's intents. */

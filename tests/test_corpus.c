@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "baton.h"
-#include "model.h"
+#include "loader/model_load.h"
 
 static const char *corpus;
 static char **files;

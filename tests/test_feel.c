@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "baton.h"
-#include "feel.h"
+#include "feel/feel.h"
 
 /* ------------------------------------------------------------------ */
 /* jansson's allocator, counted, and failing on request                */

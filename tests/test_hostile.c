@@ -23,7 +23,7 @@
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 
-#include "model.h"
+#include "loader/model_load.h"
 
 #define BPMN_NS "http://www.omg.org/spec/BPMN/20100524/MODEL"
 #define SECRET "BATON-SECRET-4b1d7e"

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "model.h"
+#include "loader/model_load.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */

@@ -42,7 +42,7 @@
 #include <jansson.h>
 
 #include "baton.h"
-#include "internal.h"
+#include "kernel/instance.h"
 
 enum mode { MODE_HANDLER, MODE_FETCH, MODE_RESTORE };
 

@@ -240,10 +240,6 @@ static void trace_record(void *ud, baton_instance *instance,
         seen_add(&cc->comp, baton_intent_name(intent), id);
         return;
     }
-    if (vt == BATON_VT_ERROR) {
-        printf("  error  %-24s %s\n", id, baton_intent_name(intent));
-        return;
-    }
     if (vt != BATON_VT_PROCESS_INSTANCE ||
         intent != BATON_INTENT_ELEMENT_COMPLETED)
         return;

@@ -1,0 +1,117 @@
+/* Models: loading and checking documents, and reading what a model
+ * holds. */
+#include <string.h>
+
+#include "api/api.h"
+
+typedef struct first_problem {
+    baton_engine *e;
+    const char *source;
+    int seen;
+    baton_problem_fn fn;
+    void *ud;
+} first_problem;
+
+static void on_problem(void *ud, const bt_problem *p)
+{
+    first_problem *fp = ud;
+    if (fp->fn)
+        fp->fn(fp->ud, p->code, fp->source, p->line, p->column,
+               p->tag ? p->tag : "", p->id ? p->id : "", p->message);
+    if (fp->seen++)
+        return;
+    if (p->tag && p->id)
+        bt_error(fp->e, p->code, fp->source, p->line, p->column, p->id,
+                 "%s '%s': %s", p->tag, p->id, p->message);
+    else if (p->tag)
+        bt_error(fp->e, p->code, fp->source, p->line, p->column, NULL,
+                 "%s: %s", p->tag, p->message);
+    else
+        bt_error(fp->e, p->code, fp->source, p->line, p->column, p->id,
+                 "%s", p->message);
+}
+
+int bt_api_load(baton_engine *e, const char *xml, size_t len,
+                const char *source_name, baton_problem_fn fn, void *ud,
+                baton_model **out)
+{
+    bt_load_limits lim = {
+        (size_t)e->limits[BATON_LIMIT_DOCUMENT_BYTES],
+        (int)e->limits[BATON_LIMIT_XML_DEPTH],
+        (long)e->limits[BATON_LIMIT_XML_ELEMENTS],
+    };
+    first_problem fp = { e, source_name ? source_name : "", 0, fn, ud };
+    if (len == BATON_NUL)
+        len = strlen(xml);
+    int rc = bt_parse_bpmn(&e->alloc, &lim, xml, len, source_name,
+                           on_problem, &fp, out);
+    if (rc && !fp.seen)
+        bt_error(e, rc, fp.source, 0, 0, NULL, "%s", baton_strerror(rc));
+    return rc;
+}
+
+int baton_model_load(baton_engine *e, const char *xml, size_t len,
+                     const char *source_name, baton_model **out)
+{
+    if (!e)
+        return BATON_EINVAL;
+    bt_clear_error(e);
+    if (!out || !xml)
+        return bt_error(e, BATON_EINVAL, source_name, 0, 0, NULL,
+                        "baton_model_load needs a document and an output");
+    *out = NULL;
+    return bt_api_load(e, xml, len, source_name, NULL, NULL, out);
+}
+
+int baton_model_check(baton_engine *e, const char *xml, size_t len,
+                      const char *source_name, baton_problem_fn fn, void *ud)
+{
+    if (!e)
+        return BATON_EINVAL;
+    bt_clear_error(e);
+    if (!xml)
+        return bt_error(e, BATON_EINVAL, source_name, 0, 0, NULL,
+                        "baton_model_check needs a document");
+    baton_model *m = NULL;
+    int rc = bt_api_load(e, xml, len, source_name, fn, ud, &m);
+    bt_model_unref(m);
+    return rc;
+}
+
+void baton_model_free(baton_model *m) { bt_model_unref(m); }
+
+size_t baton_model_process_count(const baton_model *m)
+{
+    return m ? m->n_processes : 0;
+}
+
+const char *baton_model_process_id(const baton_model *m, size_t i)
+{
+    return m && i < m->n_processes ? m->processes[i].id : NULL;
+}
+
+int baton_model_process_executable(const baton_model *m, size_t i)
+{
+    return m && i < m->n_processes && m->processes[i].executable;
+}
+
+uint64_t baton_model_checksum(const baton_model *m)
+{
+    return m ? m->checksum : 0;
+}
+
+size_t baton_model_job_type_count(const baton_model *m, size_t process)
+{
+    return m && process < m->n_processes
+               ? m->processes[process].n_job_types
+               : 0;
+}
+
+const char *baton_model_job_type(const baton_model *m, size_t process,
+                                 size_t index)
+{
+    return index < baton_model_job_type_count(m, process)
+               ? m->processes[process].job_types[index]
+               : NULL;
+}
+

@@ -1,0 +1,72 @@
+/* Behaviours that element processors share: jobs, input and output
+ * mappings, sequence flows and joins, BPMN error propagation and
+ * compensation. They know element kinds only through the kind table and
+ * the element's own fields; which element uses which is the processors'
+ * business (lib/elements/). */
+#ifndef BT_BEHAVIOR_BEHAVIOR_H
+#define BT_BEHAVIOR_BEHAVIOR_H
+
+#include "kernel/instance.h"
+
+/* What a transition works with: the instance, the transaction's variable
+ * log, and the failure it may return instead of raising an incident
+ * itself. */
+typedef struct bt_ctx {
+    baton_instance *in;
+    bt_varlog *log;
+    bt_failure fail;
+} bt_ctx;
+
+/* ---- mappings.c --------------------------------------------------- */
+
+/* Evaluates an element's input mappings into its own scope, or its
+ * output mappings into the scope above it (Zeebe's propagation). */
+int bt_apply_inputs(bt_ctx *cx, bt_ei *ei);
+int bt_apply_outputs(bt_ctx *cx, bt_ei *ei);
+
+/* ---- jobs.c ------------------------------------------------------- */
+
+/* Creates the job of a task; a type expression that gives no string is
+ * returned as a failure. Queues the handler call when one is
+ * registered. */
+int bt_job_create(bt_ctx *cx, bt_ei *ei);
+/* Applies a job outcome (from a handler or from the host). Failures
+ * (no retries left, an error nothing catches) are returned in cx->fail. */
+int bt_job_apply(bt_ctx *cx, baton_job *job, const bt_outcome *o);
+/* Calls the handler of job `key` and applies what it chose. */
+int bt_job_call_handler(bt_ctx *cx, uint64_t key);
+void bt_outcome_clear(const bt_alloc *a, bt_outcome *o);
+
+/* ---- flows.c ------------------------------------------------------ */
+
+/* Leaves a completed element by its outgoing flows (all of them, or only
+ * `chosen` when >= 0), removes it, and says in `*scope_done` whether its
+ * scope has nothing left to run. */
+int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, int *scope_done);
+
+/* ---- errors.c ----------------------------------------------------- */
+
+/* Throws BPMN error `code` from `from`: the nearest matching error
+ * boundary event or error event subprocess, scope by scope outward,
+ * catches it (BPMN 2.0.2 §10.5.4). `thrower` is the job that threw it,
+ * or 0. `*caught` says whether something did. */
+int bt_throw_error(bt_ctx *cx, bt_ei *from, uint64_t thrower,
+                   const char *code, const char *message, int *caught);
+
+/* ---- compensation.c ----------------------------------------------- */
+
+/* Logs a completed activity that can be compensated (or a subprocess
+ * with compensable activities inside), announcing it. */
+int bt_comp_completed(baton_instance *in, const bt_ei *ei);
+/* Starts a compensation throw event `t`: the scope it compensates, then
+ * its first handler. */
+int bt_comp_throw(baton_instance *in, bt_ei *t);
+/* Starts the next compensation handler of throw event `t`, or queues its
+ * completion when none is left. */
+int bt_comp_next(baton_instance *in, bt_ei *t);
+/* A handler finished: announce it and move its throw event on. */
+int bt_comp_handler_done(baton_instance *in, const bt_ei *handler);
+/* Whether a completed subprocess `ei` left an entry for its own log. */
+int bt_comp_logged_sub(const baton_instance *in, const bt_ei *ei);
+
+#endif

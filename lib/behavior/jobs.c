@@ -1,0 +1,186 @@
+/* Jobs: what a task creates for a handler or for the host, and what
+ * completing, failing or throwing from a job does (as Zeebe's job
+ * behaviour). */
+#include <string.h>
+
+#include "behavior/behavior.h"
+
+void bt_outcome_clear(const bt_alloc *a, bt_outcome *o)
+{
+    json_decref(o->vars);
+    bt_free(a, o->code);
+    bt_free(a, o->message);
+    memset(o, 0, sizeof *o);
+}
+
+int bt_job_create(bt_ctx *cx, bt_ei *ei)
+{
+    baton_instance *in = cx->in;
+    const bt_alloc *a = &in->engine->alloc;
+    const bt_element *el = bt_ei_el(ei);
+    char *type;
+    if (el->job_type_expr) {
+        bt_eval_ctx ctx = { ei, NULL };
+        json_t *v;
+        if (bt_expr_eval(el->job_type_expr, bt_eval_lookup, &ctx, &v))
+            return BATON_ENOMEM;
+        if (!json_is_string(v)) {
+            json_decref(v);
+            bt_cmd retry = { BT_CMD_COMPLETE, ei->element, ei->key, 0 };
+            return bt_fail(in, &cx->fail, BT_INC_EXTRACT_VALUE, ei, 0, &retry,
+                           "the job type expression did not give a string");
+        }
+        type = bt_strdup(a, json_string_value(v));
+        json_decref(v);
+    } else {
+        type = bt_strdup(a, el->job_type ? el->job_type : el->id);
+    }
+    if (!type)
+        return BATON_ENOMEM;
+    baton_job *job = bt_job_new(in, ei, in->next_key, type, el->retries);
+    if (!job)
+        return BATON_ENOMEM;
+    if (!bt_rec_job(in, BATON_INTENT_CREATED, job))
+        return BATON_ENOMEM; /* the transaction takes the job back */
+    in->next_key++;
+    if (bt_engine_handler(in->engine, type))
+        bt_push_cmd(in, BT_CMD_CALL_HANDLER, ei->element, job->key, 0);
+    return 0;
+}
+
+static int complete(bt_ctx *cx, baton_job *job, const bt_outcome *o)
+{
+    baton_instance *in = cx->in;
+    bt_ei *ei = job->ei;
+    if (!bt_rec_job(in, BATON_INTENT_COMPLETED, job))
+        return BATON_ENOMEM;
+    if (o->vars) {
+        /* As Zeebe: with output mappings the result stays local to the
+         * task for them to read; without, it propagates. */
+        int rc = bt_ei_el(ei)->n_outputs
+                     ? bt_var_set_all_local(in, cx->log, ei, o->vars)
+                     : bt_var_propagate(in, cx->log, ei, o->vars);
+        if (rc)
+            return rc;
+    }
+    bt_push_cmd(in, BT_CMD_COMPLETE, ei->element, ei->key, 0);
+    bt_job_remove(in, job);
+    return 0;
+}
+
+/* A job failed or threw: announce it, then retry, catch, or raise the
+ * incident. The job changes only after the last fallible operation. */
+static int fail_or_throw(bt_ctx *cx, baton_job *job, const bt_outcome *o)
+{
+    baton_instance *in = cx->in;
+    const bt_alloc *a = &in->engine->alloc;
+    int fail = o->kind == BT_OUT_FAIL;
+    struct baton_record *r = bt_rec_job(
+        in, fail ? BATON_INTENT_FAILED : BATON_INTENT_ERROR_THROWN, job);
+    if (!r)
+        return BATON_ENOMEM;
+    if (fail)
+        r->u.job.retries = o->retries;
+    r->u.job.error_message = bt_scratch_strdup(in, o->message);
+    r->u.job.error_code = bt_scratch_strdup(in, o->code);
+    if ((o->message && !r->u.job.error_message) ||
+        (o->code && !r->u.job.error_code))
+        return BATON_ENOMEM;
+    char *keep = o->message ? bt_strdup(a, o->message) : NULL;
+    if (o->message && !keep)
+        return BATON_ENOMEM;
+    int rc = 0, incident = 0;
+    if (fail && o->retries > 0) {
+        if (bt_engine_handler(in->engine, job->type))
+            bt_push_cmd(in, BT_CMD_CALL_HANDLER, job->ei->element, job->key,
+                        0);
+    } else if (fail) {
+        incident = 1;
+        rc = bt_fail(in, &cx->fail, BT_INC_JOB_NO_RETRIES, job->ei, job->key,
+                     NULL, "the job failed with no retries left: %s",
+                     o->message ? o->message : "no message");
+    } else {
+        int caught;
+        rc = bt_throw_error(cx, job->ei, job->key, o->code, o->message,
+                            &caught);
+        if (!rc && caught) {
+            /* The job went with its activity. */
+            bt_free(a, keep);
+            return 0;
+        }
+        incident = 1;
+        if (!rc)
+            rc = bt_fail(in, &cx->fail, BT_INC_UNHANDLED_ERROR, job->ei,
+                         job->key, NULL,
+                         "an error with the code '%s' was thrown%s%s, but "
+                         "nothing catches it",
+                         o->code, o->message ? ": " : "",
+                         o->message ? o->message : "");
+    }
+    /* The incident is raised before the job changes, so that a failure to
+     * raise it leaves the job as it was. */
+    if (!rc && incident) {
+        rc = bt_incident_raise(in, &cx->fail);
+        cx->fail.type = -1;
+    }
+    if (rc) {
+        bt_free(a, keep);
+        return rc;
+    }
+    job->retries = fail ? o->retries : (job->retries > 0 ? job->retries : 0);
+    bt_free(a, job->error_message);
+    job->error_message = keep;
+    job->state = incident ? BT_JOB_INCIDENT : BT_JOB_READY;
+    return 0;
+}
+
+int bt_job_apply(bt_ctx *cx, baton_job *job, const bt_outcome *o)
+{
+    switch (o->kind) {
+    case BT_OUT_COMPLETE:
+        return complete(cx, job, o);
+    case BT_OUT_FAIL:
+    case BT_OUT_ERROR:
+        return fail_or_throw(cx, job, o);
+    case BT_OUT_DEFER:
+        job->state = BT_JOB_DEFERRED;
+        return 0;
+    default:
+        return BATON_EINVAL;
+    }
+}
+
+int bt_job_call_handler(bt_ctx *cx, uint64_t key)
+{
+    baton_instance *in = cx->in;
+    baton_job *job = bt_job_find(in, key);
+    if (!job || job->state != BT_JOB_READY)
+        return 0;
+    const bt_handler *h = bt_engine_handler(in->engine, job->type);
+    if (!h)
+        return 0;
+    const bt_alloc *a = &in->engine->alloc;
+    bt_outcome *o = &in->outcome;
+    bt_outcome_clear(a, o);
+    in->handler_job = job;
+    int hrc = h->fn(h->ud, job);
+    in->handler_job = NULL;
+    if (hrc == BATON_ENOMEM && o->kind == BT_OUT_NONE)
+        return BATON_ENOMEM; /* the step is undone; the handler runs again */
+    if (o->kind == BT_OUT_NONE || hrc < 0) {
+        /* A handler that settles nothing, or reports failure, fails the
+         * job so that retries count down instead of hanging. */
+        bt_outcome_clear(a, o);
+        o->kind = BT_OUT_FAIL;
+        o->retries = job->retries > 0 ? job->retries - 1 : 0;
+        const char *msg =
+            hrc < 0 ? bt_arena_printf(&in->engine->scratch,
+                                      "the handler returned %d", hrc)
+                    : "the handler returned without settling the job";
+        if (!msg || !(o->message = bt_strdup(a, msg)))
+            return BATON_ENOMEM;
+    }
+    int rc = bt_job_apply(cx, job, o);
+    bt_outcome_clear(a, o);
+    return rc;
+}

@@ -1,0 +1,52 @@
+/* End events: none, terminate (BPMN 2.0.2 §10.5.3: ends its whole scope
+ * at once), error (throws at the next step) and compensation (waits for
+ * its handlers, then ends). */
+#include "elements/processor.h"
+
+static int activated(bt_ctx *cx, bt_ei *ei)
+{
+    switch (bt_ei_el(ei)->evdef) {
+    case BT_EVDEF_COMPENSATE:
+        return bt_comp_throw(cx->in, ei);
+    case BT_EVDEF_ERROR:
+        bt_push_cmd(cx->in, BT_CMD_THROW_ERROR, ei->element, ei->key, 0);
+        return 0;
+    default:
+        return bt_complete_next(cx, ei);
+    }
+}
+
+static int throw_error(bt_ctx *cx, bt_ei *ei)
+{
+    const char *code = bt_ei_el(ei)->error_code;
+    int caught;
+    int rc = bt_throw_error(cx, ei, 0, code, NULL, &caught);
+    if (rc || caught)
+        return rc;
+    bt_cmd retry = { BT_CMD_THROW_ERROR, ei->element, ei->key, 0 };
+    return bt_fail(cx->in, &cx->fail, BT_INC_UNHANDLED_ERROR, ei, 0, &retry,
+                   "an error with the code '%s' was thrown, but nothing "
+                   "catches it",
+                   code);
+}
+
+static int completed(bt_ctx *cx, bt_ei *ei, int64_t chosen, int *scope_done)
+{
+    if (bt_ei_el(ei)->evdef != BT_EVDEF_TERMINATE)
+        return bt_leave(cx, ei, chosen, scope_done);
+    baton_instance *in = cx->in;
+    bt_ei *scope = ei->scope;
+    int rc = bt_terminate_inside(in, scope, ei);
+    if (rc)
+        return rc;
+    bt_sweep_inside(in, scope, ei);
+    bt_ei_remove(in, ei);
+    *scope_done = 1;
+    return 0;
+}
+
+const bt_processor bt_proc_end_event = {
+    .activated = activated,
+    .resume = throw_error,
+    .completed = completed,
+};

@@ -1,0 +1,54 @@
+/* The process instance: it exists from creation, announces its initial
+ * variables when it activates, starts its none start event, and ends
+ * the instance when nothing is left to run in it. */
+#include "elements/processor.h"
+
+int bt_process_activate(bt_ctx *cx, bt_ei *root)
+{
+    baton_instance *in = cx->in;
+    if (bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATING, root))
+        return BATON_ENOMEM;
+    if (root->vars) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(root->vars, k, v) {
+            struct baton_record *r = bt_rec_push(in, BATON_VT_VARIABLE,
+                                                 BATON_INTENT_CREATED,
+                                                 root->key);
+            if (!r)
+                return BATON_ENOMEM;
+            r->u.var.name = k;
+            r->u.var.value = json_incref(v);
+            r->flow_scope_key = root->key;
+        }
+    }
+    if (bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATED, root))
+        return BATON_ENOMEM;
+    root->state = BT_EI_ACTIVATED;
+    bt_push_cmd(in, BT_CMD_ACTIVATE, root->proc->start, 0, root->key);
+    return 0;
+}
+
+int bt_process_complete(bt_ctx *cx, bt_ei *root)
+{
+    baton_instance *in = cx->in;
+    if (bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETING, root) ||
+        bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETED, root))
+        return BATON_ENOMEM;
+    root->state = BT_EI_COMPLETED;
+    in->ended = BATON_INSTANCE_COMPLETED;
+    in->n_comps = 0; /* nothing can be compensated any more */
+    return 0;
+}
+
+static int process_activated(bt_ctx *cx, bt_ei *root)
+{
+    (void)cx;
+    (void)root;
+    return 0; /* bt_process_activate() did it all */
+}
+
+const bt_processor bt_proc_process = {
+    .activated = process_activated,
+    .child_completed = bt_scope_complete_next,
+};

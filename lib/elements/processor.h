@@ -1,0 +1,61 @@
+/* Element processors: what each element kind does at each point of its
+ * lifecycle, over the shared behaviours. The dispatcher (dispatch.c)
+ * runs the lifecycle every kind shares (records, mappings, compensation
+ * log, removal) and calls the hooks of the element's processor, chosen
+ * through the kind table (model/kinds.def). A hook returns 0 or
+ * BATON_ENOMEM; a failure that calls for an incident is returned in
+ * cx->fail, and the dispatcher raises it. Processors reach each other
+ * only through commands on the queue. */
+#ifndef BT_ELEMENTS_PROCESSOR_H
+#define BT_ELEMENTS_PROCESSOR_H
+
+#include "behavior/behavior.h"
+
+typedef struct bt_processor {
+    /* The element instance has just been ACTIVATED: start its work, or
+     * queue its completion. Required. */
+    int (*activated)(bt_ctx *cx, bt_ei *ei);
+    /* Before COMPLETING: pick the one flow to leave by in `*chosen`
+     * (-1: every outgoing flow), or return a failure. Optional. */
+    int (*completing)(bt_ctx *cx, bt_ei *ei, int64_t *chosen);
+    /* After COMPLETED: leave the element (default: by its flows,
+     * bt_leave()), saying whether its scope has nothing left to run. */
+    int (*completed)(bt_ctx *cx, bt_ei *ei, int64_t chosen,
+                     int *scope_done);
+    /* Work the element queued for itself (BT_CMD_THROW_ERROR). */
+    int (*resume)(bt_ctx *cx, bt_ei *ei);
+    /* Scopes: nothing is left to run inside. Cannot fail (room for one
+     * command is reserved). */
+    void (*child_completed)(bt_ctx *cx, bt_ei *scope);
+} bt_processor;
+
+#define BT_KIND(name, tag, zeebe, flags, evdefs, proc)                       \
+    extern const bt_processor bt_proc_##proc;
+#include "model/kinds.def"
+#undef BT_KIND
+/* The process instance itself, which has no element. */
+extern const bt_processor bt_proc_process;
+
+/* Activation of the process instance, and its completion: it exists
+ * before its first step and has no flows (process.c). */
+int bt_process_activate(bt_ctx *cx, bt_ei *root);
+int bt_process_complete(bt_ctx *cx, bt_ei *root);
+
+/* What most elements do once active: complete at the next step. */
+static inline int bt_complete_next(bt_ctx *cx, bt_ei *ei)
+{
+    bt_push_cmd(cx->in, BT_CMD_COMPLETE, ei->element, ei->key, 0);
+    return 0;
+}
+
+/* A scope with nothing left inside completes at the next step. */
+static inline void bt_scope_complete_next(bt_ctx *cx, bt_ei *scope)
+{
+    bt_push_cmd(cx->in, BT_CMD_COMPLETE, scope->element, scope->key, 0);
+}
+
+/* Performs the transition at the head of the queue. Atomic: on failure
+ * the instance is as before. */
+int bt_step(baton_instance *in);
+
+#endif

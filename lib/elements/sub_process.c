@@ -1,0 +1,27 @@
+/* Embedded subprocesses and event subprocesses: a scope that starts at
+ * its start event and completes when nothing is left to run inside. */
+#include "elements/processor.h"
+
+static int activated(bt_ctx *cx, bt_ei *ei)
+{
+    bt_push_cmd(cx->in, BT_CMD_ACTIVATE, bt_ei_el(ei)->start, 0, ei->key);
+    return 0;
+}
+
+static int completed(bt_ctx *cx, bt_ei *ei, int64_t chosen, int *scope_done)
+{
+    /* A subprocess that left no entry in its parent's log takes its own
+     * log with it (bt_leave() cannot fail once it has started). */
+    uint64_t key = ei->key;
+    int logged = bt_comp_logged_sub(cx->in, ei);
+    int rc = bt_leave(cx, ei, chosen, scope_done);
+    if (!rc && !logged)
+        bt_comp_drop(cx->in, key);
+    return rc;
+}
+
+const bt_processor bt_proc_sub_process = {
+    .activated = activated,
+    .completed = completed,
+    .child_completed = bt_scope_complete_next,
+};

@@ -1,0 +1,99 @@
+/* The engine as the kernel sees it: the host's hooks and allocator, the
+ * limits, the handler registry, the deployed processes, the buffers of
+ * the step in progress, and the last error. */
+#ifndef BT_KERNEL_ENGINE_H
+#define BT_KERNEL_ENGINE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "baton.h"
+#include "model/model.h"
+#include "util/arena.h"
+#include "util/mem.h"
+
+typedef struct bt_handler {
+    char *type;
+    baton_handler_fn fn;
+    void *ud;
+} bt_handler;
+
+typedef struct bt_deployment {
+    baton_model *model;
+    const bt_process *process;
+    int version;
+} bt_deployment;
+
+#define BT_LIMIT_COUNT (BATON_LIMIT_STEPS + 1)
+
+struct baton_engine {
+    bt_alloc alloc;
+    baton_log_fn log;
+    void *log_ud;
+    baton_clock_fn clock;
+    void *clock_ud;
+    baton_record_fn record;
+    void *record_ud;
+    baton_persist_fn persist;
+    void *persist_ud;
+
+    int64_t limits[BT_LIMIT_COUNT];
+
+    /* The step in progress (one at a time per engine: instances of an
+     * engine are used by one thread, and a step of one instance cannot
+     * start inside a step of another). Its records wait here for
+     * delivery; the buffers are reused by every step. */
+    const baton_instance *stepping;
+    struct baton_record *recs;
+    size_t n_recs, cap_recs;
+    bt_arena scratch;
+
+    bt_handler *handlers;
+    size_t n_handlers, cap_handlers;
+    bt_deployment *deps;
+    size_t n_deps, cap_deps;
+    uint64_t next_instance; /* instance keys are next_instance << 32 */
+
+    /* Last error. */
+    int err_code;
+    int err_line;
+    int err_column;
+    char err_msg[512];
+    char err_element[128];
+    char err_source[256];
+};
+
+/* Clears the last error (every fallible API call does this on entry). */
+void bt_clear_error(baton_engine *e);
+/* Records the last error and returns `code`. `element` and `source` may be
+ * NULL. */
+int bt_error(baton_engine *e, int code, const char *source, int line,
+             int column, const char *element, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 7, 8)))
+#endif
+    ;
+/* As bt_error(), with the code's own wording, unless an error is already
+ * recorded (a deeper layer said more). */
+int bt_error_default(baton_engine *e, int code);
+void bt_log(baton_engine *e, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+const bt_handler *bt_engine_handler(const baton_engine *e, const char *type);
+/* The deployment of `process_id` (NULL: any) with `version` (0: the
+ * latest), or NULL. */
+const bt_deployment *bt_engine_find_deployment(const baton_engine *e,
+                                               const char *process_id,
+                                               int version);
+
+/* Parses JSON text with the engine's limits (duplicates refused, size and
+ * depth capped). `want_object` refuses anything but an object. On failure
+ * sets the engine's error and returns BATON_EPARSE, BATON_ELIMIT or
+ * BATON_ENOMEM. `what` names the input in messages ("variables"). */
+int bt_json_parse(baton_engine *e, const char *text, size_t len,
+                  int want_object, const char *what, json_t **out);
+
+#endif

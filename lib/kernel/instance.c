@@ -1,0 +1,204 @@
+/* Element instances and jobs: created from recycled nodes, found by key
+ * through a map, linked into their scope's children and into creation
+ * order, so that nothing the engine does scans the whole instance. */
+#include <string.h>
+
+#include "kernel/instance.h"
+
+int bt_instance_alloc(baton_engine *e, const bt_deployment *d,
+                      baton_instance **out)
+{
+    baton_instance *in = bt_calloc(&e->alloc, 1, sizeof *in);
+    if (!in)
+        return BATON_ENOMEM;
+    in->engine = e;
+    in->model = d->model;
+    in->proc = d->process;
+    in->version = d->version;
+    bt_model_ref(d->model);
+    *out = in;
+    return 0;
+}
+
+static void free_ei_node(const bt_alloc *a, bt_ei *ei)
+{
+    bt_free(a, ei->marks);
+    bt_free(a, ei);
+}
+
+void bt_instance_free(baton_instance *in)
+{
+    const bt_alloc *a = &in->engine->alloc;
+    for (bt_ei *ei = in->oldest, *next; ei; ei = next) {
+        next = ei->newer;
+        json_decref(ei->vars);
+        free_ei_node(a, ei);
+    }
+    for (bt_ei *ei = in->free_eis, *next; ei; ei = next) {
+        next = ei->next;
+        free_ei_node(a, ei);
+    }
+    for (baton_job *j = in->oldest_job, *next; j; j = next) {
+        next = j->newer;
+        bt_free(a, j->type);
+        bt_free(a, j->error_message);
+        bt_free(a, j);
+    }
+    for (baton_job *j = in->free_jobs, *next; j; j = next) {
+        next = j->newer;
+        bt_free(a, j);
+    }
+    for (size_t i = 0; i < in->n_incidents; i++)
+        bt_free(a, in->incidents[i].message);
+    json_decref(in->outcome.vars);
+    bt_free(a, in->outcome.code);
+    bt_free(a, in->outcome.message);
+    bt_keymap_free(a, &in->ei_map);
+    bt_keymap_free(a, &in->job_map);
+    bt_free(a, in->incidents);
+    bt_free(a, in->queue);
+    bt_free(a, in->comps);
+    bt_model_unref(in->model);
+    bt_free(a, in);
+}
+
+bt_ei *bt_ei_new(baton_instance *in, bt_ei *scope, int32_t element,
+                 uint64_t key)
+{
+    const bt_alloc *a = &in->engine->alloc;
+    if (bt_keymap_reserve(a, &in->ei_map, 1))
+        return NULL;
+    bt_ei *ei = in->free_eis;
+    uint32_t *marks = NULL;
+    uint32_t cap_marks = 0;
+    if (ei) {
+        in->free_eis = ei->next;
+        marks = ei->marks;
+        cap_marks = ei->cap_marks;
+    } else if (!(ei = bt_malloc(a, sizeof *ei))) {
+        return NULL;
+    }
+    memset(ei, 0, sizeof *ei);
+    ei->marks = marks;
+    ei->cap_marks = cap_marks;
+    ei->key = key;
+    ei->scope = scope;
+    ei->proc = scope ? scope->proc : in->proc;
+    ei->element = element;
+    ei->state = BT_EI_ACTIVATING;
+    if (scope) {
+        ei->prev = scope->last;
+        if (scope->last)
+            scope->last->next = ei;
+        else
+            scope->first = ei;
+        scope->last = ei;
+    } else {
+        in->root = ei;
+    }
+    ei->older = in->newest;
+    if (in->newest)
+        in->newest->newer = ei;
+    else
+        in->oldest = ei;
+    in->newest = ei;
+    in->n_eis++;
+    bt_keymap_put(&in->ei_map, key, ei);
+    return ei;
+}
+
+void bt_ei_remove(baton_instance *in, bt_ei *ei)
+{
+    bt_ei *scope = ei->scope;
+    if (scope) {
+        if (ei->prev)
+            ei->prev->next = ei->next;
+        else
+            scope->first = ei->next;
+        if (ei->next)
+            ei->next->prev = ei->prev;
+        else
+            scope->last = ei->prev;
+    } else {
+        in->root = NULL;
+    }
+    if (ei->older)
+        ei->older->newer = ei->newer;
+    else
+        in->oldest = ei->newer;
+    if (ei->newer)
+        ei->newer->older = ei->older;
+    else
+        in->newest = ei->older;
+    in->n_eis--;
+    bt_keymap_del(&in->ei_map, ei->key);
+    json_decref(ei->vars);
+    ei->vars = NULL;
+    /* Join marks of a removed scope go with it; the node keeps its mark
+     * buffer for reuse. */
+    ei->n_marks = 0;
+    ei->next = in->free_eis;
+    in->free_eis = ei;
+}
+
+baton_job *bt_job_new(baton_instance *in, bt_ei *ei, uint64_t key,
+                      char *type, int32_t retries)
+{
+    const bt_alloc *a = &in->engine->alloc;
+    baton_job *j = NULL;
+    if (!bt_keymap_reserve(a, &in->job_map, 1)) {
+        j = in->free_jobs;
+        if (j)
+            in->free_jobs = j->newer;
+        else
+            j = bt_malloc(a, sizeof *j);
+    }
+    if (!j) {
+        bt_free(a, type);
+        return NULL;
+    }
+    *j = (baton_job){ .inst = in, .key = key, .ei = ei,
+                      .retries = retries, .state = BT_JOB_READY,
+                      .type = type, .older = in->newest_job };
+    if (in->newest_job)
+        in->newest_job->newer = j;
+    else
+        in->oldest_job = j;
+    in->newest_job = j;
+    in->n_jobs++;
+    bt_keymap_put(&in->job_map, j->key, j);
+    ei->job_key = j->key;
+    return j;
+}
+
+void bt_job_remove(baton_instance *in, baton_job *j)
+{
+    const bt_alloc *a = &in->engine->alloc;
+    if (j->older)
+        j->older->newer = j->newer;
+    else
+        in->oldest_job = j->newer;
+    if (j->newer)
+        j->newer->older = j->older;
+    else
+        in->newest_job = j->older;
+    in->n_jobs--;
+    bt_keymap_del(&in->job_map, j->key);
+    if (j->ei && j->ei->job_key == j->key)
+        j->ei->job_key = 0;
+    bt_free(a, j->type);
+    bt_free(a, j->error_message);
+    j->type = j->error_message = NULL;
+    j->newer = in->free_jobs;
+    in->free_jobs = j;
+}
+
+int bt_ei_reserve_marks(baton_instance *in, bt_ei *scope, size_t n)
+{
+    size_t cap = scope->cap_marks;
+    if (bt_grow(&in->engine->alloc, (void **)&scope->marks, &cap,
+                scope->n_marks + n, sizeof *scope->marks))
+        return BATON_ENOMEM;
+    scope->cap_marks = (uint32_t)cap;
+    return 0;
+}

@@ -1,0 +1,405 @@
+/* A process instance as the kernel keeps it: a tree of element instances
+ * found by key in constant time, its jobs, incidents, queued commands,
+ * join marks and compensation log. The kernel knows no element kind: it
+ * creates, finds, terminates and removes element instances, keeps the
+ * counts that tell when a scope is empty, and runs every change inside one
+ * transaction (txn.c). */
+#ifndef BT_KERNEL_INSTANCE_H
+#define BT_KERNEL_INSTANCE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "kernel/engine.h"
+#include "util/keymap.h"
+
+enum bt_ei_state {
+    BT_EI_ACTIVATING,
+    BT_EI_ACTIVATED,
+    BT_EI_COMPLETING,
+    BT_EI_COMPLETED,
+    BT_EI_TERMINATING,
+    BT_EI_TERMINATED
+};
+
+typedef struct bt_ei bt_ei;
+
+/* One element instance. The process instance itself has element -1. */
+struct bt_ei {
+    uint64_t key;
+    bt_ei *scope;           /* flow scope; NULL for the process instance */
+    const bt_process *proc; /* the process its element belongs to */
+    int32_t element;
+    uint32_t state;
+    json_t *vars; /* local variables, NULL until one is set */
+    uint64_t job_key;
+    /* A compensation throw event: the scope whose log it compensates, and
+     * the log entry whose handler runs now (0: none). A compensation
+     * handler: the throw event it runs for. */
+    uint64_t comp_scope;
+    uint64_t comp_entry;
+    uint64_t comp_throw;
+
+    /* The tree: children in creation order. */
+    bt_ei *first, *last, *prev, *next;
+    /* Every element instance, in creation order (newest last). */
+    bt_ei *older, *newer;
+    /* Counts that spare a scan of the instance: activations queued in
+     * this scope, commands queued that name this element instance, and
+     * join marks (flows taken into a join of this scope, one each). */
+    uint32_t n_tokens;
+    uint32_t n_pending;
+    uint32_t *marks;
+    uint32_t n_marks, cap_marks;
+};
+
+/* The element of an element instance (NULL for the process instance). */
+static inline const bt_element *bt_ei_el(const bt_ei *ei)
+{
+    return ei->element >= 0 ? &ei->proc->elements[ei->element] : NULL;
+}
+
+/* The compensation log: one entry per completed activity that can be
+ * compensated, in its flow scope's log. A completed embedded subprocess
+ * leaves one entry whose `sub_key` names the log of its own activities
+ * (BPMN 2.0.2 §10.6.5: compensating a subprocess compensates what
+ * completed inside it). */
+typedef struct bt_comp {
+    uint64_t key;       /* also the completion order */
+    uint64_t scope_key; /* whose log: a live or a completed scope */
+    int32_t element;    /* the completed activity */
+    uint64_t sub_key;   /* a subprocess's own log, or 0 */
+} bt_comp;
+
+enum bt_job_state {
+    BT_JOB_READY,    /* waits for a handler call or for the host */
+    BT_JOB_DEFERRED, /* a handler deferred it */
+    BT_JOB_INCIDENT  /* an incident holds it */
+};
+
+struct baton_job {
+    baton_instance *inst;
+    uint64_t key;
+    bt_ei *ei;
+    int32_t retries;
+    uint32_t state;
+    char *type;          /* owned copy */
+    char *error_message; /* last failure, owned, may be NULL */
+    baton_job *older, *newer; /* creation order */
+};
+
+enum bt_cmd_kind {
+    BT_CMD_ACTIVATE,     /* element `element` in scope `scope_key` */
+    BT_CMD_COMPLETE,     /* element instance `key` */
+    BT_CMD_CALL_HANDLER, /* job `key` */
+    BT_CMD_TERMINATE,    /* element instance `key` and all inside it */
+    BT_CMD_THROW_ERROR,  /* the error of error end event instance `key` */
+    BT_CMD_COUNT,
+    BT_CMD_NONE = 0xff   /* no command (an incident with nothing to retry) */
+};
+
+typedef struct bt_cmd {
+    uint32_t kind;
+    int32_t element;
+    uint64_t key;
+    uint64_t scope_key;
+} bt_cmd;
+
+enum bt_incident_type {
+    BT_INC_JOB_NO_RETRIES,
+    BT_INC_UNHANDLED_ERROR,
+    BT_INC_CONDITION,
+    BT_INC_EXTRACT_VALUE,
+    BT_INC_COUNT
+};
+
+extern const char *const bt_incident_type_names[BT_INC_COUNT];
+
+typedef struct bt_incident {
+    uint64_t key;
+    uint32_t type;
+    int32_t element;
+    uint64_t ei_key;
+    uint64_t job_key;
+    char *message; /* owned */
+    bt_cmd retry;  /* queued again when resolved; BT_CMD_NONE for a job's */
+} bt_incident;
+
+/* A failure inside a transition, as a value: the dispatcher (or the host
+ * command) that receives it raises the incident, in one place
+ * (bt_incident_raise). `message` lives in the step's scratch arena. */
+typedef struct bt_failure {
+    int type; /* bt_incident_type; -1: no failure */
+    const bt_ei *ei;
+    uint64_t job_key;
+    bt_cmd retry;
+    const char *message;
+} bt_failure;
+
+#define BT_NO_FAILURE { -1, NULL, 0, { BT_CMD_NONE, 0, 0, 0 }, NULL }
+
+/* The outcome a handler chose, applied after it returns. */
+enum bt_outcome_kind {
+    BT_OUT_NONE,
+    BT_OUT_COMPLETE,
+    BT_OUT_FAIL,
+    BT_OUT_ERROR,
+    BT_OUT_DEFER
+};
+
+typedef struct bt_outcome {
+    uint32_t kind;
+    int32_t retries;
+    json_t *vars;
+    char *code;
+    char *message;
+} bt_outcome;
+
+struct baton_instance {
+    baton_engine *engine;
+    baton_model *model; /* holds a reference */
+    const bt_process *proc;
+    int version;
+    uint64_t key;
+    uint64_t next_key;
+    uint64_t position;
+    uint64_t revision;
+    int ended; /* 0, BATON_INSTANCE_COMPLETED or BATON_INSTANCE_TERMINATED */
+
+    bt_ei *root;
+    bt_ei *oldest, *newest; /* every element instance, creation order */
+    bt_ei *free_eis;        /* recycled, linked through `next` */
+    size_t n_eis;
+    bt_keymap ei_map;
+    baton_job *oldest_job, *newest_job;
+    baton_job *free_jobs; /* recycled, linked through `newer` */
+    size_t n_jobs;
+    bt_keymap job_map;
+    bt_incident *incidents;
+    size_t n_incidents, cap_incidents;
+    bt_cmd *queue; /* FIFO: queue[q_head .. n_queue) */
+    size_t q_head, n_queue, cap_queue;
+    bt_comp *comps;
+    size_t n_comps, cap_comps;
+
+    /* The handler in progress. */
+    baton_job *handler_job; /* the job whose handler is running */
+    bt_outcome outcome;
+};
+
+/* ---- instance.c: element instances and jobs ---------------------- */
+
+int bt_instance_alloc(baton_engine *e, const bt_deployment *d,
+                      baton_instance **out);
+void bt_instance_free(baton_instance *in);
+
+static inline bt_ei *bt_ei_find(const baton_instance *in, uint64_t key)
+{
+    return bt_keymap_get(&in->ei_map, key);
+}
+static inline baton_job *bt_job_find(const baton_instance *in, uint64_t key)
+{
+    return bt_keymap_get(&in->job_map, key);
+}
+
+/* A new element instance of `element` in `scope` (NULL: the process
+ * instance), with the next key, in state ACTIVATING. Returns NULL when out
+ * of memory. A failed transaction takes it back. */
+bt_ei *bt_ei_new(baton_instance *in, bt_ei *scope, int32_t element,
+                 uint64_t key);
+/* Forgets an element instance and everything it owns but its children
+ * (which must be gone). Cannot fail. */
+void bt_ei_remove(baton_instance *in, bt_ei *ei);
+/* A new job for `ei` with `key`, READY; `type` becomes the job's.
+ * Returns NULL when out of memory (and frees `type`). A failed
+ * transaction takes it back. */
+baton_job *bt_job_new(baton_instance *in, bt_ei *ei, uint64_t key,
+                      char *type, int32_t retries);
+void bt_job_remove(baton_instance *in, baton_job *job);
+
+/* Room for a join mark in `scope`. */
+int bt_ei_reserve_marks(baton_instance *in, bt_ei *scope, size_t n);
+
+/* ---- txn.c: one transaction for steps and host commands ---------- */
+
+typedef struct bt_undo bt_undo;
+
+/* Undo log for variable writes, so a step that fails half-way can put
+ * every scope back as it was. Start it as `bt_varlog log = { 0 };`. */
+typedef struct bt_varlog {
+    bt_undo *items; /* NULL: `local` */
+    size_t n, cap;
+    struct bt_undo {
+        json_t *obj;
+        const char *name; /* in the engine's scratch arena */
+        json_t *old;      /* reference held; NULL when the name was new */
+    } local[6];
+} bt_varlog;
+
+/* A transaction: what a failed transition must put back. Transitions do
+ * their fallible work first and change what existed before only after the
+ * last thing that can fail; what they add (element instances, jobs,
+ * incidents, queued commands, log entries, keys) and the variables they
+ * write (through `vars`) are taken back on abort. */
+typedef struct bt_txn {
+    baton_instance *in;
+    uint64_t next_key;
+    size_t q_head, n_queue, n_incidents, n_comps;
+    bt_varlog vars;
+} bt_txn;
+
+/* Marks the engine busy with `in` (refused inside a handler or while
+ * another instance steps) and opens a transaction, reserving room for
+ * `queue` more commands. On failure sets the engine's error. */
+int bt_txn_begin(baton_instance *in, bt_txn *tx, size_t queue);
+/* Delivers the records and closes the transaction. */
+void bt_txn_commit(bt_txn *tx);
+/* Puts everything back, drops the records, and returns `rc` (recording a
+ * default message for it when none is set). */
+int bt_txn_abort(bt_txn *tx, int rc);
+
+/* Room for `eis` more element instances, `jobs` jobs, `queue` commands
+ * and `recs` records. */
+int bt_reserve(baton_instance *in, size_t eis, size_t jobs, size_t queue,
+               size_t recs);
+int bt_reserve_incident(baton_instance *in);
+/* Queues a command (room was reserved), counting it on the element
+ * instances it names. */
+void bt_push_cmd(baton_instance *in, uint32_t kind, int32_t element,
+                 uint64_t key, uint64_t scope_key);
+/* Takes the command at the head of the queue. */
+bt_cmd bt_pop_cmd(baton_instance *in);
+/* Drops the queue's space between runs when it is empty. */
+void bt_queue_release(baton_instance *in);
+/* Element instances a queued command counts on. */
+void bt_cmd_count(baton_instance *in, const bt_cmd *c, int delta);
+
+/* ---- records.c ---------------------------------------------------- */
+
+/* A record waiting for delivery at the end of a step. Strings point into
+ * the model, the instance, or the step's scratch arena. */
+struct baton_record {
+    uint8_t value_type;
+    uint8_t intent;
+    uint64_t key;
+    uint64_t position;
+    const baton_instance *inst;
+    const bt_process *proc;
+    const bt_element *element; /* NULL for the process */
+    uint64_t flow_scope_key;
+    uint64_t element_instance_key;
+    union {
+        const bt_flow *flow; /* a sequence flow taken */
+        struct {
+            const char *type;
+            int32_t retries;
+            const char *error_code;
+            const char *error_message;
+        } job;
+        struct {
+            const char *name;
+            json_t *value; /* a reference held until delivery */
+        } var;
+        struct {
+            const char *type;
+            const char *message;
+            uint64_t job_key;
+        } incident;
+        const bt_element *handler; /* compensation: the handler */
+    } u;
+};
+
+struct baton_record *bt_rec_push(baton_instance *in, int value_type,
+                                 int intent, uint64_t key);
+int bt_rec_element(baton_instance *in, int intent, const bt_ei *ei);
+/* A JOB record about `job`, its strings copied (the job may be gone by
+ * delivery). */
+struct baton_record *bt_rec_job(baton_instance *in, int intent,
+                                const baton_job *job);
+const char *bt_scratch_strdup(baton_instance *in, const char *s);
+/* Delivers the step's records to the sink, or drops them. */
+void bt_records_deliver(baton_instance *in);
+void bt_records_drop(baton_engine *e);
+
+/* ---- lifecycle.c: termination and removal ------------------------ */
+
+/* Announces the termination of `ei` (everything inside it first, then
+ * its job, unless that job is `thrower`, the one that threw the error
+ * causing it) and of everything inside `scope` but `except`. They change
+ * nothing, so they may fail; bt_sweep_*() do the removal after the last
+ * fallible operation. */
+int bt_terminate_ei(baton_instance *in, bt_ei *ei, uint64_t thrower);
+int bt_terminate_inside(baton_instance *in, bt_ei *scope,
+                        const bt_ei *except);
+/* Then drop what they announced: everything inside `scope` but `except`,
+ * or `ei` with its job, incidents, compensation log and everything inside
+ * it. They cannot fail. */
+void bt_sweep_inside(baton_instance *in, bt_ei *scope, const bt_ei *except);
+void bt_sweep_ei(baton_instance *in, bt_ei *ei);
+/* Whether anything is left to run in `scope`: a child, a queued
+ * activation or a join mark. */
+static inline int bt_scope_busy(const bt_ei *scope)
+{
+    return scope->first || scope->n_tokens || scope->n_marks;
+}
+/* Drops the compensation log of scope `scope_key` and every log nested
+ * in it. */
+void bt_comp_drop(baton_instance *in, uint64_t scope_key);
+void bt_comp_remove_at(baton_instance *in, size_t i);
+
+/* ---- incidents.c -------------------------------------------------- */
+
+/* Fills `f` (message formatted into the step's scratch arena). Returns 0
+ * or BATON_ENOMEM. */
+int bt_fail(baton_instance *in, bt_failure *f, int type, const bt_ei *ei,
+            uint64_t job_key, const bt_cmd *retry, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 7, 8)))
+#endif
+    ;
+/* Raises the incident a failure calls for, announcing it. */
+int bt_incident_raise(baton_instance *in, const bt_failure *f);
+/* The open incident with `key`, or NULL; `index` receives its place. */
+bt_incident *bt_incident_find(baton_instance *in, uint64_t key,
+                              size_t *index);
+/* Removes incident `i` (cannot fail). */
+void bt_incident_remove_at(baton_instance *in, size_t i);
+
+/* ---- vars.c: variable scopes ------------------------------------- */
+
+json_t *bt_var_lookup(const bt_ei *scope, const char *name, size_t len);
+/* Lookup context for expression evaluation. */
+typedef struct bt_eval_ctx {
+    const bt_ei *scope;
+    json_t *overlay; /* looked up first when not NULL */
+} bt_eval_ctx;
+json_t *bt_eval_lookup(void *ctx, const char *name, size_t len);
+/* Sets `name` to `value` (a new reference is taken) in `scope`, logging
+ * the old value and announcing a VARIABLE record. */
+int bt_var_set_local(baton_instance *in, bt_varlog *log, bt_ei *scope,
+                     const char *name, json_t *value);
+/* Sets every member of `doc` locally in `scope`. */
+int bt_var_set_all_local(baton_instance *in, bt_varlog *log, bt_ei *scope,
+                         json_t *doc);
+/* Merges every member of `doc` as Zeebe propagates: each into the nearest
+ * scope from `scope` upward that has it, else into the process scope. */
+int bt_var_propagate(baton_instance *in, bt_varlog *log, bt_ei *scope,
+                     json_t *doc);
+/* Sets a dotted `path` (a.b.c) inside the object `obj`, copying the
+ * objects on the way so shared values are never changed in place (a
+ * member on the way that is not an object is replaced by one). Returns 0
+ * or BATON_ENOMEM. */
+int bt_path_set(json_t *obj, const char *path, json_t *value);
+void bt_varlog_undo(bt_varlog *log);
+void bt_varlog_clear(bt_varlog *log, const bt_alloc *a);
+/* The variables visible from `scope`, nearest first, as one object
+ * holding references to the values (no deep copy). */
+json_t *bt_var_collect(const bt_ei *scope);
+
+/* ---- snapshot.c ---------------------------------------------------- */
+
+int bt_snapshot_write(const baton_instance *in, void **out, size_t *size);
+int bt_snapshot_read(baton_engine *e, const void *data, size_t size,
+                     baton_instance **out);
+
+#endif

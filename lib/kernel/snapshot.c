@@ -1,0 +1,243 @@
+/* Snapshots: an instance as bytes and back.
+ *
+ * Format 2 (integers little-endian):
+ *   "BATN" u32 format-version u64 total-size
+ *   sections, each: u32 tag, u32 length, body
+ *     HEAD  str process-id u32 process-version u64 model-checksum
+ *           u64 revision u64 instance-key u64 next-key u64 position
+ *           u32 ended
+ *     ELEM  u32 n { u64 key u64 scope i32 element u32 state u64 job
+ *                   u64 comp-scope u64 comp-entry u64 comp-throw
+ *                   str vars }        (a scope before what it holds)
+ *     JOBS  u32 n { u64 key u64 ei i32 element i32 retries u32 state
+ *                   str type str error }
+ *     INCI  u32 n { u64 key u32 type i32 element u64 ei u64 job
+ *                   str message cmd }
+ *     QUEU  u32 n { cmd }             (head first)
+ *     JOIN  u32 n { u64 scope u32 flow }
+ *     COMP  u32 n { u64 key u64 scope i32 element u64 sub }
+ *   u64 checksum (FNV-1a 64 of everything before it)
+ * str = u32 length + bytes (0xffffffff: absent);
+ * cmd = u32 kind i32 element u64 key u64 scope.
+ * A feature that needs more state adds a section and a format version;
+ * every older version keeps restoring (format 1: the same tables, in
+ * this order, without tags; see snapshot_read.c). */
+#include <string.h>
+
+#include "kernel/snapshot.h"
+
+typedef struct wbuf {
+    const bt_alloc *a;
+    unsigned char *p;
+    size_t n, cap;
+    int oom;
+} wbuf;
+
+static void put(wbuf *w, const void *d, size_t n)
+{
+    if (w->oom)
+        return;
+    if (bt_grow(w->a, (void **)&w->p, &w->cap, w->n + n, 1)) {
+        w->oom = 1;
+        return;
+    }
+    memcpy(w->p + w->n, d, n);
+    w->n += n;
+}
+
+static void patch_u32(wbuf *w, size_t at, uint32_t v)
+{
+    if (!w->oom)
+        for (int i = 0; i < 4; i++)
+            w->p[at + i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_u32(wbuf *w, uint32_t v)
+{
+    unsigned char b[4];
+    for (int i = 0; i < 4; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    put(w, b, 4);
+}
+
+static void put_u64(wbuf *w, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    put(w, b, 8);
+}
+
+static void put_str(wbuf *w, const char *s)
+{
+    if (!s) {
+        put_u32(w, BT_SNAP_NO_STR);
+        return;
+    }
+    size_t n = strlen(s);
+    put_u32(w, (uint32_t)n);
+    put(w, s, n);
+}
+
+static void put_cmd(wbuf *w, const bt_cmd *c)
+{
+    put_u32(w, c->kind);
+    put_u32(w, (uint32_t)c->element);
+    put_u64(w, c->key);
+    put_u64(w, c->scope_key);
+}
+
+static int put_cb(const char *buf, size_t size, void *ud)
+{
+    wbuf *w = ud;
+    put(w, buf, size);
+    return w->oom ? -1 : 0;
+}
+
+static void put_vars(wbuf *w, const json_t *vars)
+{
+    if (!vars || json_object_size(vars) == 0) {
+        put_str(w, NULL);
+        return;
+    }
+    size_t at = w->n;
+    put_u32(w, 0);
+    /* Sorted keys keep the bytes independent of hash order. */
+    if (json_dump_callback(vars, put_cb, w, JSON_COMPACT | JSON_SORT_KEYS))
+        w->oom = 1;
+    patch_u32(w, at, (uint32_t)(w->n - at - 4));
+}
+
+/* Opens a section; section_end() writes its length. */
+static size_t section_begin(wbuf *w, uint32_t tag)
+{
+    put_u32(w, tag);
+    put_u32(w, 0);
+    return w->n;
+}
+
+static void section_end(wbuf *w, size_t start)
+{
+    patch_u32(w, start - 4, (uint32_t)(w->n - start));
+}
+
+/* Element instances in preorder: a scope before its children, children
+ * in creation order. */
+static const bt_ei *preorder_next(const bt_ei *ei)
+{
+    if (ei->first)
+        return ei->first;
+    while (ei && !ei->next)
+        ei = ei->scope;
+    return ei ? ei->next : NULL;
+}
+
+static void put_elements(wbuf *w, const baton_instance *in)
+{
+    size_t s = section_begin(w, BT_SNAP_ELEM);
+    put_u32(w, (uint32_t)in->n_eis);
+    for (const bt_ei *x = in->root; x; x = preorder_next(x)) {
+        put_u64(w, x->key);
+        put_u64(w, x->scope ? x->scope->key : 0);
+        put_u32(w, (uint32_t)x->element);
+        put_u32(w, x->state);
+        put_u64(w, x->job_key);
+        put_u64(w, x->comp_scope);
+        put_u64(w, x->comp_entry);
+        put_u64(w, x->comp_throw);
+        put_vars(w, x->vars);
+    }
+    section_end(w, s);
+}
+
+static void put_tables(wbuf *w, const baton_instance *in)
+{
+    size_t s = section_begin(w, BT_SNAP_JOBS);
+    put_u32(w, (uint32_t)in->n_jobs);
+    for (const baton_job *j = in->oldest_job; j; j = j->newer) {
+        put_u64(w, j->key);
+        put_u64(w, j->ei->key);
+        put_u32(w, (uint32_t)j->ei->element);
+        put_u32(w, (uint32_t)j->retries);
+        put_u32(w, j->state);
+        put_str(w, j->type);
+        put_str(w, j->error_message);
+    }
+    section_end(w, s);
+    s = section_begin(w, BT_SNAP_INCI);
+    put_u32(w, (uint32_t)in->n_incidents);
+    for (size_t i = 0; i < in->n_incidents; i++) {
+        const bt_incident *x = &in->incidents[i];
+        put_u64(w, x->key);
+        put_u32(w, x->type);
+        put_u32(w, (uint32_t)x->element);
+        put_u64(w, x->ei_key);
+        put_u64(w, x->job_key);
+        put_str(w, x->message);
+        put_cmd(w, &x->retry);
+    }
+    section_end(w, s);
+    s = section_begin(w, BT_SNAP_QUEU);
+    put_u32(w, (uint32_t)(in->n_queue - in->q_head));
+    for (size_t i = in->q_head; i < in->n_queue; i++)
+        put_cmd(w, &in->queue[i]);
+    section_end(w, s);
+    s = section_begin(w, BT_SNAP_JOIN);
+    uint32_t n = 0;
+    for (const bt_ei *x = in->root; x; x = preorder_next(x))
+        n += x->n_marks;
+    put_u32(w, n);
+    for (const bt_ei *x = in->root; x; x = preorder_next(x))
+        for (uint32_t i = 0; i < x->n_marks; i++) {
+            put_u64(w, x->key);
+            put_u32(w, x->marks[i]);
+        }
+    section_end(w, s);
+    s = section_begin(w, BT_SNAP_COMP);
+    put_u32(w, (uint32_t)in->n_comps);
+    for (size_t i = 0; i < in->n_comps; i++) {
+        put_u64(w, in->comps[i].key);
+        put_u64(w, in->comps[i].scope_key);
+        put_u32(w, (uint32_t)in->comps[i].element);
+        put_u64(w, in->comps[i].sub_key);
+    }
+    section_end(w, s);
+}
+
+int bt_snapshot_write(const baton_instance *in, void **out, size_t *size)
+{
+    const bt_alloc *a = &in->engine->alloc;
+    wbuf w = { a, NULL, 0, 0, 0 };
+    put(&w, BT_SNAP_MAGIC, 4);
+    put_u32(&w, BT_SNAP_VERSION);
+    put_u64(&w, 0); /* total size, patched below */
+    size_t s = section_begin(&w, BT_SNAP_HEAD);
+    put_str(&w, in->proc->id);
+    put_u32(&w, (uint32_t)in->version);
+    put_u64(&w, in->model->checksum);
+    put_u64(&w, in->revision);
+    put_u64(&w, in->key);
+    put_u64(&w, in->next_key);
+    put_u64(&w, in->position);
+    put_u32(&w, (uint32_t)in->ended);
+    section_end(&w, s);
+    put_elements(&w, in);
+    put_tables(&w, in);
+    put_u64(&w, 0); /* checksum, patched below */
+    char *res = NULL;
+    if (!w.oom) {
+        size_t total = w.n;
+        for (int i = 0; i < 8; i++)
+            w.p[8 + i] = (unsigned char)((uint64_t)total >> (8 * i));
+        uint64_t sum = bt_fnv1a64(w.p, total - 8, BT_FNV_SEED);
+        for (int i = 0; i < 8; i++)
+            w.p[total - 8 + i] = (unsigned char)(sum >> (8 * i));
+        res = bt_out_buffer(a, w.p, total);
+    }
+    bt_free(a, w.p);
+    if (!res)
+        return BATON_ENOMEM;
+    *out = res;
+    *size = w.n;
+    return 0;
+}

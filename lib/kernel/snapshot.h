@@ -1,0 +1,22 @@
+/* What the snapshot writer and reader share: the format's constants. */
+#ifndef BT_KERNEL_SNAPSHOT_H
+#define BT_KERNEL_SNAPSHOT_H
+
+#include "kernel/instance.h"
+
+#define BT_SNAP_MAGIC "BATN"
+#define BT_SNAP_VERSION 2u /* written; 1 and 2 are read */
+#define BT_SNAP_NO_STR 0xffffffffu
+
+#define BT_SNAP_TAG(a, b, c, d)                                               \
+    ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 |              \
+     (uint32_t)(d) << 24)
+#define BT_SNAP_HEAD BT_SNAP_TAG('H', 'E', 'A', 'D')
+#define BT_SNAP_ELEM BT_SNAP_TAG('E', 'L', 'E', 'M')
+#define BT_SNAP_JOBS BT_SNAP_TAG('J', 'O', 'B', 'S')
+#define BT_SNAP_INCI BT_SNAP_TAG('I', 'N', 'C', 'I')
+#define BT_SNAP_QUEU BT_SNAP_TAG('Q', 'U', 'E', 'U')
+#define BT_SNAP_JOIN BT_SNAP_TAG('J', 'O', 'I', 'N')
+#define BT_SNAP_COMP BT_SNAP_TAG('C', 'O', 'M', 'P')
+
+#endif

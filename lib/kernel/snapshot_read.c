@@ -1,0 +1,461 @@
+/* Restoring snapshots, of every format this library has written: format
+ * 2 (tagged sections) and format 1 (the same tables in a fixed order).
+ * Everything is checked before use: values in range, keys unique and
+ * non-zero, one root that is the process, every scope read before what
+ * it holds (so scopes form a tree), every reference resolved. Anything
+ * else is refused whole. */
+#include <string.h>
+
+#include "kernel/snapshot.h"
+#include "util/json.h"
+
+typedef struct rbuf {
+    const unsigned char *p;
+    size_t n, off;
+    int bad;
+} rbuf;
+
+typedef struct reader {
+    baton_engine *e;
+    baton_instance *in;
+    uint32_t version;
+} reader;
+
+static const unsigned char *take(rbuf *r, size_t n)
+{
+    if (r->bad || r->n - r->off < n) {
+        r->bad = 1;
+        return NULL;
+    }
+    const unsigned char *p = r->p + r->off;
+    r->off += n;
+    return p;
+}
+
+static uint32_t get_u32(rbuf *r)
+{
+    const unsigned char *b = take(r, 4);
+    uint32_t v = 0;
+    if (b)
+        for (int i = 0; i < 4; i++)
+            v |= (uint32_t)b[i] << (8 * i);
+    return v;
+}
+
+static uint64_t get_u64(rbuf *r)
+{
+    const unsigned char *b = take(r, 8);
+    uint64_t v = 0;
+    if (b)
+        for (int i = 0; i < 8; i++)
+            v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}
+
+/* A string view into the buffer; *n is its length, NULL when absent. */
+static const char *get_str(rbuf *r, size_t *n)
+{
+    uint32_t len = get_u32(r);
+    *n = 0;
+    if (r->bad || len == BT_SNAP_NO_STR)
+        return NULL;
+    const unsigned char *p = take(r, len);
+    *n = len;
+    return (const char *)p;
+}
+
+static void get_cmd(rbuf *r, bt_cmd *c)
+{
+    c->kind = get_u32(r);
+    c->element = (int32_t)get_u32(r);
+    c->key = get_u64(r);
+    c->scope_key = get_u64(r);
+}
+
+static int refuse(reader *x, const char *what)
+{
+    return bt_error(x->e, BATON_ESNAPSHOT, NULL, 0, 0, NULL,
+                    "snapshot refused: %s", what);
+}
+
+static int element_ok(const baton_instance *in, int32_t el, int allow_proc)
+{
+    return (allow_proc && el == -1) ||
+           (el >= 0 && (uint32_t)el < in->proc->n_elements);
+}
+
+/* A count that the rest of the buffer could hold at `each` bytes an
+ * entry. */
+static int count_ok(const rbuf *r, uint32_t n, size_t each)
+{
+    return !r->bad && n <= (r->n - r->off) / each;
+}
+
+static int cmd_ok(const baton_instance *in, const bt_cmd *c)
+{
+    return c->kind < BT_CMD_COUNT &&
+           element_ok(in, c->element, c->kind == BT_CMD_ACTIVATE);
+}
+
+static int read_elements(reader *x, rbuf *r)
+{
+    baton_instance *in = x->in;
+    const bt_alloc *a = &x->e->alloc;
+    uint32_t n = get_u32(r);
+    if (!count_ok(r, n, 52) || n == 0)
+        return refuse(x, "bad element count");
+    for (uint32_t i = 0; i < n && !r->bad; i++) {
+        uint64_t key = get_u64(r), scope_key = get_u64(r);
+        int32_t element = (int32_t)get_u32(r);
+        uint32_t state = get_u32(r);
+        uint64_t job = get_u64(r), cs = get_u64(r), ce = get_u64(r),
+                 ct = get_u64(r);
+        size_t len;
+        const char *vars = get_str(r, &len);
+        if (r->bad || state > BT_EI_TERMINATED || !key ||
+            bt_ei_find(in, key))
+            return refuse(x, "bad element instance");
+        bt_ei *scope = NULL;
+        if (i == 0) {
+            if (key != in->key || scope_key || element != -1)
+                return refuse(x, "the first element instance is not the "
+                                 "process instance");
+        } else if (!element_ok(in, element, 0) ||
+                   !(scope = bt_ei_find(in, scope_key))) {
+            return refuse(x, "element instance outside any scope");
+        }
+        bt_ei *ei = bt_ei_new(in, scope, element, key);
+        if (!ei)
+            return BATON_ENOMEM;
+        ei->state = state;
+        ei->job_key = job;
+        ei->comp_scope = cs;
+        ei->comp_entry = ce;
+        ei->comp_throw = ct;
+        if (vars) {
+            bt_json_error err;
+            int jrc = bt_json_load(a, vars, len, BT_JSON_MAX_DEPTH, &ei->vars,
+                                   &err);
+            if (jrc)
+                return jrc == BATON_ENOMEM ? BATON_ENOMEM
+                                           : refuse(x, "bad variables");
+            if (!json_is_object(ei->vars))
+                return refuse(x, "bad variables");
+        }
+    }
+    return r->bad ? refuse(x, "truncated element instances") : 0;
+}
+
+static int read_jobs(reader *x, rbuf *r)
+{
+    baton_instance *in = x->in;
+    const bt_alloc *a = &x->e->alloc;
+    uint32_t n = get_u32(r);
+    if (!count_ok(r, n, 36))
+        return refuse(x, "bad job count");
+    for (uint32_t i = 0; i < n && !r->bad; i++) {
+        uint64_t key = get_u64(r), ei_key = get_u64(r);
+        int32_t element = (int32_t)get_u32(r);
+        int32_t retries = (int32_t)get_u32(r);
+        uint32_t state = get_u32(r);
+        size_t tl, ml;
+        const char *t = get_str(r, &tl);
+        const char *m = get_str(r, &ml);
+        bt_ei *ei = bt_ei_find(in, ei_key);
+        if (r->bad || !t || !key || bt_job_find(in, key) || !ei ||
+            ei->element != element || ei->element < 0 ||
+            ei->job_key != key || state > BT_JOB_INCIDENT || retries < 0 ||
+            memchr(t, 0, tl) || (m && memchr(m, 0, ml)))
+            return refuse(x, "bad job");
+        char *type = bt_strndup(a, t, tl);
+        baton_job *j = type ? bt_job_new(in, ei, key, type, retries) : NULL;
+        if (!j)
+            return BATON_ENOMEM;
+        j->state = state;
+        if (m && !(j->error_message = bt_strndup(a, m, ml)))
+            return BATON_ENOMEM;
+    }
+    if (r->bad)
+        return refuse(x, "truncated jobs");
+    for (const bt_ei *ei = in->oldest; ei; ei = ei->newer)
+        if (ei->job_key && !bt_job_find(in, ei->job_key))
+            return refuse(x, "element instance names a missing job");
+    return 0;
+}
+
+static int read_incidents(reader *x, rbuf *r)
+{
+    baton_instance *in = x->in;
+    const bt_alloc *a = &x->e->alloc;
+    uint32_t n = get_u32(r);
+    if (!count_ok(r, n, 64))
+        return refuse(x, "bad incident count");
+    for (uint32_t i = 0; i < n && !r->bad; i++) {
+        if (bt_reserve_incident(in))
+            return BATON_ENOMEM;
+        bt_incident inc = { 0 };
+        inc.key = get_u64(r);
+        inc.type = get_u32(r);
+        inc.element = (int32_t)get_u32(r);
+        inc.ei_key = get_u64(r);
+        inc.job_key = get_u64(r);
+        size_t ml;
+        const char *m = get_str(r, &ml);
+        get_cmd(r, &inc.retry);
+        /* Format 1 wrote a zeroed command for "nothing to retry", which a
+         * job's incident always is. */
+        if (x->version == 1 && inc.job_key)
+            inc.retry = (bt_cmd){ BT_CMD_NONE, 0, 0, 0 };
+        const bt_ei *ei = bt_ei_find(in, inc.ei_key);
+        if (r->bad || inc.type >= BT_INC_COUNT || !ei ||
+            ei->element != inc.element || !element_ok(in, inc.element, 0) ||
+            (inc.job_key && !bt_job_find(in, inc.job_key)) ||
+            (inc.retry.kind != BT_CMD_NONE && !cmd_ok(in, &inc.retry)) ||
+            (m && memchr(m, 0, ml)))
+            return refuse(x, "bad incident");
+        inc.message = m ? bt_strndup(a, m, ml) : NULL;
+        if (m && !inc.message)
+            return BATON_ENOMEM;
+        in->incidents[in->n_incidents++] = inc;
+    }
+    return r->bad ? refuse(x, "truncated incidents") : 0;
+}
+
+static int read_queue(reader *x, rbuf *r)
+{
+    baton_instance *in = x->in;
+    uint32_t n = get_u32(r);
+    if (!count_ok(r, n, 24))
+        return refuse(x, "bad queue length");
+    if (bt_reserve(in, 0, 0, n, 0))
+        return BATON_ENOMEM;
+    for (uint32_t i = 0; i < n && !r->bad; i++) {
+        bt_cmd c;
+        get_cmd(r, &c);
+        if (r->bad || !cmd_ok(in, &c))
+            return refuse(x, "bad queued transition");
+        bt_push_cmd(in, c.kind, c.element, c.key, c.scope_key);
+    }
+    return r->bad ? refuse(x, "truncated queue") : 0;
+}
+
+static int read_marks(reader *x, rbuf *r)
+{
+    baton_instance *in = x->in;
+    uint32_t n = get_u32(r);
+    if (!count_ok(r, n, 12))
+        return refuse(x, "bad join count");
+    for (uint32_t i = 0; i < n && !r->bad; i++) {
+        uint64_t scope_key = get_u64(r);
+        uint32_t flow = get_u32(r);
+        bt_ei *scope = bt_ei_find(in, scope_key);
+        if (r->bad || !scope || flow >= in->proc->n_flows)
+            return refuse(x, "bad join");
+        if (bt_ei_reserve_marks(in, scope, 1))
+            return BATON_ENOMEM;
+        scope->marks[scope->n_marks++] = flow;
+    }
+    return r->bad ? refuse(x, "truncated joins") : 0;
+}
+
+static int read_comps(reader *x, rbuf *r)
+{
+    baton_instance *in = x->in;
+    uint32_t n = get_u32(r);
+    if (!count_ok(r, n, 28))
+        return refuse(x, "bad compensation log length");
+    if (bt_grow(&x->e->alloc, (void **)&in->comps, &in->cap_comps, n,
+                sizeof *in->comps))
+        return BATON_ENOMEM;
+    for (uint32_t i = 0; i < n && !r->bad; i++) {
+        bt_comp c;
+        c.key = get_u64(r);
+        c.scope_key = get_u64(r);
+        c.element = (int32_t)get_u32(r);
+        c.sub_key = get_u64(r);
+        if (r->bad || !element_ok(in, c.element, 0))
+            return refuse(x, "bad compensation entry");
+        in->comps[in->n_comps++] = c;
+    }
+    return r->bad ? refuse(x, "truncated compensation log") : 0;
+}
+
+typedef struct head {
+    char id[256];
+    int version;
+    uint64_t checksum, revision, key, next_key, position;
+    uint32_t ended;
+} head;
+
+static int read_ident(reader *x, rbuf *r, head *h)
+{
+    size_t n;
+    const char *id = get_str(r, &n);
+    h->version = (int)get_u32(r);
+    h->checksum = get_u64(r);
+    if (r->bad || !id || n >= sizeof h->id || memchr(id, 0, n))
+        return refuse(x, "bad header");
+    memcpy(h->id, id, n);
+    h->id[n] = '\0';
+    return 0;
+}
+
+static int read_state(reader *x, rbuf *r, head *h)
+{
+    h->revision = get_u64(r);
+    h->key = get_u64(r);
+    h->next_key = get_u64(r);
+    h->position = get_u64(r);
+    h->ended = get_u32(r);
+    if (r->bad || (h->ended != 0 && h->ended != BATON_INSTANCE_COMPLETED &&
+                   h->ended != BATON_INSTANCE_TERMINATED))
+        return refuse(x, "bad instance state");
+    if (!h->key || h->next_key <= h->key)
+        return refuse(x, "bad keys");
+    return 0;
+}
+
+/* Finds the deployment and makes the empty instance. */
+static int start_instance(reader *x, const head *h)
+{
+    baton_engine *e = x->e;
+    const bt_deployment *d = bt_engine_find_deployment(e, h->id, h->version);
+    if (!d)
+        return bt_error(e, BATON_ENOTFOUND, NULL, 0, 0, h->id,
+                        "snapshot of process '%s' version %d, which is not "
+                        "deployed",
+                        h->id, h->version);
+    if (d->model->checksum != h->checksum)
+        return bt_error(e, BATON_ESNAPSHOT, NULL, 0, 0, h->id,
+                        "snapshot refused: it was taken with another model "
+                        "of process '%s' version %d",
+                        h->id, h->version);
+    if (bt_instance_alloc(e, d, &x->in))
+        return BATON_ENOMEM;
+    baton_instance *in = x->in;
+    in->revision = h->revision;
+    in->key = h->key;
+    in->next_key = h->next_key;
+    in->position = h->position;
+    in->ended = (int)h->ended;
+    return 0;
+}
+
+/* After the tables: every key below the next one, counts consistent. */
+static int check_keys(reader *x)
+{
+    const baton_instance *in = x->in;
+    for (const bt_ei *ei = in->oldest; ei; ei = ei->newer)
+        if (ei->key >= in->next_key)
+            return refuse(x, "element instance key not below the next key");
+    for (const baton_job *j = in->oldest_job; j; j = j->newer)
+        if (j->key >= in->next_key)
+            return refuse(x, "job key not below the next key");
+    return 0;
+}
+
+static int read_v1(reader *x, rbuf *r)
+{
+    head h;
+    int rc = read_ident(x, r, &h);
+    if (!rc)
+        rc = read_state(x, r, &h);
+    if (!rc)
+        rc = start_instance(x, &h);
+    if (!rc)
+        rc = read_elements(x, r);
+    if (!rc)
+        rc = read_jobs(x, r);
+    if (!rc)
+        rc = read_incidents(x, r);
+    if (!rc)
+        rc = read_queue(x, r);
+    if (!rc)
+        rc = read_marks(x, r);
+    if (!rc)
+        rc = read_comps(x, r);
+    return rc;
+}
+
+typedef int (*table_fn)(reader *x, rbuf *r);
+
+static int read_v2(reader *x, rbuf *r)
+{
+    static const struct {
+        uint32_t tag;
+        table_fn read;
+    } tables[] = {
+        { BT_SNAP_ELEM, read_elements }, { BT_SNAP_JOBS, read_jobs },
+        { BT_SNAP_INCI, read_incidents }, { BT_SNAP_QUEU, read_queue },
+        { BT_SNAP_JOIN, read_marks },     { BT_SNAP_COMP, read_comps },
+    };
+    uint32_t tag = get_u32(r), len = get_u32(r);
+    const unsigned char *body = take(r, len);
+    if (!body || tag != BT_SNAP_HEAD)
+        return refuse(x, "no header section");
+    rbuf hb = { body, len, 0, 0 };
+    head h;
+    int rc = read_ident(x, &hb, &h);
+    if (!rc)
+        rc = read_state(x, &hb, &h);
+    if (!rc && hb.off != hb.n)
+        rc = refuse(x, "bad header section length");
+    if (!rc)
+        rc = start_instance(x, &h);
+    /* The tables in their order, each exactly once. */
+    for (size_t t = 0; !rc && t < sizeof tables / sizeof *tables; t++) {
+        tag = get_u32(r);
+        len = get_u32(r);
+        body = take(r, len);
+        if (!body)
+            return refuse(x, "truncated section");
+        if (tag != tables[t].tag)
+            return refuse(x, "unexpected or missing section");
+        rbuf sb = { body, len, 0, 0 };
+        rc = tables[t].read(x, &sb);
+        if (!rc && sb.off != sb.n)
+            rc = refuse(x, "bad section length");
+    }
+    return rc;
+}
+
+int bt_snapshot_read(baton_engine *e, const void *data, size_t size,
+                     baton_instance **out)
+{
+    reader x = { e, NULL, 0 };
+    rbuf r = { data, size, 0, 0 };
+    const unsigned char *magic = take(&r, 4);
+    if (!magic || memcmp(magic, BT_SNAP_MAGIC, 4) != 0)
+        return refuse(&x, "not a Baton snapshot");
+    x.version = get_u32(&r);
+    if (x.version < 1 || x.version > BT_SNAP_VERSION)
+        return bt_error(e, BATON_ESNAPSHOT, NULL, 0, 0, NULL,
+                        "snapshot refused: format version %u, this library "
+                        "reads versions 1 to %u",
+                        x.version, BT_SNAP_VERSION);
+    uint64_t total = get_u64(&r);
+    if (r.bad || total != size || size < 28)
+        return refuse(&x, "truncated or extended");
+    const unsigned char *p = data;
+    uint64_t sum = 0;
+    for (int i = 0; i < 8; i++)
+        sum |= (uint64_t)p[size - 8 + i] << (8 * i);
+    if (sum != bt_fnv1a64(data, size - 8, BT_FNV_SEED))
+        return refuse(&x, "checksum mismatch (damaged)");
+    r.n = size - 8;
+    int rc = x.version == 1 ? read_v1(&x, &r) : read_v2(&x, &r);
+    if (!rc && r.off != r.n)
+        rc = refuse(&x, "unexpected length");
+    if (!rc)
+        rc = check_keys(&x);
+    if (rc) {
+        if (x.in)
+            bt_instance_free(x.in);
+        return rc == BATON_ENOMEM
+                   ? bt_error(e, rc, NULL, 0, 0, NULL,
+                              "out of memory restoring a snapshot")
+                   : bt_error_default(e, rc);
+    }
+    *out = x.in;
+    return 0;
+}

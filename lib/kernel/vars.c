@@ -1,0 +1,205 @@
+/* Variable scopes: lookup through the scope chain, Zeebe's propagation,
+ * and an undo log so a failed step leaves every scope as it was. */
+#include <string.h>
+
+#include "kernel/instance.h"
+
+/* The nearest scope from `scope` upward that defines `name`, with the
+ * value there; NULL when no scope does. */
+static const bt_ei *holder(const bt_ei *scope, const char *name, size_t len,
+                           json_t **value)
+{
+    for (; scope; scope = scope->scope)
+        if (scope->vars && (*value = json_object_getn(scope->vars, name, len)))
+            return scope;
+    *value = NULL;
+    return NULL;
+}
+
+json_t *bt_var_lookup(const bt_ei *scope, const char *name, size_t len)
+{
+    json_t *v;
+    holder(scope, name, len, &v);
+    return v;
+}
+
+json_t *bt_eval_lookup(void *ctx, const char *name, size_t len)
+{
+    const bt_eval_ctx *c = ctx;
+    if (c->overlay) {
+        json_t *v = json_object_getn(c->overlay, name, len);
+        if (v)
+            return v;
+    }
+    return bt_var_lookup(c->scope, name, len);
+}
+
+static bt_undo *log_items(bt_varlog *log)
+{
+    return log->items ? log->items : log->local;
+}
+
+static int log_push(baton_instance *in, bt_varlog *log, json_t *obj,
+                    const char *name, bt_undo **out)
+{
+    const bt_alloc *a = &in->engine->alloc;
+    const size_t nlocal = sizeof log->local / sizeof *log->local;
+    if (log->n == nlocal && !log->items) {
+        size_t cap = nlocal;
+        if (bt_grow(a, (void **)&log->items, &cap, nlocal * 2,
+                    sizeof *log->items))
+            return BATON_ENOMEM;
+        memcpy(log->items, log->local, sizeof log->local);
+        log->cap = cap;
+    } else if (log->items && bt_grow(a, (void **)&log->items, &log->cap,
+                                     log->n + 1, sizeof *log->items)) {
+        return BATON_ENOMEM;
+    }
+    const char *n = bt_scratch_strdup(in, name);
+    if (!n)
+        return BATON_ENOMEM;
+    bt_undo *u = &log_items(log)[log->n++];
+    u->obj = obj;
+    u->name = n;
+    u->old = NULL;
+    *out = u;
+    return 0;
+}
+
+static void log_pop(bt_varlog *log)
+{
+    bt_undo *u = &log_items(log)[--log->n];
+    json_decref(u->old);
+}
+
+int bt_var_set_local(baton_instance *in, bt_varlog *log, bt_ei *ei,
+                     const char *name, json_t *value)
+{
+    if (!ei->vars) {
+        /* An empty object and no object mean the same to every reader and
+         * to the snapshot, so creating one needs no undo entry. */
+        ei->vars = json_object();
+        if (!ei->vars)
+            return BATON_ENOMEM;
+    }
+    bt_undo *u;
+    if (log_push(in, log, ei->vars, name, &u))
+        return BATON_ENOMEM;
+    /* The name lives in the scratch arena until the step is delivered. */
+    struct baton_record *r = bt_rec_push(in, BATON_VT_VARIABLE,
+                                         BATON_INTENT_CREATED, 0);
+    if (!r) {
+        log_pop(log);
+        return BATON_ENOMEM;
+    }
+    void *it = json_object_iter_at(ei->vars, name);
+    if (it) {
+        /* Replacing through the iterator never allocates. */
+        u->old = json_incref(json_object_iter_value(it));
+        json_object_iter_set(ei->vars, it, value);
+        r->intent = BATON_INTENT_UPDATED;
+    } else if (json_object_set(ei->vars, name, value)) {
+        in->engine->n_recs--;
+        log_pop(log);
+        return BATON_ENOMEM;
+    }
+    r->key = ei->key;
+    r->proc = ei->proc;
+    r->flow_scope_key = ei->key;
+    r->u.var.name = u->name;
+    r->u.var.value = json_incref(value);
+    return 0;
+}
+
+int bt_var_set_all_local(baton_instance *in, bt_varlog *log, bt_ei *scope,
+                         json_t *doc)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(doc, k, v) {
+        int rc = bt_var_set_local(in, log, scope, k, v);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int bt_var_propagate(baton_instance *in, bt_varlog *log, bt_ei *scope,
+                     json_t *doc)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(doc, k, v) {
+        json_t *old;
+        bt_ei *at = (bt_ei *)holder(scope, k, strlen(k), &old);
+        int rc = bt_var_set_local(in, log, at ? at : in->root, k, v);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+void bt_varlog_undo(bt_varlog *log)
+{
+    while (log->n) {
+        bt_undo *u = &log_items(log)[log->n - 1];
+        if (u->old) {
+            void *it = json_object_iter_at(u->obj, u->name);
+            json_object_iter_set_new(u->obj, it, u->old);
+            u->old = NULL;
+        } else {
+            json_object_del(u->obj, u->name);
+        }
+        log_pop(log);
+    }
+}
+
+void bt_varlog_clear(bt_varlog *log, const bt_alloc *a)
+{
+    while (log->n)
+        log_pop(log);
+    bt_free(a, log->items);
+    log->items = NULL;
+    log->cap = 0;
+}
+
+int bt_path_set(json_t *obj, const char *path, json_t *value)
+{
+    const char *dot = strchr(path, '.');
+    if (!dot)
+        return json_object_set(obj, path, value) ? BATON_ENOMEM : 0;
+    size_t n = (size_t)(dot - path);
+    json_t *cur = json_object_getn(obj, path, n);
+    /* Copy the member we descend into: it may be shared with a scope. */
+    json_t *child = json_is_object(cur) ? json_copy(cur) : json_object();
+    if (!child)
+        return BATON_ENOMEM;
+    int rc = bt_path_set(child, dot + 1, value);
+    if (!rc && json_object_setn_new(obj, path, n, child))
+        return BATON_ENOMEM;
+    if (rc)
+        json_decref(child);
+    return rc;
+}
+
+json_t *bt_var_collect(const bt_ei *scope)
+{
+    json_t *all = json_object();
+    if (!all)
+        return NULL;
+    for (; scope; scope = scope->scope) {
+        if (!scope->vars)
+            continue;
+        const char *k;
+        json_t *v;
+        json_object_foreach(scope->vars, k, v) {
+            if (json_object_get(all, k))
+                continue;
+            if (json_object_set(all, k, v)) {
+                json_decref(all);
+                return NULL;
+            }
+        }
+    }
+    return all;
+}

@@ -1,0 +1,539 @@
+/* The event half of the BPMN loader: where error and compensation event
+ * definitions may sit, the scopes that subprocesses open (their start
+ * events and event subprocesses), boundary events, and the compensation
+ * handlers that associations name. It runs on a process whose elements
+ * and flows parse_bpmn.c has read, and only fills in and checks the
+ * fields the engine reads (start, event_subprocesses, boundaries,
+ * compensation_handler, attached_to, error_code, activity_ref, ...). */
+#include "loader/loader.h"
+
+#include <stdint.h>
+
+#include "baton.h"
+
+#define AT(e) (int)(e)->line, 0, (e)->tag, (e)->id
+
+static int in_event_subprocess(const bt_process *p, const bt_element *e)
+{
+    return e->parent >= 0 && p->elements[e->parent].triggered_by_event;
+}
+
+int bt_load_evdef(bt_loader *ld, const bt_process *p, const bt_element *e,
+                  const xmlNode *c)
+{
+    const char *t = bt_tag_of(c);
+    int error = strcmp(t, "errorEventDefinition") == 0;
+    int comp = strcmp(t, "compensateEventDefinition") == 0;
+    if (strcmp(t, "terminateEventDefinition") == 0) {
+        if (e->kind == BT_END_EVENT)
+            return BT_EVDEF_TERMINATE;
+        /* BPMN 2.0.2 Table 10.90: terminate is an end event's. */
+        bt_load_refuse(ld, c, e->tag, e->id,
+                       "terminate event definitions are only supported on "
+                       "end events");
+        return -1;
+    }
+    if (e->kind == BT_START_EVENT && in_event_subprocess(p, e)) {
+        if (error)
+            return BT_EVDEF_ERROR;
+        const char *msg =
+            bt_load_refusal(BT_REFUSE_EVSUB_START, BT_NS_BPMN, t);
+        if (msg) {
+            bt_load_refuse(ld, c, e->tag, e->id, msg);
+            return -1;
+        }
+    } else if (e->kind == BT_START_EVENT && (error || comp)) {
+        /* §10.5.2: these start events trigger event subprocesses only. */
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "%s start events are only allowed in event "
+                        "subprocesses",
+                        error ? "error" : "compensation");
+        return -1;
+    } else if (error) {
+        /* §10.5.4: an intermediate error event only catches, on the
+         * boundary of an activity; an error is thrown by an end event. */
+        if (e->kind == BT_INTERMEDIATE_THROW_EVENT) {
+            bt_load_problem(ld, BATON_EMODEL, AT(e),
+                            "error event definitions are not allowed on "
+                            "intermediate throw events");
+            return -1;
+        }
+        return BT_EVDEF_ERROR;
+    } else if (comp) {
+        return BT_EVDEF_COMPENSATE;
+    }
+    bt_load_refuse(ld, c, e->tag, e->id,
+                   bt_load_refusal(BT_REFUSE_EVDEF, BT_NS_BPMN, t));
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Flows                                                               */
+/* ------------------------------------------------------------------ */
+
+/* What a sequence flow may not leave or enter, by BPMN 2.0.2: an event
+ * subprocess (§10.3.5), a compensation handler (§10.7.1), a compensation
+ * boundary event, whose handler is reached by association only (§10.7.1),
+ * and any boundary event as a target (§10.5.4). */
+static const char *no_flow_out(const bt_element *e)
+{
+    if (e->kind == BT_SUB_PROCESS && e->triggered_by_event)
+        return "event subprocess";
+    if (e->is_for_compensation)
+        return "compensation handler";
+    if (e->kind == BT_BOUNDARY_EVENT && e->evdef == BT_EVDEF_COMPENSATE)
+        return "compensation boundary event";
+    return NULL;
+}
+
+static const char *no_flow_in(const bt_element *e)
+{
+    if (e->kind == BT_SUB_PROCESS && e->triggered_by_event)
+        return "event subprocess";
+    if (e->is_for_compensation)
+        return "compensation handler";
+    if (e->kind == BT_BOUNDARY_EVENT)
+        return "boundary event";
+    return NULL;
+}
+
+void bt_load_check_flow(bt_loader *ld, const bt_proc_build *pb,
+                        uint32_t index, int32_t src, int32_t dst)
+{
+    const bt_process *p = pb->p;
+    const bt_flow *f = &p->flows[index];
+    const bt_element *s = src >= 0 ? &p->elements[src] : NULL;
+    const bt_element *t = dst >= 0 ? &p->elements[dst] : NULL;
+    const char *what;
+    if (s && (what = no_flow_out(s)))
+        bt_load_problem(ld, BATON_EMODEL, (int)f->line, 0, "sequenceFlow",
+                        f->id, "sequence flow leaves %s '%s'", what, s->id);
+    if (t && (what = no_flow_in(t)))
+        bt_load_problem(ld, BATON_EMODEL, (int)f->line, 0, "sequenceFlow",
+                        f->id, "sequence flow enters %s '%s'", what, t->id);
+    /* §10.3.5: a sequence flow stays inside the (sub)process that holds
+     * it, with both its ends. */
+    int32_t scope = pb->fparent[index];
+    if ((s && s->parent != scope) || (t && t->parent != scope))
+        bt_load_problem(ld, BATON_EMODEL, (int)f->line, 0, "sequenceFlow",
+                        f->id, "sequence flow crosses a subprocess boundary");
+}
+
+/* ------------------------------------------------------------------ */
+/* Event definitions                                                   */
+/* ------------------------------------------------------------------ */
+
+/* The definitions' errors, by id, for the errorRef of error events: an
+ * Error is a root element of the definitions, shared by every process. */
+void bt_load_errors(bt_loader *ld, const xmlNode *root)
+{
+    uint32_t n = 0;
+    for (const xmlNode *c = root->children; c; c = c->next)
+        if (bt_is_elem_named(c, BT_NS_BPMN, "error"))
+            n++;
+    if (!n)
+        return;
+    ld->errors = bt_calloc(&ld->alloc, n, sizeof *ld->errors);
+    if (!ld->errors) {
+        ld->oom = 1;
+        return;
+    }
+    for (const xmlNode *c = root->children; c && !ld->oom; c = c->next)
+        if (bt_is_elem_named(c, BT_NS_BPMN, "error")) {
+            bt_load_claim_id(ld, NULL, c, BT_ID_ERROR,
+                             (int32_t)ld->n_errors, 0);
+            ld->errors[ld->n_errors++] = c;
+        }
+}
+
+/* An element of this process named by `ref`: its index, -1 when `ref`
+ * names something else (reported by the caller), -2 when it names
+ * something already refused (not reported again). */
+static int32_t element_ref(const bt_loader *ld, const bt_proc_build *pb,
+                           const char *ref)
+{
+    int32_t proc = -1, index = -1;
+    int what = bt_load_ref(ld, ref, &proc, &index);
+    if (proc != pb->index)
+        return -1;
+    if (what == BT_ID_REFUSED)
+        return -2;
+    return what == BT_ID_ELEMENT ? index : -1;
+}
+
+static const char *nonempty(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+/* errorRef → error_code (§10.5.5). A catch without a code catches every
+ * error; a throw needs one. */
+static void read_error(bt_loader *ld, bt_element *e, const xmlNode *d)
+{
+    const char *ref = nonempty(bt_load_attr(ld, d, NULL, "errorRef"));
+    const char *code = NULL;
+    if (ref) {
+        int32_t proc, k;
+        if (bt_load_ref(ld, ref, &proc, &k) != BT_ID_ERROR) {
+            bt_load_problem(ld, BATON_EMODEL, AT(e),
+                            "errorRef '%s' is not an error of this document",
+                            ref);
+            return;
+        }
+        code = nonempty(bt_load_attr(ld, ld->errors[k], NULL, "errorCode"));
+    }
+    if (code && code[0] == '=') {
+        bt_load_problem(ld, BATON_EUNSUPPORTED, AT(e),
+                        "error code expressions are not supported");
+        return;
+    }
+    if (e->kind == BT_END_EVENT) {
+        if (!ref)
+            bt_load_problem(ld, BATON_EMODEL, AT(e),
+                            "error end event has no errorRef");
+        else if (!code)
+            bt_load_problem(ld, BATON_EMODEL, AT(e),
+                            "error '%s' thrown by this end event has no "
+                            "errorCode",
+                            ref);
+    } else {
+        /* Camunda 7 hands the caught error to these variables. */
+        e->error_code_variable = bt_load_dup(
+            ld, nonempty(bt_load_attr(ld, d, BT_NS_CAMUNDA,
+                                      "errorCodeVariable")));
+        e->error_message_variable = bt_load_dup(
+            ld, nonempty(bt_load_attr(ld, d, BT_NS_CAMUNDA,
+                                      "errorMessageVariable")));
+    }
+    e->error_code = bt_load_dup(ld, code);
+}
+
+/* activityRef and waitForCompletion of a compensation throw (§10.5.5):
+ * the activity sits in the throw's scope or, from an event subprocess,
+ * in the scope that holds the event subprocess. */
+static void read_compensate(bt_loader *ld, const bt_proc_build *pb,
+                            bt_element *e, const xmlNode *d)
+{
+    const bt_process *p = pb->p;
+    e->wait_for_completion =
+        !bt_is_false(bt_load_attr(ld, d, NULL, "waitForCompletion"));
+    const char *ref = nonempty(bt_load_attr(ld, d, NULL, "activityRef"));
+    if (!ref)
+        return;
+    int32_t k = element_ref(ld, pb, ref);
+    if (k == -2)
+        return;
+    int32_t outer = in_event_subprocess(p, e)
+                        ? p->elements[e->parent].parent
+                        : e->parent;
+    const bt_element *a = k >= 0 ? &p->elements[k] : NULL;
+    if (!a || !bt_is_activity(a->kind) || a->triggered_by_event ||
+        a->is_for_compensation ||
+        (a->parent != e->parent && a->parent != outer)) {
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "activityRef '%s' is not an activity in the scope "
+                        "of this event",
+                        ref);
+        return;
+    }
+    e->activity_ref = k;
+}
+
+/* ------------------------------------------------------------------ */
+/* Scopes, boundary events, compensation handlers                      */
+/* ------------------------------------------------------------------ */
+
+typedef struct events_build {
+    uint32_t *starts;    /* start events per scope: [0] process, [i+1] i */
+    uint8_t *refused;    /* a start event of the scope was refused */
+    uint32_t *n_evsubs;  /* event subprocesses per scope, same slots */
+    uint32_t *n_bounds;  /* boundary events per activity */
+    uint32_t *n_assocs;  /* handler associations per boundary event */
+    uint8_t *comp_bound; /* the activity has a compensation boundary */
+    uint8_t *handles;    /* the handler already compensates an activity */
+} events_build;
+
+/* One start event, in the scope it starts (§10.5.2, §10.3.5): the
+ * process and an embedded subprocess have exactly one none start event,
+ * an event subprocess exactly one start event, its trigger. */
+static void start_event(bt_loader *ld, bt_proc_build *pb, events_build *b,
+                        uint32_t i)
+{
+    bt_process *p = pb->p;
+    bt_element *e = &p->elements[i];
+    bt_element *sc = e->parent >= 0 ? &p->elements[e->parent] : NULL;
+    uint32_t slot = (uint32_t)(e->parent + 1);
+    if (pb->flags[i] & BT_EL_REFUSED_EVDEF) {
+        b->refused[slot] = 1;
+        return;
+    }
+    if (sc && sc->triggered_by_event) {
+        if (++b->starts[slot] > 1) {
+            bt_load_problem(ld, BATON_EMODEL, AT(e),
+                            "event subprocess has more than one start "
+                            "event");
+        } else if (e->evdef != BT_EVDEF_ERROR) {
+            b->refused[slot] = 1;
+            bt_load_problem(ld, BATON_EMODEL, AT(e),
+                            "the start event of an event subprocess needs "
+                            "an event definition");
+        } else if (bt_is_false(bt_load_attr(ld, pb->enodes[i], NULL,
+                                            "isInterrupting"))) {
+            /* §10.5.2: an error start event always interrupts. */
+            b->refused[slot] = 1;
+            bt_load_problem(ld, BATON_EMODEL, AT(e),
+                            "error start events are always interrupting");
+        } else {
+            sc->start = (int32_t)i;
+        }
+        return;
+    }
+    if (++b->starts[slot] == 1) {
+        if (sc)
+            sc->start = (int32_t)i;
+        else
+            p->start = (int32_t)i;
+    } else {
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "%s has more than one none start event",
+                        sc ? "subprocess" : "process");
+    }
+}
+
+static void scope_has_start(bt_loader *ld, const bt_proc_build *pb,
+                            const events_build *b)
+{
+    const bt_process *p = pb->p;
+    /* A scope whose start events were refused already has its problem;
+     * "no start event" would only repeat it. */
+    if (!b->starts[0] && !b->refused[0])
+        bt_load_problem(ld, BATON_EMODEL, (int)p->line, 0, "process", p->id,
+                        "process has no none start event");
+    for (uint32_t i = 0; i < p->n_elements; i++) {
+        const bt_element *e = &p->elements[i];
+        if (e->kind != BT_SUB_PROCESS || b->starts[i + 1] ||
+            b->refused[i + 1])
+            continue;
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        e->triggered_by_event
+                            ? "event subprocess has no start event"
+                            : "subprocess has no none start event");
+    }
+}
+
+/* attachedToRef and cancelActivity (§10.5.4): an activity of the same
+ * scope; an error boundary always interrupts. */
+static void boundary_event(bt_loader *ld, bt_proc_build *pb, events_build *b,
+                           uint32_t i)
+{
+    bt_process *p = pb->p;
+    bt_element *e = &p->elements[i];
+    const xmlNode *n = pb->enodes[i];
+    e->cancel_activity =
+        !bt_is_false(bt_load_attr(ld, n, NULL, "cancelActivity"));
+    if (!(pb->flags[i] & BT_EL_REFUSED_EVDEF) && e->evdef == BT_EVDEF_NONE)
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "boundary event has no event definition");
+    if (e->evdef == BT_EVDEF_ERROR && !e->cancel_activity)
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "error boundary events are always interrupting "
+                        "(cancelActivity must be true)");
+    const char *ref = nonempty(bt_load_attr(ld, n, NULL, "attachedToRef"));
+    if (!ref) {
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "boundary event has no attachedToRef");
+        return;
+    }
+    int32_t k = element_ref(ld, pb, ref);
+    if (k == -2)
+        return;
+    const bt_element *a = k >= 0 ? &p->elements[k] : NULL;
+    if (!a || !bt_is_activity(a->kind)) {
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "attachedToRef '%s' is not an activity of this "
+                        "process",
+                        ref);
+        return;
+    }
+    /* §10.3.5: an event subprocess starts from its own start event. */
+    if (a->triggered_by_event) {
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "boundary events cannot be attached to event "
+                        "subprocess '%s'",
+                        ref);
+        return;
+    }
+    if (a->parent != e->parent) {
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "boundary event is not in the scope of its "
+                        "activity '%s'",
+                        ref);
+        return;
+    }
+    if (e->evdef == BT_EVDEF_COMPENSATE) {
+        if (b->comp_bound[k]) {
+            bt_load_problem(ld, BATON_EMODEL, AT(e),
+                            "activity '%s' has more than one compensation "
+                            "boundary event",
+                            ref);
+            return;
+        }
+        b->comp_bound[k] = 1;
+    }
+    e->attached_to = k;
+    b->n_bounds[k]++;
+}
+
+/* A compensation boundary event names its handler by an association
+ * (§10.7.1); other associations (to text annotations, between anything
+ * else) change nothing. */
+static void association(bt_loader *ld, bt_proc_build *pb, events_build *b,
+                        const xmlNode *an)
+{
+    bt_process *p = pb->p;
+    int32_t src =
+        element_ref(ld, pb, bt_load_attr(ld, an, NULL, "sourceRef"));
+    if (src < 0 || p->elements[src].kind != BT_BOUNDARY_EVENT ||
+        p->elements[src].evdef != BT_EVDEF_COMPENSATE)
+        return;
+    const bt_element *be = &p->elements[src];
+    const char *aid = bt_load_attr(ld, an, NULL, "id");
+    aid = aid ? aid : "";
+    const char *tref = bt_load_attr(ld, an, NULL, "targetRef");
+    int32_t h = element_ref(ld, pb, tref);
+    if (h == -1)
+        return; /* an annotation, a data object, ... */
+    if (b->n_assocs[src]++) {
+        bt_load_problem(ld, BATON_EMODEL, AT(be),
+                        "compensation boundary event has more than one "
+                        "association to an activity");
+        return;
+    }
+    if (h == -2)
+        return;
+    const char *dir = bt_load_attr(ld, an, NULL, "associationDirection");
+    if (dir && *dir && strcmp(dir, "One") != 0) {
+        bt_load_problem(ld, BATON_EMODEL, AT(be),
+                        "association '%s' to the compensation handler has "
+                        "associationDirection '%s', not One",
+                        aid, dir);
+        return;
+    }
+    const bt_element *he = &p->elements[h];
+    if (!bt_is_activity(he->kind) || !he->is_for_compensation) {
+        bt_load_problem(ld, BATON_EMODEL, AT(be),
+                        "association '%s' leads to '%s', which is not an "
+                        "activity with isForCompensation=\"true\"",
+                        aid, he->id);
+        return;
+    }
+    if (he->parent != be->parent) {
+        bt_load_problem(ld, BATON_EMODEL, AT(be),
+                        "compensation handler '%s' is not in the scope of "
+                        "its activity",
+                        he->id);
+        return;
+    }
+    /* The engine finds the compensated activity from its handler. */
+    if (b->handles[h]) {
+        bt_load_problem(ld, BATON_EMODEL, AT(be),
+                        "compensation handler '%s' already compensates "
+                        "another activity",
+                        he->id);
+        return;
+    }
+    b->handles[h] = 1;
+    if (be->attached_to >= 0) {
+        p->elements[be->attached_to].compensation_handler = h;
+        p->elements[h].compensates = be->attached_to;
+    }
+}
+
+/* Arena arrays for the lists counted in b, filled in document order. */
+static void fill_lists(bt_loader *ld, bt_proc_build *pb, events_build *b)
+{
+    bt_process *p = pb->p;
+    for (uint32_t i = 0; i <= p->n_elements; i++) {
+        uint32_t n = b->n_evsubs[i];
+        uint32_t **list = i ? &p->elements[i - 1].event_subprocesses
+                            : &p->event_subprocesses;
+        if (n && !(*list = bt_arena_alloc(ld->ar, n * sizeof **list)))
+            ld->oom = 1;
+        if (i < p->n_elements && b->n_bounds[i] &&
+            !(p->elements[i].boundaries = bt_arena_alloc(
+                  ld->ar, b->n_bounds[i] * sizeof(uint32_t))))
+            ld->oom = 1;
+    }
+    if (ld->oom)
+        return;
+    for (uint32_t i = 0; i < p->n_elements; i++) {
+        const bt_element *e = &p->elements[i];
+        if (e->kind == BT_SUB_PROCESS && e->triggered_by_event) {
+            if (e->parent >= 0) {
+                bt_element *sc = &p->elements[e->parent];
+                sc->event_subprocesses[sc->n_event_subprocesses++] = i;
+            } else {
+                p->event_subprocesses[p->n_event_subprocesses++] = i;
+            }
+        }
+        if (e->kind == BT_BOUNDARY_EVENT && e->attached_to >= 0) {
+            bt_element *a = &p->elements[e->attached_to];
+            a->boundaries[a->n_boundaries++] = i;
+        }
+    }
+}
+
+void bt_load_events(bt_loader *ld, bt_proc_build *pb)
+{
+    bt_process *p = pb->p;
+    const bt_alloc *a = &ld->alloc;
+    size_t n = (size_t)p->n_elements + 1;
+    events_build b;
+    b.starts = bt_calloc(a, n, sizeof(uint32_t));
+    b.refused = bt_calloc(a, n, 1);
+    b.n_evsubs = bt_calloc(a, n, sizeof(uint32_t));
+    b.n_bounds = bt_calloc(a, n, sizeof(uint32_t));
+    b.n_assocs = bt_calloc(a, n, sizeof(uint32_t));
+    b.comp_bound = bt_calloc(a, n, 1);
+    b.handles = bt_calloc(a, n, 1);
+    if (!b.starts || !b.refused || !b.n_evsubs || !b.n_bounds ||
+        !b.n_assocs || !b.comp_bound || !b.handles) {
+        ld->oom = 1;
+        goto out;
+    }
+    for (uint32_t i = 0; i < p->n_elements; i++) {
+        bt_element *e = &p->elements[i];
+        const xmlNode *d = pb->evnodes[i];
+        if (e->evdef == BT_EVDEF_ERROR)
+            read_error(ld, e, d);
+        else if (e->evdef == BT_EVDEF_COMPENSATE &&
+                 e->kind != BT_BOUNDARY_EVENT)
+            read_compensate(ld, pb, e, d);
+        if (e->kind == BT_START_EVENT)
+            start_event(ld, pb, &b, i);
+        else if (e->kind == BT_BOUNDARY_EVENT)
+            boundary_event(ld, pb, &b, i);
+        else if (e->kind == BT_SUB_PROCESS && e->triggered_by_event)
+            b.n_evsubs[e->parent + 1]++;
+    }
+    scope_has_start(ld, pb, &b);
+    for (uint32_t i = 0; i < pb->n_assoc; i++)
+        association(ld, pb, &b, pb->anodes[i]);
+    for (uint32_t i = 0; i < p->n_elements; i++) {
+        const bt_element *e = &p->elements[i];
+        if (e->kind == BT_BOUNDARY_EVENT && e->evdef == BT_EVDEF_COMPENSATE &&
+            !b.n_assocs[i])
+            bt_load_problem(ld, BATON_EMODEL, AT(e),
+                            "compensation boundary event has no association "
+                            "to a compensation handler");
+    }
+    fill_lists(ld, pb, &b);
+out:
+    bt_free(a, b.starts);
+    bt_free(a, b.refused);
+    bt_free(a, b.n_evsubs);
+    bt_free(a, b.n_bounds);
+    bt_free(a, b.n_assocs);
+    bt_free(a, b.comp_bound);
+    bt_free(a, b.handles);
+}

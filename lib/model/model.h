@@ -1,0 +1,181 @@
+/* The in-memory form of a loaded BPMN document. Immutable after load:
+ * everything lives in the model's arena. Element and flow references are
+ * indices into their process's arrays. */
+#ifndef BT_MODEL_MODEL_H
+#define BT_MODEL_MODEL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "util/arena.h"
+#include "feel/feel.h"
+
+/* Element kinds, from the kind table (kinds.def). */
+typedef enum bt_kind {
+#define BT_KIND(name, tag, zeebe, flags, evdefs, proc) BT_##name,
+#include "model/kinds.def"
+#undef BT_KIND
+    BT_KIND_COUNT
+} bt_kind;
+
+/* Event definition of an event element. */
+typedef enum bt_evdef {
+    BT_EVDEF_NONE = 0,
+    BT_EVDEF_TERMINATE,
+    BT_EVDEF_ERROR,
+    BT_EVDEF_COMPENSATE
+} bt_evdef;
+
+#define BT_EVS(d) (1u << BT_EVDEF_##d)
+
+/* What a kind is (flags of the kind table). */
+enum bt_kind_flag {
+    BT_KF_EVENT = 1u << 0,
+    BT_KF_ACTIVITY = 1u << 1, /* boundary events, compensation, mappings */
+    BT_KF_JOB = 1u << 2,      /* creates a job for a handler or the host */
+    BT_KF_SCOPE = 1u << 3,    /* holds elements and variables */
+    BT_KF_GATEWAY = 1u << 4,
+    BT_KF_JOINS_ALL = 1u << 5 /* waits for a token on every incoming flow */
+};
+
+typedef struct bt_kind_info {
+    const char *tag;   /* BPMN local name */
+    const char *zeebe; /* Zeebe's bpmnElementType */
+    uint32_t flags;    /* BT_KF_* */
+    uint32_t evdefs;   /* BT_EVS() mask of the definitions it may carry */
+} bt_kind_info;
+
+extern const bt_kind_info bt_kinds[BT_KIND_COUNT];
+
+/* The kind with BPMN local name `tag`, or -1. */
+int bt_kind_of_tag(const char *tag);
+
+static inline int bt_kind_has(int kind, uint32_t flag)
+{
+    return kind >= 0 && kind < BT_KIND_COUNT && (bt_kinds[kind].flags & flag);
+}
+
+typedef struct bt_header {
+    const char *name;
+    const char *value;
+} bt_header;
+
+/* One input or output mapping: evaluate `source`, write it to `target`
+ * (a name or dotted path). */
+typedef struct bt_mapping {
+    bt_expr *source;
+    const char *target;
+} bt_mapping;
+
+typedef struct bt_element {
+    const char *id;   /* never NULL */
+    const char *name; /* may be NULL */
+    const char *tag;  /* BPMN local name, e.g. "serviceTask" */
+    uint32_t line;
+    uint16_t kind;  /* bt_kind */
+    uint16_t evdef; /* bt_evdef */
+    int32_t parent; /* enclosing subprocess element, -1 at process level */
+
+    uint32_t *incoming; /* flow indices */
+    uint32_t *outgoing;
+    uint32_t n_incoming;
+    uint32_t n_outgoing;
+    int32_t default_flow; /* flow index, -1 when none */
+
+    /* Tasks: the job they create. */
+    const char *job_type;     /* static type, NULL when job_type_expr */
+    bt_expr *job_type_expr;   /* type given as "=expression" */
+    int32_t retries;          /* static retries (default 3) */
+    bt_header *headers;
+    uint32_t n_headers;
+    bt_mapping *inputs;
+    bt_mapping *outputs;
+    uint32_t n_inputs;
+    uint32_t n_outputs;
+
+    /* Scopes (subprocesses): their start event (the none start event of an
+     * embedded subprocess, the error start event of an event subprocess),
+     * and the event subprocesses directly inside them. */
+    int32_t start;
+    uint8_t triggered_by_event; /* an event subprocess */
+    uint32_t *event_subprocesses;
+    uint32_t n_event_subprocesses;
+
+    /* Activities: the boundary events attached to them, and the handler
+     * (an isForCompensation activity associated with their compensation
+     * boundary event), -1 when none. */
+    uint32_t *boundaries;
+    uint32_t n_boundaries;
+    int32_t compensation_handler;
+    uint8_t is_for_compensation;
+    /* A compensation handler: the activity it compensates, else -1. */
+    int32_t compensates;
+
+    /* Boundary events. */
+    int32_t attached_to; /* -1 unless a boundary event */
+    uint8_t cancel_activity;
+
+    /* Error events: the errorCode of the referenced error; NULL on a catch
+     * event means "every error". Camunda 7 variables that receive the
+     * caught error's code and message (NULL when not asked for). */
+    const char *error_code;
+    const char *error_code_variable;
+    const char *error_message_variable;
+
+    /* Compensation throw events: the activity to compensate (-1: the whole
+     * scope) and waitForCompletion. */
+    int32_t activity_ref;
+    uint8_t wait_for_completion;
+} bt_element;
+
+typedef struct bt_flow {
+    const char *id;
+    uint32_t line;
+    uint32_t source; /* element index */
+    uint32_t target; /* element index */
+    bt_expr *condition; /* NULL when unconditional */
+} bt_flow;
+
+typedef struct bt_process {
+    const char *id;
+    const char *name; /* may be NULL */
+    uint32_t line;
+    int executable; /* 1 when isExecutable="true" and it checked clean */
+    bt_element *elements;
+    uint32_t n_elements;
+    bt_flow *flows;
+    uint32_t n_flows;
+    int32_t start; /* the process-level none start event, -1 if none */
+    uint32_t *event_subprocesses; /* at process level */
+    uint32_t n_event_subprocesses;
+    /* The static job types its elements create, each once, in document
+     * order. */
+    const char **job_types;
+    uint32_t n_job_types;
+} bt_process;
+
+struct baton_model {
+    atomic_int refs;
+    bt_arena arena;
+    const char *source_name; /* "" when none */
+    uint64_t checksum;       /* FNV-1a 64 of the document bytes */
+    bt_process *processes;
+    uint32_t n_processes;
+};
+
+/* Index of the element with `id` in `p`, or -1. */
+int32_t bt_process_find(const bt_process *p, const char *id);
+
+void bt_model_ref(baton_model *m);
+void bt_model_unref(baton_model *m);
+
+uint64_t bt_fnv1a64(const void *data, size_t len, uint64_t seed);
+#define BT_FNV_SEED 0xcbf29ce484222325ull
+
+/* Fills p->job_types from its elements. Returns 0 or BATON_ENOMEM. */
+int bt_process_list_job_types(bt_arena *ar, bt_process *p);
+
+/* Zeebe's bpmnElementType for an element ("SERVICE_TASK", ...). */
+const char *bt_kind_zeebe_name(const bt_element *e);
+
+#endif
