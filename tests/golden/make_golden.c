@@ -7,8 +7,10 @@
  *   make_golden OUT_DIR [SCENARIO...]
  *
  * OUT_DIR is tests/golden/vN for format N (checked against the bytes the
- * library writes). The scenarios come from $BATON_SCENARIOS and their
- * models from $BATON_MODELS and $BATON_CORPUS, as for test_scenarios.
+ * library writes). A SCENARIO is a case's path under $BATON_SCENARIOS
+ * ("saga/happy-no-compensation"), and its goldens go to one folder named
+ * after it with '-' for '/' (OUT_DIR/saga-happy-no-compensation). Models
+ * come from $BATON_MODELS and $BATON_CORPUS, as for test_scenarios.
  * Nothing existing is ever overwritten.
  *
  * Each scenario runs as a host that fetches its jobs (no handler is
@@ -40,24 +42,24 @@
 
 /* The scenarios captured when no list is given. */
 static const char *const default_scenarios[] = {
-    "saga-happy-no-compensation",
-    "saga-flight-fails-compensates-in-reverse",
-    "saga-incident-mid-compensation-resolved",
-    "saga-incident-mid-compensation-waits",
-    "saga-deferred-cancel-restored",
-    "deferred-job",
-    "parallel-fork-join",
-    "error-end-event-boundary",
-    "error-specific-before-catch-all",
-    "seed-serverless-camunda-compensation",
-    "job-retry",
-    "job-no-retries-incident",
-    "compensation-nested-subprocess",
-    "io-mapping",
-    "deferred-job.handler-defers",
-    "saga-deferred-cancel-restored.handler-defers",
-    "zeebe-trip-condition-incident",
-    "zeebe-trip-condition-incident-resolved",
+    "saga/happy-no-compensation",
+    "saga/flight-fails-compensates-in-reverse",
+    "saga/incident-mid-compensation-resolved",
+    "saga/incident-mid-compensation-waits",
+    "saga/deferred-cancel-restored",
+    "jobs/deferred",
+    "gateways/parallel-fork-join",
+    "errors/end-event-boundary",
+    "errors/specific-before-catch-all",
+    "seed/serverless-camunda-compensation",
+    "jobs/retry",
+    "jobs/no-retries-incident",
+    "compensation/nested-subprocess",
+    "mappings/io-mapping",
+    "jobs/deferred.handler-defers",
+    "saga/deferred-cancel-restored.handler-defers",
+    "zeebe-trip/condition-incident",
+    "zeebe-trip/condition-incident-resolved",
 };
 
 typedef struct point {
@@ -502,10 +504,10 @@ static void make_one(const char *out_dir, const char *name)
     char model_path[4096];
     if (!strncmp(model, "$CORPUS/", 8))
         snprintf(model_path, sizeof model_path, "%s/%s",
-                 env_or("BATON_CORPUS", "../shared/corpus"), model + 8);
+                 env_or("BATON_CORPUS", "tests/corpus"), model + 8);
     else if (!strncmp(model, "$MODELS/", 8))
         snprintf(model_path, sizeof model_path, "%s/%s",
-                 env_or("BATON_MODELS", "../shared/models"), model + 8);
+                 env_or("BATON_MODELS", "tests/models"), model + 8);
     else
         snprintf(model_path, sizeof model_path, "%s/%s/%s",
                  env_or("BATON_SCENARIOS", "tests/scenarios"), scenario,
@@ -564,16 +566,21 @@ static void make_one(const char *out_dir, const char *name)
         die("the library writes format %u, not for %s", format, out_dir);
 
     make_dir(out_dir, 0);
-    snprintf(path, sizeof path, "%s/%s", out_dir, name);
+    char folder[1024];
+    snprintf(folder, sizeof folder, "%s", name);
+    for (char *c = folder; *c; c++)
+        if (*c == '/')
+            *c = '-';
+    snprintf(path, sizeof path, "%s/%s", out_dir, folder);
     make_dir(path, 1);
-    snprintf(path, sizeof path, "%s/%s/model.bpmn", out_dir, name);
+    snprintf(path, sizeof path, "%s/%s/model.bpmn", out_dir, folder);
     write_new(path, xml, model_len);
 
     char hex[32];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)checksum);
     for (size_t i = 0; i < g.n_pts; i++) {
         point *p = &g.pts[i];
-        snprintf(path, sizeof path, "%s/%s/%zu.snap", out_dir, name, i);
+        snprintf(path, sizeof path, "%s/%s/%zu.snap", out_dir, folder, i);
         write_new(path, p->snap, p->size);
 
         json_t *doc = json_object();
@@ -595,7 +602,7 @@ static void make_one(const char *out_dir, const char *name)
         json_t *expect = json_deep_copy(final);
         json_object_set_new(expect, "records", slice(g.records, p->rec));
         json_object_set_new(doc, "expect", expect);
-        snprintf(path, sizeof path, "%s/%s/%zu.json", out_dir, name, i);
+        snprintf(path, sizeof path, "%s/%s/%zu.json", out_dir, folder, i);
         char *text = json_dumps(doc, JSON_INDENT(1));
         size_t len = strlen(text);
         text = xrealloc(text, len + 2);
