@@ -13,8 +13,8 @@
 void cli_usage_run(FILE *f)
 {
     fputs(
-"usage: baton run MODEL [--process ID] [--vars JSON] [--job MATCH=ACTION]...\n"
-"                 [--records] [--max-jobs N] [--verbose]\n"
+"usage: baton run MODEL [--process ID] [--vars JSON|@FILE|@-]\n"
+"                 [--job MATCH=ACTION]... [--records] [--max-jobs N] [--verbose]\n"
 "\n"
 "Runs one instance of a process until it ends or nothing more can move.\n"
 "Jobs are settled as --job says; a job no --job matches is completed with\n"
@@ -22,6 +22,7 @@ void cli_usage_run(FILE *f)
 "\n"
 "  --process ID        the process to run (default: the only executable one)\n"
 "  --vars JSON         the instance's variables, a JSON object\n"
+"  --vars @FILE        the same, read from FILE (@- reads standard input)\n"
 "  --job MATCH=ACTION  how to settle jobs of MATCH, a job type or an element\n"
 "                      id (an element id wins over a type). ACTION is one of\n"
 "                        complete[:JSON]       complete, merging the object\n"
@@ -36,7 +37,7 @@ void cli_usage_run(FILE *f)
 "\n"
 "The last line on stdout is {\"state\": ..., \"variables\": {...}}.\n"
 "Exit status: 0 completed, 3 waiting, 4 incident, 5 terminated,\n"
-"1 model or input refused, 2 usage.\n", f);
+"1 model or input refused (or unreadable), 2 usage.\n", f);
 }
 
 void cli_usage_check(FILE *f)
@@ -65,10 +66,8 @@ int main(int argc, char **argv)
 {
     int rc;
 
-    if (argc < 2) {
-        cli_usage(stderr);
-        return CLI_EXIT_USAGE;
-    }
+    if (argc < 2)
+        return cli_usage_error(NULL, "no command given (run or check)");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         cli_usage(stdout);
@@ -82,10 +81,7 @@ int main(int argc, char **argv)
         rc = cli_run(argc - 1, argv + 1);
     else if (strcmp(argv[1], "check") == 0)
         rc = cli_check(argc - 1, argv + 1);
-    else {
-        fprintf(stderr, "baton: unknown command '%s'\n\n", argv[1]);
-        cli_usage(stderr);
-        return CLI_EXIT_USAGE;
-    }
+    else
+        return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
     return rc;
 }

@@ -299,10 +299,10 @@ int main(void)
     snprintf(model_path, sizeof model_path,
              "%s/seed/trip-booking-saga-serverless__zeebe__aws__trip-booking"
              ".bpmn",
-             corpus ? corpus : "../shared/corpus");
+             corpus ? corpus : "tests/corpus");
     const char *models = getenv("BATON_MODELS");
     snprintf(saga_path, sizeof saga_path, "%s/trip-booking-saga.bpmn",
-             models ? models : "../shared/models");
+             models ? models : "tests/models");
     json_set_alloc_funcs(json_malloc, json_free_fn);
     /* The seed's Zeebe model (gateway and cancel chain) and the benchmark
      * saga (error boundary and compensation in reverse). */

@@ -387,11 +387,6 @@ expect_eq "stdout" "$(cat "$tmp/out")" ""
 # Refusals.                                                            #
 # ------------------------------------------------------------------ #
 
-current="a missing file"
-baton run "$tmp/missing.bpmn"
-expect_status 1
-expect_grep err "^$tmp/missing.bpmn(:[0-9]+)?: "
-
 printf '%s\n' '<?xml version="1.0" encoding="UTF-8"?>' \
     '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">' \
     '  <bpmn:process id="p" isExecutable="true">' \
@@ -411,6 +406,90 @@ expect_eq "stderr" "$(cat "$tmp/err")" \
     "$UNSUPPORTED:42: intermediateCatchEvent 'IntermediateThrowEvent_1531zpf': intermediateCatchEvent is not supported"
 expect_eq "stdout" "$(cat "$tmp/out")" ""
 
+cat >"$tmp/two.bpmn" <<XML
+$head
+  <bpmn:process id="first" isExecutable="true">
+    <bpmn:startEvent id="s1"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s1" targetRef="e1"/>
+    <bpmn:endEvent id="e1"/>
+  </bpmn:process>
+  <bpmn:process id="draft" isExecutable="false">
+    <bpmn:startEvent id="s3"/>
+  </bpmn:process>
+  <bpmn:process id="second" isExecutable="true">
+    <bpmn:startEvent id="s2"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="s2" targetRef="e2"/>
+    <bpmn:endEvent id="e2"/>
+  </bpmn:process>
+</bpmn:definitions>
+XML
+
+current="several executable processes and no --process: they are listed"
+baton run "$tmp/two.bpmn" --records
+expect_status 1
+expect_eq "stderr" "$(cat "$tmp/err")" \
+    "$tmp/two.bpmn: the model has 2 executable processes: first, second; choose one with --process"
+expect_eq "stdout" "$(cat "$tmp/out")" ""
+baton run "$tmp/two.bpmn" --process second --records
+expect_state 0 completed
+expect_eq "path" "$(inspect path)" "e2"
+
+current="run and check word an unreadable file alike"
+for model in "$tmp/missing.bpmn" "$tmp"; do
+    if [ "$model" = "$tmp" ]; then reason="Is a directory"
+    else reason="No such file or directory"; fi
+    baton run "$model"
+    expect_status 1
+    expect_eq "run stderr" "$(cat "$tmp/err")" "$model: cannot read: $reason"
+    expect_eq "run stdout" "$(cat "$tmp/out")" ""
+    baton check "$model"
+    expect_status 1
+    expect_eq "check stdout" "$(cat "$tmp/out")" "$model: cannot read: $reason"
+    expect_eq "check stderr" "$(cat "$tmp/err")" ""
+done
+
+printf '%s\n' '{"traveller": "Ada",' '"nights": 3}' >"$tmp/vars.json"
+printf '%s\n' '{"traveller":' '["Ada"}' >"$tmp/bad-vars.json"
+
+current="--vars @FILE reads the variables from a file"
+baton run "$TRIP" --vars "@$tmp/vars.json" \
+    --job "$ok_hotel" --job "$ok_car" --job "$ok_flight"
+expect_state 0 completed
+expect_eq "traveller" "$(inspect var traveller)" '"Ada"'
+expect_eq "nights" "$(inspect var nights)" 3
+baton run "$TRIP" "--vars=@$tmp/vars.json" \
+    --job "$ok_hotel" --job "$ok_car" --job "$ok_flight"
+expect_state 0 completed
+expect_eq "nights" "$(inspect var nights)" 3
+
+current="--vars @- reads the variables from standard input"
+baton run "$TRIP" --vars @- --job "$ok_hotel" --job "$ok_car" \
+    --job "$ok_flight" <"$tmp/vars.json"
+expect_state 0 completed
+expect_eq "traveller" "$(inspect var traveller)" '"Ada"'
+expect_eq "nights" "$(inspect var nights)" 3
+
+current="--vars @FILE: a missing or unreadable file"
+baton run "$TRIP" --records --vars "@$tmp/missing.json"
+expect_status 1
+expect_eq "stderr" "$(cat "$tmp/err")" \
+    "$tmp/missing.json: cannot read: No such file or directory"
+expect_eq "stdout" "$(cat "$tmp/out")" ""
+baton run "$TRIP" --records --vars "@$tmp"
+expect_status 1
+expect_eq "stderr" "$(cat "$tmp/err")" "$tmp: cannot read: Is a directory"
+expect_eq "stdout" "$(cat "$tmp/out")" ""
+
+current="--vars @FILE: invalid JSON is refused at its line in the file"
+baton run "$TRIP" --records --vars "@$tmp/bad-vars.json"
+expect_status 1
+expect_grep err "^$tmp/bad-vars.json:2: .*invalid JSON"
+expect_eq "stderr lines" "$(wc -l <"$tmp/err" | tr -d ' ')" 1
+expect_eq "stdout" "$(cat "$tmp/out")" ""
+baton run "$TRIP" --vars @- <"$tmp/bad-vars.json"
+expect_status 1
+expect_grep err "^<stdin>:2: .*invalid JSON"
+
 current="--vars that is not a JSON object"
 baton run "$TRIP" --vars '[1, 2'
 expect_status 1
@@ -418,26 +497,67 @@ expect_grep err "--vars"
 baton run "$TRIP" --vars '[1, 2]'
 expect_status 1
 
-current="a job result that is not JSON"
-baton run "$TRIP" --job 'ServiceTask_BookHotel=complete:{oops'
-expect_status 1
-expect_grep err "ServiceTask_BookHotel"
 
 # ------------------------------------------------------------------ #
 # Usage.                                                               #
 # ------------------------------------------------------------------ #
 
-for args in "" "run" "frobnicate" "run $TRIP --bogus" "run $TRIP $TRIP" \
-            "run $TRIP --job" "run $TRIP --job nomatch" \
-            "run $TRIP --job X=explode" "run $TRIP --job X=error" \
-            "run $TRIP --job X=wait:1" "run $TRIP --max-jobs 0" "check" \
-            "check --bogus"; do
-    current="usage: baton $args"
-    # shellcheck disable=SC2086
-    baton $args
+# usage MESSAGE ARGS...: a usage error is exit 2, nothing on stdout, and
+# on stderr one line saying what is wrong and a hint, never the whole help.
+usage() {
+    local msg=$1 hint=baton
+    shift
+    case "${1:-}" in run|check) hint="baton $1" ;; esac
+    current="usage: baton $*"
+    baton "$@"
     expect_status 2
-    expect_grep err "usage:"
+    expect_eq "stderr" "$(cat "$tmp/err")" "$msg
+try '$hint --help'"
+    expect_eq "stdout" "$(cat "$tmp/out")" ""
+}
+
+actions="ACTION is complete[:JSON], fail[:MESSAGE], error:CODE[:MESSAGE] or wait"
+usage "baton: no command given (run or check)"
+usage "baton: unknown command 'frobnicate'" frobnicate
+usage "baton run: no MODEL given" run
+usage "baton run: no MODEL given" run --records
+usage "baton run: unknown option '--bogus'" run "$TRIP" --bogus
+usage "baton run: more than one MODEL ('$TRIP', '$SAGA')" run "$TRIP" "$SAGA"
+usage "baton run: --job needs a value" run "$TRIP" --job
+usage "baton run: --max-jobs '0': expected a positive number" \
+    run "$TRIP" --max-jobs 0
+usage "baton run: --vars '@': expected @FILE or @- (standard input)" \
+    run "$TRIP" --vars @
+usage "baton check: no MODEL given" check
+usage "baton check: unknown option '--bogus'" check --bogus "$TRIP"
+
+# A malformed --job is refused before anything is loaded or run: with
+# --records, no record is printed; a missing model is not even read.
+for model in "$TRIP" "$tmp/missing.bpmn"; do
+    usage "baton run: --job 'nomatch': expected MATCH=ACTION" \
+        run "$model" --records --job nomatch
+    usage "baton run: --job '=complete': expected MATCH=ACTION" \
+        run "$model" --records --job =complete
+    usage "baton run: --job 'X=explode': $actions" \
+        run "$model" --records --job "$ok_hotel" --job X=explode
+    usage "baton run: --job 'X=wait:1': $actions" \
+        run "$model" --records --job X=wait:1
+    usage "baton run: --job 'X=error': error needs a CODE (error:CODE)" \
+        run "$model" --records --job X=error
+    usage "baton run: --job 'X=complete:[1]': expected a JSON object after complete:" \
+        run "$model" --records --job 'X=complete:[1]'
+    usage "baton run: --job 'X=complete:': expected a JSON object after complete:" \
+        run "$model" --records --job X=complete:
 done
+
+current="usage: a --job whose JSON is not valid"
+baton run "$TRIP" --records --job "$ok_hotel" \
+    --job 'ServiceTask_BookCar=complete:{oops'
+expect_status 2
+expect_eq "stderr lines" "$(wc -l <"$tmp/err" | tr -d ' ')" 2
+expect_grep err "^baton run: --job 'ServiceTask_BookCar=complete:\{oops': invalid JSON at line 1, column [0-9]+: .+"
+expect_grep err "^try 'baton run --help'\$"
+expect_eq "stdout" "$(cat "$tmp/out")" ""
 
 current="--help and --version"
 baton --help
@@ -478,11 +598,6 @@ baton check "$TRIP" "$tmp/terminate.bpmn" "$tmp/malformed.bpmn"
 expect_status 1
 expect_grep out "^$tmp/malformed.bpmn:[0-9]+: "
 if grep -q "$TRIP" "$tmp/out"; then fail "the good model was reported"; else ok; fi
-
-current="check: a missing file"
-baton check "$tmp/missing.bpmn"
-expect_status 1
-expect_grep out "^$tmp/missing.bpmn: "
 
 echo "$checks checks passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -31,7 +31,7 @@ static int check_one(baton_engine *engine, const char *path)
 
     err = cli_read_file(path, &xml, &len);
     if (err) {
-        cli_print_problem(stdout, path, 0, NULL, NULL, strerror(err));
+        cli_print_read_error(stdout, path, err);
         return -1;
     }
     rc = baton_model_check(engine, xml, len, path, on_problem, &ctx);
@@ -62,19 +62,13 @@ int cli_check(int argc, char **argv)
         first = 2;
     else {
         for (i = 1; i < argc; i++) {
-            if (argv[i][0] == '-' && argv[i][1] != '\0') {
-                fprintf(stderr, "baton check: unknown option '%s'\n\n",
-                        argv[i]);
-                cli_usage_check(stderr);
-                return CLI_EXIT_USAGE;
-            }
+            if (argv[i][0] == '-' && argv[i][1] != '\0')
+                return cli_usage_error("check", "unknown option '%s'",
+                                       argv[i]);
         }
     }
-    if (first >= argc) {
-        fputs("baton check: no model given\n\n", stderr);
-        cli_usage_check(stderr);
-        return CLI_EXIT_USAGE;
-    }
+    if (first >= argc)
+        return cli_usage_error("check", "no MODEL given");
 
     rc = baton_engine_new(NULL, NULL, &engine);
     if (rc != BATON_OK) {

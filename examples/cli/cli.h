@@ -26,9 +26,21 @@ void cli_usage(FILE *f);
 void cli_usage_run(FILE *f);
 void cli_usage_check(FILE *f);
 
-/* Reads a whole file into a malloc'ed, NUL-terminated buffer. Returns 0 or
- * an errno value. */
+/* Reads a whole file (standard input when `path` is NULL) into a
+ * malloc'ed, NUL-terminated buffer. Returns 0 or an errno value. */
 int cli_read_file(const char *path, char **out, size_t *len);
+
+/* Prints "NAME: cannot read: REASON" for an error of cli_read_file(), the
+ * one wording of both subcommands. */
+void cli_print_read_error(FILE *f, const char *name, int err);
+
+/* Prints "baton[ COMMAND]: MESSAGE" and a hint to the command's --help on
+ * stderr; returns CLI_EXIT_USAGE. `command` may be NULL. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 
 /* A malloc'ed copy of `s`, or NULL. */
 char *cli_strdup(const char *s);

@@ -3,11 +3,15 @@
  * No handler is registered: the tool does not know the model's job types
  * in advance, so it lets jobs wait, fetches them with
  * baton_instance_job_count()/baton_instance_job() as a job worker would,
- * settles them by key and runs again, until nothing more can move. */
+ * settles them by key and runs again, until nothing more can move.
+ *
+ * jansson checks the JSON of --job options, so that a typo is a usage
+ * error before anything runs; everything else goes through baton.h. */
 #include "cli.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,7 +49,10 @@ struct pending {
 struct run_opts {
     const char *model;
     const char *process;
-    const char *vars;
+    const char *vars;        /* the JSON text, once --vars @FILE is read */
+    size_t vars_len;         /* BATON_NUL for --vars JSON */
+    const char *vars_source; /* names the variables in messages */
+    char *vars_buf;          /* --vars @FILE: the file's contents */
     int records;
     int log_level;
     unsigned long max_jobs;
@@ -99,26 +106,39 @@ static void opts_free(struct run_opts *o)
     for (i = 0; i < o->n_groups; i++)
         free(o->groups[i].rules);
     free(o->groups);
+    free(o->vars_buf);
 }
 
-/* Prints "baton run: [OPT ]['VALUE']: MESSAGE" and the usage text. */
-static int usage_error(const char *opt, const char *value, const char *msg)
+/* Checks the JSON of complete:JSON as the job result it will be: one
+ * object. Returns NULL, or what is wrong in `buf`. */
+static const char *check_result_json(const char *text, char *buf,
+                                     size_t size)
 {
-    fputs("baton run: ", stderr);
-    if (opt)
-        fprintf(stderr, value ? "%s " : "%s: ", opt);
-    if (value)
-        fprintf(stderr, "'%s': ", value);
-    fprintf(stderr, "%s\n\n", msg);
-    cli_usage_run(stderr);
-    return CLI_EXIT_USAGE;
+    json_error_t err;
+    json_t *v;
+
+    if (!*text)
+        return "expected a JSON object after complete:";
+    v = json_loads(text, 0, &err);
+    if (!v) {
+        snprintf(buf, size, "invalid JSON at line %d, column %d: %s",
+                 err.line, err.column, err.text);
+        return buf;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return "expected a JSON object after complete:";
+    }
+    json_decref(v);
+    return NULL;
 }
 
-/* Parses MATCH=ACTION into `r`. Returns 0, -1 (out of memory) or 1 (bad
- * syntax, message printed). */
+/* Parses MATCH=ACTION into `r`. Returns 0, -1 (out of memory) or
+ * CLI_EXIT_USAGE (bad syntax, message printed). */
 static int parse_rule(const char *spec, struct rule *r)
 {
-    char *eq, *action, *colon;
+    char *eq, *action, *colon, buf[256];
+    const char *why = NULL;
 
     memset(r, 0, sizeof *r);
     r->spec = spec;
@@ -127,10 +147,8 @@ static int parse_rule(const char *spec, struct rule *r)
         return -1;
     eq = strchr(r->buf, '=');
     if (!eq || eq == r->buf) {
-        free(r->buf);
-        r->buf = NULL;
-        usage_error("--job", spec, "expected MATCH=ACTION");
-        return 1;
+        why = "expected MATCH=ACTION";
+        goto bad;
     }
     *eq = '\0';
     r->match = r->buf;
@@ -142,6 +160,8 @@ static int parse_rule(const char *spec, struct rule *r)
     if (strcmp(action, "complete") == 0) {
         r->kind = ACT_COMPLETE;
         r->json = colon ? colon + 1 : NULL;
+        if (r->json)
+            why = check_result_json(r->json, buf, sizeof buf);
     } else if (strcmp(action, "fail") == 0) {
         r->kind = ACT_FAIL;
         r->message = colon ? colon + 1 : NULL;
@@ -152,25 +172,22 @@ static int parse_rule(const char *spec, struct rule *r)
             *sep = '\0';
             r->message = sep + 1;
         }
-        if (!code || !*code) {
-            free(r->buf);
-            r->buf = NULL;
-            usage_error("--job", spec, "error needs a CODE (error:CODE)");
-            return 1;
-        }
         r->kind = ACT_ERROR;
         r->code = code;
+        if (!code || !*code)
+            why = "error needs a CODE (error:CODE)";
     } else if (strcmp(action, "wait") == 0 && !colon) {
         r->kind = ACT_WAIT;
     } else {
-        free(r->buf);
-        r->buf = NULL;
-        usage_error("--job", spec,
-                    "ACTION is complete[:JSON], fail[:MESSAGE], "
-                    "error:CODE[:MESSAGE] or wait");
-        return 1;
+        why = "ACTION is complete[:JSON], fail[:MESSAGE], "
+              "error:CODE[:MESSAGE] or wait";
     }
-    return 0;
+    if (!why)
+        return 0;
+bad:
+    free(r->buf);
+    r->buf = NULL;
+    return cli_usage_error("run", "--job '%s': %s", spec, why);
 }
 
 static int add_rule(struct run_opts *o, const char *spec)
@@ -242,7 +259,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 
         if (only_operands || a[0] != '-' || a[1] == '\0') {
             if (o->model)
-                return usage_error(NULL, a, "more than one MODEL");
+                return cli_usage_error("run", "more than one MODEL ('%s', "
+                                       "'%s')", o->model, a);
             o->model = a;
             continue;
         }
@@ -269,20 +287,23 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 #define IS_OPT(name) (nlen == sizeof(name) - 1 && strncmp(a, name, nlen) == 0)
         if (!(IS_OPT("--process") || IS_OPT("--vars") || IS_OPT("--job") ||
               IS_OPT("--max-jobs")))
-            return usage_error(NULL, a, "unknown option");
+            return cli_usage_error("run", "unknown option '%s'", a);
         if (!val) {
             if (i + 1 >= argc)
-                return usage_error(a, NULL, "needs a value");
+                return cli_usage_error("run", "%s needs a value", a);
             val = argv[++i];
         }
         if (IS_OPT("--process")) {
             o->process = val;
         } else if (IS_OPT("--vars")) {
+            if (strcmp(val, "@") == 0)
+                return cli_usage_error("run", "--vars '@': expected @FILE "
+                                       "or @- (standard input)");
             o->vars = val;
         } else if (IS_OPT("--max-jobs")) {
             if (parse_ulong(val, &o->max_jobs) != 0)
-                return usage_error("--max-jobs", val,
-                                   "expected a positive number");
+                return cli_usage_error("run", "--max-jobs '%s': expected a "
+                                       "positive number", val);
         } else {
             int rc = add_rule(o, val);
             if (rc < 0) {
@@ -295,8 +316,54 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 #undef IS_OPT
     }
     if (!o->model)
-        return usage_error(NULL, NULL, "no MODEL given");
+        return cli_usage_error("run", "no MODEL given");
     return 0;
+}
+
+/* --vars JSON is the text itself; --vars @FILE and @- read it from a file
+ * or standard input. Returns 0, or an exit status (message printed). */
+static int read_vars(struct run_opts *o)
+{
+    const char *path;
+    int err;
+
+    o->vars_len = BATON_NUL;
+    o->vars_source = "--vars";
+    if (!o->vars || o->vars[0] != '@')
+        return 0;
+    path = strcmp(o->vars, "@-") == 0 ? NULL : o->vars + 1;
+    o->vars_source = path ? path : "<stdin>";
+    err = cli_read_file(path, &o->vars_buf, &o->vars_len);
+    if (err) {
+        cli_print_read_error(stderr, o->vars_source, err);
+        return CLI_EXIT_REFUSED;
+    }
+    o->vars = o->vars_buf;
+    return 0;
+}
+
+/* Without --process, a model with several executable processes cannot be
+ * deployed: name them, so that one can be picked. Returns 1 when it did. */
+static int report_processes(const char *path, const baton_model *model)
+{
+    size_t i, n = baton_model_process_count(model), count = 0;
+    const char *sep = ": ";
+
+    for (i = 0; i < n; i++)
+        if (baton_model_process_executable(model, i))
+            count++;
+    if (count < 2)
+        return 0;
+    fprintf(stderr, "%s: the model has %zu executable processes", path,
+            count);
+    for (i = 0; i < n; i++) {
+        if (!baton_model_process_executable(model, i))
+            continue;
+        fprintf(stderr, "%s%s", sep, baton_model_process_id(model, i));
+        sep = ", ";
+    }
+    fputs("; choose one with --process\n", stderr);
+    return 1;
 }
 
 static struct group *find_group(struct run_opts *o, const char *match)
@@ -594,12 +661,16 @@ int cli_run(int argc, char **argv)
     baton_engine *engine = NULL;
     baton_model *model = NULL;
     baton_instance *inst = NULL;
-    int rc, status;
+    char *xml = NULL;
+    size_t len = 0;
+    int rc, status, err;
 
     memset(&o, 0, sizeof o);
     o.log_level = BATON_LOG_WARN;
     o.max_jobs = 10000;
     status = parse_args(argc, argv, &o);
+    if (status == 0)
+        status = read_vars(&o);
     if (status != 0) {
         opts_free(&o);
         return status < 0 ? 0 : status; /* -1: --help was printed */
@@ -616,21 +687,30 @@ int cli_run(int argc, char **argv)
         baton_engine_set_record_sink(engine, record_sink, &sink);
 
     status = CLI_EXIT_REFUSED;
-    rc = baton_model_load_file(engine, o.model, &model);
+    /* Read here rather than by baton_model_load_file(), so that `run` and
+     * `check` word an unreadable file alike. */
+    err = cli_read_file(o.model, &xml, &len);
+    if (err) {
+        cli_print_read_error(stderr, o.model, err);
+        goto out;
+    }
+    rc = baton_model_load(engine, xml, len, o.model, &model);
+    free(xml);
     if (rc != BATON_OK) {
         cli_print_engine_error(engine, NULL, o.model, rc);
         goto out;
     }
     rc = baton_engine_deploy(engine, model, o.process, NULL);
     if (rc != BATON_OK) {
-        cli_print_engine_error(engine, NULL, o.model, rc);
+        if (o.process || !report_processes(o.model, model))
+            cli_print_engine_error(engine, NULL, o.model, rc);
         goto out;
     }
     rc = baton_instance_create(engine, o.process, o.vars,
-                               o.vars ? BATON_NUL : 0, &inst);
+                               o.vars ? o.vars_len : 0, &inst);
     if (rc != BATON_OK) {
-        cli_print_engine_error(engine, NULL, o.vars ? "--vars" : o.model,
-                               rc);
+        cli_print_engine_error(engine, NULL,
+                               o.vars ? o.vars_source : o.model, rc);
         goto out;
     }
 

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@ char *cli_strdup(const char *s)
 
 int cli_read_file(const char *path, char **out, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = path ? fopen(path, "rb") : stdin;
     char *buf = NULL;
     size_t size = 0, cap = 0;
     int err = 0;
@@ -50,7 +51,7 @@ int cli_read_file(const char *path, char **out, size_t *len)
             break;
         }
     }
-    if (fclose(f) != 0 && !err)
+    if (f != stdin && fclose(f) != 0 && !err)
         err = errno ? errno : EIO;
     if (err) {
         free(buf);
@@ -63,6 +64,24 @@ int cli_read_file(const char *path, char **out, size_t *len)
     *out = buf;
     *len = size;
     return 0;
+}
+
+void cli_print_read_error(FILE *f, const char *name, int err)
+{
+    fprintf(f, "%s: cannot read: %s\n", name, strerror(err));
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "baton%s%s: ", command ? " " : "", command ? command : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\ntry 'baton%s%s --help'\n", command ? " " : "",
+            command ? command : "");
+    return CLI_EXIT_USAGE;
 }
 
 void cli_print_problem(FILE *f, const char *source, int line,

@@ -29,7 +29,7 @@ from ._errors import (BpmnError, ClosedError, Error, NotFoundError,
                       StateError)
 from ._ffi import (CLOCK_FN, ENGINE, HANDLER_FN, INSTANCE, LOG_FN, MODEL,
                    PERSIST_FN, PROBLEM_FN, RECORD_FN, address, engine_error,
-                   lib, owners, take_buffer, text)
+                   lib, take_buffer, text)
 
 #: Instance states, indexed by enum baton_instance_state.
 STATES = ("active", "waiting", "incident", "completed", "terminated")
@@ -120,23 +120,18 @@ def _describe(exc):
 class _Handle(object):
     """A C pointer and the function that frees it, once."""
 
-    __slots__ = ("ptr", "addr", "_free", "_owners")
+    __slots__ = ("ptr", "addr", "_free")
 
-    def __init__(self, ptr, free, engine_addr=None):
+    def __init__(self, ptr, free):
         self.ptr = ptr
         self.addr = address(ptr)
         self._free = free
-        # Module globals may be gone when a finaliser runs at exit.
-        self._owners = owners
-        if engine_addr is not None:
-            owners[self.addr] = engine_addr
 
     def release(self):
         ptr = self.ptr
         if ptr is None:
             return
         self.ptr = None
-        self._owners.pop(self.addr, None)
         self._free(ptr)
 
 
@@ -277,7 +272,6 @@ class Engine(_Closable):
         ptr = ENGINE()
         lib.baton_engine_new(None, None, byref(ptr))
         self._handle = _Handle(ptr, lib.baton_engine_free)
-        self._addr = self._handle.addr
         self._id = next(_ids)
         _engines[self._id] = self
 
@@ -646,7 +640,7 @@ class Instance(_Closable):
 
     def __init__(self, engine, ptr):
         self._engine = engine
-        self._handle = _Handle(ptr, lib.baton_instance_free, engine._addr)
+        self._handle = _Handle(ptr, lib.baton_instance_free)
         engine._instances[self._handle.addr] = self._handle
 
     @classmethod
@@ -856,7 +850,6 @@ class Job(object):
         job._engine = engine
         job._instance = instance
         job._ptr = None
-        job._addr = None
         job._settled = False
         job._closed = False
         job._vars = None
@@ -877,25 +870,17 @@ class Job(object):
     def _in_handler(cls, engine, instance, ptr):
         job = cls._read(engine, instance, ptr)
         job._ptr = ptr
-        job._addr = address(ptr)
-        owners[job._addr] = engine._addr
         return job
 
     @classmethod
     def _listed(cls, engine, instance, ptr):
         job = cls._read(engine, instance, ptr)
-        addr = address(ptr)
-        owners[addr] = engine._addr
-        try:
-            job._vars = json.loads(take_buffer(lib.baton_job_variables, ptr))
-        finally:
-            owners.pop(addr, None)
+        job._vars = json.loads(take_buffer(lib.baton_job_variables, ptr))
         return job
 
     def _detach(self):
         """The handler returned: the C job is no longer ours to touch."""
         self._ptr = None
-        owners.pop(self._addr, None)
 
     def _settle(self, fn, *args):
         fn(self._ptr, *args)

@@ -3,7 +3,9 @@
 Every function is declared with argtypes and restype; every function that
 returns a status has an errcheck that turns a negative status into the
 matching baton.Error carrying the engine's last error (message, line,
-column, element id, source).
+column, element id, source). The engine of an instance or a job is asked
+of the library (baton_instance_engine, baton_job_instance), so the binding
+keeps no table of its own.
 """
 
 import ctypes
@@ -52,11 +54,6 @@ HANDLER_FN = CFUNCTYPE(c_int, c_void_p, JOB)
 PROBLEM_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p, c_int, c_int,
                        c_char_p, c_char_p, c_char_p)
 
-#: address of an instance or job -> address of the engine holding its last
-#: error. Kept by the object layer while the handle is valid.
-owners = {}
-
-
 def address(ptr):
     return ctypes.cast(ptr, c_void_p).value
 
@@ -85,11 +82,16 @@ def _check_engine(result, func, args):
     return result
 
 
-def _check_owner(result, func, args):
+def _check_instance(result, func, args):
     if result < 0:
-        engine = owners.get(address(args[0]))
-        raise engine_error(result,
-                           ctypes.cast(engine, ENGINE) if engine else None)
+        raise engine_error(result, lib.baton_instance_engine(args[0]))
+    return result
+
+
+def _check_job(result, func, args):
+    if result < 0:
+        raise engine_error(result, lib.baton_instance_engine(
+            lib.baton_job_instance(args[0])))
     return result
 
 
@@ -143,12 +145,15 @@ _PROTOTYPES = {
     "baton_model_process_id": (c_char_p, [MODEL, c_size_t], None),
     "baton_model_process_executable": (c_int, [MODEL, c_size_t], None),
     "baton_model_checksum": (c_uint64, [MODEL], None),
+    "baton_model_job_type_count": (c_size_t, [MODEL, c_size_t], None),
+    "baton_model_job_type": (c_char_p, [MODEL, c_size_t, c_size_t], None),
     "baton_engine_deploy": (c_int, [ENGINE, MODEL, c_char_p, _P(c_int)],
                             _check_engine),
     # jobs and handlers
     "baton_engine_register_handler": (c_int, [ENGINE, c_char_p, HANDLER_FN,
                                               c_void_p], _check_engine),
     "baton_job_key": (c_uint64, [JOB], None),
+    "baton_job_instance": (INSTANCE, [JOB], None),
     "baton_job_type": (c_char_p, [JOB], None),
     "baton_job_element_id": (c_char_p, [JOB], None),
     "baton_job_element_instance_key": (c_uint64, [JOB], None),
@@ -159,39 +164,40 @@ _PROTOTYPES = {
     "baton_job_header_name": (c_char_p, [JOB, c_size_t], None),
     "baton_job_header_value": (c_char_p, [JOB, c_size_t], None),
     "baton_job_header": (c_char_p, [JOB, c_char_p], None),
-    "baton_job_variables": (c_int, [JOB, _OUT_BUF, _OUT_LEN], _check_owner),
-    "baton_job_complete": (c_int, [JOB, c_char_p, c_size_t], _check_owner),
-    "baton_job_fail": (c_int, [JOB, c_int, c_char_p], _check_owner),
+    "baton_job_variables": (c_int, [JOB, _OUT_BUF, _OUT_LEN], _check_job),
+    "baton_job_complete": (c_int, [JOB, c_char_p, c_size_t], _check_job),
+    "baton_job_fail": (c_int, [JOB, c_int, c_char_p], _check_job),
     "baton_job_throw_error": (c_int, [JOB, c_char_p, c_char_p],
-                              _check_owner),
-    "baton_job_defer": (c_int, [JOB], _check_owner),
+                              _check_job),
+    "baton_job_defer": (c_int, [JOB], _check_job),
     # instances
     "baton_instance_create": (c_int, [ENGINE, c_char_p, c_char_p, c_size_t,
                                       _P(INSTANCE)], _check_engine),
     "baton_instance_free": (None, [INSTANCE], None),
-    "baton_instance_step": (c_int, [INSTANCE], _check_owner),
-    "baton_instance_run": (c_int, [INSTANCE, c_size_t], _check_owner),
-    "baton_instance_state": (c_int, [INSTANCE], _check_owner),
+    "baton_instance_step": (c_int, [INSTANCE], _check_instance),
+    "baton_instance_run": (c_int, [INSTANCE, c_size_t], _check_instance),
+    "baton_instance_state": (c_int, [INSTANCE], _check_instance),
     "baton_instance_key": (c_uint64, [INSTANCE], None),
+    "baton_instance_engine": (ENGINE, [INSTANCE], None),
     "baton_instance_process_id": (c_char_p, [INSTANCE], None),
     "baton_instance_process_version": (c_int, [INSTANCE], None),
     "baton_instance_revision": (c_uint64, [INSTANCE], None),
     "baton_instance_variables": (c_int, [INSTANCE, _OUT_BUF, _OUT_LEN],
-                                 _check_owner),
+                                 _check_instance),
     "baton_instance_get_variable": (c_int, [INSTANCE, c_char_p, _OUT_BUF,
-                                            _OUT_LEN], _check_owner),
+                                            _OUT_LEN], _check_instance),
     "baton_instance_set_variables": (c_int, [INSTANCE, c_char_p, c_size_t],
-                                     _check_owner),
+                                     _check_instance),
     "baton_instance_job_count": (c_size_t, [INSTANCE], None),
     "baton_instance_job": (JOB, [INSTANCE, c_size_t], None),
     "baton_instance_complete_job": (c_int, [INSTANCE, c_uint64, c_char_p,
-                                            c_size_t], _check_owner),
+                                            c_size_t], _check_instance),
     "baton_instance_fail_job": (c_int, [INSTANCE, c_uint64, c_int, c_char_p],
-                                _check_owner),
+                                _check_instance),
     "baton_instance_throw_job_error": (c_int, [INSTANCE, c_uint64, c_char_p,
-                                               c_char_p], _check_owner),
+                                               c_char_p], _check_instance),
     "baton_instance_update_job_retries": (c_int, [INSTANCE, c_uint64, c_int],
-                                          _check_owner),
+                                          _check_instance),
     "baton_instance_incident_count": (c_size_t, [INSTANCE], None),
     "baton_instance_incident_key": (c_uint64, [INSTANCE, c_size_t], None),
     "baton_instance_incident_type": (c_char_p, [INSTANCE, c_size_t], None),
@@ -201,11 +207,11 @@ _PROTOTYPES = {
                                            None),
     "baton_instance_incident_job_key": (c_uint64, [INSTANCE, c_size_t], None),
     "baton_instance_resolve_incident": (c_int, [INSTANCE, c_uint64],
-                                        _check_owner),
-    "baton_instance_cancel": (c_int, [INSTANCE], _check_owner),
+                                        _check_instance),
+    "baton_instance_cancel": (c_int, [INSTANCE], _check_instance),
     # snapshots
     "baton_instance_snapshot": (c_int, [INSTANCE, _OUT_BUF, _OUT_LEN],
-                                _check_owner),
+                                _check_instance),
     "baton_instance_restore": (c_int, [ENGINE, c_char_p, c_size_t,
                                        _P(INSTANCE)], _check_engine),
     # records

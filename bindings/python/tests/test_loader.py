@@ -17,7 +17,11 @@ PROBE = ("import baton; print(baton.library_path); "
          "print(baton.library_version())")
 
 
-def run_python(code, env, cwd=None):
+def run_python(code, env, cwd):
+    """Runs `code` in a fresh interpreter. `python -c` puts its working
+    folder first on sys.path, so `cwd` must be a folder without a `baton`
+    package in it (a test's tmp_path), or the child would import whatever
+    copy the folder pytest was started from holds."""
     return subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           universal_newlines=True, timeout=60)
@@ -42,7 +46,8 @@ def built_library():
 def test_bad_baton_library_lists_what_was_tried(tmp_path):
     missing = str(tmp_path / "nowhere" / "libbaton.so")
     r = run_python("import baton", child_env(BATON_LIBRARY=missing,
-                                             PYTHONPATH=BINDING))
+                                             PYTHONPATH=BINDING),
+                   cwd=str(tmp_path))
     assert r.returncode != 0
     assert "ImportError" in r.stderr
     assert "cannot load the libbaton shared library" in r.stderr
@@ -56,7 +61,7 @@ def test_baton_library_is_the_only_place_tried(tmp_path):
     not_a_library.write_text("this is not a shared object\n")
     r = run_python("import baton",
                    child_env(BATON_LIBRARY=str(not_a_library),
-                             PYTHONPATH=BINDING))
+                             PYTHONPATH=BINDING), cwd=str(tmp_path))
     assert r.returncode != 0
     assert "BATON_LIBRARY: %s:" % not_a_library in r.stderr
     assert "package folder" not in r.stderr
@@ -67,7 +72,7 @@ def test_nothing_found_lists_every_place(tmp_path):
     site = copy_package(tmp_path)
     r = run_python(PROBE, child_env(BATON_LIBRARY=None,
                                     PYTHONPATH=str(site),
-                                    LD_LIBRARY_PATH=None))
+                                    LD_LIBRARY_PATH=None), cwd=str(tmp_path))
     if r.returncode == 0:
         pytest.skip("a libbaton is installed on this system: %s"
                     % r.stdout.splitlines()[0])

@@ -42,7 +42,7 @@ function usage(code) {
   --duration S        seconds per throughput measurement (default 3; --quick 0.5)
   --instances N       waiting instances for the memory measurement (default 2000; --quick 200)
   --large PATH        large model for parse_large_* (default: largest .bpmn under
-                      ${resolve(REPO_ROOT, '../shared/corpus/miwg')})
+                      ${resolve(REPO_ROOT, 'tests/corpus/miwg')})
   --quick             fast run
   -h, --help          this text`;
   (code ? console.error : console.log)(text);
@@ -361,7 +361,7 @@ result.parse_us = round(
 }
 
 {
-  const miwg = resolve(REPO_ROOT, '../shared/corpus/miwg');
+  const miwg = resolve(REPO_ROOT, 'tests/corpus/miwg');
   let large = null;
   try {
     large = args.large ? { path: args.large, size: statSync(args.large).size } : largestBpmn(miwg);

@@ -19,7 +19,7 @@ export { Engine };
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, '../../..');
-export const DEFAULT_MODEL = resolve(REPO_ROOT, '../shared/models/trip-booking-saga.bpmn');
+export const DEFAULT_MODEL = resolve(REPO_ROOT, 'tests/models/trip-booking-saga.bpmn');
 export const ENGINE_VERSION = JSON.parse(
   readFileSync(resolve(here, 'node_modules/bpmn-engine/package.json'), 'utf8')
 ).version;

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Installs Baton into a temporary prefix and uses it as a user would:
+# the installed `baton` runs without LD_LIBRARY_PATH, pkg-config finds the
+# library with no .pc file but the installed one (as on a machine with
+# only the runtime packages of libxml2 and jansson), a program using
+# baton.h builds with those flags and runs, and the man page renders.
+#
+#   tests/install_check.sh [MESON_SETUP_OPTION]...
+#
+# Not a meson test: it runs meson itself. .ci/run calls it.
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/baton-install.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+prefix=$work/prefix
+model=$src/tests/models/trip-booking-saga.bpmn
+unset LD_LIBRARY_PATH
+
+step() { echo "== $*"; }
+die() { echo "install_check: $*" >&2; exit 1; }
+
+# quiet LOG COMMAND...: runs COMMAND, showing its output only on failure.
+quiet() {
+    local log=$work/$1
+    shift
+    "$@" >"$log" 2>&1 || { cat "$log" >&2; die "failed: $*"; }
+}
+
+step "build and install into $prefix"
+quiet setup.log meson setup "$work/build" "$src" --prefix "$prefix" \
+    -Dtests=false "$@"
+quiet compile.log meson compile -C "$work/build"
+quiet install.log meson install -C "$work/build"
+
+step "the installed baton runs without LD_LIBRARY_PATH"
+baton=$prefix/bin/baton
+ldd "$baton" | grep -q "libbaton\.so\.0 => $prefix/" ||
+    die "$baton does not load the installed libbaton: $(ldd "$baton")"
+"$baton" --version
+"$baton" check "$model" || die "baton check refused $model"
+out=$("$baton" run "$model") || die "baton run $model: exit status $?"
+case "$out" in
+    '{"state": "completed"'*) ;;
+    *) die "baton run $model: unexpected outcome: $out" ;;
+esac
+
+step "pkg-config with only the installed .pc files"
+pcdir=$(dirname "$(find "$prefix" -name baton.pc -print -quit)")
+[ "$pcdir" != . ] || die "no baton.pc installed under $prefix"
+export PKG_CONFIG_LIBDIR=$pcdir
+flags=$(pkg-config --cflags --libs baton) || die "pkg-config cannot use baton.pc"
+libdir=$(pkg-config --variable=libdir baton)
+echo "pkg-config --cflags --libs baton: $flags"
+
+step "a program using baton.h builds with those flags and runs"
+cat >"$work/hello.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include <baton.h>
+
+static const char model[] =
+    "<bpmn:definitions xmlns:bpmn=\"http://www.omg.org/spec/BPMN/20100524/MODEL\""
+    " id=\"d\" targetNamespace=\"urn:x\">"
+    "<bpmn:process id=\"hello\" isExecutable=\"true\">"
+    "<bpmn:startEvent id=\"start\"/>"
+    "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"start\" targetRef=\"greet\"/>"
+    "<bpmn:serviceTask id=\"greet\"/>"
+    "<bpmn:sequenceFlow id=\"f2\" sourceRef=\"greet\" targetRef=\"end\"/>"
+    "<bpmn:endEvent id=\"end\"/>"
+    "</bpmn:process></bpmn:definitions>";
+
+static int greet(void *ud, baton_job *job)
+{
+    (void)ud;
+    return baton_job_complete(job, "{\"greeting\": \"hello\"}", BATON_NUL);
+}
+
+int main(void)
+{
+    baton_engine *engine = NULL;
+    baton_model *m = NULL;
+    baton_instance *inst = NULL;
+    int rc = baton_engine_new(NULL, NULL, &engine);
+
+    if (strcmp(baton_version(), BATON_VERSION_STRING) != 0) {
+        fprintf(stderr, "library %s, header %s\n", baton_version(),
+                BATON_VERSION_STRING);
+        return 1;
+    }
+    if (!rc) rc = baton_model_load(engine, model, sizeof model - 1, "hello", &m);
+    if (!rc) rc = baton_engine_deploy(engine, m, NULL, NULL);
+    if (!rc) rc = baton_engine_register_handler(engine, "greet", greet, NULL);
+    if (!rc) rc = baton_instance_create(engine, NULL, NULL, 0, &inst);
+    if (!rc) rc = baton_instance_run(inst, 0);
+    if (rc < 0)
+        fprintf(stderr, "%s\n", engine ? baton_engine_errmsg(engine) : "no engine");
+    else
+        printf("baton %s: state %d\n", baton_version(), baton_instance_state(inst));
+    rc = rc < 0 || baton_instance_state(inst) != BATON_INSTANCE_COMPLETED;
+    baton_instance_free(inst);
+    baton_model_free(m);
+    baton_engine_free(engine);
+    return rc;
+}
+C
+# shellcheck disable=SC2086 # $flags is a list of compiler arguments
+quiet cc.log "${CC:-cc}" -std=c99 -Wall -Wextra -Werror -o "$work/hello" \
+    "$work/hello.c" $flags -Wl,-rpath,"$libdir"
+"$work/hello" || die "the program built against the installed Baton failed"
+
+step "the man page renders"
+page=$prefix/share/man/man1/baton.1
+[ -f "$page" ] || die "no man page at $page"
+if command -v man >/dev/null 2>&1; then
+    text=$(MANWIDTH=80 man -l "$page" 2>/dev/null) || die "man -l $page failed"
+    grep -q "run and check BPMN 2.0 models" <<<"$text" ||
+        die "man -l $page: no NAME line in the output"
+    warnings=$(man --warnings -l "$page" 2>&1 >/dev/null) || true
+    [ -z "$warnings" ] || die "man -l $page: $warnings"
+else
+    echo "man is not installed: skipped"
+fi
+
+echo "install check passed"

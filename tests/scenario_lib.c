@@ -1,0 +1,763 @@
+#define _POSIX_C_SOURCE 200809L
+/* Scenario folders and how a scenario is played; see scenario_lib.h and,
+ * for the scenario.json format, test_scenarios.c. */
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "scenario_lib.h"
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        fprintf(stderr, "out of memory in the test driver\n");
+        abort();
+    }
+    return q;
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(xrealloc(NULL, n), s, n);
+}
+
+/* "a" + "/" + "b", or just "b" when `a` is empty. */
+static char *join(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *s = xrealloc(NULL, na + nb + 2);
+    if (na) {
+        memcpy(s, a, na);
+        s[na++] = '/';
+    }
+    memcpy(s + na, b, nb + 1);
+    return s;
+}
+
+static void grow(void **p, size_t *cap, size_t want, size_t size)
+{
+    if (want <= *cap)
+        return;
+    size_t n = *cap ? *cap * 2 : 8;
+    while (n < want)
+        n *= 2;
+    *p = xrealloc(*p, n * size);
+    *cap = n;
+}
+
+char *sc_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s: %s", path, strerror(errno));
+    size_t cap = 0, n = 0;
+    char *buf = NULL;
+    for (;;) {
+        grow((void **)&buf, &cap, n + 4096 + 1, 1);
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f))
+        fail_msg("cannot read %s", path);
+    fclose(f);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* Case folders                                                        */
+/* ------------------------------------------------------------------ */
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int walk(const char *root, const char *rel, const char *marker,
+                sc_cases *out, size_t *cap)
+{
+    char *dir = *rel ? join(root, rel) : xstrdup(root);
+    char *mark = join(dir, marker);
+    int found = is_file(mark);
+    free(mark);
+    if (found) {
+        grow((void **)&out->names, cap, out->n + 1, sizeof *out->names);
+        out->dirs = xrealloc(out->dirs, *cap * sizeof *out->dirs);
+        out->names[out->n] = xstrdup(rel);
+        out->dirs[out->n++] = dir;
+        return 0;
+    }
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "cannot open %s: %s\n", dir, strerror(errno));
+        free(dir);
+        return -1;
+    }
+    int rc = 0, subdirs = 0;
+    struct dirent *de;
+    while (rc == 0 && (errno = 0, de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char *sub = join(dir, de->d_name);
+        int sub_is_dir = is_dir(sub);
+        free(sub);
+        if (!sub_is_dir)
+            continue;
+        subdirs++;
+        char *sub_rel = join(rel, de->d_name);
+        rc = walk(root, sub_rel, marker, out, cap);
+        free(sub_rel);
+    }
+    if (rc == 0 && errno) {
+        fprintf(stderr, "cannot read %s: %s\n", dir, strerror(errno));
+        rc = -1;
+    }
+    closedir(d);
+    if (rc == 0 && !subdirs && *rel) {
+        fprintf(stderr, "%s has no %s and no subfolders\n", dir, marker);
+        rc = -1;
+    }
+    free(dir);
+    return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sc_walk(const char *root, const char *marker, sc_cases *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t cap = 0;
+    if (walk(root, "", marker, out, &cap)) {
+        sc_cases_free(out);
+        return -1;
+    }
+    if (out->n == 0) {
+        fprintf(stderr, "no %s under %s\n", marker, root);
+        return -1;
+    }
+    /* Sort names and dirs together: a dir is root + "/" + name. */
+    qsort(out->names, out->n, sizeof *out->names, by_name);
+    for (size_t i = 0; i < out->n; i++) {
+        free(out->dirs[i]);
+        out->dirs[i] = join(root, out->names[i]);
+    }
+    return 0;
+}
+
+void sc_cases_free(sc_cases *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->names[i]);
+        free(c->dirs[i]);
+    }
+    free(c->names);
+    free(c->dirs);
+    memset(c, 0, sizeof *c);
+}
+
+/* ------------------------------------------------------------------ */
+/* scenario.json                                                       */
+/* ------------------------------------------------------------------ */
+
+static void parse_script(const char *where, json_t *jobs, sc_script *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!jobs)
+        return;
+    if (!json_is_object(jobs))
+        fail_msg("%s: \"jobs\" and \"settle\" are objects", where);
+    out->lists = xrealloc(NULL, json_object_size(jobs) * sizeof *out->lists);
+    const char *match;
+    json_t *list;
+    json_object_foreach(jobs, match, list) {
+        if (!json_is_array(list))
+            fail_msg("%s: the actions of %s are not an array", where, match);
+        sc_list *l = &out->lists[out->n++];
+        l->match = xstrdup(match);
+        l->n = json_array_size(list);
+        l->actions = xrealloc(NULL, l->n * sizeof *l->actions);
+        for (size_t i = 0; i < l->n; i++) {
+            const char *a = json_string_value(json_array_get(list, i));
+            if (!a)
+                fail_msg("%s: an action of %s is not a string", where, match);
+            l->actions[i] = xstrdup(a);
+        }
+    }
+}
+
+static void free_script(sc_script *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        for (size_t k = 0; k < s->lists[i].n; k++)
+            free(s->lists[i].actions[k]);
+        free(s->lists[i].actions);
+        free(s->lists[i].match);
+    }
+    free(s->lists);
+}
+
+static char *model_path(const char *dir, const char *model)
+{
+    const char *base = NULL;
+    if (!strncmp(model, "$CORPUS/", 8))
+        base = getenv("BATON_CORPUS");
+    else if (!strncmp(model, "$MODELS/", 8))
+        base = getenv("BATON_MODELS");
+    else
+        return join(dir, model);
+    if (!base)
+        fail_msg("%s needs BATON_%s set", model,
+                 model[1] == 'C' ? "CORPUS" : "MODELS");
+    return join(base, model + 8);
+}
+
+scenario *sc_load(const char *dir, const char *name)
+{
+    char *path = join(dir, "scenario.json");
+    json_error_t err;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+    if (!doc)
+        fail_msg("%s:%d: %s", path, err.line, err.text);
+    scenario *sc = xrealloc(NULL, sizeof *sc);
+    memset(sc, 0, sizeof *sc);
+    sc->name = xstrdup(name);
+    sc->json = doc;
+    const char *model = json_string_value(json_object_get(doc, "model"));
+    if (!model)
+        fail_msg("%s: no \"model\"", path);
+    sc->model_path = model_path(dir, model);
+    const char *process = json_string_value(json_object_get(doc, "process"));
+    sc->process = process ? xstrdup(process) : NULL;
+    json_t *vars = json_object_get(doc, "variables");
+    if (vars) {
+        char *t = json_dumps(vars, JSON_COMPACT);
+        sc->variables = xstrdup(t);
+        free(t);
+    }
+    parse_script(path, json_object_get(doc, "jobs"), &sc->jobs);
+
+    json_t *after = json_object_get(doc, "after");
+    if (after && !json_is_array(after))
+        fail_msg("%s: \"after\" is an array", path);
+    sc->n_after = json_array_size(after);
+    sc->after = xrealloc(NULL, sc->n_after * sizeof *sc->after);
+    memset(sc->after, 0, sc->n_after * sizeof *sc->after);
+    for (size_t i = 0; i < sc->n_after; i++) {
+        json_t *cmd = json_array_get(after, i), *v;
+        sc_after *a = &sc->after[i];
+        if ((v = json_object_get(cmd, "set"))) {
+            a->kind = SC_AFTER_SET;
+            char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            a->vars = xstrdup(t);
+            free(t);
+        } else if ((v = json_object_get(cmd, "retries"))) {
+            if (!json_is_integer(v))
+                fail_msg("%s: \"retries\" is an integer", path);
+            a->kind = SC_AFTER_RETRIES;
+            a->retries = (int)json_integer_value(v);
+        } else if (json_object_get(cmd, "resolve")) {
+            a->kind = SC_AFTER_RESOLVE;
+        } else if ((v = json_object_get(cmd, "settle"))) {
+            a->kind = SC_AFTER_SETTLE;
+            parse_script(path, v, &a->settle);
+        } else {
+            fail_msg("%s: unknown after command %zu", path, i);
+        }
+    }
+    free(path);
+    return sc;
+}
+
+void sc_free(scenario *sc)
+{
+    if (!sc)
+        return;
+    for (size_t i = 0; i < sc->n_after; i++) {
+        free(sc->after[i].vars);
+        free_script(&sc->after[i].settle);
+    }
+    free(sc->after);
+    free_script(&sc->jobs);
+    json_decref(sc->json);
+    free(sc->variables);
+    free(sc->process);
+    free(sc->model_path);
+    free(sc->name);
+    free(sc);
+}
+
+/* ------------------------------------------------------------------ */
+/* Calls                                                               */
+/* ------------------------------------------------------------------ */
+
+int sc_op_changes_instance(sc_op op)
+{
+    switch (op) {
+    case SC_RUN:
+    case SC_SET_VARS:
+    case SC_RETRIES:
+    case SC_RESOLVE:
+    case SC_COMPLETE:
+    case SC_FAIL:
+    case SC_THROW:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+const char *sc_op_name(sc_op op)
+{
+    static const char *const names[] = {
+        "baton_engine_new", "baton_model_load_file", "baton_engine_deploy",
+        "baton_engine_register_handler", "baton_instance_create",
+        "baton_instance_run", "baton_instance_set_variables",
+        "baton_instance_update_job_retries", "baton_instance_resolve_incident",
+        "baton_instance_complete_job", "baton_instance_fail_job",
+        "baton_instance_throw_job_error", "baton_instance_snapshot",
+        "baton_instance_restore",
+    };
+    return (size_t)op < sizeof names / sizeof *names ? names[op] : "?";
+}
+
+static int handler(void *ud, baton_job *job);
+
+int sc_exec(sc_run *r, sc_call *c)
+{
+    switch (c->op) {
+    case SC_ENGINE_NEW:
+        return baton_engine_new(r->alloc, r->alloc_ud, &r->e);
+    case SC_LOAD:
+        return baton_model_load_file(r->e, r->sc->model_path, &c->model);
+    case SC_DEPLOY:
+        return baton_engine_deploy(r->e, c->model, r->sc->process, NULL);
+    case SC_REGISTER:
+        return baton_engine_register_handler(r->e, c->text, handler, r);
+    case SC_CREATE:
+        return baton_instance_create(r->e, r->sc->process, r->sc->variables,
+                                     BATON_NUL, &r->in);
+    case SC_RUN:
+        return baton_instance_run(r->in, 0);
+    case SC_SET_VARS:
+        return baton_instance_set_variables(r->in, c->text, BATON_NUL);
+    case SC_RETRIES:
+        return baton_instance_update_job_retries(r->in, c->key, c->num);
+    case SC_RESOLVE:
+        return baton_instance_resolve_incident(r->in, c->key);
+    case SC_COMPLETE:
+        return baton_instance_complete_job(r->in, c->key, c->text, BATON_NUL);
+    case SC_FAIL:
+        return baton_instance_fail_job(r->in, c->key, c->num, c->text);
+    case SC_THROW:
+        return baton_instance_throw_job_error(r->in, c->key, c->code,
+                                              c->text);
+    case SC_SNAPSHOT:
+        return baton_instance_snapshot(r->in, &c->snap, &c->size);
+    case SC_RESTORE_OP:
+        return baton_instance_restore(r->e, c->snap, c->size, &r->in);
+    }
+    fail_msg("unknown call %d", (int)c->op);
+    return BATON_EINVAL;
+}
+
+int sc_do(sc_run *r, sc_call *c)
+{
+    return r->call ? r->call(r, c) : sc_exec(r, c);
+}
+
+/* A call that must succeed. */
+static int must(sc_run *r, sc_call *c)
+{
+    int rc = sc_do(r, c);
+    if (rc < 0)
+        fail_msg("%s: %s failed: %s", r->sc->name, sc_op_name(c->op),
+                 r->e ? baton_engine_errmsg(r->e) : baton_strerror(rc));
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Playing                                                             */
+/* ------------------------------------------------------------------ */
+
+void sc_run_init(sc_run *r, const scenario *sc, sc_mode mode)
+{
+    memset(r, 0, sizeof *r);
+    r->sc = sc;
+    r->mode = mode;
+}
+
+void sc_run_clear(sc_run *r)
+{
+    baton_instance_free(r->in);
+    baton_engine_free(r->e);
+    r->in = NULL;
+    r->e = NULL;
+    free(r->next);
+    free(r->log);
+    free(r->waiting);
+    for (size_t i = 0; i < r->n_records; i++)
+        free(r->records[i]);
+    free(r->records);
+    r->next = NULL;
+    r->log = NULL;
+    r->waiting = NULL;
+    r->records = NULL;
+    r->n_log = r->cap_log = r->n_waiting = r->cap_waiting = 0;
+    r->n_records = r->cap_records = 0;
+}
+
+static void use_script(sc_run *r, const sc_script *s)
+{
+    r->script = s;
+    free(r->next);
+    r->next = xrealloc(NULL, s->n * sizeof *r->next);
+    memset(r->next, 0, s->n * sizeof *r->next);
+}
+
+static void sink(void *ud, baton_instance *in, const baton_record *rec)
+{
+    sc_run *r = ud;
+    (void)in;
+    char *text;
+    size_t len;
+    if (r->quiet)
+        r->quiet(r, 1);
+    int rc = baton_record_to_json(rec, &text, &len);
+    if (r->quiet)
+        r->quiet(r, 0);
+    assert_int_equal(rc, 0);
+    grow((void **)&r->records, &r->cap_records, r->n_records + 1,
+         sizeof *r->records);
+    char *copy = xrealloc(NULL, len + 1);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    r->records[r->n_records++] = copy;
+    baton_free(text);
+}
+
+json_t *sc_records_json(const sc_run *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->n_records; i++) {
+        json_error_t err;
+        json_t *o = json_loads(r->records[i], 0, &err);
+        if (!o)
+            fail_msg("record %zu is not JSON: %s", i, err.text);
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+/* The action for a job: a list for its element id first, then one for
+ * its type; each list's last action repeats; no list: complete. */
+static const char *action_for(sc_run *r, const char *element,
+                              const char *type, int in_handler,
+                              uint64_t revision)
+{
+    const char *keys[2] = { element, type };
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < r->script->n; i++) {
+            const sc_list *l = &r->script->lists[i];
+            if (strcmp(l->match, keys[k]) || l->n == 0)
+                continue;
+            size_t n = r->next[i];
+            if (in_handler) {
+                grow((void **)&r->log, &r->cap_log, r->n_log + 1,
+                     sizeof *r->log);
+                r->log[r->n_log++] = (struct sc_advance){ i, n, revision };
+            }
+            r->next[i] = n + 1;
+            return l->actions[n < l->n ? n : l->n - 1];
+        }
+    return "complete";
+}
+
+void sc_rollback(sc_run *r, uint64_t revision)
+{
+    while (r->n_log && r->log[r->n_log - 1].revision >= revision) {
+        r->n_log--;
+        r->next[r->log[r->n_log].list] = r->log[r->n_log].prev;
+    }
+}
+
+/* ACTION is "wait", "complete[:JSON]", "fail[:MESSAGE]" or
+ * "error:CODE[:MESSAGE]". */
+typedef struct action {
+    enum { ACT_WAIT, ACT_COMPLETE, ACT_FAIL, ACT_ERROR } verb;
+    const char *arg;  /* JSON or message, NULL when none */
+    char code[128];
+} action;
+
+static void parse_action(const char *text, action *a)
+{
+    const char *arg = strchr(text, ':');
+    size_t verb = arg ? (size_t)(arg - text) : strlen(text);
+    a->arg = arg ? arg + 1 : NULL;
+    a->code[0] = '\0';
+    if (!strncmp(text, "wait", verb))
+        a->verb = ACT_WAIT;
+    else if (!strncmp(text, "complete", verb))
+        a->verb = ACT_COMPLETE;
+    else if (!strncmp(text, "fail", verb))
+        a->verb = ACT_FAIL;
+    else if (!strncmp(text, "error", verb)) {
+        a->verb = ACT_ERROR;
+        if (!a->arg)
+            fail_msg("action %s has no error code", text);
+        const char *msg = strchr(a->arg, ':');
+        size_t n = msg ? (size_t)(msg - a->arg) : strlen(a->arg);
+        assert_true(n < sizeof a->code);
+        memcpy(a->code, a->arg, n);
+        a->code[n] = '\0';
+        a->arg = msg ? msg + 1 : NULL;
+    } else
+        fail_msg("unknown action %s", text);
+}
+
+static int fail_retries(const baton_job *job)
+{
+    int retries = baton_job_retries(job) - 1;
+    return retries < 0 ? 0 : retries;
+}
+
+static int handler(void *ud, baton_job *job)
+{
+    sc_run *r = ud;
+    /* The handler sees its variables. */
+    char *vars;
+    int rc = baton_job_variables(job, &vars, NULL);
+    if (rc == BATON_ENOMEM && r->tolerate_enomem)
+        return rc;
+    assert_int_equal(rc, 0);
+    assert_int_equal(vars[0], '{');
+    baton_free(vars);
+    action a;
+    parse_action(action_for(r, baton_job_element_id(job), baton_job_type(job),
+                            1, baton_instance_revision(baton_job_instance(job))),
+                 &a);
+    switch (a.verb) {
+    case ACT_WAIT:
+        rc = baton_job_defer(job);
+        break;
+    case ACT_COMPLETE:
+        rc = baton_job_complete(job, a.arg, BATON_NUL);
+        break;
+    case ACT_FAIL:
+        rc = baton_job_fail(job, fail_retries(job), a.arg);
+        break;
+    case ACT_ERROR:
+        rc = baton_job_throw_error(job, a.code, a.arg);
+        break;
+    }
+    if (rc == BATON_ENOMEM && r->tolerate_enomem)
+        return rc;
+    assert_int_equal(rc, 0);
+    return 0;
+}
+
+/* Settles a waiting job by key as ACTION says; 1 for "wait". */
+static int settle_by_key(sc_run *r, baton_job *job, const char *text)
+{
+    action a;
+    parse_action(text, &a);
+    sc_call c = { .key = baton_job_key(job), .text = a.arg };
+    switch (a.verb) {
+    case ACT_WAIT:
+        return 1;
+    case ACT_COMPLETE:
+        c.op = SC_COMPLETE;
+        break;
+    case ACT_FAIL:
+        c.op = SC_FAIL;
+        c.num = fail_retries(job);
+        break;
+    case ACT_ERROR:
+        c.op = SC_THROW;
+        c.code = a.code;
+        break;
+    }
+    return sc_do(r, &c);
+}
+
+static int is_waiting(const sc_run *r, uint64_t key)
+{
+    for (size_t i = 0; i < r->n_waiting; i++)
+        if (r->waiting[i] == key)
+            return 1;
+    return 0;
+}
+
+static void set_waiting(sc_run *r, uint64_t key, int on)
+{
+    for (size_t i = 0; i < r->n_waiting; i++)
+        if (r->waiting[i] == key) {
+            if (!on)
+                r->waiting[i] = r->waiting[--r->n_waiting];
+            return;
+        }
+    if (on) {
+        grow((void **)&r->waiting, &r->cap_waiting, r->n_waiting + 1,
+             sizeof *r->waiting);
+        r->waiting[r->n_waiting++] = key;
+    }
+}
+
+static void restore_cycle(sc_run *r)
+{
+    sc_call snap = { .op = SC_SNAPSHOT };
+    must(r, &snap);
+    baton_instance_free(r->in);
+    r->in = NULL;
+    sc_call restore = { .op = SC_RESTORE_OP, .snap = snap.snap,
+                        .size = snap.size };
+    must(r, &restore);
+    /* The same bytes again: restore loses nothing. */
+    sc_call again = { .op = SC_SNAPSHOT };
+    must(r, &again);
+    assert_int_equal(snap.size, again.size);
+    assert_memory_equal(snap.snap, again.snap, snap.size);
+    baton_free(again.snap);
+    baton_free(snap.snap);
+}
+
+/* Runs until nothing moves: run, then settle waiting jobs by key, one at
+ * a time (settling changes the job list). `all` settles the jobs the
+ * script said to leave too. In handler mode the handlers settle jobs, so
+ * one run is enough unless `all`. */
+static void drive(sc_run *r, int all)
+{
+    for (int rounds = 0; rounds < 1000; rounds++) {
+        sc_call run = { .op = SC_RUN };
+        int rc = must(r, &run);
+        if (r->mode == SC_RESTORE)
+            restore_cycle(r);
+        if (rc == BATON_STEP_ENDED || (r->mode == SC_HANDLER && !all))
+            return;
+        int moved = 0;
+        for (size_t i = 0; i < baton_instance_job_count(r->in);) {
+            baton_job *job = baton_instance_job(r->in, i);
+            uint64_t key = baton_job_key(job);
+            if (!all && is_waiting(r, key)) {
+                i++;
+                continue;
+            }
+            const char *act = action_for(r, baton_job_element_id(job),
+                                         baton_job_type(job), 0, 0);
+            int src = settle_by_key(r, job, act);
+            if (src == 1) { /* wait: leave it as a handler would */
+                set_waiting(r, key, 1);
+                i++;
+                continue;
+            }
+            if (src)
+                fail_msg("%s: settling failed: %s", r->sc->name,
+                         baton_engine_errmsg(r->e));
+            set_waiting(r, key, 0);
+            moved = 1;
+            break;
+        }
+        if (!moved)
+            return;
+    }
+    fail_msg("%s: the scenario did not settle", r->sc->name);
+}
+
+static void start(sc_run *r)
+{
+    sc_call c = { .op = SC_ENGINE_NEW };
+    must(r, &c);
+    baton_engine_set_record_sink(r->e, sink, r);
+    sc_call load = { .op = SC_LOAD };
+    must(r, &load);
+    sc_call deploy = { .op = SC_DEPLOY, .model = load.model };
+    must(r, &deploy);
+    if (r->mode == SC_HANDLER) {
+        /* A handler for every job type the model names. */
+        for (size_t p = 0; p < baton_model_process_count(load.model); p++)
+            for (size_t i = 0; i < baton_model_job_type_count(load.model, p);
+                 i++) {
+                sc_call reg = { .op = SC_REGISTER,
+                                .text = baton_model_job_type(load.model, p,
+                                                             i) };
+                must(r, &reg);
+            }
+    }
+    baton_model_free(load.model);
+    sc_call create = { .op = SC_CREATE };
+    must(r, &create);
+}
+
+static void apply_after(sc_run *r)
+{
+    for (size_t i = 0; i < r->sc->n_after; i++) {
+        const sc_after *a = &r->sc->after[i];
+        switch (a->kind) {
+        case SC_AFTER_SET: {
+            sc_call c = { .op = SC_SET_VARS, .text = a->vars };
+            must(r, &c);
+            break;
+        }
+        case SC_AFTER_RETRIES:
+            /* Every job held by an incident. */
+            for (size_t k = 0; k < baton_instance_incident_count(r->in); k++) {
+                sc_call c = { .op = SC_RETRIES, .num = a->retries,
+                              .key = baton_instance_incident_job_key(r->in,
+                                                                     k) };
+                if (c.key)
+                    must(r, &c);
+            }
+            break;
+        case SC_AFTER_RESOLVE:
+            /* Every open incident. */
+            while (baton_instance_incident_count(r->in)) {
+                sc_call c = { .op = SC_RESOLVE,
+                              .key = baton_instance_incident_key(r->in, 0) };
+                must(r, &c);
+            }
+            break;
+        case SC_AFTER_SETTLE:
+            /* Every waiting job, deferred ones too, by key. */
+            use_script(r, &a->settle);
+            drive(r, 1);
+            break;
+        }
+    }
+    if (r->sc->n_after)
+        drive(r, 0);
+}
+
+void sc_play(sc_run *r)
+{
+    use_script(r, &r->sc->jobs);
+    start(r);
+    drive(r, 0);
+    apply_after(r);
+}
