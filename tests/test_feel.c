@@ -1,4 +1,4 @@
-/* Unit tests of the expression language (lib/feel.c): results of FEEL and
+/* Unit tests of the expression language (lib/feel/): results of FEEL and
  * JUEL expressions over a set of variables, compile errors with their
  * columns and messages, the limits, and allocation failures in both the
  * compiler (through the arena) and the evaluator (through jansson). */
