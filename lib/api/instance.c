@@ -109,7 +109,7 @@ int baton_instance_run(baton_instance *in, size_t max_steps)
                       "the step budget of %zu steps is used up with work "
                       "still ready (a loop without a wait state?)",
                       max_steps);
-    bt_queue_release(in);
+    bt_instance_trim(in);
     if ((rc >= 0 || rc == BATON_EBUDGET) && e->persist &&
         in->revision != start) {
         int prc = persist(in);

@@ -269,8 +269,9 @@ void bt_push_cmd(baton_instance *in, uint32_t kind, int32_t element,
                  uint64_t key, uint64_t scope_key);
 /* Takes the command at the head of the queue. */
 bt_cmd bt_pop_cmd(baton_instance *in);
-/* Drops the queue's space between runs when it is empty. */
-void bt_queue_release(baton_instance *in);
+/* Between runs: frees the queue's space when it is empty, and the
+ * recycled element instance and job nodes. */
+void bt_instance_trim(baton_instance *in);
 /* Element instances a queued command counts on. */
 void bt_cmd_count(baton_instance *in, const bt_cmd *c, int delta);
 

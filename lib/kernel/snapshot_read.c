@@ -104,6 +104,8 @@ static int read_elements(reader *x, rbuf *r)
     uint32_t n = get_u32(r);
     if (!count_ok(r, n, 52) || n == 0)
         return refuse(x, "bad element count");
+    if (bt_keymap_reserve(a, &in->ei_map, n))
+        return BATON_ENOMEM;
     for (uint32_t i = 0; i < n && !r->bad; i++) {
         uint64_t key = get_u64(r), scope_key = get_u64(r);
         int32_t element = (int32_t)get_u32(r);
@@ -153,6 +155,8 @@ static int read_jobs(reader *x, rbuf *r)
     uint32_t n = get_u32(r);
     if (!count_ok(r, n, 36))
         return refuse(x, "bad job count");
+    if (bt_keymap_reserve(a, &in->job_map, n))
+        return BATON_ENOMEM;
     for (uint32_t i = 0; i < n && !r->bad; i++) {
         uint64_t key = get_u64(r), ei_key = get_u64(r);
         int32_t element = (int32_t)get_u32(r);

@@ -79,13 +79,26 @@ static void queue_compact(baton_instance *in)
     }
 }
 
-void bt_queue_release(baton_instance *in)
+void bt_instance_trim(baton_instance *in)
 {
+    /* A waiting instance may wait for days: it keeps no empty queue and
+     * no recycled nodes. */
+    const bt_alloc *a = &in->engine->alloc;
     if (in->q_head == in->n_queue) {
-        /* A waiting instance may wait for days: it keeps no empty queue. */
-        bt_free(&in->engine->alloc, in->queue);
+        bt_free(a, in->queue);
         in->queue = NULL;
         in->q_head = in->n_queue = in->cap_queue = 0;
+    }
+    while (in->free_eis) {
+        bt_ei *ei = in->free_eis;
+        in->free_eis = ei->next;
+        bt_free(a, ei->marks);
+        bt_free(a, ei);
+    }
+    while (in->free_jobs) {
+        baton_job *j = in->free_jobs;
+        in->free_jobs = j->newer;
+        bt_free(a, j);
     }
 }
 
