@@ -149,7 +149,8 @@ BATON_API int baton_engine_new(baton_alloc_fn alloc, void *alloc_ud,
 BATON_API void baton_engine_free(baton_engine *engine);
 
 /** Hook setters: each replaces the hook and its user data; NULL removes
- *  it. They cannot fail. */
+ *  it. They cannot fail. This version calls no clock: nothing it runs
+ *  depends on time yet, and the clock hook is kept for timers. */
 BATON_API void baton_engine_set_log(baton_engine *engine, baton_log_fn fn,
                                     void *ud);
 BATON_API void baton_engine_set_clock(baton_engine *engine,
@@ -369,10 +370,15 @@ BATON_API int baton_instance_step(baton_instance *instance);
  *  end when the instance changed. */
 BATON_API int baton_instance_run(baton_instance *instance, size_t max_steps);
 
+/** The instance's state (enum baton_instance_state), or BATON_EINVAL for
+ *  NULL. May be called from any callback. */
 BATON_API int baton_instance_state(const baton_instance *instance);
+/** The instance's 64-bit key (its process instance key), 0 for NULL. */
 BATON_API uint64_t baton_instance_key(const baton_instance *instance);
 /** The engine the instance belongs to (borrowed), or NULL for NULL. */
 BATON_API baton_engine *baton_instance_engine(const baton_instance *instance);
+/** The process id and version of the deployment the instance runs
+ *  (borrowed), or NULL and 0 for NULL. */
 BATON_API const char *baton_instance_process_id(
     const baton_instance *instance);
 BATON_API int baton_instance_process_version(const baton_instance *instance);
@@ -500,6 +506,9 @@ enum baton_intent {
     BATON_INTENT_TRIGGERED = 15
 };
 
+/** Record getters, for the record hook (a record lives only during the
+ *  call). The value type (enum baton_value_type) and intent (enum
+ *  baton_intent), or -1 for NULL. */
 BATON_API int baton_record_value_type(const baton_record *rec);
 BATON_API int baton_record_intent(const baton_record *rec);
 /** The key of the record's subject (element instance, job, incident...). */

@@ -149,9 +149,14 @@ static json_t *record_value(const baton_record *r)
 
 int baton_record_to_json(const baton_record *r, char **out, size_t *len)
 {
-    if (!r || !out)
+    if (!r)
         return BATON_EINVAL;
-    const bt_alloc *a = &r->inst->engine->alloc;
+    baton_engine *e = r->inst->engine;
+    bt_clear_error(e);
+    if (!out)
+        return bt_error(e, BATON_EINVAL, NULL, 0, 0, NULL,
+                        "baton_record_to_json needs an output");
+    const bt_alloc *a = &e->alloc;
     json_t *o = json_object();
     json_t *v = record_value(r);
     int rc = BATON_ENOMEM;
@@ -164,5 +169,5 @@ int baton_record_to_json(const baton_record *r, char **out, size_t *len)
         rc = bt_json_dump(a, o, out, len);
     json_decref(v);
     json_decref(o);
-    return rc;
+    return rc ? bt_error(e, rc, NULL, 0, 0, NULL, "out of memory") : 0;
 }
