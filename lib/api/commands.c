@@ -1,30 +1,15 @@
 /* Host commands: what the host does to a waiting instance (settle a job by
  * key, set variables, update retries, resolve an incident, cancel). Each
- * runs as one transaction, as a step does. */
+ * runs as one transaction (bt_transact), as a step does. */
 #include <string.h>
 
 #include "api/api.h"
 
-/* Runs `fn` as a transaction with room for `queue` commands. A failure
- * that `fn` returns in cx->fail is raised as an incident; on any error
- * everything is put back. */
-typedef int (*command_fn)(bt_ctx *cx, void *arg);
-
-static int run_command(baton_instance *in, size_t queue, command_fn fn,
-                       void *arg)
+static int check_retries(baton_instance *in, int retries)
 {
-    bt_txn tx;
-    int rc = bt_txn_begin(in, &tx, queue);
-    if (rc)
-        return rc;
-    bt_ctx cx = { in, &tx.vars, BT_NO_FAILURE };
-    rc = fn(&cx, arg);
-    if (!rc && cx.fail.type >= 0)
-        rc = bt_incident_raise(in, &cx.fail);
-    if (rc)
-        return bt_txn_abort(&tx, rc);
-    bt_txn_commit(&tx);
-    return 0;
+    return retries < 0 ? bt_error(in->engine, BATON_EINVAL, NULL, 0, 0, NULL,
+                                  "retries must not be negative")
+                       : 0;
 }
 
 static int check_open(baton_instance *in)
@@ -56,7 +41,7 @@ int baton_instance_set_variables(baton_instance *in, const char *vars,
     int rc = bt_json_parse(e, vars, len, 1, "variables", &doc);
     if (rc)
         return rc;
-    rc = run_command(in, 0, set_vars, doc);
+    rc = bt_transact(in, 0, set_vars, doc);
     json_decref(doc);
     return rc;
 }
@@ -85,7 +70,7 @@ static int settle(bt_ctx *cx, void *p)
 static int job_command(baton_instance *in, uint64_t key, bt_outcome *o)
 {
     job_arg arg = { key, o };
-    int rc = run_command(in, 4, settle, &arg);
+    int rc = bt_transact(in, 4, settle, &arg);
     bt_outcome_clear(&in->engine->alloc, o);
     return rc;
 }
@@ -120,9 +105,8 @@ int baton_instance_fail_job(baton_instance *in, uint64_t key, int retries,
     if (!in)
         return BATON_EINVAL;
     bt_clear_error(in->engine);
-    if (retries < 0)
-        return bt_error(in->engine, BATON_EINVAL, NULL, 0, 0, NULL,
-                        "retries must not be negative");
+    if (check_retries(in, retries))
+        return BATON_EINVAL;
     bt_outcome o = { BT_OUT_FAIL, retries, NULL, NULL, NULL };
     if (copy_text(in, message, &o.message))
         return BATON_ENOMEM;
@@ -174,11 +158,10 @@ int baton_instance_update_job_retries(baton_instance *in, uint64_t key,
     if (!in)
         return BATON_EINVAL;
     bt_clear_error(in->engine);
-    if (retries < 0)
-        return bt_error(in->engine, BATON_EINVAL, NULL, 0, 0, NULL,
-                        "retries must not be negative");
+    if (check_retries(in, retries))
+        return BATON_EINVAL;
     retries_arg arg = { key, retries };
-    return run_command(in, 0, update_retries, &arg);
+    return bt_transact(in, 0, update_retries, &arg);
 }
 
 /* ---- incidents ---------------------------------------------------- */
@@ -225,7 +208,7 @@ int baton_instance_resolve_incident(baton_instance *in, uint64_t key)
     if (!in)
         return BATON_EINVAL;
     bt_clear_error(in->engine);
-    return run_command(in, 1, resolve, &key);
+    return bt_transact(in, 1, resolve, &key);
 }
 
 /* ---- cancel ------------------------------------------------------- */
@@ -254,5 +237,5 @@ int baton_instance_cancel(baton_instance *in)
         return BATON_EINVAL;
     bt_clear_error(in->engine);
     int rc = check_open(in);
-    return rc ? rc : run_command(in, 0, cancel, NULL);
+    return rc ? rc : bt_transact(in, 0, cancel, NULL);
 }

@@ -17,6 +17,15 @@ typedef struct bt_ctx {
     bt_failure fail;
 } bt_ctx;
 
+/* ---- transact.c ------------------------------------------------- */
+
+typedef int (*bt_transition_fn)(bt_ctx *cx, void *arg);
+/* Runs `fn` as one transaction with room for `queue` more commands: a
+ * failure it returns in cx->fail is raised as an incident; on any error
+ * everything is put back and the error returned. */
+int bt_transact(baton_instance *in, size_t queue, bt_transition_fn fn,
+                void *arg);
+
 /* ---- mappings.c --------------------------------------------------- */
 
 /* Evaluates an element's input mappings into its own scope, or its

@@ -91,27 +91,22 @@ static int resume(bt_ctx *cx, const bt_cmd *c)
     return p->resume ? p->resume(cx, ei) : 0;
 }
 
+static int transition(bt_ctx *cx, void *arg)
+{
+    (void)arg;
+    bt_cmd c = bt_pop_cmd(cx->in);
+    switch (c.kind) {
+    case BT_CMD_ACTIVATE: return activate(cx, &c);
+    case BT_CMD_COMPLETE: return complete(cx, &c);
+    case BT_CMD_CALL_HANDLER: return bt_job_call_handler(cx, c.key);
+    case BT_CMD_THROW_ERROR: return resume(cx, &c);
+    default: return 0;
+    }
+}
+
 int bt_step(baton_instance *in)
 {
-    bt_txn tx;
     /* A transition queues at most two commands; those that queue more
      * reserve for it themselves. */
-    int rc = bt_txn_begin(in, &tx, 2);
-    if (rc)
-        return rc;
-    bt_ctx cx = { in, &tx.vars, BT_NO_FAILURE };
-    bt_cmd c = bt_pop_cmd(in);
-    switch (c.kind) {
-    case BT_CMD_ACTIVATE: rc = activate(&cx, &c); break;
-    case BT_CMD_COMPLETE: rc = complete(&cx, &c); break;
-    case BT_CMD_CALL_HANDLER: rc = bt_job_call_handler(&cx, c.key); break;
-    case BT_CMD_THROW_ERROR: rc = resume(&cx, &c); break;
-    default: rc = 0; break;
-    }
-    if (!rc && cx.fail.type >= 0)
-        rc = bt_incident_raise(in, &cx.fail);
-    if (rc)
-        return bt_txn_abort(&tx, rc);
-    bt_txn_commit(&tx);
-    return 0;
+    return bt_transact(in, 2, transition, NULL);
 }
