@@ -116,7 +116,8 @@ int bt_txn_begin(baton_instance *in, bt_txn *tx, size_t queue)
     if (bt_reserve(in, 0, 0, queue, 0))
         return bt_error(e, BATON_ENOMEM, NULL, 0, 0, NULL, "out of memory");
     e->stepping = in;
-    memset(tx, 0, sizeof *tx);
+    tx->vars.items = NULL;
+    tx->vars.n = tx->vars.cap = 0;
     tx->in = in;
     tx->next_key = in->next_key;
     tx->q_head = in->q_head;

@@ -2,15 +2,9 @@
 
 #include "baton.h"
 
-static size_t slot_of(const bt_keymap *m, uint64_t key)
-{
-    /* Keys are sequential: a multiplicative hash spreads them. */
-    return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & (m->cap - 1);
-}
-
 static void insert(bt_keymap *m, uint64_t key, void *value)
 {
-    size_t i = slot_of(m, key);
+    size_t i = bt_keymap_home(m, key);
     while (m->slots[i].key && m->slots[i].key != key)
         i = (i + 1) & (m->cap - 1);
     if (!m->slots[i].key)
@@ -19,11 +13,8 @@ static void insert(bt_keymap *m, uint64_t key, void *value)
     m->slots[i].value = value;
 }
 
-int bt_keymap_reserve(const bt_alloc *a, bt_keymap *m, size_t extra)
+int bt_keymap_grow(const bt_alloc *a, bt_keymap *m, size_t need)
 {
-    size_t need = m->count + extra;
-    if (need * 2 <= m->cap)
-        return 0;
     size_t cap = m->cap ? m->cap : 8;
     while (need * 2 > cap) {
         if (cap > SIZE_MAX / 4 / sizeof *m->slots)
@@ -49,22 +40,11 @@ void bt_keymap_put(bt_keymap *m, uint64_t key, void *value)
     insert(m, key, value);
 }
 
-void *bt_keymap_get(const bt_keymap *m, uint64_t key)
-{
-    if (!m->cap || !key)
-        return NULL;
-    for (size_t i = slot_of(m, key); m->slots[i].key;
-         i = (i + 1) & (m->cap - 1))
-        if (m->slots[i].key == key)
-            return m->slots[i].value;
-    return NULL;
-}
-
 void bt_keymap_del(bt_keymap *m, uint64_t key)
 {
     if (!m->cap || !key)
         return;
-    size_t mask = m->cap - 1, i = slot_of(m, key);
+    size_t mask = m->cap - 1, i = bt_keymap_home(m, key);
     while (m->slots[i].key != key) {
         if (!m->slots[i].key)
             return;
@@ -73,7 +53,7 @@ void bt_keymap_del(bt_keymap *m, uint64_t key)
     /* Backward shift: move later entries of the run into the hole when
      * their home slot does not lie between the hole and them. */
     for (size_t j = (i + 1) & mask; m->slots[j].key; j = (j + 1) & mask) {
-        size_t home = slot_of(m, m->slots[j].key);
+        size_t home = bt_keymap_home(m, m->slots[j].key);
         if (((j - home) & mask) >= ((j - i) & mask)) {
             m->slots[i] = m->slots[j];
             i = j;

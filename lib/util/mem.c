@@ -80,11 +80,9 @@ char *bt_strdup(const bt_alloc *a, const char *s)
     return bt_strndup(a, s, strlen(s));
 }
 
-int bt_grow(const bt_alloc *a, void **items, size_t *cap, size_t need,
-            size_t size)
+int bt_grow_to(const bt_alloc *a, void **items, size_t *cap, size_t need,
+               size_t size)
 {
-    if (need <= *cap)
-        return 0;
     size_t n = *cap ? *cap : 2; /* small: a waiting instance holds few */
     while (n < need) {
         if (n > SIZE_MAX / 2 / size)

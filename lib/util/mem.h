@@ -26,8 +26,13 @@ char *bt_strndup(const bt_alloc *a, const char *s, size_t n);
 
 /* Grows a vector `*items` of `*cap` elements of `size` bytes so it holds at
  * least `need`; returns 0 or BATON_ENOMEM (the vector untouched). */
-int bt_grow(const bt_alloc *a, void **items, size_t *cap, size_t need,
-            size_t size);
+int bt_grow_to(const bt_alloc *a, void **items, size_t *cap, size_t need,
+               size_t size);
+static inline int bt_grow(const bt_alloc *a, void **items, size_t *cap,
+                          size_t need, size_t size)
+{
+    return need <= *cap ? 0 : bt_grow_to(a, items, cap, need, size);
+}
 
 /* A buffer handed to the host, released by baton_free(): it remembers its
  * allocator in front of the bytes. `size` excludes the NUL added after. */
