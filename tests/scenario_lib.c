@@ -558,7 +558,10 @@ static int handler(void *ud, baton_job *job)
         return rc;
     assert_int_equal(rc, 0);
     assert_int_equal(vars[0], '{');
+    rc = r->vars ? r->vars(r, vars) : 0;
     baton_free(vars);
+    if (rc < 0)
+        return rc;
     action a;
     parse_action(action_for(r, baton_job_element_id(job), baton_job_type(job),
                             1, baton_instance_revision(baton_job_instance(job))),

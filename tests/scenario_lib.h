@@ -134,6 +134,9 @@ struct sc_run {
     /* Handlers return BATON_ENOMEM instead of failing the test when a
      * call they make runs out of memory (the step is then undone). */
     int tolerate_enomem;
+    /* Sees the variables a handler read (baton_job_variables()); a
+     * negative return is the handler's (BATON_ENOMEM undoes the step). */
+    int (*vars)(sc_run *r, const char *vars);
 
     /* Driver state. */
     const sc_script *script; /* "jobs", then the last "settle" */
