@@ -9,10 +9,11 @@
  * Baton runs to bt_element/bt_flow, refuses what it cannot run and
  * validates the rest, collecting every problem before reporting them in
  * document order. Subprocesses, boundary events and compensation have
- * their rules in parse_events.c.
+ * their rules in events.c; what the Zeebe and Camunda 7 dialects add is
+ * read through extensions.c.
  *
- * libxml2 is included by the loader's files only (these, parse_ext.c,
- * parse_events.c and parse_bpmn.h), so it can be replaced in one place. */
+ * libxml2 is included by the files of lib/loader/ only, so it can be
+ * replaced in one place. */
 #include "loader/loader.h"
 
 #include <libxml/SAX2.h>
@@ -42,7 +43,7 @@
  * (model/kinds.def). */
 
 /* Children of a process or subprocess that do not change how it runs.
- * Associations are read for compensation handlers (parse_events.c) and
+ * Associations are read for compensation handlers (events.c) and
  * ignored otherwise. */
 static const char *const ignored_in_process[] = {
     "documentation", "extensionElements", "laneSet", "textAnnotation",
@@ -90,7 +91,7 @@ static const struct refusal {
     { BT_REFUSE_EVDEF, BT_NS_BPMN, n "EventDefinition",                       \
       n " event definitions are not supported" }
     /* Error and compensate definitions are run where BPMN allows them;
-     * parse_events.c says where that is not. */
+     * events.c says where that is not. */
     EVDEF("message"),
     EVDEF("timer"),
     EVDEF("escalation"),
@@ -718,6 +719,21 @@ void bt_load_refuse(bt_loader *ld, const xmlNode *n, const char *tag,
 
 static int is_event(int kind) { return bt_kind_has(kind, BT_KF_EVENT); }
 
+/* Qualified attributes the refusal table lists (camunda:decisionRef):
+ * as with extension elements, what a dialect refuses is a line there. */
+static void refuse_dialect_attrs(bt_loader *ld, const bt_element *e,
+                                 const xmlNode *n)
+{
+    for (const xmlAttr *a = n->properties; a; a = a->next) {
+        if (!a->ns || !a->ns->href)
+            continue;
+        const char *msg = bt_load_refusal(
+            BT_REFUSE_ATTR, (const char *)a->ns->href, (const char *)a->name);
+        if (msg)
+            bt_load_refuse(ld, n, e->tag, e->id, msg);
+    }
+}
+
 /* Event definitions, loop characteristics and anything else inside a
  * flow node that would change how it runs. A subprocess's content is read
  * as a scope of its own (read_scope); only its loop characteristics are
@@ -780,10 +796,7 @@ static void check_node(bt_loader *ld, bt_proc_build *pb, uint32_t index)
                 ld, n, e->tag, e->id,
                 bt_load_refusal(BT_REFUSE_ATTR, NULL, "isForCompensation"));
     }
-    if (bt_load_attr(ld, n, BT_NS_CAMUNDA, "decisionRef"))
-        bt_load_refuse(
-            ld, n, e->tag, e->id,
-            bt_load_refusal(BT_REFUSE_ATTR, BT_NS_CAMUNDA, "decisionRef"));
+    refuse_dialect_attrs(ld, e, n);
 }
 
 /* Resolves a flow's end; returns the element index, or -1 (reported

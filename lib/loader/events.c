@@ -2,7 +2,7 @@
  * definitions may sit, the scopes that subprocesses open (their start
  * events and event subprocesses), boundary events, and the compensation
  * handlers that associations name. It runs on a process whose elements
- * and flows parse_bpmn.c has read, and only fills in and checks the
+ * and flows bpmn.c has read, and only fills in and checks the
  * fields the engine reads (start, event_subprocesses, boundaries,
  * compensation_handler, attached_to, error_code, activity_ref, ...). */
 #include "loader/loader.h"
@@ -197,13 +197,7 @@ static void read_error(bt_loader *ld, bt_element *e, const xmlNode *d)
                             "errorCode",
                             ref);
     } else {
-        /* Camunda 7 hands the caught error to these variables. */
-        e->error_code_variable = bt_load_dup(
-            ld, nonempty(bt_load_attr(ld, d, BT_NS_CAMUNDA,
-                                      "errorCodeVariable")));
-        e->error_message_variable = bt_load_dup(
-            ld, nonempty(bt_load_attr(ld, d, BT_NS_CAMUNDA,
-                                      "errorMessageVariable")));
+        bt_load_caught_error(ld, e, d);
     }
     e->error_code = bt_load_dup(ld, code);
 }

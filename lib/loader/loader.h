@@ -1,9 +1,10 @@
 /* Shared by the parts of the BPMN loader: bpmn.c (the secure XML stage,
  * processes, scopes, flows and validation), events.c (event definitions,
  * errors, subprocess scopes, boundary events, compensation) and
- * extensions.c (the Zeebe and Camunda 7 extensions: jobs, headers, input
- * and output mappings, conditions). Nothing else includes this
- * header, so libxml2 stays inside the loader. */
+ * extensions.c (what the core asks of the dialects: jobs, headers, input
+ * and output mappings, conditions), which reads each dialect through
+ * dialect.h (zeebe.c, camunda7.c). Nothing else includes these headers,
+ * so libxml2 stays inside the loader. */
 #ifndef BT_LOADER_LOADER_H
 #define BT_LOADER_LOADER_H
 
@@ -24,7 +25,7 @@
 #define BT_NS_ZEEBE "http://camunda.org/schema/zeebe/1.0"
 #define BT_NS_CAMUNDA "http://camunda.org/schema/1.0/bpmn"
 
-/* Where a refused construct sits; see the table in parse_bpmn.c. */
+/* Where a refused construct sits; see the table in bpmn.c. */
 enum bt_refusal_kind {
     BT_REFUSE_ELEMENT, /* a child of a process */
     BT_REFUSE_EVDEF,   /* an event definition on an event */
@@ -187,6 +188,10 @@ void bt_load_condition(bt_loader *ld, bt_flow *f, const xmlNode *fn);
 
 /* Job type, retries, headers and mappings of a supported flow node. */
 void bt_load_extensions(bt_loader *ld, bt_element *e, const xmlNode *n);
+
+/* What the dialects say of the error that error event definition `d` of
+ * catch event `e` catches (the variables it goes to). */
+void bt_load_caught_error(bt_loader *ld, bt_element *e, const xmlNode *d);
 
 /* Whether event definition `c` may sit on event `e` where it is: returns
  * its bt_evdef, or -1 after reporting why not. */
