@@ -33,45 +33,6 @@
 #include "scenario_lib.h"
 
 /* ------------------------------------------------------------------ */
-/* Library bugs this sweep found, not fixed yet                        */
-/* ------------------------------------------------------------------ */
-
-/* Each entry says what goes wrong; it goes with the fix. With
- * BATON_SWEEP_KNOWN_BUGS=fail in the environment they fail the test like
- * any other finding. */
-
-/* A scenario whose sweep would crash the test. */
-static const struct {
-    const char *scenario;
-    const char *bug;
-} known_crashes[] = {
-    { "mappings/io-mapping",
-      "lib/step.c: eval_mappings() returns an error without setting *out, "
-      "and its callers (the input mappings when an element activates, the "
-      "output mappings when it completes) then json_decref() their "
-      "uninitialised `doc`: any allocation that fails while mappings are "
-      "evaluated crashes. Behind it: eval_mappings() and bt_path_set() "
-      "(lib/vars.c) copy objects with json_copy(), which in jansson 2.14 "
-      "drops a member whose insertion fails and still returns the copy, so "
-      "a mapping commits a variable that lost members (here `order` loses "
-      "`id`)" },
-};
-
-/* baton_job_variables() handing a handler malformed JSON with BATON_OK. */
-#define BUG_JSON_DUMP                                                         \
-    "lib/json.c: bt_json_dump() trusts json_dump_callback()'s result, but "  \
-    "jansson ignores its callback's failure while it writes an object key: " \
-    "when an allocation fails there the text lacks the rest of the key and " \
-    "its closing quote, and the call still succeeds (dumpbuf.failed is set " \
-    "and never read)"
-
-static int known_bugs_fail(void)
-{
-    const char *v = getenv("BATON_SWEEP_KNOWN_BUGS");
-    return v && !strcmp(v, "fail");
-}
-
-/* ------------------------------------------------------------------ */
 /* The failing allocator                                               */
 /* ------------------------------------------------------------------ */
 
@@ -140,7 +101,6 @@ typedef struct sweep {
     bytes *at_revision; /* the reference instance's snapshot per revision */
     size_t n_revisions;
     long absorbed;      /* failed allocations a call succeeded despite */
-    long json_dump_bug; /* BUG_JSON_DUMP seen */
     int saved_armed;
 } sweep;
 
@@ -169,20 +129,15 @@ static void quiet(sc_run *r, int on)
  * failed on the way. */
 static int check_vars(sc_run *r, const char *vars)
 {
-    sweep *sw = r->ud;
     quiet(r, 1);
     json_t *v = json_loads(vars, 0, NULL);
     int ok = json_is_object(v);
     json_decref(v);
     quiet(r, 0);
-    if (ok)
-        return 0;
-    if (known_bugs_fail())
-        fail_msg("%s: allocation %ld: the handler read '%s'\nknown bug: %s",
-                 r->sc->name, fail_at, vars, BUG_JSON_DUMP);
-    /* As the library should have: out of memory, the step is undone. */
-    sw->json_dump_bug++;
-    return BATON_ENOMEM;
+    if (!ok)
+        fail_msg("%s: allocation %ld: the handler read '%s'", r->sc->name,
+                 fail_at, vars);
+    return 0;
 }
 
 static void keep_revision(sweep *sw, baton_instance *in)
@@ -359,10 +314,6 @@ static long sweep_mode(const scenario *sc, sc_mode mode)
                   (double)(clock() - t0) / CLOCKS_PER_SEC);
     if (sw.absorbed)
         print_message(", %ld absorbed", sw.absorbed);
-    if (sw.json_dump_bug)
-        print_message(", %ld times malformed job variables (known bug, "
-                      "lib/json.c bt_json_dump)",
-                      sw.json_dump_bug);
     print_message("\n");
     /* A play without allocations would mean the sweep is not hooked. */
     assert_true(points > 20);
@@ -378,12 +329,6 @@ static long sweep_mode(const scenario *sc, sc_mode mode)
 static void test_sweep(void **state)
 {
     const char *const *c = *state; /* name, folder */
-    for (size_t i = 0; i < sizeof known_crashes / sizeof *known_crashes; i++)
-        if (!strcmp(c[0], known_crashes[i].scenario) && !known_bugs_fail()) {
-            print_message("%s: not swept, known bug: %s\n", c[0],
-                          known_crashes[i].bug);
-            skip();
-        }
     scenario *sc = sc_load(c[1], c[0]);
     long base = live;
     sweep_mode(sc, SC_HANDLER);

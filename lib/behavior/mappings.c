@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "behavior/behavior.h"
+#include "util/json.h"
 
 /* Evaluates the mappings, seen from `scope`, into a fresh document. */
 static int eval_mappings(const bt_ei *scope, const bt_mapping *maps,
@@ -21,7 +22,7 @@ static int eval_mappings(const bt_ei *scope, const bt_mapping *maps,
                 /* A nested target extends the visible value. */
                 json_t *cur = bt_var_lookup(scope, maps[i].target, n0);
                 if (json_is_object(cur)) {
-                    json_t *copy = json_copy(cur);
+                    json_t *copy = bt_json_object_copy(cur);
                     if (!copy || json_object_setn_new(doc, maps[i].target, n0,
                                                       copy))
                         rc = BATON_ENOMEM;
@@ -45,7 +46,7 @@ int bt_apply_inputs(bt_ctx *cx, bt_ei *ei)
     const bt_element *el = bt_ei_el(ei);
     if (!el->n_inputs)
         return 0;
-    json_t *doc;
+    json_t *doc = NULL;
     int rc = eval_mappings(ei, el->inputs, el->n_inputs, &doc);
     if (!rc)
         rc = bt_var_set_all_local(cx->in, cx->log, ei, doc);
@@ -58,7 +59,7 @@ int bt_apply_outputs(bt_ctx *cx, bt_ei *ei)
     const bt_element *el = bt_ei_el(ei);
     if (!el->n_outputs)
         return 0;
-    json_t *doc;
+    json_t *doc = NULL;
     int rc = eval_mappings(ei, el->outputs, el->n_outputs, &doc);
     if (!rc)
         rc = bt_var_propagate(cx->in, cx->log, ei->scope, doc);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kernel/instance.h"
+#include "util/json.h"
 
 /* The nearest scope from `scope` upward that defines `name`, with the
  * value there; NULL when no scope does. */
@@ -171,7 +172,8 @@ int bt_path_set(json_t *obj, const char *path, json_t *value)
     size_t n = (size_t)(dot - path);
     json_t *cur = json_object_getn(obj, path, n);
     /* Copy the member we descend into: it may be shared with a scope. */
-    json_t *child = json_is_object(cur) ? json_copy(cur) : json_object();
+    json_t *child =
+        json_is_object(cur) ? bt_json_object_copy(cur) : json_object();
     if (!child)
         return BATON_ENOMEM;
     int rc = bt_path_set(child, dot + 1, value);

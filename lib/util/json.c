@@ -466,7 +466,9 @@ int bt_json_dump(const bt_alloc *a, const json_t *v, char **out, size_t *len)
     int rc = json_dump_callback(v, dump_cb, &d,
                                 JSON_COMPACT | JSON_ENCODE_ANY);
     char *res = NULL;
-    if (rc == 0)
+    /* jansson does not stop for every callback failure (an object key's,
+     * in 2.14): the buffer's own flag is the truth. */
+    if (rc == 0 && !d.failed)
         res = bt_out_buffer(a, d.data ? d.data : "", d.len);
     bt_free(a, d.data);
     if (!res)
@@ -475,4 +477,22 @@ int bt_json_dump(const bt_alloc *a, const json_t *v, char **out, size_t *len)
     if (len)
         *len = d.len;
     return 0;
+}
+
+json_t *bt_json_object_copy(const json_t *obj)
+{
+    /* Not json_copy(): jansson 2.14 drops a member whose insertion fails
+     * and still returns the copy. */
+    json_t *copy = json_object();
+    const char *k;
+    json_t *v;
+    if (!copy)
+        return NULL;
+    json_object_foreach((json_t *)obj, k, v) {
+        if (json_object_set(copy, k, v)) {
+            json_decref(copy);
+            return NULL;
+        }
+    }
+    return copy;
 }

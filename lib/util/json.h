@@ -24,4 +24,8 @@ int bt_json_load(const bt_alloc *a, const char *text, size_t len,
 int bt_json_dump(const bt_alloc *a, const json_t *v, char **out,
                  size_t *len);
 
+/* A shallow copy of the object `obj` (members shared), or NULL when out
+ * of memory. */
+json_t *bt_json_object_copy(const json_t *obj);
+
 #endif
