@@ -121,48 +121,49 @@ static void check_links(const char *rel, const bt_process *p,
     check_index(rel, p, e->parent, 1, "parent");
     if (e->parent >= 0)
         assert_int_equal(p->elements[e->parent].kind, BT_SUB_PROCESS);
-    check_index(rel, p, e->start, 1, "start");
-    check_index(rel, p, e->attached_to, 1, "attached_to");
+    check_index(rel, p, e->scope.start, 1, "start");
+    check_index(rel, p, e->event.attached_to, 1, "attached_to");
     check_index(rel, p, e->compensation_handler, 1, "compensation_handler");
-    check_index(rel, p, e->activity_ref, 1, "activity_ref");
+    check_index(rel, p, e->event.activity_ref, 1, "activity_ref");
     if (e->kind == BT_SUB_PROCESS) {
-        check_index(rel, p, e->start, 0, "subprocess start");
-        assert_int_equal(p->elements[e->start].kind, BT_START_EVENT);
-        assert_int_equal(p->elements[e->start].parent, (int32_t)k);
-        if (e->triggered_by_event) {
-            assert_int_equal(p->elements[e->start].evdef, BT_EVDEF_ERROR);
+        check_index(rel, p, e->scope.start, 0, "subprocess start");
+        assert_int_equal(p->elements[e->scope.start].kind, BT_START_EVENT);
+        assert_int_equal(p->elements[e->scope.start].parent, (int32_t)k);
+        if (e->scope.triggered_by_event) {
+            assert_int_equal(p->elements[e->scope.start].evdef,
+                             BT_EVDEF_ERROR);
             assert_int_equal(e->n_incoming + e->n_outgoing, 0);
         }
     } else {
-        assert_int_equal(e->start, -1);
-        assert_int_equal(e->n_event_subprocesses, 0);
+        assert_int_equal(e->scope.start, -1);
+        assert_int_equal(e->scope.n_event_subprocesses, 0);
     }
-    for (uint32_t j = 0; j < e->n_event_subprocesses; j++) {
-        const bt_element *s = &p->elements[e->event_subprocesses[j]];
-        assert_true(s->triggered_by_event);
+    for (uint32_t j = 0; j < e->scope.n_event_subprocesses; j++) {
+        const bt_element *s = &p->elements[e->scope.event_subprocesses[j]];
+        assert_true(s->scope.triggered_by_event);
         assert_int_equal(s->parent, (int32_t)k);
     }
     for (uint32_t j = 0; j < e->n_boundaries; j++) {
         assert_true(e->boundaries[j] < p->n_elements);
-        assert_int_equal(p->elements[e->boundaries[j]].attached_to,
+        assert_int_equal(p->elements[e->boundaries[j]].event.attached_to,
                          (int32_t)k);
     }
     if (e->kind == BT_BOUNDARY_EVENT) {
-        check_index(rel, p, e->attached_to, 0, "boundary attached_to");
-        assert_true(is_activity(p->elements[e->attached_to].kind));
-        assert_int_equal(p->elements[e->attached_to].parent, e->parent);
+        check_index(rel, p, e->event.attached_to, 0, "boundary attached_to");
+        assert_true(is_activity(p->elements[e->event.attached_to].kind));
+        assert_int_equal(p->elements[e->event.attached_to].parent, e->parent);
     } else {
-        assert_int_equal(e->attached_to, -1);
+        assert_int_equal(e->event.attached_to, -1);
     }
     if (e->compensation_handler >= 0) {
         const bt_element *h = &p->elements[e->compensation_handler];
         assert_true(h->is_for_compensation);
         assert_int_equal(h->n_incoming + h->n_outgoing, 0);
     }
-    if (e->activity_ref >= 0)
-        assert_true(is_activity(p->elements[e->activity_ref].kind));
+    if (e->event.activity_ref >= 0)
+        assert_true(is_activity(p->elements[e->event.activity_ref].kind));
     if (e->evdef == BT_EVDEF_ERROR && e->kind == BT_END_EVENT)
-        assert_non_null(e->error_code);
+        assert_non_null(e->event.error_code);
 }
 
 /* A loaded model must be coherent: indices in range, the lists of
@@ -199,7 +200,7 @@ static void check_model(const char *rel, const baton_model *m)
             if (e->default_flow >= 0)
                 assert_int_equal(p->flows[e->default_flow].source, k);
             if (e->kind == BT_SERVICE_TASK || e->kind == BT_USER_TASK)
-                assert_true(e->job_type || e->job_type_expr);
+                assert_true(e->job.type || e->job.type_expr);
             check_links(rel, p, e, k);
             n_in += e->n_incoming;
             n_out += e->n_outgoing;

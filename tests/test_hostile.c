@@ -98,10 +98,10 @@ static int model_has_secret(const baton_model *m)
         for (uint32_t k = 0; k < p->n_elements; k++) {
             const bt_element *e = &p->elements[k];
             if (str_has_secret(e->id) || str_has_secret(e->name) ||
-                str_has_secret(e->job_type))
+                str_has_secret(e->job.type))
                 return 1;
-            for (uint32_t h = 0; h < e->n_headers; h++)
-                if (str_has_secret(e->headers[h].value))
+            for (uint32_t h = 0; h < e->job.n_headers; h++)
+                if (str_has_secret(e->job.headers[h].value))
                     return 1;
             for (uint32_t h = 0; h < e->n_inputs; h++)
                 if (str_has_secret(bt_expr_text(e->inputs[h].source)))

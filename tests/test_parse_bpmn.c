@@ -122,9 +122,9 @@ static const bt_flow *find_flow(const bt_process *p, const char *id)
 
 static const char *header(const bt_element *e, const char *name)
 {
-    for (uint32_t i = 0; i < e->n_headers; i++)
-        if (strcmp(e->headers[i].name, name) == 0)
-            return e->headers[i].value;
+    for (uint32_t i = 0; i < e->job.n_headers; i++)
+        if (strcmp(e->job.headers[i].name, name) == 0)
+            return e->job.headers[i].value;
     return NULL;
 }
 
@@ -194,11 +194,11 @@ static void seed_zeebe_trip_structure(void **state)
     assert_int_equal(hotel->kind, BT_SERVICE_TASK);
     assert_string_equal(hotel->name, "Book hotel");
     assert_int_equal(hotel->line, 7);
-    assert_string_equal(hotel->job_type, "lambda");
-    assert_null(hotel->job_type_expr);
-    assert_int_equal(hotel->retries, 3);
-    assert_int_equal(hotel->n_headers, 3);
-    assert_string_equal(hotel->headers[0].name, "functionName");
+    assert_string_equal(hotel->job.type, "lambda");
+    assert_null(hotel->job.type_expr);
+    assert_int_equal(hotel->job.retries, 3);
+    assert_int_equal(hotel->job.n_headers, 3);
+    assert_string_equal(hotel->job.headers[0].name, "functionName");
     assert_string_equal(header(hotel, "functionName"),
                         "trip-booking-functions-dev-book-hotel");
     /* &#34; in the attribute arrives as a quote. */
@@ -209,7 +209,7 @@ static void seed_zeebe_trip_structure(void **state)
     assert_int_equal(hotel->n_outputs, 0);
 
     const bt_element *cancel_car = find(p, "ServiceTask_CancelCar");
-    assert_int_equal(cancel_car->n_headers, 2);
+    assert_int_equal(cancel_car->job.n_headers, 2);
     assert_null(header(cancel_car, "resultName"));
     assert_int_equal(cancel_car->n_incoming, 2);
     assert_int_equal(find(p, "ServiceTask_CancelHotel")->n_incoming, 2);
@@ -220,7 +220,7 @@ static void seed_zeebe_trip_structure(void **state)
     assert_int_equal(gw->n_incoming, 1);
     assert_int_equal(gw->n_outgoing, 2);
     assert_int_equal(gw->default_flow, -1);
-    assert_null(gw->job_type);
+    assert_null(gw->job.type);
 
     const bt_flow *yes = find_flow(p, "SequenceFlow_04ynlib");
     assert_string_equal(p->elements[yes->source].id,
@@ -297,16 +297,16 @@ static void trip_booking_saga_structure(void **state)
         assert_int_equal(task->boundaries[0], idx(p, bookings[i][1]));
         assert_int_equal(comp->kind, BT_BOUNDARY_EVENT);
         assert_int_equal(comp->evdef, BT_EVDEF_COMPENSATE);
-        assert_int_equal(comp->attached_to, idx(p, bookings[i][0]));
-        assert_int_equal(comp->cancel_activity, 1);
+        assert_int_equal(comp->event.attached_to, idx(p, bookings[i][0]));
+        assert_int_equal(comp->event.cancel_activity, 1);
         assert_int_equal(comp->n_outgoing, 0);
-        assert_null(comp->error_code);
+        assert_null(comp->event.error_code);
         assert_int_equal(cancel->kind, BT_SERVICE_TASK);
         assert_int_equal(cancel->is_for_compensation, 1);
         assert_int_equal(cancel->compensation_handler, -1);
         assert_int_equal(cancel->n_incoming + cancel->n_outgoing, 0);
         assert_int_equal(cancel->n_boundaries, 0);
-        assert_string_equal(cancel->job_type, bookings[i][2]);
+        assert_string_equal(cancel->job.type, bookings[i][2]);
     }
     assert_int_equal(find(p, "ReserveCar")->n_boundaries, 1);
     assert_int_equal(find(p, "BookHotel")->n_boundaries, 1);
@@ -320,11 +320,11 @@ static void trip_booking_saga_structure(void **state)
     assert_string_equal(err->tag, "boundaryEvent");
     assert_int_equal(err->line, 68);
     assert_int_equal(err->evdef, BT_EVDEF_ERROR);
-    assert_string_equal(err->error_code, "FLIGHT_BOOKING_FAILED");
-    assert_null(err->error_code_variable);
-    assert_null(err->error_message_variable);
-    assert_int_equal(err->attached_to, idx(p, "BookFlight"));
-    assert_int_equal(err->cancel_activity, 1);
+    assert_string_equal(err->event.error_code, "FLIGHT_BOOKING_FAILED");
+    assert_null(err->event.error_code_variable);
+    assert_null(err->event.error_message_variable);
+    assert_int_equal(err->event.attached_to, idx(p, "BookFlight"));
+    assert_int_equal(err->event.cancel_activity, 1);
     assert_int_equal(err->n_outgoing, 1);
     assert_int_equal(p->flows[err->outgoing[0]].target,
                      idx(p, "CompensateBookings"));
@@ -332,14 +332,14 @@ static void trip_booking_saga_structure(void **state)
     const bt_element *throw = find(p, "CompensateBookings");
     assert_int_equal(throw->kind, BT_INTERMEDIATE_THROW_EVENT);
     assert_int_equal(throw->evdef, BT_EVDEF_COMPENSATE);
-    assert_int_equal(throw->activity_ref, -1);
-    assert_int_equal(throw->wait_for_completion, 1);
-    assert_int_equal(throw->attached_to, -1);
+    assert_int_equal(throw->event.activity_ref, -1);
+    assert_int_equal(throw->event.wait_for_completion, 1);
+    assert_int_equal(throw->event.attached_to, -1);
 
     const bt_element *booked = find(p, "EndEvent_TripBooked");
     assert_int_equal(booked->evdef, BT_EVDEF_NONE);
     assert_int_equal(booked->compensation_handler, -1);
-    assert_int_equal(booked->activity_ref, -1);
+    assert_int_equal(booked->event.activity_ref, -1);
     bt_model_unref(m);
 }
 
@@ -364,24 +364,24 @@ static void seed_serverless_compensation(void **state)
     assert_int_equal(p->event_subprocesses[0], sub);
     const bt_element *es = &p->elements[sub];
     assert_int_equal(es->kind, BT_SUB_PROCESS);
-    assert_int_equal(es->triggered_by_event, 1);
+    assert_int_equal(es->scope.triggered_by_event, 1);
     assert_int_equal(es->parent, -1);
     assert_int_equal(es->n_incoming + es->n_outgoing, 0);
-    assert_int_equal(es->start, idx(p, "ErrorEvent"));
+    assert_int_equal(es->scope.start, idx(p, "ErrorEvent"));
 
     const bt_element *start = find(p, "ErrorEvent");
     assert_int_equal(start->parent, sub);
     assert_int_equal(start->evdef, BT_EVDEF_ERROR);
-    assert_string_equal(start->error_code,
+    assert_string_equal(start->event.error_code,
                         "io.berndruecker.serverless.aws.lambda."
                         "LambdaInvocationError");
-    assert_string_equal(start->error_code_variable, "errorCode");
-    assert_string_equal(start->error_message_variable, "errorMessage");
+    assert_string_equal(start->event.error_code_variable, "errorCode");
+    assert_string_equal(start->event.error_message_variable, "errorMessage");
 
     const bt_element *throw = find(p, "ThrowCompensation");
     assert_int_equal(throw->parent, sub);
     assert_int_equal(throw->evdef, BT_EVDEF_COMPENSATE);
-    assert_int_equal(throw->activity_ref, -1);
+    assert_int_equal(throw->event.activity_ref, -1);
     assert_int_equal(find(p, "ServiceTask_SendCanceledEvent")->parent, sub);
     assert_int_equal(find(p, "EndEvent_TripCanceled")->parent, sub);
 
@@ -399,8 +399,8 @@ static void seed_serverless_compensation(void **state)
         assert_int_equal(find(p, pairs[i][1])->is_for_compensation, 1);
     }
     /* camunda:failedJobRetryTimeCycle R3/PT1S. */
-    assert_int_equal(find(p, "ServiceTask_BookHotel")->retries, 3);
-    assert_string_equal(find(p, "ServiceTask_CancelHotel")->job_type,
+    assert_int_equal(find(p, "ServiceTask_BookHotel")->job.retries, 3);
+    assert_string_equal(find(p, "ServiceTask_CancelHotel")->job.type,
                         "#{lambdaInvocationDelegate}");
     bt_model_unref(m);
 }
@@ -431,16 +431,16 @@ static void seed_java_and_csharp_compensation(void **state)
         const bt_process *p = &m->processes[0];
         assert_int_equal(p->n_event_subprocesses, 1);
         const bt_element *es = &p->elements[p->event_subprocesses[0]];
-        assert_int_equal(es->triggered_by_event, 1);
-        assert_int_equal(es->start, idx(p, cases[i].start));
+        assert_int_equal(es->scope.triggered_by_event, 1);
+        assert_int_equal(es->scope.start, idx(p, cases[i].start));
         const bt_element *start = find(p, cases[i].start);
         assert_int_equal(start->evdef, BT_EVDEF_ERROR);
         assert_int_equal(start->parent, (int32_t)p->event_subprocesses[0]);
-        assert_string_equal(start->error_code, cases[i].code);
-        assert_null(start->error_code_variable);
+        assert_string_equal(start->event.error_code, cases[i].code);
+        assert_null(start->event.error_code_variable);
         const bt_element *throw = find(p, cases[i].throw);
         assert_int_equal(throw->evdef, BT_EVDEF_COMPENSATE);
-        assert_int_equal(throw->activity_ref, -1);
+        assert_int_equal(throw->event.activity_ref, -1);
         assert_int_equal(throw->parent, (int32_t)p->event_subprocesses[0]);
         assert_int_equal(find(p, cases[i].task)->compensation_handler,
                          idx(p, cases[i].handler));
@@ -504,53 +504,53 @@ static void nested_subprocesses(void **state)
 
     assert_int_equal(p->start, idx(p, "Start"));
     const bt_element *outer = find(p, "Outer");
-    assert_int_equal(outer->start, idx(p, "OuterStart"));
-    assert_int_equal(outer->triggered_by_event, 0);
-    assert_int_equal(outer->n_event_subprocesses, 1);
-    assert_int_equal(outer->event_subprocesses[0], idx(p, "OnError"));
+    assert_int_equal(outer->scope.start, idx(p, "OuterStart"));
+    assert_int_equal(outer->scope.triggered_by_event, 0);
+    assert_int_equal(outer->scope.n_event_subprocesses, 1);
+    assert_int_equal(outer->scope.event_subprocesses[0], idx(p, "OnError"));
     assert_int_equal(outer->n_incoming, 1);
     assert_int_equal(outer->n_outgoing, 1);
     const bt_element *inner = find(p, "Inner");
-    assert_int_equal(inner->start, idx(p, "InnerStart"));
-    assert_int_equal(inner->n_event_subprocesses, 0);
+    assert_int_equal(inner->scope.start, idx(p, "InnerStart"));
+    assert_int_equal(inner->scope.n_event_subprocesses, 0);
     assert_int_equal(inner->n_boundaries, 1);
     assert_int_equal(inner->boundaries[0], idx(p, "InnerBusy"));
-    assert_int_equal(find(p, "OnError")->start, idx(p, "Caught"));
-    assert_int_equal(find(p, "OnError")->triggered_by_event, 1);
+    assert_int_equal(find(p, "OnError")->scope.start, idx(p, "Caught"));
+    assert_int_equal(find(p, "OnError")->scope.triggered_by_event, 1);
     assert_int_equal(p->n_event_subprocesses, 1);
     assert_int_equal(p->event_subprocesses[0], idx(p, "Rescue"));
-    assert_int_equal(find(p, "Rescue")->start, idx(p, "RescueStart"));
+    assert_int_equal(find(p, "Rescue")->scope.start, idx(p, "RescueStart"));
 
     /* An error end event throws its error's code; catches with and
      * without one. */
     const bt_element *fail = find(p, "Fail");
     assert_int_equal(fail->evdef, BT_EVDEF_ERROR);
-    assert_string_equal(fail->error_code, "BUSY");
+    assert_string_equal(fail->event.error_code, "BUSY");
     const bt_element *busy = find(p, "InnerBusy");
     assert_int_equal(busy->evdef, BT_EVDEF_ERROR);
-    assert_string_equal(busy->error_code, "BUSY");
-    assert_int_equal(busy->attached_to, idx(p, "Inner"));
+    assert_string_equal(busy->event.error_code, "BUSY");
+    assert_int_equal(busy->event.attached_to, idx(p, "Inner"));
     const bt_element *caught = find(p, "Caught");
-    assert_null(caught->error_code); /* its error has no errorCode */
-    assert_null(caught->error_code_variable);
-    assert_string_equal(caught->error_message_variable, "why");
-    assert_null(find(p, "RescueStart")->error_code); /* no errorRef */
+    assert_null(caught->event.error_code); /* its error has no errorCode */
+    assert_null(caught->event.error_code_variable);
+    assert_string_equal(caught->event.error_message_variable, "why");
+    assert_null(find(p, "RescueStart")->event.error_code); /* no errorRef */
 
     /* From an event subprocess, activityRef names an activity of the
      * scope that holds it. */
     const bt_element *undo = find(p, "Undo");
     assert_int_equal(undo->evdef, BT_EVDEF_COMPENSATE);
-    assert_int_equal(undo->activity_ref, idx(p, "Book"));
-    assert_int_equal(undo->wait_for_completion, 0);
+    assert_int_equal(undo->event.activity_ref, idx(p, "Book"));
+    assert_int_equal(undo->event.wait_for_completion, 0);
     const bt_element *all = find(p, "UndoAll");
     assert_int_equal(all->kind, BT_END_EVENT);
     assert_int_equal(all->evdef, BT_EVDEF_COMPENSATE);
-    assert_int_equal(all->activity_ref, -1);
-    assert_int_equal(all->wait_for_completion, 1);
+    assert_int_equal(all->event.activity_ref, -1);
+    assert_int_equal(all->event.wait_for_completion, 1);
 
     assert_int_equal(find(p, "Book")->compensation_handler, idx(p, "Unbook"));
     assert_int_equal(find(p, "Unbook")->is_for_compensation, 1);
-    assert_int_equal(find(p, "BookComp")->attached_to, idx(p, "Book"));
+    assert_int_equal(find(p, "BookComp")->event.attached_to, idx(p, "Book"));
     bt_model_unref(m);
 }
 
@@ -575,8 +575,8 @@ static void default_namespace(void **state)
     assert_int_equal(p->n_flows, 3);
     const bt_element *t = find(p, "Ship");
     assert_int_equal(t->kind, BT_SERVICE_TASK);
-    assert_string_equal(t->job_type, "ship");
-    assert_int_equal(t->retries, 5);
+    assert_string_equal(t->job.type, "ship");
+    assert_int_equal(t->job.retries, 5);
     assert_int_equal(t->line, 9);
     bt_model_unref(m);
 }
@@ -600,7 +600,7 @@ static void any_prefix_but_namespace_matters(void **state)
         " </x:process>\n"
         "</x:definitions>\n";
     assert_int_equal(parse(other_prefix, &s, &m), 0);
-    assert_string_equal(find(&m->processes[0], "t")->job_type, "work");
+    assert_string_equal(find(&m->processes[0], "t")->job.type, "work");
     bt_model_unref(m);
 
     /* A zeebe: prefix bound to something else is not Zeebe. */
@@ -616,7 +616,7 @@ static void any_prefix_but_namespace_matters(void **state)
         " </bpmn:process>\n"
         "</bpmn:definitions>\n";
     assert_int_equal(parse(fake_zeebe, &s, &m), 0);
-    assert_string_equal(find(&m->processes[0], "t")->job_type, "t");
+    assert_string_equal(find(&m->processes[0], "t")->job.type, "t");
     bt_model_unref(m);
 }
 
@@ -642,7 +642,7 @@ static void multiple_processes(void **state)
      * clash across processes, ids do not repeat. */
     assert_int_equal(bt_process_find(&m->processes[1], "ShipIt"), -1);
     const bt_element *t = find(&m->processes[2], "ShipIt");
-    assert_string_equal(t->job_type, "ship");
+    assert_string_equal(t->job.type, "ship");
     assert_string_equal(m->processes[1].elements[m->processes[1].start].id,
                         "BillingStart");
     assert_string_equal(m->processes[2].elements[m->processes[2].start].id,
@@ -754,7 +754,7 @@ static void ignored_elements(void **state)
     assert_int_equal(p->n_flows, 1);
     const bt_element *t = find(p, "t");
     assert_int_equal(t->kind, BT_USER_TASK);
-    assert_string_equal(t->job_type, "t");
+    assert_string_equal(t->job.type, "t");
     assert_int_equal(t->n_incoming, 1);
     assert_int_equal(t->incoming[0], 0);
     assert_int_equal(t->n_outgoing, 0);
@@ -803,11 +803,11 @@ static void element_kinds(void **state)
         assert_int_equal(e->kind, want[i].kind);
         assert_int_equal(e->line, L(i + 1));
         if (want[i].job) {
-            assert_string_equal(e->job_type, e->id);
-            assert_int_equal(e->retries, 3);
+            assert_string_equal(e->job.type, e->id);
+            assert_int_equal(e->job.retries, 3);
         } else {
-            assert_null(e->job_type);
-            assert_null(e->job_type_expr);
+            assert_null(e->job.type);
+            assert_null(e->job.type_expr);
         }
     }
     assert_int_equal(find(p, "stop")->evdef, BT_EVDEF_TERMINATE);
@@ -818,19 +818,19 @@ static void element_kinds(void **state)
         const bt_element *e = &p->elements[i];
         assert_int_equal(e->parent, -1);
         assert_int_equal(e->default_flow, -1);
-        assert_int_equal(e->start, -1);
+        assert_int_equal(e->scope.start, -1);
         assert_int_equal(e->compensation_handler, -1);
-        assert_int_equal(e->attached_to, -1);
-        assert_int_equal(e->activity_ref, -1);
-        assert_int_equal(e->wait_for_completion, 1);
+        assert_int_equal(e->event.attached_to, -1);
+        assert_int_equal(e->event.activity_ref, -1);
+        assert_int_equal(e->event.wait_for_completion, 1);
         assert_int_equal(e->is_for_compensation, 0);
-        assert_int_equal(e->triggered_by_event, 0);
+        assert_int_equal(e->scope.triggered_by_event, 0);
         assert_int_equal(e->n_boundaries, 0);
         assert_null(e->boundaries);
-        assert_int_equal(e->n_event_subprocesses, 0);
-        assert_null(e->error_code);
-        assert_null(e->error_code_variable);
-        assert_null(e->error_message_variable);
+        assert_int_equal(e->scope.n_event_subprocesses, 0);
+        assert_null(e->event.error_code);
+        assert_null(e->event.error_code_variable);
+        assert_null(e->event.error_message_variable);
     }
     assert_int_equal(p->n_event_subprocesses, 0);
     assert_null(p->event_subprocesses);
@@ -882,13 +882,13 @@ static void zeebe_jobs_and_mappings(void **state)
                      0);
     const bt_process *p = &m->processes[0];
     const bt_element *a = find(p, "Static");
-    assert_string_equal(a->job_type, "payment");
-    assert_int_equal(a->retries, 0);
-    assert_int_equal(a->n_headers, 2);
-    assert_string_equal(a->headers[0].name, "method");
-    assert_string_equal(a->headers[0].value, "card");
-    assert_string_equal(a->headers[1].name, "empty");
-    assert_string_equal(a->headers[1].value, "");
+    assert_string_equal(a->job.type, "payment");
+    assert_int_equal(a->job.retries, 0);
+    assert_int_equal(a->job.n_headers, 2);
+    assert_string_equal(a->job.headers[0].name, "method");
+    assert_string_equal(a->job.headers[0].value, "card");
+    assert_string_equal(a->job.headers[1].name, "empty");
+    assert_string_equal(a->job.headers[1].value, "");
     assert_int_equal(a->n_inputs, 3);
     assert_string_equal(a->inputs[0].target, "amount");
     assert_string_equal(expr_text(a->inputs[0].source), "order.total");
@@ -901,16 +901,16 @@ static void zeebe_jobs_and_mappings(void **state)
     assert_string_equal(expr_text(a->outputs[0].source), "result.ok");
 
     const bt_element *b = find(p, "Dynamic");
-    assert_null(b->job_type);
-    assert_non_null(b->job_type_expr);
-    assert_string_equal(expr_text(b->job_type_expr), "kind + \"-worker\"");
-    assert_int_equal(b->retries, 7);
+    assert_null(b->job.type);
+    assert_non_null(b->job.type_expr);
+    assert_string_equal(expr_text(b->job.type_expr), "kind + \"-worker\"");
+    assert_int_equal(b->job.retries, 7);
 
     /* retries="" as old Zeebe Modeler wrote it: the default. */
-    assert_int_equal(find(p, "EmptyRetries")->retries, 3);
+    assert_int_equal(find(p, "EmptyRetries")->job.retries, 3);
     /* Mappings on a pass-through task and an end event; no job. */
     const bt_element *t = find(p, "Plain");
-    assert_null(t->job_type);
+    assert_null(t->job.type);
     assert_int_equal(t->n_outputs, 1);
     assert_int_equal(find(p, "End")->n_inputs, 1);
     bt_model_unref(m);
@@ -929,20 +929,20 @@ static void camunda7_job_types(void **state)
                                 &s, &m),
                      0);
     const bt_process *p = &m->processes[0];
-    assert_string_equal(find(p, "External")->job_type, "book-hotel");
-    assert_string_equal(find(p, "Class")->job_type,
+    assert_string_equal(find(p, "External")->job.type, "book-hotel");
+    assert_string_equal(find(p, "Class")->job.type,
                         "org.example.BookCarDelegate");
-    assert_string_equal(find(p, "Delegate")->job_type, "${bookFlight}");
-    assert_string_equal(find(p, "Expression")->job_type,
+    assert_string_equal(find(p, "Delegate")->job.type, "${bookFlight}");
+    assert_string_equal(find(p, "Expression")->job.type,
                         "${calculator.add(a, b)}");
     /* Nothing from either dialect: the element id. */
-    assert_string_equal(find(p, "Bare")->job_type, "Bare");
-    assert_string_equal(find(p, "Human")->job_type, "Human");
+    assert_string_equal(find(p, "Bare")->job.type, "Bare");
+    assert_string_equal(find(p, "Human")->job.type, "Human");
     /* Zeebe's task definition wins over Camunda 7 attributes. */
-    assert_string_equal(find(p, "Both")->job_type, "zeebe-type");
+    assert_string_equal(find(p, "Both")->job.type, "zeebe-type");
 
     const bt_element *io = find(p, "External");
-    assert_int_equal(io->retries, 3);
+    assert_int_equal(io->job.retries, 3);
     assert_int_equal(io->n_inputs, 3);
     assert_string_equal(io->inputs[0].target, "amount");
     assert_string_equal(bt_expr_text(io->inputs[0].source), "${order.total}");
@@ -1033,8 +1033,8 @@ static void compensation_associations(void **state)
     assert_int_equal(parse(xml, &s, &m), 0);
     const bt_process *p = &m->processes[0];
     assert_int_equal(find(p, "t")->compensation_handler, idx(p, "h"));
-    assert_int_equal(find(p, "x")->activity_ref, idx(p, "t"));
-    assert_int_equal(find(p, "x")->wait_for_completion, 1);
+    assert_int_equal(find(p, "x")->event.activity_ref, idx(p, "t"));
+    assert_int_equal(find(p, "x")->event.wait_for_completion, 1);
     bt_model_unref(m);
 }
 
@@ -1067,10 +1067,10 @@ static void camunda7_retry_cycle(void **state)
         TAIL;
     assert_int_equal(parse(xml, &s, &m), 0);
     const bt_process *p = &m->processes[0];
-    assert_int_equal(find(p, "a")->retries, 5);
-    assert_int_equal(find(p, "b")->retries, 0);
-    assert_int_equal(find(p, "c")->retries, 2);
-    assert_int_equal(find(p, "d")->retries, 7);
+    assert_int_equal(find(p, "a")->job.retries, 5);
+    assert_int_equal(find(p, "b")->job.retries, 0);
+    assert_int_equal(find(p, "c")->job.retries, 2);
+    assert_int_equal(find(p, "d")->job.retries, 7);
     bt_model_unref(m);
 }
 

@@ -37,19 +37,20 @@ const char *baton_job_element_id(const baton_job *j)
 
 size_t baton_job_header_count(const baton_job *j)
 {
-    return j ? job_element(j)->n_headers : 0;
+    return j ? job_element(j)->job.n_headers : 0;
 }
 
 const char *baton_job_header_name(const baton_job *j, size_t i)
 {
-    return j && i < job_element(j)->n_headers ? job_element(j)->headers[i].name
-                                              : NULL;
+    return j && i < job_element(j)->job.n_headers
+               ? job_element(j)->job.headers[i].name
+               : NULL;
 }
 
 const char *baton_job_header_value(const baton_job *j, size_t i)
 {
-    return j && i < job_element(j)->n_headers
-               ? job_element(j)->headers[i].value
+    return j && i < job_element(j)->job.n_headers
+               ? job_element(j)->job.headers[i].value
                : NULL;
 }
 
@@ -58,9 +59,9 @@ const char *baton_job_header(const baton_job *j, const char *name)
     if (!j || !name)
         return NULL;
     const bt_element *el = job_element(j);
-    for (uint32_t i = 0; i < el->n_headers; i++)
-        if (strcmp(el->headers[i].name, name) == 0)
-            return el->headers[i].value;
+    for (uint32_t i = 0; i < el->job.n_headers; i++)
+        if (strcmp(el->job.headers[i].name, name) == 0)
+            return el->job.headers[i].value;
     return NULL;
 }
 

@@ -39,7 +39,7 @@ int bt_comp_completed(baton_instance *in, const bt_ei *ei)
     if (el->compensation_handler < 0) {
         /* A subprocess without its own handler is compensated through the
          * activities that completed inside it. */
-        if (el->kind != BT_SUB_PROCESS || el->triggered_by_event ||
+        if (el->kind != BT_SUB_PROCESS || el->scope.triggered_by_event ||
             !has_log(in, ei->key))
             return 0;
         sub = ei->key;
@@ -98,7 +98,7 @@ static void prune(baton_instance *in)
 int bt_comp_next(baton_instance *in, bt_ei *t)
 {
     const bt_element *tel = bt_ei_el(t);
-    long i = pick(in, t->comp_scope, tel->activity_ref);
+    long i = pick(in, t->comp_scope, tel->event.activity_ref);
     if (i < 0) {
         bt_push_cmd(in, BT_CMD_COMPLETE, t->element, t->key, 0);
         t->comp_entry = 0;
@@ -139,7 +139,8 @@ int bt_comp_throw(baton_instance *in, bt_ei *t)
      * the event subprocess (BPMN 2.0.2 §10.6.5). */
     const bt_ei *sc = t->scope;
     const bt_element *sel = bt_ei_el(sc);
-    t->comp_scope = sel && sel->triggered_by_event ? sc->scope->key : sc->key;
+    t->comp_scope =
+        sel && sel->scope.triggered_by_event ? sc->scope->key : sc->key;
     return bt_comp_next(in, t);
 }
 

@@ -16,16 +16,16 @@ static int32_t match(const bt_process *p, const uint32_t *list, uint32_t n,
     for (uint32_t i = 0; i < n; i++) {
         const bt_element *e = &p->elements[list[i]];
         if (subprocesses) {
-            if (e->start < 0)
+            if (e->scope.start < 0)
                 continue;
-            e = &p->elements[e->start];
+            e = &p->elements[e->scope.start];
         }
         if (e->evdef != BT_EVDEF_ERROR)
             continue;
-        if (!e->error_code) {
+        if (!e->event.error_code) {
             if (any < 0)
                 any = (int32_t)list[i];
-        } else if (strcmp(e->error_code, code) == 0) {
+        } else if (strcmp(e->event.error_code, code) == 0) {
             return (int32_t)list[i];
         }
     }
@@ -37,17 +37,17 @@ static int error_vars(bt_ctx *cx, bt_ei *scope, const bt_element *catcher,
                       const char *code, const char *message)
 {
     int rc = 0;
-    if (catcher->error_code_variable) {
+    if (catcher->event.error_code_variable) {
         json_t *v = json_string(code);
         rc = v ? bt_var_set_local(cx->in, cx->log, scope,
-                                  catcher->error_code_variable, v)
+                                  catcher->event.error_code_variable, v)
                : BATON_ENOMEM;
         json_decref(v);
     }
-    if (!rc && catcher->error_message_variable) {
+    if (!rc && catcher->event.error_message_variable) {
         json_t *v = message ? json_string(message) : json_null();
         rc = v ? bt_var_set_local(cx->in, cx->log, scope,
-                                  catcher->error_message_variable, v)
+                                  catcher->event.error_message_variable, v)
                : BATON_ENOMEM;
         json_decref(v);
     }
@@ -85,8 +85,8 @@ static int catch_in_subprocess(bt_ctx *cx, bt_ei *scope, int32_t e,
     if (!rc && bt_reserve(in, 0, 0, 1, 0))
         rc = BATON_ENOMEM;
     if (!rc)
-        rc = error_vars(cx, scope, &p->elements[p->elements[e].start], code,
-                        message);
+        rc = error_vars(cx, scope, &p->elements[p->elements[e].scope.start],
+                        code, message);
     if (rc)
         return rc;
     bt_sweep_inside(in, scope, NULL);
@@ -110,8 +110,8 @@ int bt_throw_error(bt_ctx *cx, bt_ei *from, uint64_t thrower,
         if (!scope)
             break;
         const bt_element *sel = bt_ei_el(scope);
-        int32_t e = sel ? match(p, sel->event_subprocesses,
-                                sel->n_event_subprocesses, code, 1)
+        int32_t e = sel ? match(p, sel->scope.event_subprocesses,
+                                sel->scope.n_event_subprocesses, code, 1)
                         : match(p, p->event_subprocesses,
                                 p->n_event_subprocesses, code, 1);
         if (e >= 0 && e != cur->element)

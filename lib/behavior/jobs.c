@@ -19,10 +19,10 @@ int bt_job_create(bt_ctx *cx, bt_ei *ei)
     const bt_alloc *a = &in->engine->alloc;
     const bt_element *el = bt_ei_el(ei);
     char *type;
-    if (el->job_type_expr) {
+    if (el->job.type_expr) {
         bt_eval_ctx ctx = { ei, NULL };
         json_t *v;
-        if (bt_expr_eval(el->job_type_expr, bt_eval_lookup, &ctx, &v))
+        if (bt_expr_eval(el->job.type_expr, bt_eval_lookup, &ctx, &v))
             return BATON_ENOMEM;
         if (!json_is_string(v)) {
             json_decref(v);
@@ -33,11 +33,11 @@ int bt_job_create(bt_ctx *cx, bt_ei *ei)
         type = bt_strdup(a, json_string_value(v));
         json_decref(v);
     } else {
-        type = bt_strdup(a, el->job_type ? el->job_type : el->id);
+        type = bt_strdup(a, el->job.type ? el->job.type : el->id);
     }
     if (!type)
         return BATON_ENOMEM;
-    baton_job *job = bt_job_new(in, ei, in->next_key, type, el->retries);
+    baton_job *job = bt_job_new(in, ei, in->next_key, type, el->job.retries);
     if (!job)
         return BATON_ENOMEM;
     if (!bt_rec_job(in, BATON_INTENT_CREATED, job))

@@ -18,7 +18,7 @@ static int activated(bt_ctx *cx, bt_ei *ei)
 
 static int throw_error(bt_ctx *cx, bt_ei *ei)
 {
-    const char *code = bt_ei_el(ei)->error_code;
+    const char *code = bt_ei_el(ei)->event.error_code;
     int caught;
     int rc = bt_throw_error(cx, ei, 0, code, NULL, &caught);
     if (rc || caught)

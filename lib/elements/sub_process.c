@@ -4,7 +4,8 @@
 
 static int activated(bt_ctx *cx, bt_ei *ei)
 {
-    bt_push_cmd(cx->in, BT_CMD_ACTIVATE, bt_ei_el(ei)->start, 0, ei->key);
+    bt_push_cmd(cx->in, BT_CMD_ACTIVATE, bt_ei_el(ei)->scope.start, 0,
+                ei->key);
     return 0;
 }
 

@@ -965,14 +965,14 @@ static void init_element(bt_loader *ld, bt_proc_build *pb, uint32_t i,
     e->parent = parent;
     /* The arena zero-fills, and 0 would name element 0. */
     e->default_flow = -1;
-    e->start = -1;
+    e->scope.start = -1;
     e->compensation_handler = -1;
     e->compensates = -1;
-    e->attached_to = -1;
-    e->activity_ref = -1;
-    e->wait_for_completion = 1;
+    e->event.attached_to = -1;
+    e->event.activity_ref = -1;
+    e->event.wait_for_completion = 1;
     if (kind == BT_SUB_PROCESS)
-        e->triggered_by_event =
+        e->scope.triggered_by_event =
             bt_is_true(bt_load_attr(ld, c, NULL, "triggeredByEvent"));
 }
 

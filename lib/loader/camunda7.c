@@ -62,7 +62,7 @@ static void read_retry_cycle(bt_loader *ld, bt_element *e, const xmlNode *n)
                         text);
         return;
     }
-    e->retries = (int32_t)v;
+    e->job.retries = (int32_t)v;
 }
 
 /* An external task's topic, else the delegate it names. The host
@@ -76,7 +76,7 @@ static int read_job(bt_loader *ld, bt_element *e, const xmlNode *n)
             bt_load_problem(ld, BATON_EMODEL, (int)e->line, 0, e->tag, e->id,
                             "external task has no camunda:topic");
         else
-            e->job_type = bt_load_dup(ld, topic);
+            e->job.type = bt_load_dup(ld, topic);
         return 1;
     }
     static const char *const delegates[] = { "class", "delegateExpression",
@@ -84,7 +84,7 @@ static int read_job(bt_loader *ld, bt_element *e, const xmlNode *n)
     for (size_t i = 0; i < 3; i++) {
         const char *v = bt_load_attr(ld, n, BT_NS_CAMUNDA, delegates[i]);
         if (v && *v) {
-            e->job_type = bt_load_dup(ld, v);
+            e->job.type = bt_load_dup(ld, v);
             return 1;
         }
     }
@@ -146,9 +146,9 @@ static const char *nonempty_attr(bt_loader *ld, const xmlNode *d,
 /* Camunda 7 hands the caught error to these variables. */
 static void read_caught_error(bt_loader *ld, bt_element *e, const xmlNode *d)
 {
-    e->error_code_variable =
+    e->event.error_code_variable =
         bt_load_dup(ld, nonempty_attr(ld, d, "errorCodeVariable"));
-    e->error_message_variable =
+    e->event.error_message_variable =
         bt_load_dup(ld, nonempty_attr(ld, d, "errorMessageVariable"));
 }
 

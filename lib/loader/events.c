@@ -15,7 +15,7 @@
 
 static int in_event_subprocess(const bt_process *p, const bt_element *e)
 {
-    return e->parent >= 0 && p->elements[e->parent].triggered_by_event;
+    return e->parent >= 0 && p->elements[e->parent].scope.triggered_by_event;
 }
 
 int bt_load_evdef(bt_loader *ld, const bt_process *p, const bt_element *e,
@@ -77,7 +77,7 @@ int bt_load_evdef(bt_loader *ld, const bt_process *p, const bt_element *e,
  * and any boundary event as a target (§10.5.4). */
 static const char *no_flow_out(const bt_element *e)
 {
-    if (e->kind == BT_SUB_PROCESS && e->triggered_by_event)
+    if (e->kind == BT_SUB_PROCESS && e->scope.triggered_by_event)
         return "event subprocess";
     if (e->is_for_compensation)
         return "compensation handler";
@@ -88,7 +88,7 @@ static const char *no_flow_out(const bt_element *e)
 
 static const char *no_flow_in(const bt_element *e)
 {
-    if (e->kind == BT_SUB_PROCESS && e->triggered_by_event)
+    if (e->kind == BT_SUB_PROCESS && e->scope.triggered_by_event)
         return "event subprocess";
     if (e->is_for_compensation)
         return "compensation handler";
@@ -199,7 +199,7 @@ static void read_error(bt_loader *ld, bt_element *e, const xmlNode *d)
     } else {
         bt_load_caught_error(ld, e, d);
     }
-    e->error_code = bt_load_dup(ld, code);
+    e->event.error_code = bt_load_dup(ld, code);
 }
 
 /* activityRef and waitForCompletion of a compensation throw (§10.5.5):
@@ -209,7 +209,7 @@ static void read_compensate(bt_loader *ld, const bt_proc_build *pb,
                             bt_element *e, const xmlNode *d)
 {
     const bt_process *p = pb->p;
-    e->wait_for_completion =
+    e->event.wait_for_completion =
         !bt_is_false(bt_load_attr(ld, d, NULL, "waitForCompletion"));
     const char *ref = nonempty(bt_load_attr(ld, d, NULL, "activityRef"));
     if (!ref)
@@ -221,7 +221,7 @@ static void read_compensate(bt_loader *ld, const bt_proc_build *pb,
                         ? p->elements[e->parent].parent
                         : e->parent;
     const bt_element *a = k >= 0 ? &p->elements[k] : NULL;
-    if (!a || !bt_is_activity(a->kind) || a->triggered_by_event ||
+    if (!a || !bt_is_activity(a->kind) || a->scope.triggered_by_event ||
         a->is_for_compensation ||
         (a->parent != e->parent && a->parent != outer)) {
         bt_load_problem(ld, BATON_EMODEL, AT(e),
@@ -230,7 +230,7 @@ static void read_compensate(bt_loader *ld, const bt_proc_build *pb,
                         ref);
         return;
     }
-    e->activity_ref = k;
+    e->event.activity_ref = k;
 }
 
 /* ------------------------------------------------------------------ */
@@ -261,7 +261,7 @@ static void start_event(bt_loader *ld, bt_proc_build *pb, events_build *b,
         b->refused[slot] = 1;
         return;
     }
-    if (sc && sc->triggered_by_event) {
+    if (sc && sc->scope.triggered_by_event) {
         if (++b->starts[slot] > 1) {
             bt_load_problem(ld, BATON_EMODEL, AT(e),
                             "event subprocess has more than one start "
@@ -278,13 +278,13 @@ static void start_event(bt_loader *ld, bt_proc_build *pb, events_build *b,
             bt_load_problem(ld, BATON_EMODEL, AT(e),
                             "error start events are always interrupting");
         } else {
-            sc->start = (int32_t)i;
+            sc->scope.start = (int32_t)i;
         }
         return;
     }
     if (++b->starts[slot] == 1) {
         if (sc)
-            sc->start = (int32_t)i;
+            sc->scope.start = (int32_t)i;
         else
             p->start = (int32_t)i;
     } else {
@@ -309,7 +309,7 @@ static void scope_has_start(bt_loader *ld, const bt_proc_build *pb,
             b->refused[i + 1])
             continue;
         bt_load_problem(ld, BATON_EMODEL, AT(e),
-                        e->triggered_by_event
+                        e->scope.triggered_by_event
                             ? "event subprocess has no start event"
                             : "subprocess has no none start event");
     }
@@ -323,12 +323,12 @@ static void boundary_event(bt_loader *ld, bt_proc_build *pb, events_build *b,
     bt_process *p = pb->p;
     bt_element *e = &p->elements[i];
     const xmlNode *n = pb->enodes[i];
-    e->cancel_activity =
+    e->event.cancel_activity =
         !bt_is_false(bt_load_attr(ld, n, NULL, "cancelActivity"));
     if (!(pb->flags[i] & BT_EL_REFUSED_EVDEF) && e->evdef == BT_EVDEF_NONE)
         bt_load_problem(ld, BATON_EMODEL, AT(e),
                         "boundary event has no event definition");
-    if (e->evdef == BT_EVDEF_ERROR && !e->cancel_activity)
+    if (e->evdef == BT_EVDEF_ERROR && !e->event.cancel_activity)
         bt_load_problem(ld, BATON_EMODEL, AT(e),
                         "error boundary events are always interrupting "
                         "(cancelActivity must be true)");
@@ -350,7 +350,7 @@ static void boundary_event(bt_loader *ld, bt_proc_build *pb, events_build *b,
         return;
     }
     /* §10.3.5: an event subprocess starts from its own start event. */
-    if (a->triggered_by_event) {
+    if (a->scope.triggered_by_event) {
         bt_load_problem(ld, BATON_EMODEL, AT(e),
                         "boundary events cannot be attached to event "
                         "subprocess '%s'",
@@ -374,7 +374,7 @@ static void boundary_event(bt_loader *ld, bt_proc_build *pb, events_build *b,
         }
         b->comp_bound[k] = 1;
     }
-    e->attached_to = k;
+    e->event.attached_to = k;
     b->n_bounds[k]++;
 }
 
@@ -437,9 +437,9 @@ static void association(bt_loader *ld, bt_proc_build *pb, events_build *b,
         return;
     }
     b->handles[h] = 1;
-    if (be->attached_to >= 0) {
-        p->elements[be->attached_to].compensation_handler = h;
-        p->elements[h].compensates = be->attached_to;
+    if (be->event.attached_to >= 0) {
+        p->elements[be->event.attached_to].compensation_handler = h;
+        p->elements[h].compensates = be->event.attached_to;
     }
 }
 
@@ -449,7 +449,7 @@ static void fill_lists(bt_loader *ld, bt_proc_build *pb, events_build *b)
     bt_process *p = pb->p;
     for (uint32_t i = 0; i <= p->n_elements; i++) {
         uint32_t n = b->n_evsubs[i];
-        uint32_t **list = i ? &p->elements[i - 1].event_subprocesses
+        uint32_t **list = i ? &p->elements[i - 1].scope.event_subprocesses
                             : &p->event_subprocesses;
         if (n && !(*list = bt_arena_alloc(ld->ar, n * sizeof **list)))
             ld->oom = 1;
@@ -462,16 +462,17 @@ static void fill_lists(bt_loader *ld, bt_proc_build *pb, events_build *b)
         return;
     for (uint32_t i = 0; i < p->n_elements; i++) {
         const bt_element *e = &p->elements[i];
-        if (e->kind == BT_SUB_PROCESS && e->triggered_by_event) {
+        if (e->kind == BT_SUB_PROCESS && e->scope.triggered_by_event) {
             if (e->parent >= 0) {
                 bt_element *sc = &p->elements[e->parent];
-                sc->event_subprocesses[sc->n_event_subprocesses++] = i;
+                bt_scope_def *d = &sc->scope;
+                d->event_subprocesses[d->n_event_subprocesses++] = i;
             } else {
                 p->event_subprocesses[p->n_event_subprocesses++] = i;
             }
         }
-        if (e->kind == BT_BOUNDARY_EVENT && e->attached_to >= 0) {
-            bt_element *a = &p->elements[e->attached_to];
+        if (e->kind == BT_BOUNDARY_EVENT && e->event.attached_to >= 0) {
+            bt_element *a = &p->elements[e->event.attached_to];
             a->boundaries[a->n_boundaries++] = i;
         }
     }
@@ -507,7 +508,7 @@ void bt_load_events(bt_loader *ld, bt_proc_build *pb)
             start_event(ld, pb, &b, i);
         else if (e->kind == BT_BOUNDARY_EVENT)
             boundary_event(ld, pb, &b, i);
-        else if (e->kind == BT_SUB_PROCESS && e->triggered_by_event)
+        else if (e->kind == BT_SUB_PROCESS && e->scope.triggered_by_event)
             b.n_evsubs[e->parent + 1]++;
     }
     scope_has_start(ld, pb, &b);

@@ -164,12 +164,13 @@ static int alloc_arrays(bt_loader *ld, bt_element *e, const bt_ext_counts *k)
 {
     uint32_t headers = bt_kind_has(e->kind, BT_KF_JOB) ? k->headers : 0;
     if (headers)
-        e->headers = bt_arena_alloc(ld->ar, headers * sizeof *e->headers);
+        e->job.headers =
+            bt_arena_alloc(ld->ar, headers * sizeof *e->job.headers);
     if (k->inputs)
         e->inputs = bt_arena_alloc(ld->ar, k->inputs * sizeof *e->inputs);
     if (k->outputs)
         e->outputs = bt_arena_alloc(ld->ar, k->outputs * sizeof *e->outputs);
-    if ((headers && !e->headers) || (k->inputs && !e->inputs) ||
+    if ((headers && !e->job.headers) || (k->inputs && !e->inputs) ||
         (k->outputs && !e->outputs)) {
         ld->oom = 1;
         return -1;
@@ -180,15 +181,15 @@ static int alloc_arrays(bt_loader *ld, bt_element *e, const bt_ext_counts *k)
 /* A job that no dialect names takes the element's id as its type. */
 static void read_job(bt_loader *ld, bt_element *e, const xmlNode *n)
 {
-    e->retries = DEFAULT_RETRIES;
+    e->job.retries = DEFAULT_RETRIES;
     for (size_t i = 0; i < N_DIALECTS; i++)
         if (dialects[i]->job_defaults)
             dialects[i]->job_defaults(ld, e, n);
     for (size_t i = 0; i < N_DIALECTS; i++)
         if (dialects[i]->job(ld, e, n))
             break;
-    if (!e->job_type && !e->job_type_expr)
-        e->job_type = e->id;
+    if (!e->job.type && !e->job.type_expr)
+        e->job.type = e->id;
 }
 
 void bt_load_extensions(bt_loader *ld, bt_element *e, const xmlNode *n)

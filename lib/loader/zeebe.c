@@ -40,7 +40,7 @@ static void read_retries(bt_loader *ld, bt_element *e, const xmlNode *c,
                         "retries '%s' is not a non-negative integer", retries);
         return;
     }
-    e->retries = (int32_t)v;
+    e->job.retries = (int32_t)v;
 }
 
 /* zeebe:taskDefinition: a type, "=<FEEL>" when the job's type is worked
@@ -57,11 +57,11 @@ static int read_job(bt_loader *ld, bt_element *e, const xmlNode *n)
                         "zeebe:taskDefinition has no type");
     } else if (type[0] == '=') {
         bt_expr_site at = bt_ext_site(e);
-        e->job_type_expr =
+        e->job.type_expr =
             bt_load_compile(ld, &at, type + 1, strlen(type) - 1, BT_EXPR_FEEL);
-        e->job_type = NULL;
+        e->job.type = NULL;
     } else {
-        e->job_type = bt_load_dup(ld, type);
+        e->job.type = bt_load_dup(ld, type);
     }
     read_retries(ld, e, c, retries);
     return 1;
@@ -76,7 +76,7 @@ static void read_header(bt_loader *ld, bt_element *e, const xmlNode *g)
                         "zeebe:header has no key");
         return;
     }
-    bt_header *h = &e->headers[e->n_headers++];
+    bt_header *h = &e->job.headers[e->job.n_headers++];
     h->name = bt_load_dup(ld, key);
     h->value = bt_load_dup(ld, value ? value : "");
 }
@@ -107,7 +107,7 @@ static void read_ext(bt_loader *ld, bt_element *e, const xmlNode *c)
     int headers = bt_is_elem_named(c, BT_NS_ZEEBE, "taskHeaders");
     int io = bt_is_elem_named(c, BT_NS_ZEEBE, "ioMapping");
     for (const xmlNode *g = c->children; g; g = g->next) {
-        if (headers && e->headers &&
+        if (headers && e->job.headers &&
             bt_is_elem_named(g, BT_NS_ZEEBE, "header"))
             read_header(ld, e, g);
         else if (io && bt_is_elem_named(g, BT_NS_ZEEBE, "input"))

@@ -40,7 +40,7 @@ void bt_model_unref(baton_model *m)
 
 const char *bt_kind_zeebe_name(const bt_element *e)
 {
-    if (e->kind == BT_SUB_PROCESS && e->triggered_by_event)
+    if (e->kind == BT_SUB_PROCESS && e->scope.triggered_by_event)
         return "EVENT_SUB_PROCESS";
     return e->kind < BT_KIND_COUNT ? bt_kinds[e->kind].zeebe : "UNSPECIFIED";
 }
@@ -49,7 +49,8 @@ int bt_process_list_job_types(bt_arena *ar, bt_process *p)
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < p->n_elements; i++)
-        n += bt_kind_has(p->elements[i].kind, BT_KF_JOB) && !p->elements[i].job_type_expr;
+        n += bt_kind_has(p->elements[i].kind, BT_KF_JOB) &&
+             !p->elements[i].job.type_expr;
     p->n_job_types = 0;
     p->job_types = NULL;
     if (!n)
@@ -59,9 +60,9 @@ int bt_process_list_job_types(bt_arena *ar, bt_process *p)
         return BATON_ENOMEM;
     for (uint32_t i = 0; i < p->n_elements; i++) {
         const bt_element *e = &p->elements[i];
-        if (!bt_kind_has(e->kind, BT_KF_JOB) || e->job_type_expr)
+        if (!bt_kind_has(e->kind, BT_KF_JOB) || e->job.type_expr)
             continue;
-        const char *t = e->job_type ? e->job_type : e->id;
+        const char *t = e->job.type ? e->job.type : e->id;
         uint32_t k = 0;
         while (k < p->n_job_types && strcmp(p->job_types[k], t) != 0)
             k++;

@@ -67,13 +67,51 @@ typedef struct bt_mapping {
     const char *target;
 } bt_mapping;
 
+/* The detail of the kinds that create a job (BT_KF_JOB). */
+typedef struct bt_job_def {
+    const char *type;   /* static type, NULL when type_expr */
+    bt_expr *type_expr; /* type given as "=expression" */
+    int32_t retries;    /* static retries (default 3) */
+    bt_header *headers;
+    uint32_t n_headers;
+} bt_job_def;
+
+/* The detail of scopes (BT_KF_SCOPE): their start event (the none start
+ * event of an embedded subprocess, the error start event of an event
+ * subprocess), and the event subprocesses directly inside them. */
+typedef struct bt_scope_def {
+    int32_t start;
+    uint8_t triggered_by_event; /* an event subprocess */
+    uint32_t *event_subprocesses;
+    uint32_t n_event_subprocesses;
+} bt_scope_def;
+
+/* The detail of events (BT_KF_EVENT) beyond their definition. */
+typedef struct bt_event_def {
+    /* Boundary events. */
+    int32_t attached_to; /* -1 unless a boundary event */
+    uint8_t cancel_activity;
+    /* Error events: the errorCode of the referenced error; NULL on a catch
+     * event means "every error". Camunda 7 variables that receive the
+     * caught error's code and message (NULL when not asked for). */
+    const char *error_code;
+    const char *error_code_variable;
+    const char *error_message_variable;
+    /* Compensation throw events: the activity to compensate (-1: the whole
+     * scope) and waitForCompletion. */
+    int32_t activity_ref;
+    uint8_t wait_for_completion;
+} bt_event_def;
+
+/* An element: what every kind has, then the detail of its kind, which
+ * only that kind's code reads (the kind table says which apply). */
 typedef struct bt_element {
     const char *id;   /* never NULL */
     const char *name; /* may be NULL */
     const char *tag;  /* BPMN local name, e.g. "serviceTask" */
     uint32_t line;
     uint16_t kind;  /* bt_kind */
-    uint16_t evdef; /* bt_evdef */
+    uint16_t evdef; /* bt_evdef; BT_EVDEF_NONE unless an event */
     int32_t parent; /* enclosing subprocess element, -1 at process level */
 
     uint32_t *incoming; /* flow indices */
@@ -82,24 +120,11 @@ typedef struct bt_element {
     uint32_t n_outgoing;
     int32_t default_flow; /* flow index, -1 when none */
 
-    /* Tasks: the job they create. */
-    const char *job_type;     /* static type, NULL when job_type_expr */
-    bt_expr *job_type_expr;   /* type given as "=expression" */
-    int32_t retries;          /* static retries (default 3) */
-    bt_header *headers;
-    uint32_t n_headers;
+    /* Input and output mappings. */
     bt_mapping *inputs;
     bt_mapping *outputs;
     uint32_t n_inputs;
     uint32_t n_outputs;
-
-    /* Scopes (subprocesses): their start event (the none start event of an
-     * embedded subprocess, the error start event of an event subprocess),
-     * and the event subprocesses directly inside them. */
-    int32_t start;
-    uint8_t triggered_by_event; /* an event subprocess */
-    uint32_t *event_subprocesses;
-    uint32_t n_event_subprocesses;
 
     /* Activities: the boundary events attached to them, and the handler
      * (an isForCompensation activity associated with their compensation
@@ -111,21 +136,9 @@ typedef struct bt_element {
     /* A compensation handler: the activity it compensates, else -1. */
     int32_t compensates;
 
-    /* Boundary events. */
-    int32_t attached_to; /* -1 unless a boundary event */
-    uint8_t cancel_activity;
-
-    /* Error events: the errorCode of the referenced error; NULL on a catch
-     * event means "every error". Camunda 7 variables that receive the
-     * caught error's code and message (NULL when not asked for). */
-    const char *error_code;
-    const char *error_code_variable;
-    const char *error_message_variable;
-
-    /* Compensation throw events: the activity to compensate (-1: the whole
-     * scope) and waitForCompletion. */
-    int32_t activity_ref;
-    uint8_t wait_for_completion;
+    bt_job_def job;     /* BT_KF_JOB */
+    bt_scope_def scope; /* BT_KF_SCOPE */
+    bt_event_def event; /* BT_KF_EVENT */
 } bt_element;
 
 typedef struct bt_flow {
