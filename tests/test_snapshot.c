@@ -1,0 +1,1593 @@
+#define _POSIX_C_SOURCE 200809L
+/* Snapshots of format 2 (the layout is documented at the top of
+ * lib/kernel/snapshot.c), through the public API:
+ *
+ *  - a snapshot round-trips byte for byte (snapshot, restore, snapshot)
+ *    at every stop: before each step (baton_instance_step) and each host
+ *    command, on six paths (the saga happy, compensating, with
+ *    incidents; a parallel join; a join inside a subprocess);
+ *  - a restored instance finishes with the same records (value type,
+ *    intent, element id, key) as the original going on, from every stop;
+ *  - restore checks structure, not only the checksum: snapshots forged
+ *    from real ones, each with a valid checksum and total size, are
+ *    refused whole with BATON_ESNAPSHOT and the message that names what
+ *    is wrong.
+ *
+ * The test reads and writes the format itself (sections, fields, the
+ * FNV-1a 64 checksum) so that it can forge exactly one defect at a time. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "baton.h"
+
+/* ------------------------------------------------------------------ */
+/* The format                                                          */
+/* ------------------------------------------------------------------ */
+
+#define TAG(a, b, c, d)                                                       \
+    ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 |              \
+     (uint32_t)(d) << 24)
+#define HEAD TAG('H', 'E', 'A', 'D')
+#define ELEM TAG('E', 'L', 'E', 'M')
+#define JOBS TAG('J', 'O', 'B', 'S')
+#define INCI TAG('I', 'N', 'C', 'I')
+#define QUEU TAG('Q', 'U', 'E', 'U')
+#define JOIN TAG('J', 'O', 'I', 'N')
+#define COMP TAG('C', 'O', 'M', 'P')
+#define NO_STR 0xffffffffu
+
+static const uint32_t section_order[] = { HEAD, ELEM, JOBS, INCI,
+                                          QUEU, JOIN, COMP };
+#define N_SECTIONS (sizeof section_order / sizeof *section_order)
+
+/* Field offsets inside one entry of a table. */
+enum { EI_KEY = 0, EI_SCOPE = 8, EI_ELEMENT = 16, EI_STATE = 20, EI_JOB = 24,
+       EI_VARS = 56 };
+enum { JOB_KEY = 0, JOB_EI = 8, JOB_ELEMENT = 16, JOB_RETRIES = 20,
+       JOB_STATE = 24, JOB_TYPE = 28 };
+enum { CMD_KIND = 0, CMD_ELEMENT = 4, CMD_KEY = 8, CMD_SCOPE = 16,
+       CMD_SIZE = 24 };
+enum { INC_KEY = 0, INC_TYPE = 8, INC_ELEMENT = 12, INC_EI = 16,
+       INC_JOB = 24, INC_MESSAGE = 32 };
+enum { MARK_SCOPE = 0, MARK_FLOW = 8, MARK_SIZE = 12 };
+enum { COMP_KEY = 0, COMP_SCOPE = 8, COMP_ELEMENT = 16, COMP_SUB = 20,
+       COMP_SIZE = 28 };
+/* HEAD: str process-id, then these, counted from the end of the id. */
+enum { H_VERSION = 0, H_CHECKSUM = 4, H_REVISION = 12, H_KEY = 20,
+       H_NEXT_KEY = 28, H_POSITION = 36, H_ENDED = 44, H_SIZE = 48 };
+
+static uint64_t fnv1a64(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+static uint32_t g32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static uint64_t g64(const unsigned char *p)
+{
+    return (uint64_t)g32(p) | (uint64_t)g32(p + 4) << 32;
+}
+
+static void s32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void s64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+typedef struct section {
+    uint32_t tag;
+    size_t len;
+    unsigned char *body;
+} section;
+
+/* A snapshot taken apart: its 16-byte header, its sections in order, and
+ * whatever lies between the last section and the checksum (nothing, in
+ * what the library writes). */
+typedef struct snap {
+    unsigned char head[16];
+    section sec[16];
+    size_t n;
+    unsigned char *tail;
+    size_t n_tail;
+} snap;
+
+static snap parse(const unsigned char *p, size_t size)
+{
+    snap s;
+    memset(&s, 0, sizeof s);
+    assert_true(size >= 24);
+    assert_memory_equal(p, "BATN", 4);
+    assert_int_equal(g32(p + 4), 2);
+    assert_int_equal(g64(p + 8), size);
+    assert_int_equal(g64(p + size - 8), fnv1a64(p, size - 8));
+    memcpy(s.head, p, 16);
+    size_t off = 16;
+    while (off < size - 8) {
+        assert_true(s.n < N_SECTIONS);
+        assert_true(size - 8 - off >= 8);
+        section *x = &s.sec[s.n];
+        x->tag = g32(p + off);
+        x->len = g32(p + off + 4);
+        assert_int_equal(x->tag, section_order[s.n]);
+        assert_true(x->len <= size - 8 - off - 8);
+        x->body = malloc(x->len + 1);
+        assert_non_null(x->body);
+        memcpy(x->body, p + off + 8, x->len);
+        off += 8 + x->len;
+        s.n++;
+    }
+    assert_int_equal(s.n, N_SECTIONS);
+    assert_int_equal(off, size - 8);
+    return s;
+}
+
+static snap copy(const snap *from)
+{
+    snap s = *from;
+    for (size_t i = 0; i < s.n; i++) {
+        s.sec[i].body = malloc(s.sec[i].len + 1);
+        assert_non_null(s.sec[i].body);
+        memcpy(s.sec[i].body, from->sec[i].body, s.sec[i].len);
+    }
+    s.tail = NULL;
+    if (from->n_tail) {
+        s.tail = malloc(from->n_tail);
+        assert_non_null(s.tail);
+        memcpy(s.tail, from->tail, from->n_tail);
+    }
+    return s;
+}
+
+static void snap_free(snap *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->sec[i].body);
+    free(s->tail);
+    memset(s, 0, sizeof *s);
+}
+
+/* The bytes of `s`, with the total size and the checksum made right. */
+static unsigned char *build(const snap *s, size_t *size)
+{
+    size_t n = 16 + s->n_tail + 8;
+    for (size_t i = 0; i < s->n; i++)
+        n += 8 + s->sec[i].len;
+    unsigned char *p = malloc(n), *w = p;
+    assert_non_null(p);
+    memcpy(w, s->head, 16);
+    s64(w + 8, n);
+    w += 16;
+    for (size_t i = 0; i < s->n; i++) {
+        s32(w, s->sec[i].tag);
+        s32(w + 4, (uint32_t)s->sec[i].len);
+        memcpy(w + 8, s->sec[i].body, s->sec[i].len);
+        w += 8 + s->sec[i].len;
+    }
+    if (s->n_tail)
+        memcpy(w, s->tail, s->n_tail);
+    w += s->n_tail;
+    s64(w, fnv1a64(p, n - 8));
+    *size = n;
+    return p;
+}
+
+static section *sec(snap *s, uint32_t tag)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->sec[i].tag == tag)
+            return &s->sec[i];
+    fail_msg("no section %.4s", (const char *)&tag);
+    return NULL;
+}
+
+/* Replaces `remove` bytes at `at` of a section's body with `n` bytes. */
+static void splice(section *x, size_t at, size_t remove, const void *ins,
+                   size_t n)
+{
+    assert_true(at + remove <= x->len);
+    unsigned char *b = malloc(x->len - remove + n + 1);
+    assert_non_null(b);
+    memcpy(b, x->body, at);
+    if (n)
+        memcpy(b + at, ins, n);
+    memcpy(b + at + n, x->body + at + remove, x->len - at - remove);
+    free(x->body);
+    x->body = b;
+    x->len = x->len - remove + n;
+}
+
+static void remove_section(snap *s, size_t i)
+{
+    free(s->sec[i].body);
+    memmove(&s->sec[i], &s->sec[i + 1], (s->n - i - 1) * sizeof *s->sec);
+    s->n--;
+}
+
+static size_t str_end(const section *x, size_t off)
+{
+    uint32_t n = g32(x->body + off);
+    return off + 4 + (n == NO_STR ? 0 : n);
+}
+
+static uint32_t count(snap *s, uint32_t tag)
+{
+    return g32(sec(s, tag)->body);
+}
+
+/* Offset of the i-th entry of a table whose entries end in strings. */
+static size_t elem_at(snap *s, uint32_t i)
+{
+    section *x = sec(s, ELEM);
+    assert_true(i < g32(x->body));
+    size_t off = 4;
+    for (uint32_t k = 0; k < i; k++)
+        off = str_end(x, off + EI_VARS);
+    return off;
+}
+
+static size_t job_at(snap *s, uint32_t i)
+{
+    section *x = sec(s, JOBS);
+    assert_true(i < g32(x->body));
+    size_t off = 4;
+    for (uint32_t k = 0; k < i; k++)
+        off = str_end(x, str_end(x, off + JOB_TYPE));
+    return off;
+}
+
+static size_t inc_at(snap *s, uint32_t i)
+{
+    section *x = sec(s, INCI);
+    assert_true(i < g32(x->body));
+    size_t off = 4;
+    for (uint32_t k = 0; k < i; k++)
+        off = str_end(x, off + INC_MESSAGE) + CMD_SIZE;
+    return off;
+}
+
+static unsigned char *field(snap *s, uint32_t tag, size_t off)
+{
+    return sec(s, tag)->body + off;
+}
+
+static size_t head_field(snap *s, size_t which)
+{
+    return str_end(sec(s, HEAD), 0) + which;
+}
+
+/* Every table walks to exactly the end of its section: the layout read
+ * here is the layout written. */
+static void check_layout(snap *s)
+{
+    uint32_t n = count(s, ELEM);
+    assert_true(n >= 1);
+    assert_int_equal(str_end(sec(s, ELEM), elem_at(s, n - 1) + EI_VARS),
+                     sec(s, ELEM)->len);
+    n = count(s, JOBS);
+    assert_int_equal(n ? str_end(sec(s, JOBS),
+                                 str_end(sec(s, JOBS),
+                                         job_at(s, n - 1) + JOB_TYPE))
+                       : 4,
+                     sec(s, JOBS)->len);
+    n = count(s, INCI);
+    assert_int_equal(n ? str_end(sec(s, INCI),
+                                 inc_at(s, n - 1) + INC_MESSAGE) +
+                             CMD_SIZE
+                       : 4,
+                     sec(s, INCI)->len);
+    assert_int_equal(4 + count(s, QUEU) * CMD_SIZE, sec(s, QUEU)->len);
+    assert_int_equal(4 + count(s, JOIN) * MARK_SIZE, sec(s, JOIN)->len);
+    assert_int_equal(4 + count(s, COMP) * COMP_SIZE, sec(s, COMP)->len);
+    assert_int_equal(head_field(s, H_SIZE), sec(s, HEAD)->len);
+}
+
+/* ------------------------------------------------------------------ */
+/* Models and the host                                                 */
+/* ------------------------------------------------------------------ */
+
+enum { SAGA, FORK_JOIN, NESTED };
+
+/* A subprocess whose two tasks meet at a parallel join: element instances
+ * nest, and the join's mark is held by the subprocess. */
+static const char nested_bpmn[] =
+    "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" "
+    "xmlns:zeebe=\"http://camunda.org/schema/zeebe/1.0\" id=\"d\" "
+    "targetNamespace=\"http://example.com/test\">"
+    "<process id=\"nested\" isExecutable=\"true\">"
+    "<startEvent id=\"start\"/>"
+    "<sequenceFlow id=\"f1\" sourceRef=\"start\" targetRef=\"sub\"/>"
+    "<subProcess id=\"sub\">"
+    "<startEvent id=\"sub_start\"/>"
+    "<sequenceFlow id=\"s1\" sourceRef=\"sub_start\" targetRef=\"fork\"/>"
+    "<parallelGateway id=\"fork\"/>"
+    "<sequenceFlow id=\"s2\" sourceRef=\"fork\" targetRef=\"a\"/>"
+    "<sequenceFlow id=\"s3\" sourceRef=\"fork\" targetRef=\"b\"/>"
+    "<serviceTask id=\"a\"><extensionElements>"
+    "<zeebe:taskDefinition type=\"work\"/></extensionElements></serviceTask>"
+    "<serviceTask id=\"b\"><extensionElements>"
+    "<zeebe:taskDefinition type=\"work\"/></extensionElements></serviceTask>"
+    "<sequenceFlow id=\"s4\" sourceRef=\"a\" targetRef=\"join\"/>"
+    "<sequenceFlow id=\"s5\" sourceRef=\"b\" targetRef=\"join\"/>"
+    "<parallelGateway id=\"join\"/>"
+    "<sequenceFlow id=\"s6\" sourceRef=\"join\" targetRef=\"sub_end\"/>"
+    "<endEvent id=\"sub_end\"/>"
+    "</subProcess>"
+    "<sequenceFlow id=\"f2\" sourceRef=\"sub\" targetRef=\"end\"/>"
+    "<endEvent id=\"end\"/>"
+    "</process></definitions>";
+
+static void deploy(baton_engine *e, int which)
+{
+    baton_model *m = NULL;
+    int rc;
+    char path[2048];
+    if (which == NESTED) {
+        rc = baton_model_load(e, nested_bpmn, BATON_NUL, "nested", &m);
+        snprintf(path, sizeof path, "nested");
+    } else {
+        const char *dir = getenv(which == SAGA ? "BATON_MODELS"
+                                               : "BATON_SCENARIOS");
+        if (!dir)
+            fail_msg("BATON_MODELS and BATON_SCENARIOS must be set");
+        snprintf(path, sizeof path, "%s/%s", dir,
+                 which == SAGA ? "trip-booking-saga.bpmn"
+                               : "gateways/parallel-fork-join/model.bpmn");
+        rc = baton_model_load_file(e, path, &m);
+    }
+    if (rc)
+        fail_msg("%s: %s", path, baton_engine_errmsg(e));
+    assert_int_equal(baton_engine_deploy(e, m, NULL, NULL), 0);
+    baton_model_free(m);
+}
+
+static baton_engine *engine_with(int which)
+{
+    baton_engine *e = NULL;
+    assert_int_equal(baton_engine_new(NULL, NULL, &e), 0);
+    deploy(e, which);
+    return e;
+}
+
+static baton_instance *create(baton_engine *e)
+{
+    baton_instance *in = NULL;
+    if (baton_instance_create(e, NULL, "{\"trip\":\"Lisbon\",\"n\":3}",
+                              BATON_NUL, &in))
+        fail_msg("create: %s", baton_engine_errmsg(e));
+    return in;
+}
+
+/* What the host does with each waiting job: throw a BPMN error at one
+ * element, fail another with no retries (raising an incident that the
+ * next move resolves), complete the rest with one variable. Decisions
+ * depend only on the instance's state, so that an original and its
+ * restored copy are driven alike. */
+typedef struct plan {
+    const char *name;
+    int model;
+    const char *throw_at, *code;
+    const char *incident_at;
+} plan;
+
+/* One move of the host: a step when work is ready, else settling the
+ * oldest waiting job, else resolving the first incident. Returns 0 once
+ * the instance has ended. */
+static int move(baton_instance *in, const plan *p)
+{
+    baton_engine *e = baton_instance_engine(in);
+    int st = baton_instance_state(in);
+    int rc;
+    if (st == BATON_INSTANCE_COMPLETED || st == BATON_INSTANCE_TERMINATED)
+        return 0;
+    if (st == BATON_INSTANCE_ACTIVE) {
+        rc = baton_instance_step(in);
+        if (rc <= 0)
+            fail_msg("step: %d %s", rc, baton_engine_errmsg(e));
+        return 1;
+    }
+    if (baton_instance_job_count(in)) {
+        baton_job *j = baton_instance_job(in, 0);
+        const char *el = baton_job_element_id(j);
+        uint64_t key = baton_job_key(j);
+        if (p->throw_at && !strcmp(el, p->throw_at)) {
+            rc = baton_instance_throw_job_error(in, key, p->code, "forced");
+        } else if (p->incident_at && !strcmp(el, p->incident_at) &&
+                   baton_job_retries(j) != 1) {
+            rc = baton_instance_fail_job(in, key, 0, "service down");
+        } else {
+            char vars[128];
+            snprintf(vars, sizeof vars, "{\"%sDone\":true}", el);
+            rc = baton_instance_complete_job(in, key, vars, BATON_NUL);
+        }
+        if (rc)
+            fail_msg("settling %s: %s", el, baton_engine_errmsg(e));
+        return 1;
+    }
+    if (st == BATON_INSTANCE_INCIDENT && baton_instance_incident_count(in)) {
+        rc = baton_instance_resolve_incident(
+            in, baton_instance_incident_key(in, 0));
+        if (rc)
+            fail_msg("resolve: %s", baton_engine_errmsg(e));
+        return 1;
+    }
+    fail_msg("the instance is stuck in state %d", st);
+    return 0;
+}
+
+static const plan plans[] = {
+    { "saga, happy", SAGA, NULL, NULL, NULL },
+    { "saga, compensating", SAGA, "BookFlight", "FLIGHT_BOOKING_FAILED",
+      NULL },
+    { "saga, compensating after an incident", SAGA, "BookFlight",
+      "FLIGHT_BOOKING_FAILED", "BookHotel" },
+    { "saga, happy after an incident", SAGA, NULL, NULL, "ReserveCar" },
+    { "parallel fork and join", FORK_JOIN, NULL, NULL, NULL },
+    { "join in a subprocess, after an incident", NESTED, NULL, NULL, "b" },
+};
+#define N_PLANS (sizeof plans / sizeof *plans)
+
+static unsigned char *take_snapshot(baton_instance *in, size_t *size)
+{
+    void *data = NULL;
+    if (baton_instance_snapshot(in, &data, size))
+        fail_msg("snapshot: %s",
+                 baton_engine_errmsg(baton_instance_engine(in)));
+    unsigned char *copy_ = malloc(*size);
+    assert_non_null(copy_);
+    memcpy(copy_, data, *size);
+    baton_free(data);
+    return copy_;
+}
+
+static baton_instance *restore(baton_engine *e, const unsigned char *p,
+                               size_t size)
+{
+    baton_instance *in = NULL;
+    if (baton_instance_restore(e, p, size, &in))
+        fail_msg("restore: %s", baton_engine_errmsg(e));
+    assert_non_null(in);
+    return in;
+}
+
+static json_t *variables(baton_instance *in)
+{
+    char *text = NULL;
+    size_t len;
+    assert_int_equal(baton_instance_variables(in, &text, &len), 0);
+    json_t *v = json_loadb(text, len, 0, NULL);
+    baton_free(text);
+    assert_non_null(v);
+    return v;
+}
+
+/* Variables are compared as values: a restored instance lists them in
+ * the snapshot's (sorted) order, the original in the order they were
+ * set. */
+static void expect_same_variables(baton_instance *a, baton_instance *b)
+{
+    json_t *va = variables(a), *vb = variables(b);
+    if (!json_equal(va, vb)) {
+        char *x = json_dumps(va, JSON_SORT_KEYS);
+        char *y = json_dumps(vb, JSON_SORT_KEYS);
+        print_error("variables differ:\n%s\n%s\n", x, y);
+        free(x);
+        free(y);
+        fail();
+    }
+    json_decref(va);
+    json_decref(vb);
+}
+
+/* ------------------------------------------------------------------ */
+/* Round trips                                                         */
+/* ------------------------------------------------------------------ */
+
+/* "VALUE_TYPE INTENT ELEMENT KEY": what two record streams must share. */
+static void record_line(const baton_record *rec, char *line, size_t cap)
+{
+    const char *el = baton_record_element_id(rec);
+    snprintf(line, cap, "%s %s %s %llu",
+             baton_value_type_name(baton_record_value_type(rec)),
+             baton_intent_name(baton_record_intent(rec)), *el ? el : "-",
+             (unsigned long long)baton_record_key(rec));
+}
+
+/* The last record an instance produced, to say where a stop is. */
+static char last_record[512];
+
+static void remember(void *ud, baton_instance *in, const baton_record *rec)
+{
+    (void)ud;
+    (void)in;
+    record_line(rec, last_record, sizeof last_record);
+}
+
+/* Problems found at some stop, reported together once every stop of
+ * every plan has been tried. */
+static char problems[16384];
+static size_t n_problems;
+
+static void problem(const plan *p, size_t stop, const char *fmt, ...)
+{
+    size_t at = strlen(problems);
+    if (at + 200 >= sizeof problems)
+        return;
+    at += (size_t)snprintf(problems + at, sizeof problems - at,
+                           "\n  %s, stop %zu (last record: %s): ", p->name,
+                           stop, last_record);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(problems + at, sizeof problems - at, fmt, ap);
+    va_end(ap);
+    n_problems++;
+}
+
+static void report_problems(void)
+{
+    size_t n = n_problems;
+    n_problems = 0;
+    if (n) {
+        fprintf(stderr, "%zu stop(s) went wrong:%s\n", n, problems);
+        problems[0] = '\0';
+        fail();
+    }
+}
+
+static void check_round_trip(baton_engine *e, baton_instance *in,
+                             const plan *p, size_t stop)
+{
+    size_t n1, n2;
+    unsigned char *a = take_snapshot(in, &n1);
+    snap s = parse(a, n1);
+    check_layout(&s);
+    snap_free(&s);
+    baton_instance *back = NULL;
+    if (baton_instance_restore(e, a, n1, &back)) {
+        problem(p, stop, "its own snapshot is refused: %s",
+                baton_engine_errmsg(e));
+        free(a);
+        return;
+    }
+    unsigned char *b = take_snapshot(back, &n2);
+    if (n1 != n2 || memcmp(a, b, n1))
+        problem(p, stop, "the snapshot of the restored instance differs "
+                         "(%zu bytes, then %zu)",
+                n1, n2);
+    assert_int_equal(baton_instance_state(back), baton_instance_state(in));
+    assert_int_equal(baton_instance_key(back), baton_instance_key(in));
+    assert_int_equal(baton_instance_revision(back),
+                     baton_instance_revision(in));
+    assert_int_equal(baton_instance_job_count(back),
+                     baton_instance_job_count(in));
+    assert_int_equal(baton_instance_incident_count(back),
+                     baton_instance_incident_count(in));
+    expect_same_variables(in, back);
+    baton_instance_free(back);
+    free(a);
+    free(b);
+}
+
+static void test_round_trip_every_stop(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < N_PLANS; k++) {
+        const plan *p = &plans[k];
+        baton_engine *e = engine_with(p->model);
+        baton_engine_set_record_sink(e, remember, NULL);
+        baton_instance *in = create(e);
+        size_t stop = 0;
+        strcpy(last_record, "none");
+        do
+            check_round_trip(e, in, p, stop++);
+        while (move(in, p));
+        /* create, a few steps and moves per task at least */
+        assert_true(stop > 10);
+        assert_int_equal(baton_instance_state(in), BATON_INSTANCE_COMPLETED);
+        baton_instance_free(in);
+        baton_engine_free(e);
+    }
+    report_problems();
+}
+
+/* ------------------------------------------------------------------ */
+/* A restored instance goes on as the original does                    */
+/* ------------------------------------------------------------------ */
+
+static void collect(void *ud, baton_instance *in, const baton_record *rec)
+{
+    char line[512];
+    record_line(rec, line, sizeof line);
+    json_array_append_new(ud, json_string(line));
+    remember(NULL, in, rec);
+}
+
+static void expect_same_records(const plan *p, size_t stop, json_t *want,
+                                json_t *got)
+{
+    size_t n = json_array_size(want), m = json_array_size(got);
+    for (size_t i = 0; i < n || i < m; i++) {
+        const char *a = json_string_value(json_array_get(want, i));
+        const char *b = json_string_value(json_array_get(got, i));
+        if (a && b && !strcmp(a, b))
+            continue;
+        problem(p, stop, "record %zu of %zu: original %s, restored %s",
+                i + 1, n, a ? a : "(nothing)", b ? b : "(nothing)");
+        return;
+    }
+}
+
+static void test_restored_goes_on_alike(void **state)
+{
+    (void)state;
+    size_t compared = 0;
+    for (size_t k = 0; k < N_PLANS; k++) {
+        const plan *p = &plans[k];
+        for (size_t stop = 0;; stop++) {
+            baton_engine *e1 = engine_with(p->model);
+            baton_instance *orig = create(e1);
+            size_t moved = 0;
+            baton_engine_set_record_sink(e1, remember, NULL);
+            strcpy(last_record, "none");
+            while (moved < stop && move(orig, p))
+                moved++;
+            if (moved < stop) { /* past the end */
+                baton_instance_free(orig);
+                baton_engine_free(e1);
+                break;
+            }
+            size_t size;
+            unsigned char *data = take_snapshot(orig, &size);
+            baton_engine *e2 = engine_with(p->model);
+            baton_instance *copy_ = NULL;
+            if (baton_instance_restore(e2, data, size, &copy_)) {
+                problem(p, stop, "its own snapshot is refused: %s",
+                        baton_engine_errmsg(e2));
+                free(data);
+                baton_instance_free(orig);
+                baton_engine_free(e1);
+                baton_engine_free(e2);
+                continue;
+            }
+            json_t *want = json_array(), *got = json_array();
+            baton_engine_set_record_sink(e1, collect, want);
+            baton_engine_set_record_sink(e2, collect, got);
+            while (move(orig, p))
+                ;
+            while (move(copy_, p))
+                ;
+            expect_same_records(p, stop, want, got);
+            assert_int_equal(baton_instance_state(copy_),
+                             baton_instance_state(orig));
+            expect_same_variables(orig, copy_);
+            compared += json_array_size(want);
+            json_decref(want);
+            json_decref(got);
+            free(data);
+            baton_instance_free(orig);
+            baton_instance_free(copy_);
+            baton_engine_free(e1);
+            baton_engine_free(e2);
+        }
+    }
+    report_problems();
+    assert_true(compared > 1000);
+}
+
+/* The process instance's own completion, queued after the last end
+ * event completed (element -1, as its activation is), is a state a host
+ * sees between steps, and one the persist hook gets when a run uses up
+ * its step budget right there. Its snapshot must restore. */
+typedef struct persisted {
+    unsigned char *data;
+    size_t size;
+    int calls;
+} persisted;
+
+static int keep_snapshot(void *ud, baton_instance *in, const void *snapshot,
+                         size_t size, uint64_t revision)
+{
+    persisted *p = ud;
+    (void)in;
+    (void)revision;
+    free(p->data);
+    p->data = malloc(size);
+    assert_non_null(p->data);
+    memcpy(p->data, snapshot, size);
+    p->size = size;
+    p->calls++;
+    return 0;
+}
+
+static void test_process_completion_queued(void **state)
+{
+    (void)state;
+    baton_engine *e = engine_with(FORK_JOIN);
+    baton_engine_set_record_sink(e, remember, NULL);
+    const plan all = { "fork-join", FORK_JOIN, NULL, NULL, NULL };
+    baton_instance *in = create(e);
+    size_t steps = 0;
+    strcpy(last_record, "none");
+    while (!strstr(last_record, "ELEMENT_COMPLETED end ")) {
+        steps += baton_instance_state(in) == BATON_INSTANCE_ACTIVE;
+        assert_true(move(in, &all));
+    }
+    assert_int_equal(baton_instance_state(in), BATON_INSTANCE_ACTIVE);
+    size_t size;
+    unsigned char *data = take_snapshot(in, &size);
+    baton_instance *back = NULL;
+    int rc = baton_instance_restore(e, data, size, &back);
+    if (rc)
+        fail_msg("a snapshot with the process's completion queued is "
+                 "refused: %s",
+                 baton_engine_errmsg(e));
+    assert_int_equal(baton_instance_run(back, 0), BATON_STEP_ENDED);
+    assert_string_equal(last_record, "PROCESS_INSTANCE ELEMENT_COMPLETED p "
+                                     "4294967296");
+    baton_instance_free(back);
+    baton_instance_free(in);
+    free(data);
+
+    /* The same state, reached by a run whose budget ends there: what the
+     * persist hook is given restores. */
+    persisted kept = { NULL, 0, 0 };
+    baton_engine_set_persist(e, keep_snapshot, &kept);
+    in = create(e);
+    assert_int_equal(baton_instance_run(in, 0), BATON_STEP_WAITING);
+    while (baton_instance_job_count(in)) {
+        baton_job *j = baton_instance_job(in, 0);
+        assert_int_equal(baton_instance_complete_job(in, baton_job_key(j),
+                                                     NULL, 0),
+                         0);
+    }
+    /* Steps left: from here to the end event's completion. */
+    size_t left = 0;
+    {
+        size_t sz;
+        unsigned char *at = take_snapshot(in, &sz);
+        baton_instance *probe = restore(e, at, sz);
+        strcpy(last_record, "none");
+        baton_engine_set_persist(e, NULL, NULL);
+        while (!strstr(last_record, "ELEMENT_COMPLETED end ")) {
+            assert_int_equal(baton_instance_step(probe), BATON_STEP_READY);
+            left++;
+        }
+        baton_engine_set_persist(e, keep_snapshot, &kept);
+        baton_instance_free(probe);
+        free(at);
+    }
+    assert_true(left > 0 && left < steps);
+    kept.calls = 0;
+    assert_int_equal(baton_instance_run(in, left), BATON_EBUDGET);
+    assert_int_equal(kept.calls, 1);
+    back = NULL;
+    rc = baton_instance_restore(e, kept.data, kept.size, &back);
+    if (rc)
+        fail_msg("the persisted snapshot of a run out of budget is refused: "
+                 "%s",
+                 baton_engine_errmsg(e));
+    assert_int_equal(baton_instance_run(back, 0), BATON_STEP_ENDED);
+    baton_instance_free(back);
+    baton_instance_free(in);
+    free(kept.data);
+    baton_engine_free(e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Forged snapshots                                                    */
+/* ------------------------------------------------------------------ */
+
+/* An engine with the model deployed and a real snapshot taken apart. */
+typedef struct base {
+    baton_engine *e;
+    snap s;
+} base;
+
+static base base_at(int model, const plan *p, const char *until_job,
+                    int until_mark)
+{
+    base b;
+    b.e = engine_with(model);
+    baton_instance *in = create(b.e);
+    if (until_job) {
+        /* Move until a job of `until_job` waits (and, with until_mark,
+         * until a join holds a mark: the instance waits with only one of
+         * its two branches done). */
+        for (;;) {
+            int st = baton_instance_state(in);
+            int found = 0;
+            for (size_t i = 0; i < baton_instance_job_count(in); i++)
+                found |= !strcmp(baton_job_element_id(
+                                     baton_instance_job(in, i)),
+                                 until_job);
+            if (found && st == BATON_INSTANCE_WAITING &&
+                (!until_mark || baton_instance_job_count(in) == 1))
+                break;
+            if (!move(in, p))
+                fail_msg("the instance ended before %s", until_job);
+        }
+    }
+    size_t size;
+    unsigned char *data = take_snapshot(in, &size);
+    b.s = parse(data, size);
+    check_layout(&b.s);
+    /* Taken apart and put together, it is the same snapshot. */
+    size_t n;
+    unsigned char *again = build(&b.s, &n);
+    assert_int_equal(n, size);
+    assert_memory_equal(again, data, size);
+    baton_instance *back = restore(b.e, again, n);
+    baton_instance_free(back);
+    free(again);
+    free(data);
+    baton_instance_free(in);
+    return b;
+}
+
+static void base_free(base *b)
+{
+    snap_free(&b->s);
+    baton_engine_free(b->e);
+}
+
+static void expect_refused_code(baton_engine *e, const snap *s, int code,
+                                const char *msg, int line)
+{
+    size_t n;
+    unsigned char *data = build(s, &n);
+    baton_instance *in = (baton_instance *)&n; /* must be cleared */
+    int rc = baton_instance_restore(e, data, n, &in);
+    if (rc != code || strcmp(baton_engine_errmsg(e), msg))
+        fail_msg("line %d: restore gave %d \"%s\", want %d \"%s\"", line, rc,
+                 baton_engine_errmsg(e), code, msg);
+    assert_null(in);
+    assert_int_equal(baton_engine_errcode(e), code);
+    free(data);
+}
+
+#define expect_refused(e, s, msg)                                             \
+    expect_refused_code(e, s, BATON_ESNAPSHOT, "snapshot refused: " msg,      \
+                        __LINE__)
+
+/* The key of the element instance of a waiting job. */
+static uint32_t entry_with_job(snap *s)
+{
+    for (uint32_t i = 0; i < count(s, ELEM); i++)
+        if (g64(field(s, ELEM, elem_at(s, i) + EI_JOB)))
+            return i;
+    fail_msg("no element instance with a job");
+    return 0;
+}
+
+static uint32_t entry_with_scope(snap *s, uint64_t scope, uint32_t from)
+{
+    for (uint32_t i = from; i < count(s, ELEM); i++)
+        if (g64(field(s, ELEM, elem_at(s, i) + EI_SCOPE)) == scope)
+            return i;
+    fail_msg("no element instance in scope %llu", (unsigned long long)scope);
+    return 0;
+}
+
+static uint64_t ei_key(snap *s, uint32_t i)
+{
+    return g64(field(s, ELEM, elem_at(s, i) + EI_KEY));
+}
+
+static void set_ei64(snap *s, uint32_t i, size_t f, uint64_t v)
+{
+    s64(field(s, ELEM, elem_at(s, i) + f), v);
+}
+
+static void set_ei32(snap *s, uint32_t i, size_t f, uint32_t v)
+{
+    s32(field(s, ELEM, elem_at(s, i) + f), v);
+}
+
+static void test_forged_elements(void **state)
+{
+    (void)state;
+    const plan all = { "saga", SAGA, NULL, NULL, NULL };
+    base b = base_at(SAGA, &all, "BookHotel", 0);
+    snap *s = &b.s;
+    assert_true(count(s, ELEM) >= 2);
+    assert_int_equal(count(s, JOBS), 1);
+    uint32_t task = entry_with_job(s);
+    assert_true(task > 0);
+    uint64_t root_key = ei_key(s, 0);
+    snap f;
+
+    /* The first element instance must be the process instance. */
+    f = copy(s);
+    set_ei32(&f, 0, EI_ELEMENT, g32(field(&f, ELEM, elem_at(&f, task) +
+                                                  EI_ELEMENT)));
+    expect_refused(b.e, &f,
+                   "the first element instance is not the process instance");
+    snap_free(&f);
+    f = copy(s);
+    set_ei64(&f, 0, EI_SCOPE, root_key);
+    expect_refused(b.e, &f,
+                   "the first element instance is not the process instance");
+    snap_free(&f);
+    f = copy(s);
+    set_ei64(&f, 0, EI_KEY, root_key + 0x1000);
+    expect_refused(b.e, &f,
+                   "the first element instance is not the process instance");
+    snap_free(&f);
+
+    /* Keys: unique and non-zero. */
+    f = copy(s);
+    set_ei64(&f, task, EI_KEY, root_key);
+    expect_refused(b.e, &f, "bad element instance");
+    snap_free(&f);
+    f = copy(s);
+    set_ei64(&f, task, EI_KEY, 0);
+    expect_refused(b.e, &f, "bad element instance");
+    snap_free(&f);
+    f = copy(s);
+    set_ei64(&f, 0, EI_KEY, 0);
+    expect_refused(b.e, &f, "bad element instance");
+    snap_free(&f);
+
+    /* A state beyond TERMINATED. */
+    f = copy(s);
+    set_ei32(&f, task, EI_STATE, 6);
+    expect_refused(b.e, &f, "bad element instance");
+    snap_free(&f);
+
+    /* A scope that does not exist. */
+    f = copy(s);
+    set_ei64(&f, task, EI_SCOPE, root_key + 0x7777);
+    expect_refused(b.e, &f, "element instance outside any scope");
+    snap_free(&f);
+    f = copy(s);
+    set_ei64(&f, task, EI_SCOPE, 0);
+    expect_refused(b.e, &f, "element instance outside any scope");
+    snap_free(&f);
+
+    /* Element indices out of range, or the process's outside the root. */
+    f = copy(s);
+    set_ei32(&f, task, EI_ELEMENT, 100000);
+    expect_refused(b.e, &f, "element instance outside any scope");
+    snap_free(&f);
+    f = copy(s);
+    set_ei32(&f, task, EI_ELEMENT, 0x80000000u);
+    expect_refused(b.e, &f, "element instance outside any scope");
+    snap_free(&f);
+    f = copy(s);
+    set_ei32(&f, task, EI_ELEMENT, 0xffffffffu);
+    expect_refused(b.e, &f, "element instance outside any scope");
+    snap_free(&f);
+
+    /* An element instance naming a job that does not exist: the root has
+     * no job. */
+    f = copy(s);
+    assert_int_equal(g64(field(&f, ELEM, elem_at(&f, 0) + EI_JOB)), 0);
+    set_ei64(&f, 0, EI_JOB, g64(field(&f, ELEM, elem_at(&f, task) + EI_JOB)) +
+                                0x100);
+    expect_refused(b.e, &f, "element instance names a missing job");
+    snap_free(&f);
+
+    /* Variables that are not a JSON object. */
+    f = copy(s);
+    {
+        section *x = sec(&f, ELEM);
+        size_t at = elem_at(&f, 0) + EI_VARS;
+        unsigned char arr[4 + 3];
+        s32(arr, 3);
+        memcpy(arr + 4, "[1]", 3);
+        splice(x, at, str_end(x, at) - at, arr, sizeof arr);
+    }
+    expect_refused(b.e, &f, "bad variables");
+    snap_free(&f);
+    f = copy(s);
+    {
+        section *x = sec(&f, ELEM);
+        size_t at = elem_at(&f, 0) + EI_VARS;
+        unsigned char bad[4 + 5];
+        s32(bad, 5);
+        memcpy(bad + 4, "{\"a\":", 5);
+        splice(x, at, str_end(x, at) - at, bad, sizeof bad);
+    }
+    expect_refused(b.e, &f, "bad variables");
+    snap_free(&f);
+
+    /* A count that the section cannot hold, and none at all. */
+    f = copy(s);
+    s32(field(&f, ELEM, 0), count(&f, ELEM) + 1);
+    expect_refused(b.e, &f, "bad element instance");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, ELEM, 0), 0x10000000u);
+    expect_refused(b.e, &f, "bad element count");
+    snap_free(&f);
+    f = copy(s);
+    splice(sec(&f, ELEM), 0, sec(&f, ELEM)->len, "\0\0\0\0", 4);
+    expect_refused(b.e, &f, "bad element count");
+    snap_free(&f);
+
+    base_free(&b);
+}
+
+static void test_forged_scopes(void **state)
+{
+    (void)state;
+    const plan all = { "nested", NESTED, NULL, NULL, NULL };
+    base b = base_at(NESTED, &all, "b", 1);
+    snap *s = &b.s;
+    uint64_t root_key = ei_key(s, 0);
+    uint32_t sub = entry_with_scope(s, root_key, 1);
+    uint64_t sub_key = ei_key(s, sub);
+    uint32_t child = entry_with_scope(s, sub_key, 0);
+    assert_true(child > sub);
+    uint64_t child_key = ei_key(s, child);
+    snap f;
+
+    /* The nesting is real: the task waits inside the subprocess. */
+    assert_int_equal(g64(field(s, ELEM, elem_at(s, child) + EI_SCOPE)),
+                     sub_key);
+
+    /* A cycle: the subprocess inside its own child, which is read later. */
+    f = copy(s);
+    set_ei64(&f, sub, EI_SCOPE, child_key);
+    expect_refused(b.e, &f, "element instance outside any scope");
+    snap_free(&f);
+    /* Its own scope. */
+    f = copy(s);
+    set_ei64(&f, sub, EI_SCOPE, sub_key);
+    expect_refused(b.e, &f, "element instance outside any scope");
+    snap_free(&f);
+    /* A scope that exists only further down: the child and the
+     * subprocess swapped. */
+    f = copy(s);
+    {
+        section *x = sec(&f, ELEM);
+        size_t a0 = elem_at(&f, sub), a1 = elem_at(&f, sub + 1);
+        size_t c0 = elem_at(&f, child), c1 = str_end(x, c0 + EI_VARS);
+        assert_int_equal(child, sub + 1);
+        unsigned char *tmp = malloc(c1 - a0);
+        assert_non_null(tmp);
+        memcpy(tmp, x->body + c0, c1 - c0);
+        memcpy(tmp + (c1 - c0), x->body + a0, a1 - a0);
+        memcpy(x->body + a0, tmp, c1 - a0);
+        free(tmp);
+    }
+    expect_refused(b.e, &f, "element instance outside any scope");
+    snap_free(&f);
+    /* A scope that is no element instance at all. */
+    f = copy(s);
+    set_ei64(&f, child, EI_SCOPE, sub_key + 0x4000);
+    expect_refused(b.e, &f, "element instance outside any scope");
+    snap_free(&f);
+    /* Duplicated key between siblings. */
+    f = copy(s);
+    set_ei64(&f, child, EI_KEY, sub_key);
+    expect_refused(b.e, &f, "bad element instance");
+    snap_free(&f);
+
+    /* The join's mark, held by the subprocess. */
+    assert_int_equal(count(s, JOIN), 1);
+    assert_int_equal(g64(field(s, JOIN, 4 + MARK_SCOPE)), sub_key);
+    f = copy(s);
+    s64(field(&f, JOIN, 4 + MARK_SCOPE), sub_key + 0x4000);
+    expect_refused(b.e, &f, "bad join");
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, JOIN, 4 + MARK_SCOPE), 0);
+    expect_refused(b.e, &f, "bad join");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, JOIN, 4 + MARK_FLOW), 10000);
+    expect_refused(b.e, &f, "bad join");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, JOIN, 0), 2);
+    expect_refused(b.e, &f, "bad join count");
+    snap_free(&f);
+
+    base_free(&b);
+}
+
+static void test_forged_join_in_process(void **state)
+{
+    (void)state;
+    const plan all = { "fork-join", FORK_JOIN, NULL, NULL, NULL };
+    base b = base_at(FORK_JOIN, &all, "b", 1);
+    snap *s = &b.s;
+    assert_int_equal(count(s, JOIN), 1);
+    uint64_t root_key = ei_key(s, 0);
+    assert_int_equal(g64(field(s, JOIN, 4 + MARK_SCOPE)), root_key);
+    snap f = copy(s);
+    s64(field(&f, JOIN, 4 + MARK_SCOPE), root_key + 0x4000);
+    expect_refused(b.e, &f, "bad join");
+    snap_free(&f);
+    base_free(&b);
+}
+
+static void test_forged_jobs(void **state)
+{
+    (void)state;
+    const plan all = { "saga", SAGA, NULL, NULL, NULL };
+    base b = base_at(SAGA, &all, "BookHotel", 0);
+    snap *s = &b.s;
+    uint32_t task = entry_with_job(s);
+    uint64_t task_key = ei_key(s, task);
+    size_t j0 = job_at(s, 0);
+    uint64_t job_key = g64(field(s, JOBS, j0 + JOB_KEY));
+    assert_int_equal(g64(field(s, JOBS, j0 + JOB_EI)), task_key);
+    snap f;
+
+    /* A job naming an element instance that does not exist. */
+    f = copy(s);
+    s64(field(&f, JOBS, j0 + JOB_EI), task_key + 0x4000);
+    expect_refused(b.e, &f, "bad job");
+    snap_free(&f);
+    /* ... or one that does not name the job back. */
+    f = copy(s);
+    s64(field(&f, JOBS, j0 + JOB_EI), ei_key(&f, 0));
+    expect_refused(b.e, &f, "bad job");
+    snap_free(&f);
+    /* Key 0, element mismatch, negative retries, unknown state. */
+    f = copy(s);
+    s64(field(&f, JOBS, j0 + JOB_KEY), 0);
+    set_ei64(&f, task, EI_JOB, 0);
+    expect_refused(b.e, &f, "bad job");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, JOBS, j0 + JOB_ELEMENT),
+        g32(field(&f, JOBS, j0 + JOB_ELEMENT)) + 1);
+    expect_refused(b.e, &f, "bad job");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, JOBS, j0 + JOB_RETRIES), 0xffffffffu);
+    expect_refused(b.e, &f, "bad job");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, JOBS, j0 + JOB_STATE), 3);
+    expect_refused(b.e, &f, "bad job");
+    snap_free(&f);
+    /* An absent job type. */
+    f = copy(s);
+    {
+        section *x = sec(&f, JOBS);
+        size_t at = j0 + JOB_TYPE;
+        unsigned char none[4];
+        s32(none, NO_STR);
+        splice(x, at, str_end(x, at) - at, none, 4);
+    }
+    expect_refused(b.e, &f, "bad job");
+    snap_free(&f);
+    /* The job removed: its element instance names a missing job. */
+    f = copy(s);
+    splice(sec(&f, JOBS), 0, sec(&f, JOBS)->len, "\0\0\0\0", 4);
+    expect_refused(b.e, &f, "element instance names a missing job");
+    snap_free(&f);
+    /* The element instance names another key than its job's. */
+    f = copy(s);
+    set_ei64(&f, task, EI_JOB, job_key + 0x100);
+    expect_refused(b.e, &f, "bad job");
+    snap_free(&f);
+    /* The same job twice. */
+    f = copy(s);
+    {
+        section *x = sec(&f, JOBS);
+        size_t end = str_end(x, str_end(x, j0 + JOB_TYPE));
+        unsigned char *dup = malloc(end - j0);
+        assert_non_null(dup);
+        memcpy(dup, x->body + j0, end - j0);
+        splice(x, end, 0, dup, end - j0);
+        s32(x->body, 2);
+        free(dup);
+    }
+    expect_refused(b.e, &f, "bad job");
+    snap_free(&f);
+
+    /* The compensation log names ReserveCar, done. */
+    assert_int_equal(count(s, COMP), 1);
+    f = copy(s);
+    s32(field(&f, COMP, 4 + COMP_ELEMENT), 100000);
+    expect_refused(b.e, &f, "bad compensation entry");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, COMP, 0), 2);
+    expect_refused(b.e, &f, "bad compensation log length");
+    snap_free(&f);
+
+    base_free(&b);
+}
+
+static void test_forged_keys(void **state)
+{
+    (void)state;
+    const plan all = { "nested", NESTED, NULL, NULL, NULL };
+    base b = base_at(NESTED, &all, "b", 1);
+    snap *s = &b.s;
+    uint64_t max_ei = 0, max_job = 0;
+    for (uint32_t i = 0; i < count(s, ELEM); i++)
+        if (ei_key(s, i) > max_ei)
+            max_ei = ei_key(s, i);
+    for (uint32_t i = 0; i < count(s, JOBS); i++)
+        if (g64(field(s, JOBS, job_at(s, i) + JOB_KEY)) > max_job)
+            max_job = g64(field(s, JOBS, job_at(s, i) + JOB_KEY));
+    uint64_t next = g64(field(s, HEAD, head_field(s, H_NEXT_KEY)));
+    uint64_t key = g64(field(s, HEAD, head_field(s, H_KEY)));
+    assert_true(next > max_ei && next > max_job);
+    assert_true(max_ei > key);
+    snap f;
+
+    /* next-key at an element instance's key, or below it. */
+    f = copy(s);
+    s64(field(&f, HEAD, head_field(&f, H_NEXT_KEY)), max_ei);
+    expect_refused(b.e, &f, "element instance key not below the next key");
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, HEAD, head_field(&f, H_NEXT_KEY)), key + 1);
+    expect_refused(b.e, &f, "element instance key not below the next key");
+    snap_free(&f);
+    /* next-key above every element instance but at the newest job. */
+    if (max_job > max_ei) {
+        f = copy(s);
+        s64(field(&f, HEAD, head_field(&f, H_NEXT_KEY)), max_job);
+        expect_refused(b.e, &f, "job key not below the next key");
+        snap_free(&f);
+    } else {
+        fail_msg("expected the newest job's key above every element "
+                 "instance's");
+    }
+    /* next-key at or below the instance key; instance key 0. */
+    f = copy(s);
+    s64(field(&f, HEAD, head_field(&f, H_NEXT_KEY)), key);
+    expect_refused(b.e, &f, "bad keys");
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, HEAD, head_field(&f, H_KEY)), 0);
+    expect_refused(b.e, &f, "bad keys");
+    snap_free(&f);
+    /* An instance key that is not the root's. */
+    f = copy(s);
+    s64(field(&f, HEAD, head_field(&f, H_KEY)), key + 1);
+    expect_refused(b.e, &f,
+                   "the first element instance is not the process instance");
+    snap_free(&f);
+    /* An end state that is no end state. */
+    f = copy(s);
+    s32(field(&f, HEAD, head_field(&f, H_ENDED)), BATON_INSTANCE_INCIDENT);
+    expect_refused(b.e, &f, "bad instance state");
+    snap_free(&f);
+    /* Another model of the same process and version. */
+    f = copy(s);
+    s64(field(&f, HEAD, head_field(&f, H_CHECKSUM)),
+        g64(field(&f, HEAD, head_field(&f, H_CHECKSUM))) ^ 1);
+    expect_refused(b.e, &f,
+                   "it was taken with another model of process 'nested' "
+                   "version 1");
+    assert_string_equal(baton_engine_errelement(b.e), "nested");
+    snap_free(&f);
+    /* A version that is not deployed is not damage: BATON_ENOTFOUND. */
+    f = copy(s);
+    s32(field(&f, HEAD, head_field(&f, H_VERSION)), 2);
+    expect_refused_code(b.e, &f, BATON_ENOTFOUND,
+                        "snapshot of process 'nested' version 2, which is "
+                        "not deployed",
+                        __LINE__);
+    snap_free(&f);
+    /* A process id with a NUL inside. */
+    f = copy(s);
+    field(&f, HEAD, 4)[1] = 0;
+    expect_refused(b.e, &f, "bad header");
+    snap_free(&f);
+
+    base_free(&b);
+}
+
+static void test_forged_queue_and_incidents(void **state)
+{
+    (void)state;
+    /* Just created: the process's activation is queued. */
+    base b = base_at(SAGA, NULL, NULL, 0);
+    snap *s = &b.s;
+    assert_int_equal(count(s, QUEU), 1);
+    snap f;
+    f = copy(s);
+    s32(field(&f, QUEU, 4 + CMD_KIND), 99);
+    expect_refused(b.e, &f, "bad queued transition");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, QUEU, 4 + CMD_KIND), 5); /* one past the last kind */
+    expect_refused(b.e, &f, "bad queued transition");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, QUEU, 4 + CMD_ELEMENT), 100000);
+    expect_refused(b.e, &f, "bad queued transition");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, QUEU, 0), 2);
+    expect_refused(b.e, &f, "bad queue length");
+    snap_free(&f);
+    base_free(&b);
+
+    /* An incident on BookHotel's job. */
+    const plan inc = { "incident", SAGA, NULL, NULL, "BookHotel" };
+    b.e = engine_with(SAGA);
+    baton_instance *in = create(b.e);
+    while (baton_instance_state(in) != BATON_INSTANCE_INCIDENT)
+        assert_true(move(in, &inc));
+    size_t size;
+    unsigned char *data = take_snapshot(in, &size);
+    baton_instance_free(in);
+    b.s = parse(data, size);
+    free(data);
+    s = &b.s;
+    check_layout(s);
+    assert_int_equal(count(s, INCI), 1);
+    size_t i0 = inc_at(s, 0);
+    size_t cmd = str_end(sec(s, INCI), i0 + INC_MESSAGE);
+    f = copy(s);
+    s32(field(&f, INCI, i0 + INC_TYPE), 50);
+    expect_refused(b.e, &f, "bad incident");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, INCI, i0 + INC_ELEMENT), 100000);
+    expect_refused(b.e, &f, "bad incident");
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, INCI, i0 + INC_EI), 0x4242);
+    expect_refused(b.e, &f, "bad incident");
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, INCI, i0 + INC_JOB),
+        g64(field(&f, INCI, i0 + INC_JOB)) + 0x100);
+    expect_refused(b.e, &f, "bad incident");
+    snap_free(&f);
+    /* A retry command of an unknown kind. */
+    f = copy(s);
+    s32(field(&f, INCI, cmd + CMD_KIND), 17);
+    expect_refused(b.e, &f, "bad incident");
+    snap_free(&f);
+    base_free(&b);
+}
+
+static void test_forged_sections(void **state)
+{
+    (void)state;
+    const plan all = { "nested", NESTED, NULL, NULL, NULL };
+    base b = base_at(NESTED, &all, "b", 1);
+    snap *s = &b.s;
+    snap f;
+
+    /* Out of order: JOBS and INCI swapped; JOIN before QUEU. */
+    f = copy(s);
+    {
+        section t = f.sec[2];
+        f.sec[2] = f.sec[3];
+        f.sec[3] = t;
+    }
+    expect_refused(b.e, &f, "unexpected or missing section");
+    snap_free(&f);
+    f = copy(s);
+    {
+        section t = f.sec[4];
+        f.sec[4] = f.sec[5];
+        f.sec[5] = t;
+    }
+    expect_refused(b.e, &f, "unexpected or missing section");
+    snap_free(&f);
+    /* HEAD not first. */
+    f = copy(s);
+    {
+        section t = f.sec[0];
+        f.sec[0] = f.sec[1];
+        f.sec[1] = t;
+    }
+    expect_refused(b.e, &f, "no header section");
+    snap_free(&f);
+    /* Missing: a middle one, the last one, the header. */
+    f = copy(s);
+    remove_section(&f, 3);
+    expect_refused(b.e, &f, "unexpected or missing section");
+    snap_free(&f);
+    f = copy(s);
+    remove_section(&f, f.n - 1);
+    expect_refused(b.e, &f, "truncated section");
+    snap_free(&f);
+    f = copy(s);
+    remove_section(&f, 0);
+    expect_refused(b.e, &f, "no header section");
+    snap_free(&f);
+    /* A section twice. */
+    f = copy(s);
+    f.sec[f.n] = f.sec[f.n - 1];
+    f.sec[f.n].body = malloc(f.sec[f.n].len + 1);
+    assert_non_null(f.sec[f.n].body);
+    memcpy(f.sec[f.n].body, f.sec[f.n - 1].body, f.sec[f.n].len);
+    f.n++;
+    expect_refused(b.e, &f, "unexpected length");
+    snap_free(&f);
+    /* Unknown tags, in place of a known one and of the header. */
+    f = copy(s);
+    f.sec[5].tag = TAG('X', 'T', 'R', 'A');
+    expect_refused(b.e, &f, "unexpected or missing section");
+    snap_free(&f);
+    f = copy(s);
+    f.sec[0].tag = TAG('h', 'e', 'a', 'd');
+    expect_refused(b.e, &f, "no header section");
+    snap_free(&f);
+    /* An unknown section added between known ones. */
+    f = copy(s);
+    memmove(&f.sec[3], &f.sec[2], (f.n - 2) * sizeof *f.sec);
+    f.sec[2].tag = TAG('N', 'E', 'W', '!');
+    f.sec[2].len = 4;
+    f.sec[2].body = calloc(1, 5);
+    assert_non_null(f.sec[2].body);
+    f.n++;
+    expect_refused(b.e, &f, "unexpected or missing section");
+    snap_free(&f);
+
+    /* Lengths that do not match the content: longer than what the table
+     * holds, for each section, and the header. */
+    for (size_t i = 1; i < s->n; i++) {
+        f = copy(s);
+        splice(&f.sec[i], f.sec[i].len, 0, "\0\0\0\0", 4);
+        expect_refused(b.e, &f, "bad section length");
+        snap_free(&f);
+    }
+    f = copy(s);
+    splice(&f.sec[0], f.sec[0].len, 0, "\0\0\0\0", 4);
+    expect_refused(b.e, &f, "bad header section length");
+    snap_free(&f);
+    /* Shorter than the table: the last entry cut off. */
+    f = copy(s);
+    splice(sec(&f, JOIN), sec(&f, JOIN)->len - MARK_SIZE, MARK_SIZE, NULL, 0);
+    expect_refused(b.e, &f, "bad join count");
+    snap_free(&f);
+    f = copy(s);
+    splice(sec(&f, JOBS), sec(&f, JOBS)->len - 2, 2, NULL, 0);
+    expect_refused(b.e, &f, "bad job");
+    snap_free(&f);
+    f = copy(s);
+    splice(sec(&f, HEAD), sec(&f, HEAD)->len - 4, 4, NULL, 0);
+    expect_refused(b.e, &f, "bad instance state");
+    snap_free(&f);
+    /* A length word that runs past the end of the snapshot. */
+    f = copy(s);
+    {
+        size_t n;
+        unsigned char *data = build(&f, &n);
+        size_t off = 16;
+        for (size_t i = 0; i + 1 < f.n; i++)
+            off += 8 + f.sec[i].len;
+        s32(data + off + 4, (uint32_t)f.sec[f.n - 1].len + 1);
+        s64(data + n - 8, fnv1a64(data, n - 8));
+        baton_instance *in = NULL;
+        assert_int_equal(baton_instance_restore(b.e, data, n, &in),
+                         BATON_ESNAPSHOT);
+        assert_string_equal(baton_engine_errmsg(b.e),
+                            "snapshot refused: truncated section");
+        assert_null(in);
+        free(data);
+    }
+    snap_free(&f);
+
+    /* Trailing bytes after the last section. */
+    f = copy(s);
+    f.n_tail = 4;
+    f.tail = calloc(1, 4);
+    assert_non_null(f.tail);
+    expect_refused(b.e, &f, "unexpected length");
+    snap_free(&f);
+    f = copy(s);
+    f.n_tail = 1;
+    f.tail = calloc(1, 1);
+    assert_non_null(f.tail);
+    expect_refused(b.e, &f, "unexpected length");
+    snap_free(&f);
+
+    base_free(&b);
+}
+
+static void test_forged_envelope(void **state)
+{
+    (void)state;
+    const plan all = { "saga", SAGA, NULL, NULL, NULL };
+    base b = base_at(SAGA, &all, "ReserveCar", 0);
+    snap *s = &b.s;
+    snap f;
+
+    /* Format versions that do not exist (the checksum is right). */
+    f = copy(s);
+    s32(f.head + 4, 0);
+    expect_refused(b.e, &f,
+                   "format version 0, this library reads versions 1 to 2");
+    snap_free(&f);
+    f = copy(s);
+    s32(f.head + 4, 3);
+    expect_refused(b.e, &f,
+                   "format version 3, this library reads versions 1 to 2");
+    snap_free(&f);
+    f = copy(s);
+    s32(f.head + 4, 0xffffffffu);
+    expect_refused(b.e, &f, "format version 4294967295, this library reads "
+                            "versions 1 to 2");
+    snap_free(&f);
+    /* Format 2's sections read as format 1: the tag is no string. */
+    f = copy(s);
+    s32(f.head + 4, 1);
+    expect_refused(b.e, &f, "bad header");
+    snap_free(&f);
+    /* Not Baton's magic. */
+    f = copy(s);
+    memcpy(f.head, "BATM", 4);
+    expect_refused(b.e, &f, "not a Baton snapshot");
+    snap_free(&f);
+
+    /* The total-size field and the checksum are checked too. */
+    size_t n;
+    unsigned char *data = build(s, &n);
+    baton_instance *in = NULL;
+    s64(data + 8, n + 1);
+    s64(data + n - 8, fnv1a64(data, n - 8));
+    assert_int_equal(baton_instance_restore(b.e, data, n, &in),
+                     BATON_ESNAPSHOT);
+    assert_string_equal(baton_engine_errmsg(b.e),
+                        "snapshot refused: truncated or extended");
+    s64(data + 8, n);
+    s64(data + n - 8, fnv1a64(data, n - 8) ^ 1);
+    assert_int_equal(baton_instance_restore(b.e, data, n, &in),
+                     BATON_ESNAPSHOT);
+    assert_string_equal(baton_engine_errmsg(b.e),
+                        "snapshot refused: checksum mismatch (damaged)");
+    assert_int_equal(baton_instance_restore(b.e, data, 20, &in),
+                     BATON_ESNAPSHOT);
+    assert_string_equal(baton_engine_errmsg(b.e),
+                        "snapshot refused: truncated or extended");
+    assert_null(in);
+    /* After all this, the real one still restores and runs to its end. */
+    s64(data + n - 8, fnv1a64(data, n - 8));
+    in = restore(b.e, data, n);
+    assert_int_equal(baton_engine_errcode(b.e), 0);
+    while (move(in, &all))
+        ;
+    assert_int_equal(baton_instance_state(in), BATON_INSTANCE_COMPLETED);
+    baton_instance_free(in);
+    free(data);
+    base_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip_every_stop),
+        cmocka_unit_test(test_restored_goes_on_alike),
+        cmocka_unit_test(test_process_completion_queued),
+        cmocka_unit_test(test_forged_elements),
+        cmocka_unit_test(test_forged_scopes),
+        cmocka_unit_test(test_forged_join_in_process),
+        cmocka_unit_test(test_forged_jobs),
+        cmocka_unit_test(test_forged_keys),
+        cmocka_unit_test(test_forged_queue_and_incidents),
+        cmocka_unit_test(test_forged_sections),
+        cmocka_unit_test(test_forged_envelope),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
