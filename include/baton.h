@@ -170,8 +170,10 @@ enum baton_limit {
     BATON_LIMIT_STEPS = 5           /**< default step budget of run (100000) */
 };
 
-/** Sets a limit; returns the previous value, or -1 if `which` is unknown
- *  or `value` is 0. */
+/** Sets a limit; returns the previous value, or -1 when `which` is unknown
+ *  or `value` is out of range (at least 1; the XML depth at most 100000,
+ *  the JSON depth at most 1024), with the engine's last error set to
+ *  BATON_EINVAL and a message. */
 BATON_API int64_t baton_engine_set_limit(baton_engine *engine, int which,
                                          int64_t value);
 

@@ -969,15 +969,15 @@ static void test_forged_elements(void **state)
     /* Element indices out of range, or the process's outside the root. */
     f = copy(s);
     set_ei32(&f, task, EI_ELEMENT, 100000);
-    expect_refused(b.e, &f, "element instance outside any scope");
+    expect_refused(b.e, &f, "element instance of no element of the process");
     snap_free(&f);
     f = copy(s);
     set_ei32(&f, task, EI_ELEMENT, 0x80000000u);
-    expect_refused(b.e, &f, "element instance outside any scope");
+    expect_refused(b.e, &f, "element instance of no element of the process");
     snap_free(&f);
     f = copy(s);
     set_ei32(&f, task, EI_ELEMENT, 0xffffffffu);
-    expect_refused(b.e, &f, "element instance outside any scope");
+    expect_refused(b.e, &f, "element instance of no element of the process");
     snap_free(&f);
 
     /* An element instance naming a job that does not exist: the root has

@@ -189,7 +189,7 @@ static int resolve(bt_ctx *cx, void *p)
     r->element_instance_key = x->ei_key;
     baton_job *job = x->job_key ? bt_job_find(in, x->job_key) : NULL;
     if (job) {
-        job->state = BT_JOB_READY;
+        bt_job_set_state(in, job, BT_JOB_READY);
         if (job->retries <= 0)
             job->retries = 1;
         if (bt_engine_handler(in->engine, job->type))

@@ -84,11 +84,23 @@ void baton_engine_set_persist(baton_engine *e, baton_persist_fn fn, void *ud)
 
 int64_t baton_engine_set_limit(baton_engine *e, int which, int64_t value)
 {
-    if (!e || which < 0 || which > BATON_LIMIT_STEPS || value <= 0)
+    if (!e)
         return -1;
-    if ((which == BATON_LIMIT_XML_DEPTH && value > 100000) ||
-        (which == BATON_LIMIT_JSON_DEPTH && value > BT_JSON_MAX_DEPTH))
+    bt_clear_error(e);
+    if (which < 0 || which > BATON_LIMIT_STEPS) {
+        bt_error(e, BATON_EINVAL, NULL, 0, 0, NULL, "no limit number %d",
+                 which);
         return -1;
+    }
+    int64_t most = which == BATON_LIMIT_XML_DEPTH    ? 100000
+                   : which == BATON_LIMIT_JSON_DEPTH ? BT_JSON_MAX_DEPTH
+                                                     : INT64_MAX;
+    if (value <= 0 || value > most) {
+        bt_error(e, BATON_EINVAL, NULL, 0, 0, NULL,
+                 "limit %d must be between 1 and %lld, not %lld", which,
+                 (long long)most, (long long)value);
+        return -1;
+    }
     int64_t old = e->limits[which];
     e->limits[which] = value;
     return old;

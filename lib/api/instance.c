@@ -64,11 +64,14 @@ int baton_instance_step(baton_instance *in)
     if (!in)
         return BATON_EINVAL;
     bt_clear_error(in->engine);
+    int rc = bt_instance_busy(in);
+    if (rc)
+        return rc;
     if (in->ended)
         return BATON_STEP_ENDED;
     if (in->q_head == in->n_queue)
         return BATON_STEP_WAITING;
-    int rc = bt_step(in);
+    rc = bt_step(in);
     if (rc < 0)
         return rc;
     if (in->ended)
@@ -198,19 +201,33 @@ int baton_instance_get_variable(const baton_instance *in, const char *name,
 
 size_t baton_instance_job_count(const baton_instance *in)
 {
-    size_t n = 0;
-    if (in)
-        for (const baton_job *j = in->oldest_job; j; j = j->newer)
-            n += j->state != BT_JOB_INCIDENT;
-    return n;
+    return in ? in->n_jobs - in->n_held_jobs : 0;
 }
 
 baton_job *baton_instance_job(baton_instance *in, size_t index)
 {
-    if (in)
-        for (baton_job *j = in->oldest_job; j; j = j->newer)
-            if (j->state != BT_JOB_INCIDENT && index-- == 0)
-                return j;
+    if (!in || index >= in->n_jobs - in->n_held_jobs)
+        return NULL;
+    /* From where the last call stopped when it is still valid and not
+     * past `index`: listing every job costs one step each. */
+    baton_job *j = in->oldest_job;
+    size_t at = 0;
+    if (in->job_cursor && in->job_cursor_epoch == in->job_epoch &&
+        in->job_cursor_index <= index) {
+        j = in->job_cursor;
+        at = in->job_cursor_index;
+    }
+    for (; j; j = j->newer) {
+        if (j->state == BT_JOB_INCIDENT)
+            continue;
+        if (at == index) {
+            in->job_cursor = j;
+            in->job_cursor_index = at;
+            in->job_cursor_epoch = in->job_epoch;
+            return j;
+        }
+        at++;
+    }
     return NULL;
 }
 

@@ -1,7 +1,12 @@
 /* Sequence flows and joins: how a completed element hands its token on. */
-#include <string.h>
-
 #include "behavior/behavior.h"
+
+/* Whether a token taking flow `fi` waits at a join for the others. */
+static int into_join(const bt_process *p, uint32_t fi)
+{
+    const bt_element *t = &p->elements[p->flows[fi].target];
+    return bt_kind_has(t->kind, BT_KF_JOINS_ALL) && t->n_incoming >= 2;
+}
 
 /* Takes a sequence flow: announces it and queues its target, or leaves a
  * mark at a join that waits for every incoming flow and queues the join
@@ -18,28 +23,22 @@ static void take_flow(baton_instance *in, bt_ei *scope, uint32_t fi)
     r->proc = p;
     r->u.flow = f;
     r->flow_scope_key = scope->key;
-    const bt_element *t = &p->elements[f->target];
-    if (!bt_kind_has(t->kind, BT_KF_JOINS_ALL) || t->n_incoming < 2) {
+    if (!into_join(p, fi)) {
         bt_push_cmd(in, BT_CMD_ACTIVATE, (int32_t)f->target, 0, scope->key);
         return;
     }
-    scope->marks[scope->n_marks++] = fi;
-    /* Every incoming flow needs a mark (one per flow is consumed). */
+    const bt_element *t = &p->elements[f->target];
+    bt_ei_add_mark(scope, fi);
+    if (scope->join_ready[f->target] < t->n_incoming)
+        return;
+    /* Every incoming flow has a token: one each is consumed. */
+    uint32_t ready = 0;
     for (uint32_t i = 0; i < t->n_incoming; i++) {
-        uint32_t j = 0;
-        while (j < scope->n_marks && scope->marks[j] != t->incoming[i])
-            j++;
-        if (j == scope->n_marks)
-            return;
-    }
-    for (uint32_t i = 0; i < t->n_incoming; i++) {
-        uint32_t j = 0;
-        while (scope->marks[j] != t->incoming[i])
-            j++;
-        memmove(&scope->marks[j], &scope->marks[j + 1],
-                (scope->n_marks - j - 1) * sizeof *scope->marks);
+        if (--scope->flow_marks[t->incoming[i]])
+            ready++;
         scope->n_marks--;
     }
+    scope->join_ready[f->target] = ready;
     bt_push_cmd(in, BT_CMD_ACTIVATE, (int32_t)f->target, 0, scope->key);
 }
 
@@ -50,9 +49,12 @@ int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, int *scope_done)
     bt_ei *scope = ei->scope;
     /* Taking a flow into a join consumes marks, which a failure could not
      * put back: reserve everything first. */
-    if (bt_reserve(in, 0, 0, el->n_outgoing, el->n_outgoing) ||
-        bt_ei_reserve_marks(in, scope, el->n_outgoing))
+    if (bt_reserve(in, 0, 0, el->n_outgoing, el->n_outgoing))
         return BATON_ENOMEM;
+    for (uint32_t i = 0; i < el->n_outgoing; i++)
+        if (into_join(scope->proc, el->outgoing[i]) &&
+            bt_ei_reserve_marks(in, scope))
+            return BATON_ENOMEM;
     for (uint32_t i = 0; i < el->n_outgoing; i++)
         if (chosen < 0 || (int64_t)el->outgoing[i] == chosen)
             take_flow(in, scope, el->outgoing[i]);

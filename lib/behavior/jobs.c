@@ -130,7 +130,7 @@ static int fail_or_throw(bt_ctx *cx, baton_job *job, const bt_outcome *o)
     job->retries = fail ? o->retries : (job->retries > 0 ? job->retries : 0);
     bt_free(a, job->error_message);
     job->error_message = keep;
-    job->state = incident ? BT_JOB_INCIDENT : BT_JOB_READY;
+    bt_job_set_state(in, job, incident ? BT_JOB_INCIDENT : BT_JOB_READY);
     return 0;
 }
 
@@ -143,7 +143,7 @@ int bt_job_apply(bt_ctx *cx, baton_job *job, const bt_outcome *o)
     case BT_OUT_ERROR:
         return fail_or_throw(cx, job, o);
     case BT_OUT_DEFER:
-        job->state = BT_JOB_DEFERRED;
+        bt_job_set_state(cx->in, job, BT_JOB_DEFERRED);
         return 0;
     default:
         return BATON_EINVAL;

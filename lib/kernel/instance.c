@@ -22,7 +22,8 @@ int bt_instance_alloc(baton_engine *e, const bt_deployment *d,
 
 static void free_ei_node(const bt_alloc *a, bt_ei *ei)
 {
-    bt_free(a, ei->marks);
+    bt_free(a, ei->flow_marks);
+    bt_free(a, ei->join_ready);
     bt_free(a, ei);
 }
 
@@ -69,18 +70,11 @@ bt_ei *bt_ei_new(baton_instance *in, bt_ei *scope, int32_t element,
     if (bt_keymap_reserve(a, &in->ei_map, 1))
         return NULL;
     bt_ei *ei = in->free_eis;
-    uint32_t *marks = NULL;
-    uint32_t cap_marks = 0;
-    if (ei) {
+    if (ei)
         in->free_eis = ei->next;
-        marks = ei->marks;
-        cap_marks = ei->cap_marks;
-    } else if (!(ei = bt_malloc(a, sizeof *ei))) {
+    else if (!(ei = bt_malloc(a, sizeof *ei)))
         return NULL;
-    }
     memset(ei, 0, sizeof *ei);
-    ei->marks = marks;
-    ei->cap_marks = cap_marks;
     ei->key = key;
     ei->scope = scope;
     ei->proc = scope ? scope->proc : in->proc;
@@ -134,9 +128,7 @@ void bt_ei_remove(baton_instance *in, bt_ei *ei)
     bt_keymap_del(&in->ei_map, ei->key);
     json_decref(ei->vars);
     ei->vars = NULL;
-    /* Join marks of a removed scope go with it; the node keeps its mark
-     * buffer for reuse. */
-    ei->n_marks = 0;
+    bt_ei_drop_marks(in, ei);
     ei->next = in->free_eis;
     in->free_eis = ei;
 }
@@ -166,6 +158,7 @@ baton_job *bt_job_new(baton_instance *in, bt_ei *ei, uint64_t key,
         in->oldest_job = j;
     in->newest_job = j;
     in->n_jobs++;
+    in->job_epoch++;
     bt_keymap_put(&in->job_map, j->key, j);
     ei->job_key = j->key;
     return j;
@@ -183,6 +176,8 @@ void bt_job_remove(baton_instance *in, baton_job *j)
     else
         in->newest_job = j->older;
     in->n_jobs--;
+    in->n_held_jobs -= j->state == BT_JOB_INCIDENT;
+    in->job_epoch++;
     bt_keymap_del(&in->job_map, j->key);
     if (j->ei && j->ei->job_key == j->key)
         j->ei->job_key = 0;
@@ -193,12 +188,45 @@ void bt_job_remove(baton_instance *in, baton_job *j)
     in->free_jobs = j;
 }
 
-int bt_ei_reserve_marks(baton_instance *in, bt_ei *scope, size_t n)
+void bt_job_set_state(baton_instance *in, baton_job *job, uint32_t state)
 {
-    size_t cap = scope->cap_marks;
-    if (bt_grow(&in->engine->alloc, (void **)&scope->marks, &cap,
-                scope->n_marks + n, sizeof *scope->marks))
+    in->n_held_jobs += (size_t)(state == BT_JOB_INCIDENT);
+    in->n_held_jobs -= (size_t)(job->state == BT_JOB_INCIDENT);
+    in->job_epoch++;
+    job->state = state;
+}
+
+int bt_ei_reserve_marks(baton_instance *in, bt_ei *scope)
+{
+    if (scope->flow_marks)
+        return 0;
+    const bt_alloc *a = &in->engine->alloc;
+    const bt_process *p = scope->proc;
+    uint32_t *flows = bt_calloc(a, p->n_flows ? p->n_flows : 1, sizeof *flows);
+    uint32_t *joins = bt_calloc(a, p->n_elements ? p->n_elements : 1,
+                                sizeof *joins);
+    if (!flows || !joins) {
+        bt_free(a, flows);
+        bt_free(a, joins);
         return BATON_ENOMEM;
-    scope->cap_marks = (uint32_t)cap;
+    }
+    scope->flow_marks = flows;
+    scope->join_ready = joins;
     return 0;
+}
+
+void bt_ei_add_mark(bt_ei *scope, uint32_t flow)
+{
+    if (scope->flow_marks[flow]++ == 0)
+        scope->join_ready[scope->proc->flows[flow].target]++;
+    scope->n_marks++;
+}
+
+void bt_ei_drop_marks(baton_instance *in, bt_ei *scope)
+{
+    const bt_alloc *a = &in->engine->alloc;
+    bt_free(a, scope->flow_marks);
+    bt_free(a, scope->join_ready);
+    scope->flow_marks = scope->join_ready = NULL;
+    scope->n_marks = 0;
 }

@@ -46,11 +46,16 @@ struct bt_ei {
     bt_ei *older, *newer;
     /* Counts that spare a scan of the instance: activations queued in
      * this scope, commands queued that name this element instance, and
-     * join marks (flows taken into a join of this scope, one each). */
+     * join marks (a token that took a flow into a join of this scope and
+     * waits there). Marks are counted per flow of the process, and per
+     * join the incoming flows that have one, so that a token arriving at
+     * a join costs the same however many wait there (both arrays NULL
+     * until the scope's first mark). */
     uint32_t n_tokens;
     uint32_t n_pending;
-    uint32_t *marks;
-    uint32_t n_marks, cap_marks;
+    uint32_t n_marks;
+    uint32_t *flow_marks; /* per flow index */
+    uint32_t *join_ready; /* per element index */
 };
 
 /* The element of an element instance (NULL for the process instance). */
@@ -174,6 +179,12 @@ struct baton_instance {
     baton_job *oldest_job, *newest_job;
     baton_job *free_jobs; /* recycled, linked through `newer` */
     size_t n_jobs;
+    size_t n_held_jobs; /* jobs an incident holds (not listed as waiting) */
+    /* Where baton_instance_job() last stopped, so that listing the jobs
+     * in order costs one step each; valid while job_epoch is unchanged. */
+    baton_job *job_cursor;
+    size_t job_cursor_index;
+    uint64_t job_cursor_epoch, job_epoch;
     bt_keymap job_map;
     bt_incident *incidents;
     size_t n_incidents, cap_incidents;
@@ -216,9 +227,15 @@ void bt_ei_remove(baton_instance *in, bt_ei *ei);
 baton_job *bt_job_new(baton_instance *in, bt_ei *ei, uint64_t key,
                       char *type, int32_t retries);
 void bt_job_remove(baton_instance *in, baton_job *job);
+/* Changes a job's state (enum bt_job_state), keeping the counts. */
+void bt_job_set_state(baton_instance *in, baton_job *job, uint32_t state);
 
-/* Room for a join mark in `scope`. */
-int bt_ei_reserve_marks(baton_instance *in, bt_ei *scope, size_t n);
+/* Room for join marks in `scope`. */
+int bt_ei_reserve_marks(baton_instance *in, bt_ei *scope);
+/* Adds a mark on flow `flow` of `scope` (room reserved). */
+void bt_ei_add_mark(bt_ei *scope, uint32_t flow);
+/* Drops every mark of `scope`. */
+void bt_ei_drop_marks(baton_instance *in, bt_ei *scope);
 
 /* ---- txn.c: one transaction for steps and host commands ---------- */
 
@@ -248,6 +265,9 @@ typedef struct bt_txn {
     bt_varlog vars;
 } bt_txn;
 
+/* BATON_ESTATE, with the engine's error set, inside a handler of `in` or
+ * while an instance of its engine steps; else 0. */
+int bt_instance_busy(baton_instance *in);
 /* Marks the engine busy with `in` (refused inside a handler or while
  * another instance steps) and opens a transaction, reserving room for
  * `queue` more commands. On failure sets the engine's error. */

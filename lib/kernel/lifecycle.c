@@ -69,7 +69,7 @@ static int sweep_children(baton_instance *in, bt_ei *scope,
         if (c != except)
             stale |= sweep(in, c);
     }
-    scope->n_marks = 0;
+    bt_ei_drop_marks(in, scope);
     return stale;
 }
 

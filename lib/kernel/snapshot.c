@@ -187,11 +187,13 @@ static void put_tables(wbuf *w, const baton_instance *in)
     for (const bt_ei *x = in->root; x; x = preorder_next(x))
         n += x->n_marks;
     put_u32(w, n);
+    /* A mark an entry, by scope in preorder and flow in order. */
     for (const bt_ei *x = in->root; x; x = preorder_next(x))
-        for (uint32_t i = 0; i < x->n_marks; i++) {
-            put_u64(w, x->key);
-            put_u32(w, x->marks[i]);
-        }
+        for (uint32_t f = 0; x->n_marks && f < x->proc->n_flows; f++)
+            for (uint32_t k = 0; k < x->flow_marks[f]; k++) {
+                put_u64(w, x->key);
+                put_u32(w, f);
+            }
     section_end(w, s);
     s = section_begin(w, BT_SNAP_COMP);
     put_u32(w, (uint32_t)in->n_comps);

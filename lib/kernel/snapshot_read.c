@@ -91,10 +91,11 @@ static int count_ok(const rbuf *r, uint32_t n, size_t each)
     return !r->bad && n <= (r->n - r->off) / each;
 }
 
+/* A command names its element, or -1 for the process (its activation,
+ * and the completion of any scope, which format 1 wrote so). */
 static int cmd_ok(const baton_instance *in, const bt_cmd *c)
 {
-    return c->kind < BT_CMD_COUNT &&
-           element_ok(in, c->element, c->kind == BT_CMD_ACTIVATE);
+    return c->kind < BT_CMD_COUNT && element_ok(in, c->element, 1);
 }
 
 static int read_elements(reader *x, rbuf *r)
@@ -122,8 +123,9 @@ static int read_elements(reader *x, rbuf *r)
             if (key != in->key || scope_key || element != -1)
                 return refuse(x, "the first element instance is not the "
                                  "process instance");
-        } else if (!element_ok(in, element, 0) ||
-                   !(scope = bt_ei_find(in, scope_key))) {
+        } else if (!element_ok(in, element, 0)) {
+            return refuse(x, "element instance of no element of the process");
+        } else if (!(scope = bt_ei_find(in, scope_key))) {
             return refuse(x, "element instance outside any scope");
         }
         bt_ei *ei = bt_ei_new(in, scope, element, key);
@@ -175,7 +177,7 @@ static int read_jobs(reader *x, rbuf *r)
         baton_job *j = type ? bt_job_new(in, ei, key, type, retries) : NULL;
         if (!j)
             return BATON_ENOMEM;
-        j->state = state;
+        bt_job_set_state(in, j, state);
         if (m && !(j->error_message = bt_strndup(a, m, ml)))
             return BATON_ENOMEM;
     }
@@ -253,11 +255,11 @@ static int read_marks(reader *x, rbuf *r)
         uint64_t scope_key = get_u64(r);
         uint32_t flow = get_u32(r);
         bt_ei *scope = bt_ei_find(in, scope_key);
-        if (r->bad || !scope || flow >= in->proc->n_flows)
+        if (r->bad || !scope || flow >= scope->proc->n_flows)
             return refuse(x, "bad join");
-        if (bt_ei_reserve_marks(in, scope, 1))
+        if (bt_ei_reserve_marks(in, scope))
             return BATON_ENOMEM;
-        scope->marks[scope->n_marks++] = flow;
+        bt_ei_add_mark(scope, flow);
     }
     return r->bad ? refuse(x, "truncated joins") : 0;
 }

@@ -92,7 +92,6 @@ void bt_instance_trim(baton_instance *in)
     while (in->free_eis) {
         bt_ei *ei = in->free_eis;
         in->free_eis = ei->next;
-        bt_free(a, ei->marks);
         bt_free(a, ei);
     }
     while (in->free_jobs) {
@@ -102,7 +101,7 @@ void bt_instance_trim(baton_instance *in)
     }
 }
 
-int bt_txn_begin(baton_instance *in, bt_txn *tx, size_t queue)
+int bt_instance_busy(baton_instance *in)
 {
     baton_engine *e = in->engine;
     if (in->handler_job)
@@ -112,6 +111,15 @@ int bt_txn_begin(baton_instance *in, bt_txn *tx, size_t queue)
         return bt_error(e, BATON_ESTATE, NULL, 0, 0, NULL,
                         "another instance of this engine is in a step (a "
                         "handler or record hook cannot change instances)");
+    return 0;
+}
+
+int bt_txn_begin(baton_instance *in, bt_txn *tx, size_t queue)
+{
+    baton_engine *e = in->engine;
+    int rc = bt_instance_busy(in);
+    if (rc)
+        return rc;
     queue_compact(in);
     if (bt_reserve(in, 0, 0, queue, 0))
         return bt_error(e, BATON_ENOMEM, NULL, 0, 0, NULL, "out of memory");
@@ -134,6 +142,9 @@ void bt_txn_commit(bt_txn *tx)
     in->revision++;
     bt_records_deliver(in);
     in->engine->stepping = NULL;
+    /* The change is done: what a handler or the record hook did wrong on
+     * the way is not the call's error. */
+    bt_clear_error(in->engine);
 }
 
 int bt_txn_abort(bt_txn *tx, int rc)
