@@ -44,6 +44,7 @@ void baton_engine_free(baton_engine *e)
         bt_model_unref(e->deps[i].model);
     bt_free(&a, e->deps);
     bt_records_drop(e);
+    bt_outcome_clear(&a, &e->outcome);
     bt_free(&a, e->recs);
     bt_arena_free(&e->scratch);
     bt_free(&a, e);

@@ -82,6 +82,12 @@ int baton_job_variables(const baton_job *j, char **out, size_t *len)
               : 0;
 }
 
+/* What the handler in progress chose. */
+static bt_outcome *outcome_of(baton_job *j)
+{
+    return &j->inst->engine->outcome;
+}
+
 /* Settling is only possible for the job whose handler is running, once. */
 static int settle_check(baton_job *j)
 {
@@ -89,13 +95,13 @@ static int settle_check(baton_job *j)
         return BATON_EINVAL;
     baton_engine *e = j->inst->engine;
     bt_clear_error(e);
-    if (j->inst->handler_job != j)
+    if (j->inst->engine->handler_job != j)
         return bt_error(e, BATON_ESTATE, NULL, 0, 0, job_element(j)->id,
                         "job %llu can be settled this way only inside its "
                         "handler; use baton_instance_complete_job() and "
                         "friends",
                         (unsigned long long)j->key);
-    if (j->inst->outcome.kind != BT_OUT_NONE)
+    if (outcome_of(j)->kind != BT_OUT_NONE)
         return bt_error(e, BATON_ESTATE, NULL, 0, 0, job_element(j)->id,
                         "job %llu is already settled",
                         (unsigned long long)j->key);
@@ -111,7 +117,7 @@ int baton_job_complete(baton_job *j, const char *vars, size_t len)
     if (vars && (rc = bt_json_parse(j->inst->engine, vars, len, 1,
                                     "job variables", &doc)))
         return rc;
-    j->inst->outcome = (bt_outcome){ BT_OUT_COMPLETE, 0, doc, NULL, NULL };
+    *outcome_of(j) = (bt_outcome){ BT_OUT_COMPLETE, 0, doc, NULL, NULL };
     return 0;
 }
 
@@ -127,7 +133,7 @@ int baton_job_fail(baton_job *j, int retries, const char *message)
     char *m = message ? bt_strdup(&e->alloc, message) : NULL;
     if (message && !m)
         return bt_error(e, BATON_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-    j->inst->outcome = (bt_outcome){ BT_OUT_FAIL, retries, NULL, NULL, m };
+    *outcome_of(j) = (bt_outcome){ BT_OUT_FAIL, retries, NULL, NULL, m };
     return 0;
 }
 
@@ -147,7 +153,7 @@ int baton_job_throw_error(baton_job *j, const char *code, const char *message)
         bt_free(&e->alloc, m);
         return bt_error(e, BATON_ENOMEM, NULL, 0, 0, NULL, "out of memory");
     }
-    j->inst->outcome = (bt_outcome){ BT_OUT_ERROR, 0, NULL, c, m };
+    *outcome_of(j) = (bt_outcome){ BT_OUT_ERROR, 0, NULL, c, m };
     return 0;
 }
 
@@ -156,6 +162,6 @@ int baton_job_defer(baton_job *j)
     int rc = settle_check(j);
     if (rc)
         return rc;
-    j->inst->outcome = (bt_outcome){ BT_OUT_DEFER, 0, NULL, NULL, NULL };
+    *outcome_of(j) = (bt_outcome){ BT_OUT_DEFER, 0, NULL, NULL, NULL };
     return 0;
 }

@@ -11,7 +11,7 @@ int baton_instance_snapshot(const baton_instance *in, void **out,
     if (!out || !size)
         return bt_error(e, BATON_EINVAL, NULL, 0, 0, NULL,
                         "baton_instance_snapshot needs outputs");
-    if (in->handler_job)
+    if (e->handler_job && e->handler_job->inst == in)
         return bt_error(e, BATON_ESTATE, NULL, 0, 0, NULL,
                         "an instance cannot be snapshotted from a handler");
     if (bt_snapshot_write(in, out, size))

@@ -28,17 +28,10 @@ static void take_flow(baton_instance *in, bt_ei *scope, uint32_t fi)
         return;
     }
     const bt_element *t = &p->elements[f->target];
-    bt_ei_add_mark(scope, fi);
-    if (scope->join_ready[f->target] < t->n_incoming)
+    /* Every incoming flow needs a token; one each is consumed. */
+    if (bt_ei_add_mark(scope, fi) < t->n_incoming)
         return;
-    /* Every incoming flow has a token: one each is consumed. */
-    uint32_t ready = 0;
-    for (uint32_t i = 0; i < t->n_incoming; i++) {
-        if (--scope->flow_marks[t->incoming[i]])
-            ready++;
-        scope->n_marks--;
-    }
-    scope->join_ready[f->target] = ready;
+    bt_ei_take_marks(scope, f->target);
     bt_push_cmd(in, BT_CMD_ACTIVATE, (int32_t)f->target, 0, scope->key);
 }
 

@@ -160,11 +160,11 @@ int bt_job_call_handler(bt_ctx *cx, uint64_t key)
     if (!h)
         return 0;
     const bt_alloc *a = &in->engine->alloc;
-    bt_outcome *o = &in->outcome;
+    bt_outcome *o = &in->engine->outcome;
     bt_outcome_clear(a, o);
-    in->handler_job = job;
+    in->engine->handler_job = job;
     int hrc = h->fn(h->ud, job);
-    in->handler_job = NULL;
+    in->engine->handler_job = NULL;
     if (hrc == BATON_ENOMEM && o->kind == BT_OUT_NONE)
         return BATON_ENOMEM; /* the step is undone; the handler runs again */
     if (o->kind == BT_OUT_NONE || hrc < 0) {

@@ -24,6 +24,23 @@ typedef struct bt_deployment {
     int version;
 } bt_deployment;
 
+/* The outcome a handler chose, applied after it returns. */
+enum bt_outcome_kind {
+    BT_OUT_NONE,
+    BT_OUT_COMPLETE,
+    BT_OUT_FAIL,
+    BT_OUT_ERROR,
+    BT_OUT_DEFER
+};
+
+typedef struct bt_outcome {
+    uint32_t kind;
+    int32_t retries;
+    json_t *vars;
+    char *code;
+    char *message;
+} bt_outcome;
+
 #define BT_LIMIT_COUNT (BATON_LIMIT_STEPS + 1)
 
 struct baton_engine {
@@ -47,6 +64,9 @@ struct baton_engine {
     struct baton_record *recs;
     size_t n_recs, cap_recs;
     bt_arena scratch;
+    /* The handler in progress, and what it chose. */
+    baton_job *handler_job;
+    bt_outcome outcome;
 
     bt_handler *handlers;
     size_t n_handlers, cap_handlers;

@@ -22,8 +22,7 @@ int bt_instance_alloc(baton_engine *e, const bt_deployment *d,
 
 static void free_ei_node(const bt_alloc *a, bt_ei *ei)
 {
-    bt_free(a, ei->flow_marks);
-    bt_free(a, ei->join_ready);
+    bt_free(a, ei->joins);
     bt_free(a, ei);
 }
 
@@ -51,9 +50,6 @@ void bt_instance_free(baton_instance *in)
     }
     for (size_t i = 0; i < in->n_incidents; i++)
         bt_free(a, in->incidents[i].message);
-    json_decref(in->outcome.vars);
-    bt_free(a, in->outcome.code);
-    bt_free(a, in->outcome.message);
     bt_keymap_free(a, &in->ei_map);
     bt_keymap_free(a, &in->job_map);
     bt_free(a, in->incidents);
@@ -198,35 +194,45 @@ void bt_job_set_state(baton_instance *in, baton_job *job, uint32_t state)
 
 int bt_ei_reserve_marks(baton_instance *in, bt_ei *scope)
 {
-    if (scope->flow_marks)
+    if (scope->joins)
         return 0;
-    const bt_alloc *a = &in->engine->alloc;
     const bt_process *p = scope->proc;
-    uint32_t *flows = bt_calloc(a, p->n_flows ? p->n_flows : 1, sizeof *flows);
-    uint32_t *joins = bt_calloc(a, p->n_elements ? p->n_elements : 1,
-                                sizeof *joins);
-    if (!flows || !joins) {
-        bt_free(a, flows);
-        bt_free(a, joins);
+    size_t n = (size_t)p->n_flows + p->n_elements;
+    bt_joins *j = bt_calloc(&in->engine->alloc, 1,
+                            sizeof *j + n * sizeof *j->flow_marks);
+    if (!j)
         return BATON_ENOMEM;
-    }
-    scope->flow_marks = flows;
-    scope->join_ready = joins;
+    j->flow_marks = (uint32_t *)(j + 1);
+    j->join_ready = j->flow_marks + p->n_flows;
+    scope->joins = j;
     return 0;
 }
 
-void bt_ei_add_mark(bt_ei *scope, uint32_t flow)
+uint32_t bt_ei_add_mark(bt_ei *scope, uint32_t flow)
 {
-    if (scope->flow_marks[flow]++ == 0)
-        scope->join_ready[scope->proc->flows[flow].target]++;
-    scope->n_marks++;
+    bt_joins *j = scope->joins;
+    uint32_t target = scope->proc->flows[flow].target;
+    if (j->flow_marks[flow]++ == 0)
+        j->join_ready[target]++;
+    j->n_marks++;
+    return j->join_ready[target];
+}
+
+void bt_ei_take_marks(bt_ei *scope, uint32_t target)
+{
+    bt_joins *j = scope->joins;
+    const bt_element *t = &scope->proc->elements[target];
+    uint32_t ready = 0;
+    for (uint32_t i = 0; i < t->n_incoming; i++) {
+        if (--j->flow_marks[t->incoming[i]])
+            ready++;
+        j->n_marks--;
+    }
+    j->join_ready[target] = ready;
 }
 
 void bt_ei_drop_marks(baton_instance *in, bt_ei *scope)
 {
-    const bt_alloc *a = &in->engine->alloc;
-    bt_free(a, scope->flow_marks);
-    bt_free(a, scope->join_ready);
-    scope->flow_marks = scope->join_ready = NULL;
-    scope->n_marks = 0;
+    bt_free(&in->engine->alloc, scope->joins);
+    scope->joins = NULL;
 }

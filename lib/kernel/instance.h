@@ -53,10 +53,15 @@ struct bt_ei {
      * until the scope's first mark). */
     uint32_t n_tokens;
     uint32_t n_pending;
-    uint32_t n_marks;
-    uint32_t *flow_marks; /* per flow index */
-    uint32_t *join_ready; /* per element index */
+    struct bt_joins *joins;
 };
+
+/* The join marks of a scope (one allocation). */
+typedef struct bt_joins {
+    uint32_t n_marks;     /* in all */
+    uint32_t *flow_marks; /* per flow index of the process */
+    uint32_t *join_ready; /* per element index: incoming flows marked */
+} bt_joins;
 
 /* The element of an element instance (NULL for the process instance). */
 static inline const bt_element *bt_ei_el(const bt_ei *ei)
@@ -143,22 +148,6 @@ typedef struct bt_failure {
 
 #define BT_NO_FAILURE { -1, NULL, 0, { BT_CMD_NONE, 0, 0, 0 }, NULL }
 
-/* The outcome a handler chose, applied after it returns. */
-enum bt_outcome_kind {
-    BT_OUT_NONE,
-    BT_OUT_COMPLETE,
-    BT_OUT_FAIL,
-    BT_OUT_ERROR,
-    BT_OUT_DEFER
-};
-
-typedef struct bt_outcome {
-    uint32_t kind;
-    int32_t retries;
-    json_t *vars;
-    char *code;
-    char *message;
-} bt_outcome;
 
 struct baton_instance {
     baton_engine *engine;
@@ -192,10 +181,6 @@ struct baton_instance {
     size_t q_head, n_queue, cap_queue;
     bt_comp *comps;
     size_t n_comps, cap_comps;
-
-    /* The handler in progress. */
-    baton_job *handler_job; /* the job whose handler is running */
-    bt_outcome outcome;
 };
 
 /* ---- instance.c: element instances and jobs ---------------------- */
@@ -232,10 +217,17 @@ void bt_job_set_state(baton_instance *in, baton_job *job, uint32_t state);
 
 /* Room for join marks in `scope`. */
 int bt_ei_reserve_marks(baton_instance *in, bt_ei *scope);
-/* Adds a mark on flow `flow` of `scope` (room reserved). */
-void bt_ei_add_mark(bt_ei *scope, uint32_t flow);
+/* Adds a mark on flow `flow` of `scope` (room reserved) and returns how
+ * many incoming flows of the flow's target now have one. */
+uint32_t bt_ei_add_mark(bt_ei *scope, uint32_t flow);
+/* Consumes one mark of every incoming flow of the join `target`. */
+void bt_ei_take_marks(bt_ei *scope, uint32_t target);
 /* Drops every mark of `scope`. */
 void bt_ei_drop_marks(baton_instance *in, bt_ei *scope);
+static inline uint32_t bt_ei_marks(const bt_ei *scope)
+{
+    return scope->joins ? scope->joins->n_marks : 0;
+}
 
 /* ---- txn.c: one transaction for steps and host commands ---------- */
 
@@ -361,7 +353,7 @@ void bt_sweep_ei(baton_instance *in, bt_ei *ei);
  * activation or a join mark. */
 static inline int bt_scope_busy(const bt_ei *scope)
 {
-    return scope->first || scope->n_tokens || scope->n_marks;
+    return scope->first || scope->n_tokens || bt_ei_marks(scope);
 }
 /* Drops the compensation log of scope `scope_key` and every log nested
  * in it. */

@@ -185,12 +185,12 @@ static void put_tables(wbuf *w, const baton_instance *in)
     s = section_begin(w, BT_SNAP_JOIN);
     uint32_t n = 0;
     for (const bt_ei *x = in->root; x; x = preorder_next(x))
-        n += x->n_marks;
+        n += bt_ei_marks(x);
     put_u32(w, n);
     /* A mark an entry, by scope in preorder and flow in order. */
     for (const bt_ei *x = in->root; x; x = preorder_next(x))
-        for (uint32_t f = 0; x->n_marks && f < x->proc->n_flows; f++)
-            for (uint32_t k = 0; k < x->flow_marks[f]; k++) {
+        for (uint32_t f = 0; bt_ei_marks(x) && f < x->proc->n_flows; f++)
+            for (uint32_t k = 0; k < x->joins->flow_marks[f]; k++) {
                 put_u64(w, x->key);
                 put_u32(w, f);
             }

@@ -104,7 +104,7 @@ void bt_instance_trim(baton_instance *in)
 int bt_instance_busy(baton_instance *in)
 {
     baton_engine *e = in->engine;
-    if (in->handler_job)
+    if (e->handler_job && e->handler_job->inst == in)
         return bt_error(e, BATON_ESTATE, NULL, 0, 0, NULL,
                         "the instance cannot be changed from its handler");
     if (e->stepping)

@@ -15,7 +15,7 @@ static void insert(bt_keymap *m, uint64_t key, void *value)
 
 int bt_keymap_grow(const bt_alloc *a, bt_keymap *m, size_t need)
 {
-    size_t cap = m->cap ? m->cap : 8;
+    size_t cap = m->cap ? m->cap : 4;
     while (need * 2 > cap) {
         if (cap > SIZE_MAX / 4 / sizeof *m->slots)
             return BATON_ENOMEM;
