@@ -764,3 +764,30 @@ void sc_play(sc_run *r)
     drive(r, 0);
     apply_after(r);
 }
+
+int sc_run_cases(const char *group, const char *root_env,
+                 const char *default_root, const char *marker,
+                 void (*test)(void **state))
+{
+    const char *root = getenv(root_env);
+    if (!root)
+        root = default_root;
+    sc_cases cases;
+    if (sc_walk(root, marker, &cases))
+        return 1;
+    struct CMUnitTest *tests = calloc(cases.n, sizeof *tests);
+    const char *(*state)[2] = calloc(cases.n, sizeof *state);
+    if (!tests || !state)
+        return 1;
+    for (size_t i = 0; i < cases.n; i++) {
+        state[i][0] = cases.names[i];
+        state[i][1] = cases.dirs[i];
+        tests[i] = (struct CMUnitTest){ cases.names[i], test, NULL, NULL,
+                                        (void *)state[i] };
+    }
+    int rc = _cmocka_run_group_tests(group, tests, cases.n, NULL, NULL);
+    free(tests);
+    free(state);
+    sc_cases_free(&cases);
+    return rc;
+}

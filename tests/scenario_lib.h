@@ -32,6 +32,14 @@ typedef struct sc_cases {
 int sc_walk(const char *root, const char *marker, sc_cases *out);
 void sc_cases_free(sc_cases *cases);
 
+/* Runs `test` once for every case folder under $ROOT_ENV (else
+ * `default_root`) that holds `marker`, as the cmocka group `group`; each
+ * test's state is a `const char *[2]`: the case's name and folder.
+ * Returns what cmocka returns, or 1 when the walk failed. */
+int sc_run_cases(const char *group, const char *root_env,
+                 const char *default_root, const char *marker,
+                 void (*test)(void **state));
+
 /* Reads a whole file (NUL-terminated as well); fails the test if it
  * cannot. The caller frees it. */
 char *sc_read_file(const char *path, size_t *len);

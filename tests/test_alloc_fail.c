@@ -341,26 +341,6 @@ static void test_sweep(void **state)
 int main(void)
 {
     json_set_alloc_funcs(json_malloc, json_free_fn);
-    const char *root = getenv("BATON_SCENARIOS");
-    if (!root)
-        root = "tests/scenarios";
-    sc_cases cases;
-    if (sc_walk(root, "scenario.json", &cases))
-        return 1;
-    struct CMUnitTest *tests = calloc(cases.n, sizeof *tests);
-    const char *(*state)[2] = calloc(cases.n, sizeof *state);
-    if (!tests || !state)
-        return 1;
-    for (size_t i = 0; i < cases.n; i++) {
-        state[i][0] = cases.names[i];
-        state[i][1] = cases.dirs[i];
-        tests[i] = (struct CMUnitTest){ cases.names[i], test_sweep, NULL, NULL,
-                                        (void *)state[i] };
-    }
-    int rc = _cmocka_run_group_tests("alloc_fail", tests, cases.n, NULL,
-                                     NULL);
-    free(tests);
-    free(state);
-    sc_cases_free(&cases);
-    return rc;
+    return sc_run_cases("alloc_fail", "BATON_SCENARIOS", "tests/scenarios",
+                        "scenario.json", test_sweep);
 }

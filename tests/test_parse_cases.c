@@ -289,26 +289,6 @@ static void test_case(void **state)
 
 int main(void)
 {
-    const char *root = getenv("BATON_PARSE_CASES");
-    if (!root)
-        root = "tests/parse";
-    sc_cases cases;
-    if (sc_walk(root, "expected.json", &cases))
-        return 1;
-    struct CMUnitTest *tests = calloc(cases.n, sizeof *tests);
-    const char *(*state)[2] = calloc(cases.n, sizeof *state);
-    if (!tests || !state)
-        return 1;
-    for (size_t i = 0; i < cases.n; i++) {
-        state[i][0] = cases.names[i];
-        state[i][1] = cases.dirs[i];
-        tests[i] = (struct CMUnitTest){ cases.names[i], test_case, NULL, NULL,
-                                        (void *)state[i] };
-    }
-    int rc = _cmocka_run_group_tests("parse_cases", tests, cases.n, NULL,
-                                     NULL);
-    free(tests);
-    free(state);
-    sc_cases_free(&cases);
-    return rc;
+    return sc_run_cases("parse_cases", "BATON_PARSE_CASES", "tests/parse",
+                        "expected.json", test_case);
 }

@@ -195,25 +195,6 @@ static void test_scenario(void **state)
 
 int main(void)
 {
-    const char *root = getenv("BATON_SCENARIOS");
-    if (!root)
-        root = "tests/scenarios";
-    sc_cases cases;
-    if (sc_walk(root, "scenario.json", &cases))
-        return 1;
-    struct CMUnitTest *tests = calloc(cases.n, sizeof *tests);
-    const char *(*state)[2] = calloc(cases.n, sizeof *state);
-    if (!tests || !state)
-        return 1;
-    for (size_t i = 0; i < cases.n; i++) {
-        state[i][0] = cases.names[i];
-        state[i][1] = cases.dirs[i];
-        tests[i] = (struct CMUnitTest){ cases.names[i], test_scenario, NULL,
-                                        NULL, (void *)state[i] };
-    }
-    int rc = _cmocka_run_group_tests("scenarios", tests, cases.n, NULL, NULL);
-    free(tests);
-    free(state);
-    sc_cases_free(&cases);
-    return rc;
+    return sc_run_cases("scenarios", "BATON_SCENARIOS", "tests/scenarios",
+                        "scenario.json", test_scenario);
 }
