@@ -3,7 +3,8 @@
 # the installed `baton` runs without LD_LIBRARY_PATH, pkg-config finds the
 # library with no .pc file but the installed one (as on a machine with
 # only the runtime packages of libxml2 and jansson), a program using
-# baton.h builds with those flags and runs, and the man page renders.
+# baton.h builds with those flags and runs, a static link gets what it
+# needs from Libs.private, and the man page renders.
 #
 #   tests/install_check.sh [MESON_SETUP_OPTION]...
 #
@@ -108,6 +109,20 @@ C
 quiet cc.log "${CC:-cc}" -std=c99 -Wall -Wextra -Werror -o "$work/hello" \
     "$work/hello.c" $flags -Wl,-rpath,"$libdir"
 "$work/hello" || die "the program built against the installed Baton failed"
+
+step "a static link gets libxml2 and jansson from Libs.private"
+static=$(pkg-config --static --libs-only-l baton)
+for lib in -lxml2 -ljansson; do
+    grep -q -- "$lib" <<<"$static" ||
+        die "pkg-config --static --libs baton lacks $lib: $static"
+done
+# shellcheck disable=SC2086 # $static is a list of linker arguments
+quiet static.log "${CC:-cc}" -std=c99 -o "$work/hello-static" \
+    "$work/hello.c" $(pkg-config --cflags baton) "$libdir/libbaton.a" \
+    ${static/-lbaton/}
+ldd "$work/hello-static" | grep -q libbaton &&
+    die "the static program still loads libbaton.so"
+"$work/hello-static" || die "the statically linked program failed"
 
 step "the man page renders"
 page=$prefix/share/man/man1/baton.1
