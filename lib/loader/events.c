@@ -18,52 +18,60 @@ static int in_event_subprocess(const bt_process *p, const bt_element *e)
     return e->parent >= 0 && p->elements[e->parent].scope.triggered_by_event;
 }
 
+/* The definition a child element names, or -1 for one Baton does not
+ * run. */
+static int evdef_named(const char *tag)
+{
+    if (strcmp(tag, "terminateEventDefinition") == 0)
+        return BT_EVDEF_TERMINATE;
+    if (strcmp(tag, "errorEventDefinition") == 0)
+        return BT_EVDEF_ERROR;
+    if (strcmp(tag, "compensateEventDefinition") == 0)
+        return BT_EVDEF_COMPENSATE;
+    return -1;
+}
+
 int bt_load_evdef(bt_loader *ld, const bt_process *p, const bt_element *e,
                   const xmlNode *c)
 {
     const char *t = bt_tag_of(c);
-    int error = strcmp(t, "errorEventDefinition") == 0;
-    int comp = strcmp(t, "compensateEventDefinition") == 0;
-    if (strcmp(t, "terminateEventDefinition") == 0) {
-        if (e->kind == BT_END_EVENT)
-            return BT_EVDEF_TERMINATE;
-        /* BPMN 2.0.2 Table 10.90: terminate is an end event's. */
-        bt_load_refuse(ld, c, e->tag, e->id,
-                       "terminate event definitions are only supported on "
-                       "end events");
-        return -1;
-    }
+    int d = evdef_named(t);
+    /* What the kind may carry is the kind table's (model/kinds.def). */
+    int allowed = d >= 0 && (bt_kinds[e->kind].evdefs & (1u << d));
     if (e->kind == BT_START_EVENT && in_event_subprocess(p, e)) {
-        if (error)
-            return BT_EVDEF_ERROR;
         const char *msg =
             bt_load_refusal(BT_REFUSE_EVSUB_START, BT_NS_BPMN, t);
         if (msg) {
             bt_load_refuse(ld, c, e->tag, e->id, msg);
             return -1;
         }
-    } else if (e->kind == BT_START_EVENT && (error || comp)) {
+    } else if (e->kind == BT_START_EVENT &&
+               (d == BT_EVDEF_ERROR || d == BT_EVDEF_COMPENSATE)) {
         /* §10.5.2: these start events trigger event subprocesses only. */
         bt_load_problem(ld, BATON_EMODEL, AT(e),
                         "%s start events are only allowed in event "
                         "subprocesses",
-                        error ? "error" : "compensation");
+                        d == BT_EVDEF_ERROR ? "error" : "compensation");
         return -1;
-    } else if (error) {
+    }
+    if (allowed)
+        return d;
+    if (d == BT_EVDEF_TERMINATE) {
+        /* BPMN 2.0.2 Table 10.90: terminate is an end event's. */
+        bt_load_refuse(ld, c, e->tag, e->id,
+                       "terminate event definitions are only supported on "
+                       "end events");
+    } else if (d == BT_EVDEF_ERROR &&
+               e->kind == BT_INTERMEDIATE_THROW_EVENT) {
         /* §10.5.4: an intermediate error event only catches, on the
          * boundary of an activity; an error is thrown by an end event. */
-        if (e->kind == BT_INTERMEDIATE_THROW_EVENT) {
-            bt_load_problem(ld, BATON_EMODEL, AT(e),
-                            "error event definitions are not allowed on "
-                            "intermediate throw events");
-            return -1;
-        }
-        return BT_EVDEF_ERROR;
-    } else if (comp) {
-        return BT_EVDEF_COMPENSATE;
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "error event definitions are not allowed on "
+                        "intermediate throw events");
+    } else {
+        bt_load_refuse(ld, c, e->tag, e->id,
+                       bt_load_refusal(BT_REFUSE_EVDEF, BT_NS_BPMN, t));
     }
-    bt_load_refuse(ld, c, e->tag, e->id,
-                   bt_load_refusal(BT_REFUSE_EVDEF, BT_NS_BPMN, t));
     return -1;
 }
 
