@@ -27,6 +27,7 @@ int baton_engine_new(baton_alloc_fn alloc, void *alloc_ud, baton_engine **out)
     e->alloc = a;
     memcpy(e->limits, default_limits, sizeof e->limits);
     e->next_instance = 1;
+    e->terminating = bt_element_terminating;
     bt_arena_init(&e->scratch, &a);
     *out = e;
     return 0;

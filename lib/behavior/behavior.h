@@ -42,6 +42,9 @@ int bt_job_create(bt_ctx *cx, bt_ei *ei);
 /* Applies a job outcome (from a handler or from the host). Failures
  * (no retries left, an error nothing catches) are returned in cx->fail. */
 int bt_job_apply(bt_ctx *cx, baton_job *job, const bt_outcome *o);
+/* Announces that the job of a terminated task is canceled, unless it is
+ * `thrower`, the job whose error ended the task. */
+int bt_job_cancel(baton_instance *in, bt_ei *ei, uint64_t thrower);
 /* Calls the handler of job `key` and applies what it chose. */
 int bt_job_call_handler(bt_ctx *cx, uint64_t key);
 void bt_outcome_clear(const bt_alloc *a, bt_outcome *o);

@@ -48,6 +48,16 @@ int bt_job_create(bt_ctx *cx, bt_ei *ei)
     return 0;
 }
 
+int bt_job_cancel(baton_instance *in, bt_ei *ei, uint64_t thrower)
+{
+    baton_job *job = ei->job_key && ei->job_key != thrower
+                         ? bt_job_find(in, ei->job_key)
+                         : NULL;
+    if (job && !bt_rec_job(in, BATON_INTENT_CANCELED, job))
+        return BATON_ENOMEM;
+    return 0;
+}
+
 static int complete(bt_ctx *cx, baton_job *job, const bt_outcome *o)
 {
     baton_instance *in = cx->in;

@@ -17,6 +17,12 @@ static const bt_processor *processor_of(const bt_ei *ei)
                            : processors[bt_ei_el(ei)->kind];
 }
 
+int bt_element_terminating(baton_instance *in, bt_ei *ei, uint64_t thrower)
+{
+    const bt_processor *p = processor_of(ei);
+    return p->terminating ? p->terminating(in, ei, thrower) : 0;
+}
+
 static int activate(bt_ctx *cx, const bt_cmd *c)
 {
     baton_instance *in = cx->in;

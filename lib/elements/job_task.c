@@ -4,4 +4,5 @@
 
 const bt_processor bt_proc_job_task = {
     .activated = bt_job_create,
+    .terminating = bt_job_cancel,
 };

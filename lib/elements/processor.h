@@ -27,6 +27,10 @@ typedef struct bt_processor {
     /* Scopes: nothing is left to run inside. Cannot fail (room for one
      * command is reserved). */
     void (*child_completed)(bt_ctx *cx, bt_ei *scope);
+    /* The element instance is being terminated: what is inside it is,
+     * ELEMENT_TERMINATED comes next. Announces what ends with it (a job);
+     * changes nothing. Optional. */
+    int (*terminating)(baton_instance *in, bt_ei *ei, uint64_t thrower);
 } bt_processor;
 
 #define BT_KIND(name, tag, zeebe, flags, evdefs, proc)                       \
@@ -53,6 +57,10 @@ static inline void bt_scope_complete_next(bt_ctx *cx, bt_ei *scope)
 {
     bt_push_cmd(cx->in, BT_CMD_COMPLETE, scope->element, scope->key, 0);
 }
+
+/* The engine's termination hook: the element's processor's
+ * `terminating`, for the kernel, which knows no kind. */
+int bt_element_terminating(baton_instance *in, bt_ei *ei, uint64_t thrower);
 
 /* Performs the transition at the head of the queue. Atomic: on failure
  * the instance is as before. */

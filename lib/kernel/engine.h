@@ -12,6 +12,8 @@
 #include "util/arena.h"
 #include "util/mem.h"
 
+struct bt_ei; /* kernel/instance.h */
+
 typedef struct bt_handler {
     char *type;
     baton_handler_fn fn;
@@ -67,6 +69,12 @@ struct baton_engine {
     /* The handler in progress, and what it chose. */
     baton_job *handler_job;
     bt_outcome outcome;
+    /* What an element instance's kind does when it is terminated, after
+     * what is inside it and before ELEMENT_TERMINATED (a task cancels its
+     * job). Set by the layers above, which know the kinds; `thrower` is
+     * the job whose error caused the termination, or 0. */
+    int (*terminating)(baton_instance *in, struct bt_ei *ei,
+                       uint64_t thrower);
 
     bt_handler *handlers;
     size_t n_handlers, cap_handlers;

@@ -10,13 +10,10 @@ int bt_terminate_ei(baton_instance *in, bt_ei *ei, uint64_t thrower)
     int rc = bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATING, ei);
     if (!rc)
         rc = bt_terminate_inside(in, ei, NULL);
+    if (!rc && in->engine->terminating)
+        rc = in->engine->terminating(in, ei, thrower);
     if (rc)
         return rc;
-    baton_job *job = ei->job_key && ei->job_key != thrower
-                         ? bt_job_find(in, ei->job_key)
-                         : NULL;
-    if (job && !bt_rec_job(in, BATON_INTENT_CANCELED, job))
-        return BATON_ENOMEM;
     return bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATED, ei);
 }
 
