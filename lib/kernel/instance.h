@@ -47,16 +47,16 @@ struct bt_ei {
     /* Counts that spare a scan of the instance: activations queued in
      * this scope, commands queued that name this element instance, and
      * join marks (a token that took a flow into a join of this scope and
-     * waits there). Marks are counted per flow of the process, and per
-     * join the incoming flows that have one, so that a token arriving at
-     * a join costs the same however many wait there (both arrays NULL
-     * until the scope's first mark). */
+     * waits there), counted in `joins` (NULL until a token first waits
+     * at a join of this scope). */
     uint32_t n_tokens;
     uint32_t n_pending;
     struct bt_joins *joins;
 };
 
-/* The join marks of a scope (one allocation). */
+/* The join marks of a scope, in one allocation: counted per flow of the
+ * process, and per join the incoming flows that have one, so that a token
+ * arriving at a join costs the same however many wait there. */
 typedef struct bt_joins {
     uint32_t n_marks;     /* in all */
     uint32_t *flow_marks; /* per flow index of the process */
