@@ -587,7 +587,7 @@ static void make_one(const char *out_dir, const char *name)
         json_object_set_new(doc, "scenario", json_string(scenario));
         if (defers)
             json_object_set_new(doc, "variant",
-                                json_string(HANDLER_DEFERS + 1));
+                                json_string(&HANDLER_DEFERS[1]));
         json_object_set_new(doc, "format", json_integer(snapshot_format(p)));
         json_object_set_new(doc, "library", json_string(baton_version()));
         json_object_set_new(doc, "model", json_string("model.bpmn"));
