@@ -1574,6 +1574,78 @@ static void test_forged_envelope(void **state)
     base_free(&b);
 }
 
+/* The defects a checksum cannot stop: tables that are each well formed
+ * but do not fit together. Each used to crash or hang the engine. */
+static void test_forged_structure(void **state)
+{
+    (void)state;
+    const plan all = { "saga", SAGA, NULL, NULL, NULL };
+    snap f;
+    /* Just created: the process's activation is queued. An error throw
+     * queued for the process itself instead. */
+    base b = base_at(SAGA, NULL, NULL, 0);
+    f = copy(&b.s);
+    s32(field(&f, QUEU, 4 + CMD_KIND), 4 /* BT_CMD_THROW_ERROR */);
+    expect_refused(b.e, &f, "error thrown by no error end event");
+    snap_free(&f);
+    /* The process activated a second time, with the root already
+     * active, by the element index -1 on a completion of nothing. */
+    f = copy(&b.s);
+    s32(field(&f, QUEU, 4 + CMD_KIND), 1 /* BT_CMD_COMPLETE */);
+    s64(field(&f, QUEU, 4 + CMD_KEY), 0x4242);
+    expect_refused(b.e, &f, "completion of no active element instance");
+    snap_free(&f);
+    base_free(&b);
+
+    /* A job completed by the host: its task's completion is queued. An
+     * error throw queued for the service task instead. */
+    b.e = engine_with(SAGA);
+    baton_instance *in = create(b.e);
+    assert_int_equal(baton_instance_run(in, 0), BATON_STEP_WAITING);
+    assert_true(baton_instance_job_count(in) >= 1);
+    uint64_t job = baton_job_key(baton_instance_job(in, 0));
+    assert_int_equal(baton_instance_complete_job(in, job, "{}", BATON_NUL),
+                     0);
+    size_t size;
+    unsigned char *data = take_snapshot(in, &size);
+    baton_instance_free(in);
+    b.s = parse(data, size);
+    free(data);
+    check_layout(&b.s);
+    assert_int_equal(count(&b.s, QUEU), 1);
+    f = copy(&b.s);
+    s32(field(&f, QUEU, 4 + CMD_KIND), 4 /* BT_CMD_THROW_ERROR */);
+    expect_refused(b.e, &f, "error thrown by no error end event");
+    snap_free(&f);
+    /* A handler call for a job that does not exist. */
+    f = copy(&b.s);
+    s32(field(&f, QUEU, 4 + CMD_KIND), 2 /* BT_CMD_CALL_HANDLER */);
+    expect_refused(b.e, &f, "handler call for no job");
+    snap_free(&f);
+    base_free(&b);
+
+    /* Waiting at BookFlight, ReserveCar is in the compensation log. An
+     * entry whose own log is the log it sits in (the recursion that never
+     * ended), and an entry in the log of a scope that never was. */
+    b = base_at(SAGA, &all, "BookFlight", 0);
+    assert_true(count(&b.s, COMP) >= 1);
+    f = copy(&b.s);
+    s64(field(&f, COMP, 4 + COMP_SUB),
+        g64(field(&f, COMP, 4 + COMP_SCOPE)));
+    expect_refused(b.e, &f, "compensation entry of nothing to compensate");
+    snap_free(&f);
+    f = copy(&b.s);
+    s64(field(&f, COMP, 4 + COMP_SCOPE),
+        g64(field(&f, COMP, 4 + COMP_KEY)) - 1);
+    expect_refused(b.e, &f, "compensation entry in the log of another scope");
+    snap_free(&f);
+    f = copy(&b.s);
+    s64(field(&f, COMP, 4 + COMP_KEY), g64(field(&f, COMP, 4 + COMP_SCOPE)));
+    expect_refused(b.e, &f, "compensation entry out of order");
+    snap_free(&f);
+    base_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1588,6 +1660,7 @@ int main(void)
         cmocka_unit_test(test_forged_queue_and_incidents),
         cmocka_unit_test(test_forged_sections),
         cmocka_unit_test(test_forged_envelope),
+        cmocka_unit_test(test_forged_structure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

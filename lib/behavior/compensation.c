@@ -58,9 +58,14 @@ int bt_comp_completed(baton_instance *in, const bt_ei *ei)
 /* The entry whose handler runs next for a throw on `scope_key`: the latest
  * completed (highest key) matching `ref` (-1: any), descending into
  * subprocess logs. Returns its index or -1. Changes nothing. */
-static long pick(const baton_instance *in, uint64_t scope_key, int32_t ref)
+static long pick(const baton_instance *in, uint64_t scope_key, int32_t ref,
+                 size_t depth)
 {
     uint64_t below = UINT64_MAX;
+    /* Logs nest no deeper than they have entries (restore checks that
+     * they form no cycle; this bound keeps a bug from recursing on). */
+    if (depth > in->n_comps)
+        return -1;
     for (;;) {
         long best = -1;
         for (size_t i = 0; i < in->n_comps; i++) {
@@ -74,7 +79,7 @@ static long pick(const baton_instance *in, uint64_t scope_key, int32_t ref)
             return -1;
         if (!in->comps[best].sub_key)
             return best;
-        long inner = pick(in, in->comps[best].sub_key, -1);
+        long inner = pick(in, in->comps[best].sub_key, -1, depth + 1);
         if (inner >= 0)
             return inner;
         below = in->comps[best].key;
@@ -98,7 +103,7 @@ static void prune(baton_instance *in)
 int bt_comp_next(baton_instance *in, bt_ei *t)
 {
     const bt_element *tel = bt_ei_el(t);
-    long i = pick(in, t->comp_scope, tel->event.activity_ref);
+    long i = pick(in, t->comp_scope, tel->event.activity_ref, 0);
     if (i < 0) {
         bt_push_cmd(in, BT_CMD_COMPLETE, t->element, t->key, 0);
         t->comp_entry = 0;

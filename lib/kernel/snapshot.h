@@ -19,4 +19,9 @@
 #define BT_SNAP_JOIN BT_SNAP_TAG('J', 'O', 'I', 'N')
 #define BT_SNAP_COMP BT_SNAP_TAG('C', 'O', 'M', 'P')
 
+/* Checks how a restored instance's tables fit together. Returns NULL
+ * when they do, else what is wrong; `*oom` says the check itself ran out
+ * of memory. */
+const char *bt_snapshot_check(baton_instance *in, int *oom);
+
 #endif

@@ -357,7 +357,14 @@ static int check_keys(reader *x)
     for (const baton_job *j = in->oldest_job; j; j = j->newer)
         if (j->key >= in->next_key)
             return refuse(x, "job key not below the next key");
-    return 0;
+    for (size_t i = 0; i < in->n_incidents; i++)
+        if (in->incidents[i].key >= in->next_key)
+            return refuse(x, "incident key not below the next key");
+    int oom;
+    const char *why = bt_snapshot_check(x->in, &oom);
+    if (oom)
+        return BATON_ENOMEM;
+    return why ? refuse(x, why) : 0;
 }
 
 static int read_v1(reader *x, rbuf *r)
