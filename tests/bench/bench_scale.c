@@ -12,6 +12,10 @@
  *             a BPMN error that a boundary event on the subprocess
  *             catches, which terminates the N-1 others (and the task
  *             that threw): time per terminated task.
+ *  join       N branches of plain tasks leave a parallel fork and meet at
+ *             one parallel join, all in one run: time per branch, for N
+ *             = 100, 1,000 and 10,000 (a ratio near 10 there would be
+ *             quadratic).
  *
  * It checks what each run does (jobs waiting, elements terminated, the
  * instance completed) and exits 1 when that is wrong; timings are only
@@ -112,6 +116,31 @@ static text fork_join_model(size_t n)
             "targetRef=\"join\"/>\n",
             i, i, i, i);
     }
+    add(&t, "</process>\n</definitions>\n");
+    return t;
+}
+
+/* start -> fork -> plain tasks p0..pN-1 -> join -> end: no job, so every
+ * token reaches the join within one run. */
+static text join_model(size_t n)
+{
+    text t = { NULL, 0, 0 };
+    add(&t, "%s<process id=\"jn\" isExecutable=\"true\">\n", head);
+    add(&t, "<startEvent id=\"start\"/>\n"
+            "<sequenceFlow id=\"f_start\" sourceRef=\"start\" "
+            "targetRef=\"fork\"/>\n"
+            "<parallelGateway id=\"fork\"/>\n"
+            "<parallelGateway id=\"join\"/>\n"
+            "<sequenceFlow id=\"f_end\" sourceRef=\"join\" "
+            "targetRef=\"end\"/>\n"
+            "<endEvent id=\"end\"/>\n");
+    for (size_t i = 0; i < n; i++)
+        add(&t,
+            "<task id=\"p%zu\"/>\n"
+            "<sequenceFlow id=\"in%zu\" sourceRef=\"fork\" targetRef=\"p%zu\"/>\n"
+            "<sequenceFlow id=\"out%zu\" sourceRef=\"p%zu\" "
+            "targetRef=\"join\"/>\n",
+            i, i, i, i, i);
     add(&t, "</process>\n</definitions>\n");
     return t;
 }
@@ -291,6 +320,39 @@ static row run_fork_join(size_t n)
     return r;
 }
 
+static row run_join(size_t n)
+{
+    row r;
+    memset(&r, 0, sizeof r);
+    r.n = n;
+    text model = join_model(n);
+    baton_engine *e = engine_for(&model, &r.load_s);
+    free(model.p);
+    baton_engine_set_limit(e, BATON_LIMIT_STEPS, (int64_t)(8 * n + 100));
+    counts c = { 0, 0 };
+    baton_engine_set_record_sink(e, count_records, &c);
+    r.work_s = 1e9;
+    for (int k = 0; k < REPEAT; k++) {
+        baton_instance *in;
+        if (baton_instance_create(e, NULL, NULL, 0, &in))
+            die(e, "create");
+        c.records = 0;
+        double t0 = now_s();
+        int rc = baton_instance_run(in, 0);
+        double t = now_s() - t0;
+        if (rc != BATON_STEP_ENDED ||
+            baton_instance_state(in) != BATON_INSTANCE_COMPLETED)
+            die(e, "join of %zu did not complete (%d)", n, rc);
+        if (t < r.work_s)
+            r.work_s = t;
+        baton_instance_free(in);
+    }
+    r.per_unit_us = r.work_s / (double)n * 1e6;
+    r.records = c.records;
+    baton_engine_free(e);
+    return r;
+}
+
 static row terminate_once(const text *model, size_t n)
 {
     row r;
@@ -352,8 +414,9 @@ static void ratios(row *rows, size_t k)
 {
     for (size_t i = 0; i < k; i++) {
         rows[i].ratio = i ? rows[i].per_unit_us / rows[i - 1].per_unit_us : 0;
-        rows[i].fork_ratio =
-            i ? rows[i].per_fork_us / rows[i - 1].per_fork_us : 0;
+        rows[i].fork_ratio = i && rows[i - 1].per_fork_us > 0
+                                 ? rows[i].per_fork_us / rows[i - 1].per_fork_us
+                                 : 0;
     }
 }
 
@@ -450,6 +513,15 @@ int main(int argc, char **argv)
     print_table("terminate: an error caught on the subprocess ends N-1 "
                 "sibling tasks",
                 "us/term", te, k);
+    row jn[3];
+    size_t kj = 0;
+    for (size_t n = 100; n <= (first < 1000 ? 1000u : 10000u) && kj < 3;
+         n *= 10)
+        jn[kj++] = run_join(n);
+    ratios(jn, kj);
+    print_table("join: N branches meet at one join in one run (ratio "
+                "against N/10: 1.0 linear, 10 quadratic)",
+                "us/branch", jn, kj);
     printf("\n(list s: reading the N waiting jobs' keys with "
            "baton_instance_job(in, i), i = 0..N-1)\n");
     if (skipped)
@@ -459,6 +531,7 @@ int main(int argc, char **argv)
     printf("{\"bench\": \"scale\", \"version\": \"%s\", ", baton_version());
     print_json_rows("fork_join", fj, k, 0);
     print_json_rows("terminate", te, k, 0);
+    print_json_rows("join", jn, kj, 0);
     printf("\"skipped_from\": %zu}\n", skipped);
     return 0;
 }
