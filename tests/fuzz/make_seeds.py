@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Writes the seeds of fuzz_model, fuzz_feel and fuzz_json from the test
+data of the tree (docs/reliability.md). fuzz_snapshot's seeds come from
+fuzz_snapshot_seeds and tests/golden instead.
+
+    tests/fuzz/make_seeds.py            (from the top of the source tree)
+
+model: every model of tests/scenarios, tests/models and tests/parse, and
+each scenario model again followed by the outcome separator and a few
+outcome byte strings. feel: every expression of tests/test_feel.c and the
+`=` mappings and conditions of the scenario models (without their `=` or
+`${ }`). json: the documents listed below. Seeds are named by the SHA-1
+of their content, as libFuzzer names what it finds; existing files are
+kept."""
+import ast
+import hashlib
+import html
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+FUZZ = os.path.join(ROOT, 'tests', 'fuzz')
+SEP = b'\0baton-outcomes\0'
+
+# Outcome bytes: all complete; complete with saga results failing; fail
+# with retries then complete; throw errors; defer and cancel.
+OUTCOMES = [b'\x00' * 8, b'\x40\xc0\x40\x40\x00\x00', b'\x05\x01\x00\x00',
+            b'\x02\x06\x0a\x0e\x02', b'\x03\x03\xff\x03',
+            b'\x01\x02\x03\x00\xff\x41\xfe\x02\xc2\x03abc']
+
+JSON = [
+    '{}', '{"x":1}', '{"x":2,"ok":true,"s":"a"}',
+    '{"x":1.5e3,"o":{"a":{"b":[1,2,{"c":null}]}},"l":[],"s":"\\u00e9\\u20ac"}',
+    '{"order":{"id":"A-1","amount":250}}',
+    '{"bookHotelResult":{"success":true},"bookCarResult":{"success":false}}',
+    '{"big":9223372036854775807,"small":-9223372036854775808,'
+    '"huge":1e308,"tiny":-1e-308,"neg0":-0.0}',
+    '{"x":18446744073709551616}', '{"x":1e400}',
+    '{"s":"line\\nbreak\\ttab\\"quote\\\\\\/"}',
+    '{"\\ud83d\\ude00":"surrogates","bad":"\\ud800"}',
+    '{"nul":"a\\u0000b"}', '{"a\\u0000b":1}',
+    '{"x":1,"x":2}', '{"":1}', ' \t\r\n{ "x" : [ 1 , 2 ] } \n',
+    '[1,2]', '1', '"s"', 'null', '', '{', '{"x":}', '{"x":1,}', "{'x':1}",
+    '{"x":01}', '{"x":NaN}', '{"x":.5}', '{"x":1}garbage', '{"x":1}{}',
+    '{"a":' * 64 + '1' + '}' * 64,
+    '{"a":' * 65 + '1' + '}' * 65,
+    '{"l":' + '[' * 70 + ']' * 70 + '}',
+    '{"o":{"a":{"b":"deep"}},"ok":false,"s":3,"x":"1"}',
+    '{"result":{"ok":true},"out":{"value":1}}',
+]
+
+# Expressions worth having beyond the tests' own.
+FEEL_EXTRA = [
+    'x > 1 and not(ok = false)', 'o.a.b + 1', 's + "!"',
+    '(((((((((x)))))))))', '- - - 1', '1 / 0', '"a" + 1', 'null = null',
+    'x != null or y < 2.5', 'not(not(not(b)))', 'a.b.c.d.e.f.g.h',
+    '1 + 2 * 3 - 4 / 5', '"unterminated', 'x >', '', ' ',
+    'if x then 1 else 2', 'for i in l return i', 'sum([1,2])',
+    'x between 1 and 2', 'x instance of number', '"\\u00e9" = "é"',
+    '9223372036854775807 + 1', '1e308 * 10', 'approved && score > 600',
+    '!approved || score le 600', "clarified == 'yes'", 'score div 2 ge 3',
+]
+
+
+def write(dir_name, data):
+    d = os.path.join(FUZZ, dir_name, 'seeds')
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, hashlib.sha1(data).hexdigest())
+    if not os.path.exists(path):
+        with open(path, 'wb') as f:
+            f.write(data)
+
+
+def files(top, name_re):
+    for base, _, names in sorted(os.walk(os.path.join(ROOT, top))):
+        for n in sorted(names):
+            if re.fullmatch(name_re, n):
+                yield os.path.join(base, n)
+
+
+def read(path):
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+def c_strings(text, macro):
+    """The first argument of every MACRO("...", ...) call, decoded."""
+    for m in re.finditer(r'\b' + macro + r'\(\s*((?:"(?:[^"\\]|\\.)*"\s*)+)',
+                         text):
+        parts = re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))
+        s = ''.join(parts)
+        try:
+            yield ast.literal_eval('"' + s + '"').encode('utf-8',
+                                                         'surrogatepass')
+        except (ValueError, SyntaxError, UnicodeEncodeError):
+            pass
+
+
+def main():
+    scenario_models = list(files('tests/scenarios', r'.*\.bpmn')) + \
+        list(files('tests/models', r'.*\.bpmn'))
+    for p in scenario_models + list(files('tests/parse', r'.*\.bpmn')):
+        write('model', read(p))
+    for p in scenario_models:
+        for o in OUTCOMES:
+            write('model', read(p) + SEP + o)
+
+    feel = set()
+    test_feel = read(os.path.join(ROOT, 'tests', 'test_feel.c')).decode()
+    for macro in ('FEEL', 'FEEL_ERR', 'JUEL', 'JUEL_ERR'):
+        feel.update(c_strings(test_feel, macro))
+    for p in scenario_models:
+        text = read(p).decode('utf-8', 'replace')
+        for m in re.finditer(r'source="=([^"]*)"', text):
+            feel.add(html.unescape(m.group(1)).encode())
+        for m in re.finditer(r'conditionExpression[^>]*>([^<]*)<', text):
+            e = html.unescape(m.group(1)).strip()
+            e = re.sub(r'^=|^[$#]\{(.*)\}$', r'\1', e, flags=re.S)
+            feel.add(e.encode())
+    feel.update(e.encode() for e in FEEL_EXTRA)
+    for e in sorted(feel):
+        write('feel', e)
+    for j in JSON:
+        write('json', j.encode('utf-8', 'surrogatepass'))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
