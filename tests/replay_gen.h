@@ -1,0 +1,96 @@
+/* Random valid BPMN models for the replay property test (test_replay.c),
+ * and the seeded randomness the test's host shares with them.
+ *
+ * Everything here is a pure function of a 64-bit seed: the same seed
+ * gives the same document, byte for byte, on every platform, so a seed
+ * printed by a failing run is the whole reproduction. The PRNG is
+ * splitmix64; rand() is never used. */
+#ifndef REPLAY_GEN_H
+#define REPLAY_GEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- randomness ----------------------------------------------------- */
+
+typedef struct rg_rng {
+    uint64_t s;
+} rg_rng;
+
+/* splitmix64: the next 64 random bits. */
+uint64_t rg_next(rg_rng *r);
+/* Uniform in [0, n); 0 when n is 0. */
+unsigned rg_below(rg_rng *r, unsigned n);
+/* 1 with probability percent/100. */
+int rg_chance(rg_rng *r, unsigned percent);
+/* A seed made of a seed, a string and two numbers: decisions keyed by
+ * what they concern (an element id, an attempt) rather than by when they
+ * are taken. */
+uint64_t rg_hash(uint64_t seed, const char *s, uint64_t a, uint64_t b);
+
+/* ---- what models and host share ------------------------------------- */
+
+/* Error codes. Models catch E0..E3 by code (and anything by catch-alls)
+ * and throw E0..E4 from error end events; the host throws E0..E4, so E4
+ * is caught by catch-alls only. */
+#define RG_N_CODES 5
+extern const char *const rg_codes[RG_N_CODES];
+/* A code to throw: E0 the most often, E4 the least. */
+const char *rg_code(rg_rng *r);
+
+/* Writes a JSON object of random variables into buf (NUL-terminated,
+ * truncated to cap): the variables the gateways test (g0..g2 numbers,
+ * b0 b1 booleans, s0 a string, o an object with a number x), results
+ * r0..r2, and now and then a value of the wrong type. With `all`, every
+ * variable a condition reads is set (initial variables); without, a few
+ * of them. */
+void rg_vars(rg_rng *r, int all, char *buf, size_t cap);
+
+/* ---- models --------------------------------------------------------- */
+
+/* What a model holds, by kind, for the summary. */
+enum rg_kind {
+    RG_START_EVENT,
+    RG_END_NONE,
+    RG_END_TERMINATE,
+    RG_END_ERROR,
+    RG_END_COMPENSATE,
+    RG_THROW_NONE,
+    RG_THROW_COMPENSATE,      /* whole scope */
+    RG_THROW_COMPENSATE_REF,  /* activityRef */
+    RG_SERVICE_TASK,
+    RG_OTHER_JOB_TASK,        /* send, user, script, business rule */
+    RG_PLAIN_TASK,            /* task, manual task */
+    RG_COMP_HANDLER,          /* isForCompensation task */
+    RG_EXCLUSIVE_GATEWAY,
+    RG_PARALLEL_GATEWAY,
+    RG_SUB_PROCESS,
+    RG_EVENT_SUB_PROCESS,
+    RG_ERROR_BOUNDARY,        /* with a code */
+    RG_ERROR_BOUNDARY_ANY,    /* catch-all */
+    RG_COMP_BOUNDARY,
+    RG_IO_MAPPING,            /* one zeebe:input or zeebe:output */
+    RG_CONDITION,             /* a conditional sequence flow */
+    RG_NO_DEFAULT,            /* an exclusive split without default flow */
+    RG_KINDS
+};
+
+const char *rg_kind_name(int kind);
+
+typedef struct rg_model {
+    char *xml;               /* NUL-terminated; free with rg_model_free */
+    size_t len;
+    unsigned n[RG_KINDS];    /* by kind */
+    unsigned n_nodes;        /* flow nodes (events, tasks, gateways, ...) */
+    unsigned n_flows;        /* sequence flows */
+} rg_model;
+
+/* Generates the model of `seed`: one executable process "replay" with a
+ * Zeebe namespace, block-structured (sequences, parallel blocks that
+ * join, exclusive blocks that merge, subprocesses) so that it always
+ * loads, from a start and an end event up to a few dozen elements.
+ * Returns 0, or -1 when out of memory. */
+int rg_generate(uint64_t seed, rg_model *out);
+void rg_model_free(rg_model *m);
+
+#endif
