@@ -316,7 +316,10 @@ static int read_state(reader *x, rbuf *r, head *h)
     if (r->bad || (h->ended != 0 && h->ended != BATON_INSTANCE_COMPLETED &&
                    h->ended != BATON_INSTANCE_TERMINATED))
         return refuse(x, "bad instance state");
-    if (!h->key || h->next_key <= h->key)
+    /* An instance's keys follow its own: instance keys are 2^32 apart
+     * (baton_instance_create), so the next key stays within that range. */
+    if (!h->key || h->next_key <= h->key ||
+        h->next_key - h->key > UINT32_MAX)
         return refuse(x, "bad keys");
     return 0;
 }
