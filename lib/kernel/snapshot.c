@@ -102,8 +102,11 @@ static void put_vars(wbuf *w, const json_t *vars)
     }
     size_t at = w->n;
     put_u32(w, 0);
-    /* Sorted keys keep the bytes independent of hash order. */
-    if (json_dump_callback(vars, put_cb, w, JSON_COMPACT | JSON_SORT_KEYS))
+    /* In the order the variables were set, which jansson keeps and which
+     * readers see (records, variable documents): a restored instance goes
+     * on exactly as the original. The order is the instance's own, so the
+     * bytes stay deterministic. */
+    if (json_dump_callback(vars, put_cb, w, JSON_COMPACT))
         w->oom = 1;
     patch_u32(w, at, (uint32_t)(w->n - at - 4));
 }
