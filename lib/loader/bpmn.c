@@ -17,6 +17,8 @@
 #include "loader/loader.h"
 
 #include <libxml/SAX2.h>
+#include <libxml/dict.h>
+#include <libxml/encoding.h>
 #include <libxml/parser.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -367,6 +369,26 @@ static void xml_fail(xmlParserCtxtPtr ctxt, int code, int line, int col,
     xmlStopParser(ctxt);
 }
 
+/* Whether every namespace a start tag declares made it into the tree:
+ * xmlSAX2StartElementNs() leaves out one whose xmlNewNs() failed, and
+ * xmlNewNs() does not check its copies of the name and prefix. libxml2
+ * 2.9 tells only its global handler, and the names in the declaration's
+ * scope would read as unqualified. */
+static int ns_declared(const xmlNode *node, int nb_ns, const xmlChar **ns)
+{
+    for (int i = 0; i < nb_ns; i++) {
+        const xmlChar *prefix = ns[2 * i], *href = ns[2 * i + 1];
+        const xmlNs *d = node->nsDef;
+        while (d && !(d->href && xmlStrEqual(d->href, href) &&
+                      (prefix ? d->prefix && xmlStrEqual(d->prefix, prefix)
+                              : !d->prefix)))
+            d = d->next;
+        if (!d)
+            return 0;
+    }
+    return 1;
+}
+
 static void sax_start(void *ctx, const xmlChar *localname,
                       const xmlChar *prefix, const xmlChar *uri, int nb_ns,
                       const xmlChar **ns, int nb_attrs, int nb_defaulted,
@@ -390,9 +412,17 @@ static void sax_start(void *ctx, const xmlChar *localname,
     xmlNodePtr parent = ctxt->node;
     xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_ns, ns, nb_attrs,
                           nb_defaulted, attrs);
+    if (!ctxt->node || ctxt->node == parent)
+        return; /* not built: xmlSAX2StartElementNs() said why */
+    if (!ns_declared(ctxt->node, nb_ns, ns)) {
+        ld->oom = 1;
+        ld->xml_failed = 1;
+        xmlStopParser(ctxt);
+        return;
+    }
     /* The exact line of the start tag, kept where the tree has room for
      * the application's own data. */
-    if (ctxt->node && ctxt->node != parent && line > 0)
+    if (line > 0)
         ctxt->node->_private = (void *)(uintptr_t)line;
 }
 
@@ -445,14 +475,88 @@ static void sax_silent(void *ctx, const char *msg, ...)
 {
 }
 
+/* The input lost its buffer: growing it, or transcoding into it from the
+ * document's encoding, ran out of memory. libxml2 2.9 tells only its
+ * global handler, and the parse then fails with another error
+ * ("switching encoding: encoder error", a premature end, ...). */
+static int input_out_of_memory(xmlParserCtxtPtr ctxt)
+{
+    xmlParserInputBufferPtr b = ctxt->input ? ctxt->input->buf : NULL;
+    return b && (b->error == XML_ERR_NO_MEMORY || !b->buffer ||
+                 !xmlBufContent(b->buffer) ||
+                 (b->raw && !xmlBufContent(b->raw)));
+}
+
+/* libxml2 2.9 reads a failed xmlDictLookup() of a prefixed namespace
+ * declaration's value as an empty value: it is one only when the value
+ * just read, which ends at the parser's position, is "" or ''. */
+static int empty_ns_misread(xmlParserCtxtPtr ctxt, const xmlError *e)
+{
+    if (e->code != XML_NS_ERR_XML_NAMESPACE ||
+        !strstr(e->message, "Empty XML namespace"))
+        return 0;
+    const xmlParserInput *in = ctxt->input;
+    if (!in || !in->cur || in->cur - in->base < 2)
+        return 1;
+    xmlChar q = in->cur[-1];
+    return !((q == '"' || q == '\'') && in->cur[-2] == q);
+}
+
+/* libxml2 2.9 drops names from its dictionary when growing it runs out of
+ * memory (xmlDictGrow(): "losing an entry and unicity guarantee"). A name
+ * looked up again then comes back as another pointer, and the parser,
+ * which compares names by pointer, no longer knows "xmlns" for a
+ * namespace declaration nor a prefix bound before (it reports it
+ * unbound). */
+static int dict_lost_names(xmlParserCtxtPtr ctxt)
+{
+    return xmlDictExists(ctxt->dict, BAD_CAST "xml", 3) != ctxt->str_xml ||
+           xmlDictExists(ctxt->dict, BAD_CAST "xmlns", 5) != ctxt->str_xmlns ||
+           xmlDictExists(ctxt->dict, XML_XML_NAMESPACE, -1) !=
+               ctxt->str_xml_ns;
+}
+
+static int bound_prefix_misread(xmlParserCtxtPtr ctxt, const xmlError *e)
+{
+    if (e->code != XML_NS_ERR_UNDEFINED_NAMESPACE || !e->str1)
+        return 0;
+    for (int i = 0; i + 1 < ctxt->nsNr; i += 2)
+        if (ctxt->nsTab[i] &&
+            xmlStrEqual(ctxt->nsTab[i], (const xmlChar *)e->str1))
+            return 1;
+    return dict_lost_names(ctxt);
+}
+
+/* libxml2 2.9 says "Unsupported encoding" when xmlFindCharEncodingHandler()
+ * cannot allocate the handler: it was unsupported only if it still is. */
+static int encoding_misread(const xmlError *e)
+{
+    if (e->code != XML_ERR_UNSUPPORTED_ENCODING || !e->str1)
+        return 0;
+    xmlCharEncodingHandlerPtr h = xmlFindCharEncodingHandler(e->str1);
+    if (!h)
+        return 0;
+    xmlCharEncCloseFunc(h);
+    return 1;
+}
+
 static void sax_error(void *ud, xmlErrorPtr e)
 {
     xmlParserCtxtPtr ctxt = ud;
     bt_loader *ld = ctxt_loader(ctxt);
     if (!e || e->level < XML_ERR_ERROR || ld->xml_failed)
         return;
+    /* A namespace name that is not a URI is a warning in all but level
+     * (libxml2 keeps the document well formed): names are compared as
+     * strings here. It is also what libxml2 2.9 says when xmlParseURI()
+     * runs out of memory. */
+    if (e->code == XML_WAR_NS_URI)
+        return;
     ld->xml_failed = 1;
-    if (e->code == XML_ERR_NO_MEMORY) {
+    /* No message: formatting it ran out of memory. */
+    if (e->code == XML_ERR_NO_MEMORY || !e->message ||
+        input_out_of_memory(ctxt) || empty_ns_misread(ctxt, e) ||
+        bound_prefix_misread(ctxt, e) || encoding_misread(e)) {
         ld->oom = 1;
         return;
     }
@@ -562,12 +666,27 @@ static xmlDocPtr read_xml(bt_loader *ld, const char *xml, size_t len)
 
     xmlDocPtr doc =
         xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL, XML_OPTIONS);
+    /* Where the input could not grow, libxml2 may stop the parse (freeing
+     * the input, and disabling SAX) without a word, and so the document
+     * may be cut short. A lost "xmlns" leaves declarations as plain
+     * attributes, and their names unqualified, without a word either. */
+    if (input_out_of_memory(ctxt) || (ctxt->disableSAX && !ld->xml_failed) ||
+        dict_lost_names(ctxt))
+        ld->oom = 1;
     xmlFreeParserCtxt(ctxt);
     if (ld->xml_failed || ld->oom) {
         xmlFreeDoc(doc);
         return NULL;
     }
-    if (!doc || !xmlDocGetRootElement(doc)) {
+    if (!doc) {
+        /* Every parse error reaches sax_error(); xmlCtxtReadMemory() gives
+         * no document without one only when it cannot allocate its input
+         * (xmlParserInputBufferCreateMem(), which tells libxml2's global
+         * handler only). */
+        ld->oom = 1;
+        return NULL;
+    }
+    if (!xmlDocGetRootElement(doc)) {
         bt_load_problem(ld, BATON_EPARSE, 0, 0, NULL, NULL,
                         "document is not well-formed XML");
         xmlFreeDoc(doc);
@@ -600,13 +719,26 @@ const char *bt_load_attr(bt_loader *ld, const xmlNode *n, const char *ns,
         if (ns ? !a->ns || strcmp((const char *)a->ns->href, ns) != 0
                : a->ns != NULL)
             continue;
-        if (!a->children)
+        /* The parser gives every attribute a text child, "" included;
+         * none, or no text, means xmlStringLenGetNodeList() or
+         * xmlNodeListGetString() ran out of memory (libxml2 tells only its
+         * global handler). */
+        if (!a->children) {
+            ld->oom = 1;
             return "";
-        if (a->children->type == XML_TEXT_NODE && !a->children->next)
+        }
+        if (a->children->type == XML_TEXT_NODE && !a->children->next) {
+            if (!a->children->content)
+                ld->oom = 1;
             return a->children->content ? (const char *)a->children->content
                                         : "";
+        }
         xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
-        const char *s = scratch_dup(ld, v ? (const char *)v : "");
+        if (!v) {
+            ld->oom = 1;
+            return "";
+        }
+        const char *s = scratch_dup(ld, (const char *)v);
         xmlFree(v);
         return s ? s : "";
     }
@@ -623,9 +755,16 @@ const char *bt_load_text(bt_loader *ld, const xmlNode *n, size_t *len)
 {
     size_t total = 0;
     for (const xmlNode *c = n->children; c; c = c->next)
-        if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
-            c->content)
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+            /* Text without content: xmlNewCDataBlock() does not check its
+             * copy of the text (libxml2 2.9). */
+            if (!c->content) {
+                ld->oom = 1;
+                *len = 0;
+                return "";
+            }
             total += strlen((const char *)c->content);
+        }
     char *buf = bt_arena_alloc(&ld->scratch, total + 1);
     if (!buf) {
         ld->oom = 1;
