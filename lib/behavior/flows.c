@@ -42,6 +42,9 @@ int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, int *scope_done)
     bt_ei *scope = ei->scope;
     /* Taking a flow into a join consumes marks, which a failure could not
      * put back: reserve everything first. */
+    int rc = bt_reserve_keys(in, (size_t)el->n_outgoing + BT_KEYS_PER_STEP);
+    if (rc)
+        return rc;
     if (bt_reserve(in, 0, 0, el->n_outgoing, el->n_outgoing))
         return BATON_ENOMEM;
     for (uint32_t i = 0; i < el->n_outgoing; i++)

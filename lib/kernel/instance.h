@@ -270,6 +270,13 @@ void bt_txn_commit(bt_txn *tx);
  * default message for it when none is set). */
 int bt_txn_abort(bt_txn *tx, int rc);
 
+/* Room for `n` more keys in the instance's range (its keys follow its own
+ * and the next instance's start 2^32 above): BATON_ELIMIT with the
+ * engine's error set when there is none. Every transition has room for
+ * BT_KEYS_PER_STEP (bt_txn_begin); one that hands out more asks. */
+#define BT_KEYS_PER_STEP 64
+int bt_reserve_keys(baton_instance *in, size_t n);
+
 /* Room for `eis` more element instances, `jobs` jobs, `queue` commands
  * and `recs` records. */
 int bt_reserve(baton_instance *in, size_t eis, size_t jobs, size_t queue,

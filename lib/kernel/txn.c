@@ -114,10 +114,21 @@ int bt_instance_busy(baton_instance *in)
     return 0;
 }
 
+int bt_reserve_keys(baton_instance *in, size_t n)
+{
+    uint64_t used = in->next_key - in->key;
+    if (used > UINT32_MAX || n > UINT32_MAX - used)
+        return bt_error(in->engine, BATON_ELIMIT, NULL, 0, 0, NULL,
+                        "the instance has used up its 2^32 keys");
+    return 0;
+}
+
 int bt_txn_begin(baton_instance *in, bt_txn *tx, size_t queue)
 {
     baton_engine *e = in->engine;
     int rc = bt_instance_busy(in);
+    if (!rc)
+        rc = bt_reserve_keys(in, BT_KEYS_PER_STEP);
     if (rc)
         return rc;
     queue_compact(in);
