@@ -72,7 +72,9 @@ enum baton_status {
     BATON_EMODEL = -5,       /**< the model is well formed but not valid */
     BATON_ENOTFOUND = -6,    /**< no such process, job, incident or variable */
     BATON_ESTATE = -7,       /**< the object is not in a state that allows it */
-    BATON_ELIMIT = -8,       /**< a size, depth or count limit was reached */
+    BATON_ELIMIT = -8,       /**< a size, depth or count limit was reached
+                                  (an instance's 2^32 keys included: one
+                                  that has used them up refuses changes) */
     BATON_EIO = -9,          /**< a file could not be read */
     BATON_ESNAPSHOT = -10,   /**< a snapshot is damaged, foreign or too new */
     BATON_EEXPR = -11,       /**< an expression is malformed */
