@@ -183,9 +183,14 @@ static int read_jobs(reader *x, rbuf *r)
     }
     if (r->bad)
         return refuse(x, "truncated jobs");
-    for (const bt_ei *ei = in->oldest; ei; ei = ei->newer)
-        if (ei->job_key && !bt_job_find(in, ei->job_key))
+    for (const bt_ei *ei = in->oldest; ei; ei = ei->newer) {
+        const baton_job *j = ei->job_key ? bt_job_find(in, ei->job_key)
+                                         : NULL;
+        if (ei->job_key && !j)
             return refuse(x, "element instance names a missing job");
+        if (j && j->ei != ei)
+            return refuse(x, "element instance names another's job");
+    }
     return 0;
 }
 
