@@ -36,8 +36,11 @@ quiet install.log meson install -C "$work/build"
 
 step "the installed baton runs without LD_LIBRARY_PATH"
 baton=$prefix/bin/baton
-ldd "$baton" | grep -q "libbaton\.so\.0 => $prefix/" ||
-    die "$baton does not load the installed libbaton: $(ldd "$baton")"
+# ldd's output is read whole: `grep -q` would stop reading at the first
+# match, and under pipefail ldd's broken pipe would fail the check.
+libs=$(ldd "$baton")
+grep -q "libbaton\.so\.0 => $prefix/" <<<"$libs" ||
+    die "$baton does not load the installed libbaton: $libs"
 "$baton" --version
 "$baton" check "$model" || die "baton check refused $model"
 out=$("$baton" run "$model") || die "baton run $model: exit status $?"
@@ -120,8 +123,10 @@ done
 quiet static.log "${CC:-cc}" -std=c99 -o "$work/hello-static" \
     "$work/hello.c" $(pkg-config --cflags baton) "$libdir/libbaton.a" \
     ${static/-lbaton/}
-ldd "$work/hello-static" | grep -q libbaton &&
+libs=$(ldd "$work/hello-static")
+if grep -q libbaton <<<"$libs"; then
     die "the static program still loads libbaton.so"
+fi
 "$work/hello-static" || die "the statically linked program failed"
 
 step "the man page renders"
