@@ -54,6 +54,12 @@ static int complete(bt_ctx *cx, const bt_cmd *c)
     bt_ei *ei = bt_ei_find(in, c->key);
     if (!ei || ei->state != BT_EI_ACTIVATED)
         return 0;
+    /* A scope completes when nothing is left to run in it; a completion
+     * queued while work is left (which only a damaged snapshot can hold)
+     * waits for the one its last child queues. */
+    if ((ei->element < 0 || bt_kind_has(bt_ei_el(ei)->kind, BT_KF_SCOPE)) &&
+        bt_scope_busy(ei))
+        return 0;
     if (ei->element < 0)
         return bt_process_complete(cx, ei);
     const bt_processor *p = processor_of(ei);
