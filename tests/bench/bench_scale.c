@@ -202,7 +202,11 @@ static void count_records(void *ud, baton_instance *in,
         c->terminated++;
 }
 
-static baton_engine *engine_for(const text *model, double *load_s)
+/* An engine with `model` deployed, room for every step of an instance of
+ * size `n` (N activations and N completions and more), and its records
+ * counted in `c`. */
+static baton_engine *engine_for(const text *model, size_t n, counts *c,
+                                double *load_s)
 {
     baton_engine *e;
     baton_model *m;
@@ -215,6 +219,8 @@ static baton_engine *engine_for(const text *model, double *load_s)
     if (baton_engine_deploy(e, m, NULL, NULL))
         die(e, "deploy");
     baton_model_free(m);
+    baton_engine_set_limit(e, BATON_LIMIT_STEPS, (int64_t)(8 * n + 100));
+    baton_engine_set_record_sink(e, count_records, c);
     return e;
 }
 
@@ -290,12 +296,9 @@ static row run_fork_join(size_t n)
     memset(&r, 0, sizeof r);
     r.n = n;
     text model = fork_join_model(n);
-    baton_engine *e = engine_for(&model, &r.load_s);
-    free(model.p);
-    /* Room for every step: N activations and N completions and more. */
-    baton_engine_set_limit(e, BATON_LIMIT_STEPS, (int64_t)(8 * n + 100));
     counts c = { 0, 0 };
-    baton_engine_set_record_sink(e, count_records, &c);
+    baton_engine *e = engine_for(&model, n, &c, &r.load_s);
+    free(model.p);
     baton_instance *in = fork_n(e, n, &r);
     c.records = 0;
     uint64_t *keys = job_keys(in, n, &r.list_s);
@@ -326,11 +329,9 @@ static row run_join(size_t n)
     memset(&r, 0, sizeof r);
     r.n = n;
     text model = join_model(n);
-    baton_engine *e = engine_for(&model, &r.load_s);
-    free(model.p);
-    baton_engine_set_limit(e, BATON_LIMIT_STEPS, (int64_t)(8 * n + 100));
     counts c = { 0, 0 };
-    baton_engine_set_record_sink(e, count_records, &c);
+    baton_engine *e = engine_for(&model, n, &c, &r.load_s);
+    free(model.p);
     r.work_s = 1e9;
     for (int k = 0; k < REPEAT; k++) {
         baton_instance *in;
@@ -358,10 +359,8 @@ static row terminate_once(const text *model, size_t n)
     row r;
     memset(&r, 0, sizeof r);
     r.n = n;
-    baton_engine *e = engine_for(model, &r.load_s);
-    baton_engine_set_limit(e, BATON_LIMIT_STEPS, (int64_t)(8 * n + 100));
     counts c = { 0, 0 };
-    baton_engine_set_record_sink(e, count_records, &c);
+    baton_engine *e = engine_for(model, n, &c, &r.load_s);
     baton_instance *in = fork_n(e, n, &r);
     r.list_s = -1; /* not listed */
     /* The thrower is the newest job: find it from the end. */
