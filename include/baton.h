@@ -122,7 +122,14 @@ enum baton_log_level {
 /** Log hook: `message` is NUL-terminated and valid during the call. */
 typedef void (*baton_log_fn)(void *ud, int level, const char *message);
 
-/** Clock hook: milliseconds since the Unix epoch, as the host sees it. */
+/** Clock hook: milliseconds since the Unix epoch (UTC), as the host sees
+ *  it. Time is an input: the library reads no clock of its own. A call
+ *  asks the hook at most once, the first time it needs the time (a timer
+ *  starts or is looked at, a job fails with a backoff), and every
+ *  transition of that call sees that one instant; baton_instance_run()
+ *  fires every timer and backoff due at it. A call that needs the time
+ *  when no hook is set fails with BATON_ESTATE and changes nothing. The
+ *  hook must not call into the library. */
 typedef int64_t (*baton_clock_fn)(void *ud);
 
 /** Record hook: called once for every record an instance produces, in
@@ -151,8 +158,7 @@ BATON_API int baton_engine_new(baton_alloc_fn alloc, void *alloc_ud,
 BATON_API void baton_engine_free(baton_engine *engine);
 
 /** Hook setters: each replaces the hook and its user data; NULL removes
- *  it. They cannot fail. This version calls no clock: nothing it runs
- *  depends on time yet, and the clock hook is kept for timers. */
+ *  it. They cannot fail. */
 BATON_API void baton_engine_set_log(baton_engine *engine, baton_log_fn fn,
                                     void *ud);
 BATON_API void baton_engine_set_clock(baton_engine *engine,
@@ -252,6 +258,42 @@ BATON_API size_t baton_model_job_type_count(const baton_model *model,
 BATON_API const char *baton_model_job_type(const baton_model *model,
                                            size_t process, size_t index);
 
+/** How a process-level start event starts an instance. */
+enum baton_start_kind {
+    BATON_START_NONE = 0,    /**< baton_instance_create() */
+    BATON_START_TIMER = 1,   /**< when its timer is due */
+    BATON_START_MESSAGE = 2, /**< when a message of its name arrives */
+    BATON_START_SIGNAL = 3   /**< when a signal of its name is broadcast */
+};
+
+/** The start events of the `process`-th process, in document order: how
+ *  many, and the i-th's id (borrowed), kind (enum baton_start_kind, -1
+ *  when out of range) and message or signal name (borrowed; NULL for the
+ *  other kinds). The host starts an instance at one of them with
+ *  baton_instance_create_at() when its trigger occurs. */
+BATON_API size_t baton_model_start_count(const baton_model *model,
+                                         size_t process);
+BATON_API const char *baton_model_start_id(const baton_model *model,
+                                           size_t process, size_t index);
+BATON_API int baton_model_start_kind(const baton_model *model,
+                                     size_t process, size_t index);
+BATON_API const char *baton_model_start_name(const baton_model *model,
+                                             size_t process, size_t index);
+/** When the timer of timer start event `index` is next due, for a host
+ *  that keeps the schedule: `since` is the time of its last firing, or
+ *  the deployment's time when it has not fired; `fired` counts its
+ *  firings. A duration fires once, `since` plus the duration; a date
+ *  once, at the date; a cycle at most its repetitions, each an interval
+ *  after the previous (or at the cycle's own start); a cron expression
+ *  at its next time after `since`. Returns 1 with `*due` set, 0 when it
+ *  fires no more, BATON_EINVAL when `index` is not a timer start event,
+ *  or BATON_EEXPR when its definition is an expression that does not
+ *  give a timer (the message says why; the engine is `model`'s). */
+BATON_API int baton_model_start_next_due(const baton_model *model,
+                                         size_t process, size_t index,
+                                         int64_t since, uint32_t fired,
+                                         int64_t *due);
+
 /** Deploys one process of the model under its process id. `process_id`
  *  NULL picks the only executable process. A second deployment of the
  *  same id gets the next version; instances are created from the latest.
@@ -325,6 +367,14 @@ BATON_API int baton_job_fail(baton_job *job, int retries,
  *  from the job's task. */
 BATON_API int baton_job_throw_error(baton_job *job, const char *code,
                                     const char *message);
+/** As baton_job_fail(), the retry waiting `backoff_ms` milliseconds
+ *  (Zeebe's retryBackOff): the job is not handed out again, to a handler
+ *  or in baton_instance_job(), until it is due, and the instance's
+ *  baton_instance_next_due() includes it. A backoff of 0 is
+ *  baton_job_fail(). Needs the clock (see baton_clock_fn). */
+BATON_API int baton_job_fail_backoff(baton_job *job, int retries,
+                                     int64_t backoff_ms,
+                                     const char *message);
 /** Leaves the job waiting; it is settled later by key with
  *  baton_instance_complete_job() and friends. */
 BATON_API int baton_job_defer(baton_job *job);
@@ -358,6 +408,17 @@ BATON_API int baton_instance_create(baton_engine *engine,
                                     const char *process_id,
                                     const char *vars, size_t len,
                                     baton_instance **out);
+
+/** As baton_instance_create(), started at the process-level start event
+ *  `start_id` (see baton_model_start_id()) instead of the none start
+ *  event: the host calls it when that event's timer is due, or its
+ *  message or signal arrives (`vars` then carries the message's or
+ *  signal's variables). Adds BATON_ENOTFOUND (no such start event). */
+BATON_API int baton_instance_create_at(baton_engine *engine,
+                                       const char *process_id,
+                                       const char *start_id,
+                                       const char *vars, size_t len,
+                                       baton_instance **out);
 
 /** Frees an instance (it is not cancelled: it just stops existing in
  *  memory). Accepts NULL. */
@@ -426,6 +487,84 @@ BATON_API int baton_instance_throw_job_error(baton_instance *instance,
 BATON_API int baton_instance_update_job_retries(baton_instance *instance,
                                                 uint64_t job_key,
                                                 int retries);
+/** As baton_instance_fail_job(), with a backoff (see
+ *  baton_job_fail_backoff()). */
+BATON_API int baton_instance_fail_job_backoff(baton_instance *instance,
+                                              uint64_t job_key, int retries,
+                                              int64_t backoff_ms,
+                                              const char *message);
+
+/* ---- Events: timers, messages, signals, conditions --------------- */
+
+/** When the instance next needs to be woken: the earliest due time of
+ *  its timers and of its jobs' backoffs, in `*due` (milliseconds since
+ *  the epoch). Returns 1 with `*due` set, 0 when nothing waits on time,
+ *  BATON_EINVAL. The host calls baton_instance_run() at that time (or
+ *  later): the run fires what is due at the clock's time. */
+BATON_API int baton_instance_next_due(const baton_instance *instance,
+                                      int64_t *due);
+
+/** What an open subscription waits for. */
+enum baton_subscription_kind {
+    BATON_SUB_TIMER = 0,     /**< a timer (its due time) */
+    BATON_SUB_MESSAGE = 1,   /**< a message (its name and correlation key) */
+    BATON_SUB_SIGNAL = 2,    /**< a signal (its name) */
+    BATON_SUB_CONDITION = 3  /**< a condition on variables (evaluated by the
+                                  engine when they change) */
+};
+
+/** The open subscriptions of the instance, oldest first, so that a host
+ *  can keep its own index of what each instance waits for: how many,
+ *  and of the i-th its kind (enum baton_subscription_kind, -1 when out
+ *  of range), key, the id and instance key of the element that catches
+ *  (a catch event, receive task, boundary event, event-based gateway's
+ *  event or event subprocess start event; the element instance is the
+ *  one the subscription belongs to), the message or signal name and the
+ *  message's correlation key (borrowed; NULL when none: a message
+ *  subscription without a key matches on its name alone), and a timer's
+ *  due time (0 for the other kinds). Borrowed strings stay valid until
+ *  the instance next changes. */
+BATON_API size_t baton_instance_subscription_count(
+    const baton_instance *instance);
+BATON_API int baton_instance_subscription_kind(const baton_instance *instance,
+                                               size_t index);
+BATON_API uint64_t baton_instance_subscription_key(
+    const baton_instance *instance, size_t index);
+BATON_API const char *baton_instance_subscription_element_id(
+    const baton_instance *instance, size_t index);
+BATON_API uint64_t baton_instance_subscription_element_instance_key(
+    const baton_instance *instance, size_t index);
+BATON_API const char *baton_instance_subscription_name(
+    const baton_instance *instance, size_t index);
+BATON_API const char *baton_instance_subscription_correlation_key(
+    const baton_instance *instance, size_t index);
+BATON_API int64_t baton_instance_subscription_due(
+    const baton_instance *instance, size_t index);
+
+/** Correlates a message: the oldest open message subscription with this
+ *  `name` whose correlation key equals `correlation_key` (or that has
+ *  none) is triggered, and the message's variables (a JSON object text,
+ *  NULL for none) go to the element that catches it, as a job's result
+ *  does. The instance moves on at the next step or run. Returns 1 when a
+ *  subscription matched, 0 when none did (nothing changed), or
+ *  BATON_EINVAL, BATON_EPARSE, BATON_ENOMEM, BATON_ESTATE (ended, or
+ *  inside a step). Buffering a message until a subscription opens is
+ *  the host's. */
+BATON_API int baton_instance_correlate_message(baton_instance *instance,
+                                               const char *name,
+                                               const char *correlation_key,
+                                               const char *vars, size_t len);
+
+/** Delivers a signal: every open signal subscription named `name` is
+ *  triggered, oldest first, with the variables (JSON object text, NULL
+ *  for none). A signal throw event only announces its broadcast (a
+ *  SIGNAL BROADCASTED record); which instances receive it, this one
+ *  included, is the host's choice. Returns how many subscriptions were
+ *  triggered (0: nothing changed), or an error as
+ *  baton_instance_correlate_message(). */
+BATON_API int baton_instance_signal(baton_instance *instance,
+                                    const char *name, const char *vars,
+                                    size_t len);
 
 /** Open incidents: count, and the fields of the i-th (borrowed strings).
  *  Types are Zeebe's error types: "JOB_NO_RETRIES",
@@ -485,9 +624,24 @@ enum baton_value_type {
     /** A completed activity that can be compensated: CREATED when it
      *  completes, TRIGGERED when its handler starts, COMPLETED when the
      *  handler has completed. */
-    BATON_VT_COMPENSATION_SUBSCRIPTION = 5
+    BATON_VT_COMPENSATION_SUBSCRIPTION = 5,
     /* 6 is reserved: a BPMN error is reported on its JOB record
      * (ERROR_THROWN) or as an UNHANDLED_ERROR_EVENT incident. */
+    /** A timer: CREATED (with its due date), TRIGGERED, CANCELED. */
+    BATON_VT_TIMER = 7,
+    /** A message subscription, as the message side sees it (CREATED,
+     *  CORRELATED, DELETED) and as the instance side does. */
+    BATON_VT_MESSAGE_SUBSCRIPTION = 8,
+    BATON_VT_PROCESS_MESSAGE_SUBSCRIPTION = 9,
+    /** A signal subscription: CREATED, DELETED (also once triggered). */
+    BATON_VT_SIGNAL_SUBSCRIPTION = 10,
+    /** A signal throw event's broadcast (BROADCASTED), for the host. */
+    BATON_VT_SIGNAL = 11,
+    /** An escalation: ESCALATED when caught, NOT_ESCALATED when not (the
+     *  instance goes on). */
+    BATON_VT_ESCALATION = 12,
+    /** A conditional event's subscription: CREATED, TRIGGERED, DELETED. */
+    BATON_VT_CONDITIONAL_SUBSCRIPTION = 13
 };
 
 /** Record intents, as Zeebe's intents. */
@@ -507,7 +661,13 @@ enum baton_intent {
     BATON_INTENT_RESOLVED = 12,
     BATON_INTENT_UPDATED = 13,
     BATON_INTENT_CANCELED = 14,
-    BATON_INTENT_TRIGGERED = 15
+    BATON_INTENT_TRIGGERED = 15,
+    BATON_INTENT_CORRELATED = 16,
+    BATON_INTENT_DELETED = 17,
+    BATON_INTENT_BROADCASTED = 18,
+    BATON_INTENT_ESCALATED = 19,
+    BATON_INTENT_NOT_ESCALATED = 20,
+    BATON_INTENT_RECURRED_AFTER_BACKOFF = 21
 };
 
 /** Record getters, for the record hook (a record lives only during the

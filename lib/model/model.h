@@ -9,6 +9,7 @@
 
 #include "util/arena.h"
 #include "feel/feel.h"
+#include "util/timer.h"
 
 /* Element kinds, from the kind table (kinds.def). */
 typedef enum bt_kind {
@@ -23,7 +24,13 @@ typedef enum bt_evdef {
     BT_EVDEF_NONE = 0,
     BT_EVDEF_TERMINATE,
     BT_EVDEF_ERROR,
-    BT_EVDEF_COMPENSATE
+    BT_EVDEF_COMPENSATE,
+    BT_EVDEF_TIMER,
+    BT_EVDEF_MESSAGE,
+    BT_EVDEF_SIGNAL,
+    BT_EVDEF_ESCALATION,
+    BT_EVDEF_LINK,
+    BT_EVDEF_CONDITIONAL
 } bt_evdef;
 
 #define BT_EVS(d) (1u << BT_EVDEF_##d)
@@ -72,6 +79,11 @@ typedef struct bt_job_def {
     const char *type;   /* static type, NULL when type_expr */
     bt_expr *type_expr; /* type given as "=expression" */
     int32_t retries;    /* static retries (default 3) */
+    /* Camunda 7's failedJobRetryTimeCycle "R3/PT5M": the wait before each
+     * retry of a failed job (has_backoff 0: none; retries then hold the
+     * cycle's count). */
+    uint8_t has_backoff;
+    bt_duration backoff;
     bt_header *headers;
     uint32_t n_headers;
 } bt_job_def;
@@ -101,6 +113,28 @@ typedef struct bt_event_def {
      * scope) and waitForCompletion. */
     int32_t activity_ref;
     uint8_t wait_for_completion;
+    /* Start events of event subprocesses: isInterrupting (default 1). */
+    uint8_t interrupting;
+    /* Timers: timeDuration, timeDate or timeCycle (enum bt_timer_type),
+     * parsed at load, or an expression evaluated when the timer starts
+     * (it must give the definition's text). */
+    uint8_t timer_type;
+    const bt_timer_spec *timer; /* NULL when timer_expr */
+    bt_expr *timer_expr;
+    /* Messages and signals: the name, fixed or an expression evaluated
+     * when the subscription opens; a message's correlation key
+     * expression (zeebe:subscription correlationKey; NULL: none). */
+    const char *name;
+    bt_expr *name_expr;
+    bt_expr *correlation_key;
+    /* Escalations: the escalationCode thrown, or caught (NULL on a catch:
+     * every escalation). */
+    const char *escalation_code;
+    /* Conditional events: the condition. */
+    bt_expr *condition;
+    /* Link events: the name; on a throw, the catch event it goes to. */
+    const char *link_name;
+    int32_t link_target;
 } bt_event_def;
 
 /* An element: what every kind has, then the detail of its kind, which
@@ -135,6 +169,9 @@ typedef struct bt_element {
     uint8_t is_for_compensation;
     /* A compensation handler: the activity it compensates, else -1. */
     int32_t compensates;
+    /* A receive task: its message (name, correlation key) is in `event`,
+     * as a message catch event's; instantiate="true" makes it a start. */
+    uint8_t instantiate;
 
     bt_job_def job;     /* BT_KF_JOB */
     bt_scope_def scope; /* BT_KF_SCOPE */
@@ -159,6 +196,10 @@ typedef struct bt_process {
     bt_flow *flows;
     uint32_t n_flows;
     int32_t start; /* the process-level none start event, -1 if none */
+    /* Every process-level start event (none, timer, message, signal) and
+     * instantiating receive task, in document order. */
+    uint32_t *starts;
+    uint32_t n_starts;
     uint32_t *event_subprocesses; /* at process level */
     uint32_t n_event_subprocesses;
     /* The static job types its elements create, each once, in document
@@ -187,6 +228,15 @@ uint64_t bt_fnv1a64(const void *data, size_t len, uint64_t seed);
 
 /* Fills p->job_types from its elements. Returns 0 or BATON_ENOMEM. */
 int bt_process_list_job_types(bt_arena *ar, bt_process *p);
+
+/* Whether an element creates a job: the kinds that do (BT_KF_JOB), and
+ * message throw and end events, which are jobs as in Zeebe. */
+static inline int bt_el_has_job(const bt_element *e)
+{
+    return bt_kind_has(e->kind, BT_KF_JOB) ||
+           (e->evdef == BT_EVDEF_MESSAGE &&
+            (e->kind == BT_END_EVENT || e->kind == BT_INTERMEDIATE_THROW_EVENT));
+}
 
 /* Zeebe's bpmnElementType for an element ("SERVICE_TASK", ...). */
 const char *bt_kind_zeebe_name(const bt_element *e);
