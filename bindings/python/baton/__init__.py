@@ -27,8 +27,10 @@ from ._errors import (  # noqa: E402
     UnsupportedError, STATUS_NAMES)
 from ._ffi import library_path  # noqa: E402
 from ._engine import (  # noqa: E402
-    DEFER, LIMITS, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARN, STATES, Engine,
-    Instance, Job, Model, library_version, library_version_number, strerror)
+    DEFER, LIMITS, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARN, START_KINDS,
+    STATES, SUBSCRIPTION_KINDS, Engine, Instance, Job, Model, StartEvent,
+    Subscription, library_version, library_version_number, strerror)
+from ._time import ManualClock, system_clock  # noqa: E402
 
 __all__ = [
     "Engine", "Model", "Instance", "Job", "DEFER", "BpmnError",
@@ -38,4 +40,6 @@ __all__ = [
     "OutOfMemoryError", "ClosedError", "STATUS_NAMES", "STATES", "LIMITS",
     "LOG_ERROR", "LOG_WARN", "LOG_INFO", "LOG_DEBUG", "library_path",
     "library_version", "library_version_number", "strerror",
+    "START_KINDS", "SUBSCRIPTION_KINDS", "StartEvent", "Subscription",
+    "ManualClock", "system_clock",
 ]

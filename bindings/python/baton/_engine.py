@@ -14,6 +14,12 @@ live as long as the module; each receives the engine's id as its user
 data and finds the engine in a weak registry. A thunk never lets an
 exception cross into C: what it cannot turn into a job outcome is stored
 on the engine and raised when the C call that ran the callback returns.
+
+Time. The clock hook has no way to report a failure to the library, so
+the binding reads the host's clock itself, once, before each call that
+changes an instance, and the hook hands the library that instant: a clock
+that raises (or returns something that is not a time) fails the call
+before anything changed.
 """
 
 import itertools
@@ -21,8 +27,9 @@ import json
 import logging
 import os
 import weakref
+from collections import namedtuple
 from collections.abc import Mapping
-from ctypes import byref, c_int, string_at
+from ctypes import byref, c_int, c_int64, string_at
 
 from . import _errors
 from ._errors import (BpmnError, ClosedError, Error, NotFoundError,
@@ -30,11 +37,32 @@ from ._errors import (BpmnError, ClosedError, Error, NotFoundError,
 from ._ffi import (CLOCK_FN, ENGINE, HANDLER_FN, INSTANCE, LOG_FN, MODEL,
                    PERSIST_FN, PROBLEM_FN, RECORD_FN, address, engine_error,
                    lib, take_buffer, text)
+from ._time import duration_millis, from_millis, to_millis
 
 #: Instance states, indexed by enum baton_instance_state.
 STATES = ("active", "waiting", "incident", "completed", "terminated")
 #: step() results, by enum baton_progress.
 _PROGRESS = {1: "ready", 2: "waiting", 3: "ended"}
+
+#: Start event kinds, indexed by enum baton_start_kind.
+START_KINDS = ("none", "timer", "message", "signal")
+#: Subscription kinds, indexed by enum baton_subscription_kind.
+SUBSCRIPTION_KINDS = ("timer", "message", "signal", "condition")
+
+StartEvent = namedtuple("StartEvent", "id kind name")
+StartEvent.__doc__ = """A process-level start event: its element `id`,
+`kind` (one of START_KINDS) and `name` (the message or signal name; None
+for the other kinds)."""
+
+Subscription = namedtuple(
+    "Subscription", "kind key element_id element_instance_key name "
+    "correlation_key due")
+Subscription.__doc__ = """An open subscription of an instance: `kind` (one
+of SUBSCRIPTION_KINDS), its `key`, the `element_id` and
+`element_instance_key` of the element that catches, the message or signal
+`name` (None for timers and conditions), the message's `correlation_key`
+(None when it matches on the name alone) and a timer's `due` time (an
+aware datetime in UTC; None for the other kinds)."""
 
 #: enum baton_limit, by name.
 LIMITS = {
@@ -110,6 +138,14 @@ def _document(xml):
                     % type(xml).__name__)
 
 
+def _backoff(backoff):
+    """A job's backoff (None, a timedelta or int milliseconds) as
+    milliseconds, 0 for none."""
+    if backoff is None:
+        return 0
+    return duration_millis(backoff, "the backoff")
+
+
 def _describe(exc):
     """The failure message of a job whose handler raised `exc`."""
     message = str(exc)
@@ -183,9 +219,14 @@ def _log_thunk(ud, level, message):
 def _clock_thunk(ud):
     try:
         engine = _engines.get(ud)
-        fn = engine._clock_fn if engine is not None else None
-        if fn is not None:
-            return int(fn())
+        if engine is None:
+            return 0
+        if engine._now is not None:
+            return engine._now
+        # A call the binding did not read the clock for: read it now. Should
+        # it fail, the library gets 0 and the call raises the error after.
+        if engine._clock_fn is not None:
+            return engine._read_clock()
     except BaseException as e:
         _stash_for(ud, e)
     return 0
@@ -265,6 +306,7 @@ class Engine(_Closable):
         self._record_fn = None
         self._log_fn = None
         self._clock_fn = None
+        self._now = None        # the clock's time for the current call
         self._persist_fn = None
         self._problems = None
         self._running = []      # instances whose C call is under way
@@ -304,6 +346,7 @@ class Engine(_Closable):
         self._handlers.clear()
         self._record_fn = self._log_fn = None
         self._clock_fn = self._persist_fn = None
+        self._now = None
         try:
             _engines.pop(self._id, None)
         except Exception:
@@ -524,8 +567,16 @@ class Engine(_Closable):
         return fn
 
     def set_clock(self, fn):
-        """Uses `fn()` (milliseconds since the Unix epoch) as the engine's
-        clock. None removes it."""
+        """Uses `fn()` as the engine's clock: it returns the time as a
+        timezone-aware datetime or as int milliseconds since the Unix
+        epoch (a baton.ManualClock, baton.system_clock, or any callable).
+        Timers and backoffs need a clock; without one, a call that needs
+        the time raises StateError and changes nothing. None removes it.
+        Returns `fn`, so it works as a decorator.
+
+        The binding reads the clock once at the start of each call that
+        changes an instance (run, step, settling a job, correlating...),
+        and everything that call does sees that instant."""
         if fn is not None and not callable(fn):
             raise TypeError("the clock must be callable")
         ptr = self._live()
@@ -534,6 +585,26 @@ class Engine(_Closable):
                                    _clock_thunk if fn is not None else CLOCK_FN(),
                                    self._id if fn is not None else None)
         return fn
+
+    @property
+    def clock(self):
+        """The clock set with set_clock(), or None."""
+        return self._clock_fn
+
+    def _read_clock(self):
+        """The host clock's time, in milliseconds since the epoch."""
+        return to_millis(self._clock_fn(), "the clock's time")
+
+    def _timed(self, fn, *args):
+        """Calls `fn` with the clock read once beforehand (when a clock is
+        set and no outer call has read it already)."""
+        if self._now is not None or self._clock_fn is None:
+            return fn(*args)
+        self._now = self._read_clock()
+        try:
+            return fn(*args)
+        finally:
+            self._now = None
 
     def on_persist(self, fn):
         """Calls `fn(instance, snapshot, revision)` at the end of every run
@@ -564,11 +635,15 @@ class Engine(_Closable):
 
     # -- instances
 
-    def start(self, process_id=None, variables=None):
+    def start(self, process_id=None, variables=None, start=None):
         """Creates an instance of the latest deployment of `process_id`
-        (None: the only deployed process) with `variables`. Its start
-        event is queued: call run() to move it."""
-        return Instance.create(self, process_id, variables)
+        (None: the only deployed process) with `variables`. It starts at
+        its none start event, or at the start event whose id is `start`
+        (a timer, message or signal start event, see Model.start_events:
+        the host calls this when its trigger occurred, `variables` then
+        being the message's or signal's). Its start event is queued: call
+        run() to move it."""
+        return Instance.create(self, process_id, variables, start)
 
     def restore(self, snapshot):
         """Rebuilds an instance from snapshot bytes; the same process,
@@ -625,6 +700,105 @@ class Model(_Closable):
     def checksum(self):
         return lib.baton_model_checksum(self._live())
 
+    def _process_index(self, process):
+        """The index of process `process` (an id; None: the only
+        executable process)."""
+        processes = self.processes
+        if process is None:
+            runnable = [i for i, (_, executable) in enumerate(processes)
+                        if executable]
+            if len(runnable) != 1:
+                raise _errors.InvalidArgumentError(
+                    "the model has %d executable processes: name one"
+                    % len(runnable), _errors.EINVAL)
+            return runnable[0]
+        name = process if isinstance(process, str) else None
+        for i, (pid, _) in enumerate(processes):
+            if pid == name:
+                return i
+        if name is None:
+            raise TypeError("a process is named by its id (str), not %s"
+                            % type(process).__name__)
+        raise NotFoundError("the model has no process '%s'" % process,
+                            _errors.ENOTFOUND, element_id=process)
+
+    def start_events(self, process=None):
+        """The start events of process `process` (an id; None: the only
+        executable process), in document order, as StartEvent(id, kind,
+        name) tuples: `kind` is "none", "timer", "message" or "signal",
+        `name` the message or signal name (None for the others). A host
+        starts an instance at one with Engine.start(..., start=id) when
+        its trigger occurs."""
+        ptr = self._live()
+        p = self._process_index(process)
+        events = []
+        for i in range(lib.baton_model_start_count(ptr, p)):
+            kind = lib.baton_model_start_kind(ptr, p, i)
+            name = lib.baton_model_start_name(ptr, p, i)
+            events.append(StartEvent(
+                text(lib.baton_model_start_id(ptr, p, i)),
+                START_KINDS[kind] if 0 <= kind < len(START_KINDS)
+                else str(kind),
+                text(name) if name is not None else None))
+        return events
+
+    def next_due(self, process, start, since, fired=0):
+        """When the timer of a timer start event is next due, for a host
+        that keeps the schedule: `process` is a process id (None: the only
+        executable process), `start` the start event's id or its index in
+        start_events(), `since` the time of its last firing (or of the
+        deployment when it has not fired yet; an aware datetime or int
+        milliseconds since the epoch), `fired` how many times it fired.
+        Returns an aware datetime in UTC, or None when it fires no more.
+
+        InvalidArgumentError when `start` is not a timer start event;
+        ExpressionError when its timer is an expression that does not give
+        a valid timer (it is evaluated with no variables)."""
+        ptr = self._live()
+        p = self._process_index(process)
+        events = self.start_events(self.processes[p][0])
+        if isinstance(start, str):
+            index = next((i for i, ev in enumerate(events) if ev.id == start),
+                         None)
+            if index is None:
+                raise NotFoundError("'%s' is not a start event of process "
+                                    "'%s'" % (start, self.processes[p][0]),
+                                    _errors.ENOTFOUND, element_id=start)
+        elif isinstance(start, int) and not isinstance(start, bool):
+            if not 0 <= start < len(events):
+                raise IndexError("process '%s' has %d start events, no "
+                                 "index %d" % (self.processes[p][0],
+                                               len(events), start))
+            index = start
+        else:
+            raise TypeError("a start event is named by its id (str) or "
+                            "index (int), not %s" % type(start).__name__)
+        event = events[index]
+        if event.kind != "timer":
+            raise _errors.InvalidArgumentError(
+                "'%s' is a %s start event, not a timer start event"
+                % (event.id, event.kind), _errors.EINVAL,
+                element_id=event.id)
+        if not isinstance(fired, int) or isinstance(fired, bool):
+            raise TypeError("fired must be an int, not %s"
+                            % type(fired).__name__)
+        if not 0 <= fired < 1 << 32:
+            raise ValueError("fired must be from 0 to 2**32 - 1")
+        due = c_int64(0)
+        code = lib.baton_model_start_next_due(ptr, p, index,
+                                              to_millis(since, "since"),
+                                              fired, byref(due))
+        if code < 0:
+            cls = _errors.error_class(code)
+            if code == _errors.EEXPR:
+                message = ("the timer of start event '%s' does not give a "
+                           "valid timer" % event.id)
+            else:
+                message = "%s (start event '%s')" % (strerror(code),
+                                                     event.id)
+            raise cls(message, code, element_id=event.id)
+        return from_millis(due.value) if code == 1 else None
+
     def __repr__(self):
         if self.closed:
             return "<baton.Model closed>"
@@ -644,12 +818,19 @@ class Instance(_Closable):
         engine._instances[self._handle.addr] = self._handle
 
     @classmethod
-    def create(cls, engine, process_id=None, variables=None):
+    def create(cls, engine, process_id=None, variables=None, start=None):
+        """As Engine.start()."""
         data = _json_object(variables)
         ptr = INSTANCE()
-        return engine._adopt(cls, ptr, lib.baton_instance_create,
+        if start is None:
+            return engine._adopt(cls, ptr, lib.baton_instance_create,
+                                 engine._live(),
+                                 _cstr(process_id, "process_id"), data,
+                                 len(data) if data else 0, byref(ptr))
+        return engine._adopt(cls, ptr, lib.baton_instance_create_at,
                              engine._live(), _cstr(process_id, "process_id"),
-                             data, len(data) if data else 0, byref(ptr))
+                             _cstr(start, "start"), data,
+                             len(data) if data else 0, byref(ptr))
 
     # -- lifetime
 
@@ -688,7 +869,8 @@ class Instance(_Closable):
     def _call(self, fn, *args):
         ptr = self._live()
         self._not_running()
-        return self._engine._guarded(self, fn, ptr, *args)
+        engine = self._engine
+        return engine._timed(engine._guarded, self, fn, ptr, *args)
 
     def _not_running(self):
         # From one of its own handlers or hooks the instance is in the
@@ -795,16 +977,24 @@ class Instance(_Closable):
         self._call(lib.baton_instance_complete_job, job_key, data,
                    len(data) if data else 0)
 
-    def fail_job(self, job_key, message=None, retries=None):
+    def fail_job(self, job_key, message=None, retries=None, backoff=None):
         """Fails a waiting job; `retries` defaults to the job's retries
-        minus one (0 raises an incident)."""
+        minus one (0 raises an incident). With `backoff` (a timedelta or
+        int milliseconds; needs a clock) the retry waits that long: the
+        job is not handed out again, to a handler or in `jobs`, until the
+        clock passes it, and `next_due` includes it."""
+        wait = _backoff(backoff)
         if retries is None:
             retries = 0
             for job in self.jobs:
                 if job.key == job_key:
                     retries = max(job.retries - 1, 0)
-        self._call(lib.baton_instance_fail_job, job_key, retries,
-                   _cstr(message, "message"))
+        if wait:
+            self._call(lib.baton_instance_fail_job_backoff, job_key, retries,
+                       wait, _cstr(message, "message"))
+        else:
+            self._call(lib.baton_instance_fail_job, job_key, retries,
+                       _cstr(message, "message"))
 
     def throw_error(self, job_key, code, message=None):
         """Throws the BPMN error `code` from a waiting job's task."""
@@ -813,6 +1003,74 @@ class Instance(_Closable):
 
     def update_job_retries(self, job_key, retries):
         self._call(lib.baton_instance_update_job_retries, job_key, retries)
+
+    # -- events: timers, messages, signals
+
+    @property
+    def next_due(self):
+        """When the instance next needs to run: the earliest due time of
+        its timers and of its jobs' backoffs, as an aware datetime in UTC,
+        or None when nothing waits on time. Calling run() at that time (or
+        later) fires what is due at the clock's time."""
+        due = c_int64(0)
+        if lib.baton_instance_next_due(self._live(), byref(due)) == 1:
+            return from_millis(due.value)
+        return None
+
+    @property
+    def subscriptions(self):
+        """The open subscriptions, oldest first, as Subscription tuples
+        (kind, key, element_id, element_instance_key, name,
+        correlation_key, due): what the instance waits for, for a host
+        that keeps its own index of them."""
+        ptr = self._live()
+        subs = []
+        for i in range(lib.baton_instance_subscription_count(ptr)):
+            kind = lib.baton_instance_subscription_kind(ptr, i)
+            name = lib.baton_instance_subscription_name(ptr, i)
+            corr = lib.baton_instance_subscription_correlation_key(ptr, i)
+            kind_name = (SUBSCRIPTION_KINDS[kind]
+                         if 0 <= kind < len(SUBSCRIPTION_KINDS)
+                         else str(kind))
+            subs.append(Subscription(
+                kind_name,
+                lib.baton_instance_subscription_key(ptr, i),
+                text(lib.baton_instance_subscription_element_id(ptr, i)),
+                lib.baton_instance_subscription_element_instance_key(ptr, i),
+                text(name) if name is not None else None,
+                text(corr) if corr is not None else None,
+                from_millis(lib.baton_instance_subscription_due(ptr, i))
+                if kind_name == "timer" else None))
+        return subs
+
+    def correlate_message(self, name, correlation_key=None, variables=None):
+        """Correlates the message `name`: the oldest open message
+        subscription of that name whose correlation key equals
+        `correlation_key` (a str; an int is written in decimal), or that
+        has none, is triggered, and `variables` go to the element that
+        catches it. Returns True when a subscription matched, False when
+        none did (nothing changed: buffering the message is the host's).
+        The instance moves on at the next run()."""
+        if isinstance(correlation_key, int) and \
+                not isinstance(correlation_key, bool):
+            correlation_key = str(correlation_key)
+        data = _json_object(variables)
+        return self._call(lib.baton_instance_correlate_message,
+                          _cstr(name, "message name"),
+                          _cstr(correlation_key, "correlation key"), data,
+                          len(data) if data else 0) == 1
+
+    def signal(self, name, variables=None):
+        """Delivers the signal `name` to this instance: every open signal
+        subscription of that name is triggered, with `variables`. Returns
+        how many were (0: nothing changed). The instance moves on at the
+        next run(). (A signal throw event only announces a broadcast with
+        a SIGNAL BROADCASTED record; which instances receive it is the
+        host's choice.)"""
+        data = _json_object(variables)
+        return self._call(lib.baton_instance_signal, _cstr(name,
+                                                           "signal name"),
+                          data, len(data) if data else 0)
 
     def resolve_incident(self, incident_key):
         """Resolves an incident: what raised it is tried again at the next
@@ -961,17 +1219,24 @@ class Job(object):
         else:
             self._through_instance().complete_job(self.key, variables)
 
-    def fail(self, message=None, retries=None):
+    def fail(self, message=None, retries=None, backoff=None):
         """Fails the job; `retries` defaults to one less than it has (with
-        0 left an incident is raised)."""
+        0 left an incident is raised). With `backoff` (a timedelta or int
+        milliseconds; needs a clock) the retry waits that long (Zeebe's
+        retryBackOff)."""
         self._check_open()
+        wait = _backoff(backoff)
         if retries is None:
             retries = max(self.retries - 1, 0)
-        if self._ptr is not None:
-            self._settle(lib.baton_job_fail, retries,
+        if self._ptr is None:
+            self._through_instance().fail_job(self.key, message, retries,
+                                              backoff)
+        elif wait:
+            self._settle(lib.baton_job_fail_backoff, retries, wait,
                          _cstr(message, "message"))
         else:
-            self._through_instance().fail_job(self.key, message, retries)
+            self._settle(lib.baton_job_fail, retries,
+                         _cstr(message, "message"))
 
     def throw_error(self, code, message=None):
         """Throws the BPMN error `code` from the job's task."""
@@ -1006,5 +1271,6 @@ def strerror(code):
 
 
 __all__ = ["Engine", "Model", "Instance", "Job", "DEFER", "STATES", "LIMITS",
+           "START_KINDS", "SUBSCRIPTION_KINDS", "StartEvent", "Subscription",
            "LOG_ERROR", "LOG_WARN", "LOG_INFO", "LOG_DEBUG",
            "library_version", "library_version_number", "strerror"]

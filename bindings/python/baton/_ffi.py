@@ -10,7 +10,7 @@ keeps no table of its own.
 
 import ctypes
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_int,
-                    c_int64, c_size_t, c_uint64, c_void_p)
+                    c_int64, c_size_t, c_uint32, c_uint64, c_void_p)
 
 from . import _errors
 from ._loader import load
@@ -147,6 +147,14 @@ _PROTOTYPES = {
     "baton_model_checksum": (c_uint64, [MODEL], None),
     "baton_model_job_type_count": (c_size_t, [MODEL, c_size_t], None),
     "baton_model_job_type": (c_char_p, [MODEL, c_size_t, c_size_t], None),
+    "baton_model_start_count": (c_size_t, [MODEL, c_size_t], None),
+    "baton_model_start_id": (c_char_p, [MODEL, c_size_t, c_size_t], None),
+    "baton_model_start_kind": (c_int, [MODEL, c_size_t, c_size_t], None),
+    "baton_model_start_name": (c_char_p, [MODEL, c_size_t, c_size_t], None),
+    # a model belongs to no engine: its status is read by the caller
+    "baton_model_start_next_due": (c_int, [MODEL, c_size_t, c_size_t,
+                                           c_int64, c_uint32, _P(c_int64)],
+                                   None),
     "baton_engine_deploy": (c_int, [ENGINE, MODEL, c_char_p, _P(c_int)],
                             _check_engine),
     # jobs and handlers
@@ -169,10 +177,15 @@ _PROTOTYPES = {
     "baton_job_fail": (c_int, [JOB, c_int, c_char_p], _check_job),
     "baton_job_throw_error": (c_int, [JOB, c_char_p, c_char_p],
                               _check_job),
+    "baton_job_fail_backoff": (c_int, [JOB, c_int, c_int64, c_char_p],
+                               _check_job),
     "baton_job_defer": (c_int, [JOB], _check_job),
     # instances
     "baton_instance_create": (c_int, [ENGINE, c_char_p, c_char_p, c_size_t,
                                       _P(INSTANCE)], _check_engine),
+    "baton_instance_create_at": (c_int, [ENGINE, c_char_p, c_char_p,
+                                         c_char_p, c_size_t, _P(INSTANCE)],
+                                 _check_engine),
     "baton_instance_free": (None, [INSTANCE], None),
     "baton_instance_step": (c_int, [INSTANCE], _check_instance),
     "baton_instance_run": (c_int, [INSTANCE, c_size_t], _check_instance),
@@ -198,6 +211,31 @@ _PROTOTYPES = {
                                                c_char_p], _check_instance),
     "baton_instance_update_job_retries": (c_int, [INSTANCE, c_uint64, c_int],
                                           _check_instance),
+    "baton_instance_fail_job_backoff": (c_int, [INSTANCE, c_uint64, c_int,
+                                                c_int64, c_char_p],
+                                        _check_instance),
+    # events
+    "baton_instance_next_due": (c_int, [INSTANCE, _P(c_int64)],
+                                _check_instance),
+    "baton_instance_subscription_count": (c_size_t, [INSTANCE], None),
+    "baton_instance_subscription_kind": (c_int, [INSTANCE, c_size_t], None),
+    "baton_instance_subscription_key": (c_uint64, [INSTANCE, c_size_t],
+                                        None),
+    "baton_instance_subscription_element_id": (c_char_p,
+                                               [INSTANCE, c_size_t], None),
+    "baton_instance_subscription_element_instance_key": (
+        c_uint64, [INSTANCE, c_size_t], None),
+    "baton_instance_subscription_name": (c_char_p, [INSTANCE, c_size_t],
+                                         None),
+    "baton_instance_subscription_correlation_key": (
+        c_char_p, [INSTANCE, c_size_t], None),
+    "baton_instance_subscription_due": (c_int64, [INSTANCE, c_size_t],
+                                        None),
+    "baton_instance_correlate_message": (c_int, [INSTANCE, c_char_p,
+                                                 c_char_p, c_char_p,
+                                                 c_size_t], _check_instance),
+    "baton_instance_signal": (c_int, [INSTANCE, c_char_p, c_char_p,
+                                      c_size_t], _check_instance),
     "baton_instance_incident_count": (c_size_t, [INSTANCE], None),
     "baton_instance_incident_key": (c_uint64, [INSTANCE, c_size_t], None),
     "baton_instance_incident_type": (c_char_p, [INSTANCE, c_size_t], None),
