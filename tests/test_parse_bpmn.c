@@ -1039,7 +1039,7 @@ static void compensation_associations(void **state)
 }
 
 /* camunda:failedJobRetryTimeCycle gives the retries when Zeebe's task
- * definition does not. */
+ * definition does not, and the backoff between them. */
 static void camunda7_retry_cycle(void **state)
 {
     (void)state;
@@ -1071,6 +1071,20 @@ static void camunda7_retry_cycle(void **state)
     assert_int_equal(find(p, "b")->job.retries, 0);
     assert_int_equal(find(p, "c")->job.retries, 2);
     assert_int_equal(find(p, "d")->job.retries, 7);
+    /* The interval is the wait before each retry; Zeebe's task
+     * definition says nothing of it, so Camunda 7's holds beside it. */
+    const bt_element *a = find(p, "a");
+    assert_int_equal(a->job.has_backoff, 1);
+    assert_int_equal(a->job.backoff.millis, 10 * 60 * 1000);
+    assert_int_equal(a->job.backoff.days, 0);
+    assert_int_equal(find(p, "b")->job.backoff.millis, 1000);
+    assert_int_equal(find(p, "c")->job.has_backoff, 1);
+    assert_int_equal(find(p, "c")->job.backoff.millis, 10 * 60 * 1000);
+    bt_model_unref(m);
+    /* No cycle, no backoff. */
+    const char *plain = HEAD START_END "<bpmn:serviceTask id=\"t\"/>\n" TAIL;
+    assert_int_equal(parse(plain, &s, &m), 0);
+    assert_int_equal(find(&m->processes[0], "t")->job.has_backoff, 0);
     bt_model_unref(m);
 }
 

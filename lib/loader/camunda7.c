@@ -1,8 +1,8 @@
 /* The Camunda 7 dialect: the job that camunda:type/topic, camunda:class,
- * camunda:delegateExpression or camunda:expression names, its retries from
- * camunda:failedJobRetryTimeCycle, camunda:inputOutput parameters and the
- * variables a caught error goes to, read for the core through dialect.h.
- * Camunda 7 writes expressions as "${<JUEL>}". */
+ * camunda:delegateExpression or camunda:expression names, its retries and
+ * their backoff from camunda:failedJobRetryTimeCycle, camunda:inputOutput
+ * parameters and the variables a caught error goes to, read for the core
+ * through dialect.h. Camunda 7 writes expressions as "${<JUEL>}". */
 #include "loader/dialect.h"
 
 #include <stdint.h>
@@ -27,8 +27,8 @@ static void count_ext(const xmlNode *c, bt_ext_counts *k)
 }
 
 /* failedJobRetryTimeCycle, "R<count>/<interval>": the count is the job's
- * retries. The interval waits for timers; until then a failed job is
- * offered again at once. */
+ * retries, the interval (an ISO 8601 duration) the wait before each
+ * retry of a failed job. */
 static void read_retry_cycle(bt_loader *ld, bt_element *e, const xmlNode *n)
 {
     const xmlNode *c =
@@ -62,7 +62,18 @@ static void read_retry_cycle(bt_loader *ld, bt_element *e, const xmlNode *n)
                         text);
         return;
     }
+    char err[160];
+    bt_duration backoff;
+    if (bt_duration_parse(p + 1, strlen(p + 1), &backoff, err, sizeof err)) {
+        bt_load_problem(ld, BATON_EMODEL, bt_load_line(c), 0, e->tag, e->id,
+                        "camunda:failedJobRetryTimeCycle '%s' has no valid "
+                        "interval: %s",
+                        text, err);
+        return;
+    }
     e->job.retries = (int32_t)v;
+    e->job.has_backoff = 1;
+    e->job.backoff = backoff;
 }
 
 /* An external task's topic, else the delegate it names. The host

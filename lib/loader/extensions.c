@@ -162,7 +162,7 @@ static void scan_extensions(bt_loader *ld, const bt_element *e,
 /* Only jobs take headers. */
 static int alloc_arrays(bt_loader *ld, bt_element *e, const bt_ext_counts *k)
 {
-    uint32_t headers = bt_kind_has(e->kind, BT_KF_JOB) ? k->headers : 0;
+    uint32_t headers = bt_el_has_job(e) ? k->headers : 0;
     if (headers)
         e->job.headers =
             bt_arena_alloc(ld->ar, headers * sizeof *e->job.headers);
@@ -198,7 +198,7 @@ void bt_load_extensions(bt_loader *ld, bt_element *e, const xmlNode *n)
     scan_extensions(ld, e, n, &k);
     if (alloc_arrays(ld, e, &k))
         return;
-    if (bt_kind_has(e->kind, BT_KF_JOB))
+    if (bt_el_has_job(e))
         read_job(ld, e, n);
     for (const xmlNode *c = bt_ext_next(n, NULL); c; c = bt_ext_next(n, c)) {
         const bt_dialect *d = dialect_of(c);

@@ -49,8 +49,7 @@ int bt_process_list_job_types(bt_arena *ar, bt_process *p)
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < p->n_elements; i++)
-        n += bt_kind_has(p->elements[i].kind, BT_KF_JOB) &&
-             !p->elements[i].job.type_expr;
+        n += bt_el_has_job(&p->elements[i]) && !p->elements[i].job.type_expr;
     p->n_job_types = 0;
     p->job_types = NULL;
     if (!n)
@@ -60,7 +59,7 @@ int bt_process_list_job_types(bt_arena *ar, bt_process *p)
         return BATON_ENOMEM;
     for (uint32_t i = 0; i < p->n_elements; i++) {
         const bt_element *e = &p->elements[i];
-        if (!bt_kind_has(e->kind, BT_KF_JOB) || e->job.type_expr)
+        if (!bt_el_has_job(e) || e->job.type_expr)
             continue;
         const char *t = e->job.type ? e->job.type : e->id;
         uint32_t k = 0;
