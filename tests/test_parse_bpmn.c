@@ -823,6 +823,8 @@ static void element_kinds(void **state)
         assert_int_equal(e->event.attached_to, -1);
         assert_int_equal(e->event.activity_ref, -1);
         assert_int_equal(e->event.wait_for_completion, 1);
+        assert_int_equal(e->event.interrupting, 1);
+        assert_int_equal(e->event.link_target, -1);
         assert_int_equal(e->is_for_compensation, 0);
         assert_int_equal(e->scope.triggered_by_event, 0);
         assert_int_equal(e->n_boundaries, 0);
@@ -834,6 +836,8 @@ static void element_kinds(void **state)
     }
     assert_int_equal(p->n_event_subprocesses, 0);
     assert_null(p->event_subprocesses);
+    assert_int_equal(p->n_starts, 1);
+    assert_int_equal(p->starts[0], p->start);
     bt_model_unref(m);
 }
 
@@ -1088,6 +1092,141 @@ static void camunda7_retry_cycle(void **state)
     bt_model_unref(m);
 }
 
+/* ------------------------------------------------------------------ */
+/* Events                                                              */
+/* ------------------------------------------------------------------ */
+
+static int32_t el(const bt_process *p, const char *id)
+{
+    int32_t i = bt_process_find(p, id);
+    if (i < 0)
+        fail_msg("no element %s", id);
+    return i;
+}
+
+/* Every start of the process in document order, the none start event
+ * among them; names, keys and timers where the engine reads them. */
+static void event_starts_and_catches(void **state)
+{
+    (void)state;
+    saw s;
+    baton_model *m;
+    assert_int_equal(parse_file("BATON_TESTDATA", "parse/events.bpmn", &s,
+                                &m),
+                     0);
+    const bt_process *p = &m->processes[0];
+    assert_int_equal(p->start, el(p, "Start"));
+    static const char *const starts[] = { "Start", "Hourly", "Ordered",
+                                          "Received", "Stopped" };
+    assert_int_equal(p->n_starts, 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(p->starts[i], el(p, starts[i]));
+
+    const bt_element *hourly = find(p, "Hourly");
+    assert_int_equal(hourly->evdef, BT_EVDEF_TIMER);
+    assert_int_equal(hourly->event.timer_type, BT_TIMER_CYCLE);
+    assert_non_null(hourly->event.timer);
+    assert_int_equal(hourly->event.timer->type, BT_TIMER_CYCLE);
+    assert_int_equal(hourly->event.timer->repeat, -1);
+    assert_int_equal(hourly->event.timer->every.millis, 3600 * 1000);
+    assert_null(hourly->event.timer_expr);
+
+    const bt_element *ordered = find(p, "Ordered");
+    assert_int_equal(ordered->evdef, BT_EVDEF_MESSAGE);
+    assert_string_equal(ordered->event.name, "order-placed");
+    assert_null(ordered->event.name_expr);
+    assert_null(ordered->event.correlation_key);
+    /* A start's name expression is worked out at load, without
+     * variables. */
+    const bt_element *received = find(p, "Received");
+    assert_int_equal(received->kind, BT_RECEIVE_TASK);
+    assert_int_equal(received->instantiate, 1);
+    assert_string_equal(received->event.name, "order-changed");
+    assert_null(received->event.name_expr);
+    assert_string_equal(find(p, "Stopped")->event.name, "stop");
+
+    const bt_element *wait = find(p, "Wait");
+    assert_int_equal(wait->kind, BT_INTERMEDIATE_CATCH_EVENT);
+    assert_int_equal(wait->event.timer_type, BT_TIMER_DURATION);
+    assert_int_equal(wait->event.timer->every.millis, 15 * 60 * 1000);
+    const bt_element *paid = find(p, "Paid");
+    assert_string_equal(paid->event.name, "payment-received");
+    assert_string_equal(expr_text(paid->event.correlation_key), "order.id");
+    const bt_element *ready = find(p, "Ready");
+    assert_int_equal(ready->evdef, BT_EVDEF_CONDITIONAL);
+    assert_string_equal(expr_text(ready->event.condition), "stock >= 1");
+    const bt_element *choose = find(p, "Choose");
+    assert_int_equal(choose->kind, BT_EVENT_BASED_GATEWAY);
+    assert_int_equal(choose->n_outgoing, 4);
+
+    /* Elsewhere than a process start, a name expression waits for the
+     * instance; a constant key is a literal. */
+    const bt_element *cancelled = find(p, "Cancelled");
+    assert_null(cancelled->event.name);
+    assert_string_equal(expr_text(cancelled->event.name_expr),
+                        "\"cancel-\" + region");
+    assert_string_equal(bt_expr_text(cancelled->event.correlation_key),
+                        "fixed-key");
+    assert_int_equal(cancelled->event.interrupting, 0);
+    assert_int_equal(find(p, "OnCancel")->scope.start, el(p, "Cancelled"));
+    bt_model_unref(m);
+}
+
+/* Links, escalations, message throws as jobs, boundary events of each
+ * trigger. */
+static void event_throws_and_boundaries(void **state)
+{
+    (void)state;
+    saw s;
+    baton_model *m;
+    assert_int_equal(parse_file("BATON_TESTDATA", "parse/events.bpmn", &s,
+                                &m),
+                     0);
+    const bt_process *p = &m->processes[0];
+    const bt_element *go = find(p, "GoOn");
+    assert_int_equal(go->evdef, BT_EVDEF_LINK);
+    assert_string_equal(go->event.link_name, "on");
+    assert_int_equal(go->event.link_target, el(p, "On"));
+    assert_int_equal(find(p, "On")->event.link_target, -1);
+
+    const bt_element *warn = find(p, "Warn");
+    assert_string_equal(warn->event.escalation_code, "LATE");
+    assert_null(warn->job.type);
+    const bt_element *late = find(p, "Late");
+    assert_int_equal(late->evdef, BT_EVDEF_ESCALATION);
+    assert_string_equal(late->event.escalation_code, "LATE");
+    assert_int_equal(late->event.cancel_activity, 0);
+    assert_int_equal(late->event.attached_to, el(p, "Work"));
+    const bt_element *escalated = find(p, "Escalated");
+    assert_null(escalated->event.escalation_code); /* every escalation */
+    assert_int_equal(escalated->event.interrupting, 1);
+
+    const bt_element *timeout = find(p, "Timeout");
+    assert_int_equal(timeout->event.cancel_activity, 1);
+    assert_null(timeout->event.timer);
+    assert_string_equal(expr_text(timeout->event.timer_expr), "${timeout}");
+    assert_int_equal(find(p, "Work")->n_boundaries, 2);
+
+    /* Message throws are jobs; a signal throw is not. */
+    const bt_element *notify = find(p, "Notify");
+    assert_string_equal(notify->job.type, "notify");
+    assert_int_equal(notify->job.retries, 3);
+    assert_null(notify->event.name);
+    const bt_element *reply = find(p, "Reply");
+    assert_string_equal(reply->job.type, "Reply");
+    assert_string_equal(reply->event.name, "order-placed");
+    assert_null(reply->event.correlation_key);
+    const bt_element *end = find(p, "End");
+    assert_int_equal(end->evdef, BT_EVDEF_SIGNAL);
+    assert_string_equal(end->event.name, "stop");
+    assert_null(end->job.type);
+    assert_int_equal(p->n_job_types, 2);
+    assert_string_equal(p->job_types[0], "notify");
+    assert_string_equal(p->job_types[1], "Reply");
+    assert_int_equal(p->n_event_subprocesses, 2);
+    bt_model_unref(m);
+}
+
 /* Every allocation of the loader may fail: the load then ends with
  * BATON_ENOMEM, no model and nothing leaked (the sanitizer build checks),
  * on models that take every path of scopes, boundary events and
@@ -1120,6 +1259,7 @@ static void allocation_failures(void **state)
         { "BATON_TESTDATA", "parse/subprocesses.bpmn" },
         { "BATON_MODELS", "trip-booking-saga.bpmn" },
         { "BATON_CORPUS", SEED_SERVERLESS_COMP },
+        { "BATON_TESTDATA", "parse/events.bpmn" },
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         size_t len;
@@ -1185,6 +1325,8 @@ int main(void)
         cmocka_unit_test(conditions),
         cmocka_unit_test(compensation_associations),
         cmocka_unit_test(camunda7_retry_cycle),
+        cmocka_unit_test(event_starts_and_catches),
+        cmocka_unit_test(event_throws_and_boundaries),
         cmocka_unit_test(allocation_failures),
         cmocka_unit_test(other_encodings),
     };

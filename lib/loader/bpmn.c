@@ -9,8 +9,9 @@
  * Baton runs to bt_element/bt_flow, refuses what it cannot run and
  * validates the rest, collecting every problem before reporting them in
  * document order. Subprocesses, boundary events and compensation have
- * their rules in events.c; what the Zeebe and Camunda 7 dialects add is
- * read through extensions.c.
+ * their rules in events.c, the other event definitions theirs in
+ * evdefs.c; what the Zeebe and Camunda 7 dialects add is read through
+ * extensions.c.
  *
  * libxml2 is included by the files of lib/loader/ only, so it can be
  * replaced in one place. */
@@ -83,35 +84,19 @@ static const struct refusal {
     ELEMENT("transaction"),
     ELEMENT("adHocSubProcess"),
     ELEMENT("callActivity"),
-    ELEMENT("receiveTask"),
-    ELEMENT("intermediateCatchEvent"),
-    ELEMENT("eventBasedGateway"),
     ELEMENT("inclusiveGateway"),
     ELEMENT("complexGateway"),
 #undef ELEMENT
 #define EVDEF(n)                                                              \
     { BT_REFUSE_EVDEF, BT_NS_BPMN, n "EventDefinition",                       \
       n " event definitions are not supported" }
-    /* Error and compensate definitions are run where BPMN allows them;
-     * events.c says where that is not. */
-    EVDEF("message"),
-    EVDEF("timer"),
-    EVDEF("escalation"),
-    EVDEF("signal"),
-    EVDEF("conditional"),
-    EVDEF("link"),
+    /* The other definitions are run where BPMN allows them; events.c
+     * says where that is not. */
     EVDEF("cancel"),
 #undef EVDEF
-#define EVSUB(n, what)                                                        \
-    { BT_REFUSE_EVSUB_START, BT_NS_BPMN, n "EventDefinition",                 \
-      "event subprocesses with a " what " start event are not supported" }
-    EVSUB("message", "message"),
-    EVSUB("timer", "timer"),
-    EVSUB("signal", "signal"),
-    EVSUB("escalation", "escalation"),
-    EVSUB("compensate", "compensation"),
-    EVSUB("conditional", "conditional"),
-#undef EVSUB
+    { BT_REFUSE_EVSUB_START, BT_NS_BPMN, "compensateEventDefinition",
+      "event subprocesses with a compensation start event are not "
+      "supported" },
     { BT_REFUSE_EVDEF, BT_NS_BPMN, "eventDefinitionRef",
       "event definition references are not supported" },
     { BT_REFUSE_CHILD, BT_NS_BPMN, "multiInstanceLoopCharacteristics",
@@ -966,9 +951,8 @@ static void link_flows(bt_loader *ld, bt_proc_build *pb)
     bt_process *p = pb->p;
     uint32_t *n_in = bt_calloc(&ld->alloc, p->n_elements + 1, sizeof *n_in);
     uint32_t *n_out = bt_calloc(&ld->alloc, p->n_elements + 1, sizeof *n_out);
-    int32_t *src = bt_calloc(&ld->alloc, p->n_flows + 1, sizeof *src);
-    int32_t *dst = bt_calloc(&ld->alloc, p->n_flows + 1, sizeof *dst);
-    if (!n_in || !n_out || !src || !dst) {
+    int32_t *src = pb->fsource, *dst = pb->ftarget;
+    if (!n_in || !n_out) {
         ld->oom = 1;
         goto out;
     }
@@ -986,9 +970,16 @@ static void link_flows(bt_loader *ld, bt_proc_build *pb)
                 bt_load_problem(ld, BATON_EMODEL, (int)f->line, 0,
                                 "sequenceFlow", f->id,
                                 "sequence flow leaves end event '%s'", s->id);
+            /* §10.6.6: the events after an event-based gateway decide,
+             * not conditions. */
+            if (f->condition && s->kind == BT_EVENT_BASED_GATEWAY)
+                bt_load_problem(ld, BATON_EMODEL, (int)f->line, 0,
+                                "sequenceFlow", f->id,
+                                "sequence flows after an event-based "
+                                "gateway cannot have a condition");
             /* Conditions after activities and events (§10.5.1) would
              * need token semantics this version does not have. */
-            if (f->condition && s->kind != BT_EXCLUSIVE_GATEWAY)
+            else if (f->condition && s->kind != BT_EXCLUSIVE_GATEWAY)
                 bt_load_problem(
                     ld, BATON_EMODEL, (int)f->line, 0, "sequenceFlow", f->id,
                     "conditional sequence flows are only supported "
@@ -1029,8 +1020,6 @@ static void link_flows(bt_loader *ld, bt_proc_build *pb)
 out:
     bt_free(&ld->alloc, n_in);
     bt_free(&ld->alloc, n_out);
-    bt_free(&ld->alloc, src);
-    bt_free(&ld->alloc, dst);
 }
 
 /* BPMN 2.0.2 §10.6.2 says a condition on the default flow is ignored;
@@ -1110,6 +1099,8 @@ static void init_element(bt_loader *ld, bt_proc_build *pb, uint32_t i,
     e->event.attached_to = -1;
     e->event.activity_ref = -1;
     e->event.wait_for_completion = 1;
+    e->event.interrupting = 1;
+    e->event.link_target = -1;
     if (kind == BT_SUB_PROCESS)
         e->scope.triggered_by_event =
             bt_is_true(bt_load_attr(ld, c, NULL, "triggeredByEvent"));
@@ -1173,9 +1164,12 @@ static void read_executable(bt_loader *ld, bt_proc_build *pb,
     pb->flags = bt_calloc(a, k.elements + 1, sizeof *pb->flags);
     pb->fnodes = bt_calloc(a, k.flows + 1, sizeof *pb->fnodes);
     pb->fparent = bt_calloc(a, k.flows + 1, sizeof *pb->fparent);
+    pb->fsource = bt_calloc(a, k.flows + 1, sizeof *pb->fsource);
+    pb->ftarget = bt_calloc(a, k.flows + 1, sizeof *pb->ftarget);
     pb->anodes = bt_calloc(a, k.assocs + 1, sizeof *pb->anodes);
     if (!p->elements || !p->flows || !pb->enodes || !pb->evnodes ||
-        !pb->flags || !pb->fnodes || !pb->fparent || !pb->anodes) {
+        !pb->flags || !pb->fnodes || !pb->fparent || !pb->fsource ||
+        !pb->ftarget || !pb->anodes) {
         ld->oom = 1;
         return;
     }
@@ -1222,6 +1216,8 @@ static void read_process(bt_loader *ld, const xmlNode *pn, bt_process *p,
     bt_free(&ld->alloc, pb.flags);
     bt_free(&ld->alloc, pb.fnodes);
     bt_free(&ld->alloc, pb.fparent);
+    bt_free(&ld->alloc, pb.fsource);
+    bt_free(&ld->alloc, pb.ftarget);
     bt_free(&ld->alloc, pb.anodes);
     p->executable = 1;
 }
@@ -1238,7 +1234,7 @@ static void read_definitions(bt_loader *ld, baton_model *m,
         return;
     }
     bt_load_claim_id(ld, NULL, root, BT_ID_OTHER, -1, 0);
-    bt_load_errors(ld, root);
+    bt_load_roots(ld, root);
     uint32_t n = 0;
     for (const xmlNode *c = root->children; c; c = c->next)
         if (bt_is_elem_named(c, BT_NS_BPMN, "process"))
@@ -1250,8 +1246,8 @@ static void read_definitions(bt_loader *ld, baton_model *m,
         ld->oom = 1;
         return;
     }
-    /* Collaborations, messages, signals and diagrams do not run:
-     * processes are deployed by id. */
+    /* Collaborations and diagrams do not run: processes are deployed by
+     * id. */
     for (const xmlNode *c = root->children; c && !ld->oom; c = c->next)
         if (bt_is_elem_named(c, BT_NS_BPMN, "process")) {
             read_process(ld, c, &m->processes[m->n_processes],
@@ -1303,18 +1299,18 @@ int bt_parse_bpmn(const bt_alloc *a, const bt_load_limits *lim,
         xmlDocPtr doc = read_xml(&ld, xml, len);
         if (doc) {
             read_definitions(&ld, m, xmlDocGetRootElement(doc));
-            /* The id table and the errors borrow the tree. */
+            /* The id table and the root elements borrow the tree. */
             bt_free(&ld.alloc, ld.ids.slots);
             ld.ids.slots = NULL;
-            bt_free(&ld.alloc, ld.errors);
-            ld.errors = NULL;
+            bt_free(&ld.alloc, ld.roots);
+            ld.roots = NULL;
             xmlFreeDoc(doc);
         }
     }
 
     int rc = report_problems(&ld, report, report_ud);
     bt_free(&ld.alloc, ld.ids.slots);
-    bt_free(&ld.alloc, ld.errors);
+    bt_free(&ld.alloc, ld.roots);
     bt_free(&ld.alloc, ld.probs);
     bt_arena_free(&ld.scratch);
     if (rc) {

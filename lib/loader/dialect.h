@@ -34,6 +34,10 @@ typedef struct bt_dialect {
     /* Reads what error event definition `d` of catch event `e` says about
      * the error it catches; NULL when the dialect says nothing. */
     void (*caught_error)(bt_loader *ld, bt_element *e, const xmlNode *d);
+    /* Reads what message `m`, which catch event or receive task `e`
+     * waits for, says of its subscription (a correlation key); NULL when
+     * the dialect says nothing. */
+    void (*subscription)(bt_loader *ld, bt_element *e, const xmlNode *m);
 } bt_dialect;
 
 extern const bt_dialect bt_dialect_zeebe;

@@ -1,10 +1,12 @@
-/* The event half of the BPMN loader: where error and compensation event
- * definitions may sit, the scopes that subprocesses open (their start
- * events and event subprocesses), boundary events, and the compensation
- * handlers that associations name. It runs on a process whose elements
- * and flows bpmn.c has read, and only fills in and checks the
- * fields the engine reads (start, event_subprocesses, boundaries,
- * compensation_handler, attached_to, error_code, activity_ref, ...). */
+/* The event half of the BPMN loader: where event definitions may sit,
+ * the details of error and compensation definitions, the scopes that
+ * processes and subprocesses open (their start events and event
+ * subprocesses), boundary events, and the compensation handlers that
+ * associations name; the other definitions' details are evdefs.c's. It
+ * runs on a process whose elements and flows bpmn.c has read, and only
+ * fills in and checks the fields the engine reads (start, starts,
+ * event_subprocesses, boundaries, compensation_handler, attached_to,
+ * error_code, activity_ref, ...). */
 #include "loader/loader.h"
 
 #include <stdint.h>
@@ -18,59 +20,116 @@ static int in_event_subprocess(const bt_process *p, const bt_element *e)
     return e->parent >= 0 && p->elements[e->parent].scope.triggered_by_event;
 }
 
-/* The definition a child element names, or -1 for one Baton does not
- * run. */
-static int evdef_named(const char *tag)
+/* The definitions Baton runs, by the local name of their element, and
+ * what messages call them. */
+static const struct evdef_name {
+    const char *tag;
+    int evdef;
+    const char *what;
+} evdef_names[] = {
+    { "terminateEventDefinition", BT_EVDEF_TERMINATE, "terminate" },
+    { "errorEventDefinition", BT_EVDEF_ERROR, "error" },
+    { "compensateEventDefinition", BT_EVDEF_COMPENSATE, "compensation" },
+    { "timerEventDefinition", BT_EVDEF_TIMER, "timer" },
+    { "messageEventDefinition", BT_EVDEF_MESSAGE, "message" },
+    { "signalEventDefinition", BT_EVDEF_SIGNAL, "signal" },
+    { "escalationEventDefinition", BT_EVDEF_ESCALATION, "escalation" },
+    { "linkEventDefinition", BT_EVDEF_LINK, "link" },
+    { "conditionalEventDefinition", BT_EVDEF_CONDITIONAL, "conditional" },
+};
+
+static const struct evdef_name *evdef_named(const char *tag)
 {
-    if (strcmp(tag, "terminateEventDefinition") == 0)
-        return BT_EVDEF_TERMINATE;
-    if (strcmp(tag, "errorEventDefinition") == 0)
-        return BT_EVDEF_ERROR;
-    if (strcmp(tag, "compensateEventDefinition") == 0)
-        return BT_EVDEF_COMPENSATE;
-    return -1;
+    for (size_t i = 0; i < sizeof evdef_names / sizeof evdef_names[0]; i++)
+        if (strcmp(evdef_names[i].tag, tag) == 0)
+            return &evdef_names[i];
+    return NULL;
+}
+
+static const char *kind_plural(int kind)
+{
+    switch (kind) {
+    case BT_START_EVENT: return "start events";
+    case BT_END_EVENT: return "end events";
+    case BT_INTERMEDIATE_THROW_EVENT: return "intermediate throw events";
+    case BT_INTERMEDIATE_CATCH_EVENT: return "intermediate catch events";
+    default: return "boundary events";
+    }
+}
+
+/* Where a start event's definition may not sit (§10.5.2, Table 10.84,
+ * §10.3.5): error, escalation and compensation start events trigger
+ * event subprocesses only; an embedded subprocess starts from its none
+ * start event; a process from none, timer, message and signal start
+ * events, since a conditional one would wait on variables that no
+ * instance has yet. Returns 1 after reporting, 0 when the kind table
+ * decides. */
+static int start_misplaced(bt_loader *ld, const bt_process *p,
+                           const bt_element *e, const xmlNode *c,
+                           const struct evdef_name *n, int allowed)
+{
+    if (in_event_subprocess(p, e)) {
+        const char *msg =
+            bt_load_refusal(BT_REFUSE_EVSUB_START, BT_NS_BPMN, n->tag);
+        if (msg)
+            bt_load_refuse(ld, c, e->tag, e->id, msg);
+        return msg != NULL;
+    }
+    if (n->evdef == BT_EVDEF_ERROR || n->evdef == BT_EVDEF_COMPENSATE ||
+        n->evdef == BT_EVDEF_ESCALATION) {
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "%s start events are only allowed in event "
+                        "subprocesses",
+                        n->what);
+        return 1;
+    }
+    if (!allowed)
+        return 0;
+    if (e->parent >= 0) {
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "%s start events are not allowed in embedded "
+                        "subprocesses",
+                        n->what);
+        return 1;
+    }
+    if (n->evdef == BT_EVDEF_CONDITIONAL) {
+        bt_load_refuse(ld, c, e->tag, e->id,
+                       "conditional start events of a process are not "
+                       "supported");
+        return 1;
+    }
+    return 0;
 }
 
 int bt_load_evdef(bt_loader *ld, const bt_process *p, const bt_element *e,
                   const xmlNode *c)
 {
     const char *t = bt_tag_of(c);
-    int d = evdef_named(t);
-    /* What the kind may carry is the kind table's (model/kinds.def). */
-    int allowed = d >= 0 && (bt_kinds[e->kind].evdefs & (1u << d));
-    if (e->kind == BT_START_EVENT && in_event_subprocess(p, e)) {
-        const char *msg =
-            bt_load_refusal(BT_REFUSE_EVSUB_START, BT_NS_BPMN, t);
-        if (msg) {
-            bt_load_refuse(ld, c, e->tag, e->id, msg);
-            return -1;
-        }
-    } else if (e->kind == BT_START_EVENT &&
-               (d == BT_EVDEF_ERROR || d == BT_EVDEF_COMPENSATE)) {
-        /* §10.5.2: these start events trigger event subprocesses only. */
-        bt_load_problem(ld, BATON_EMODEL, AT(e),
-                        "%s start events are only allowed in event "
-                        "subprocesses",
-                        d == BT_EVDEF_ERROR ? "error" : "compensation");
+    const struct evdef_name *n = evdef_named(t);
+    if (!n) {
+        bt_load_refuse(ld, c, e->tag, e->id,
+                       bt_load_refusal(BT_REFUSE_EVDEF, BT_NS_BPMN, t));
         return -1;
     }
+    /* What the kind may carry is the kind table's (model/kinds.def). */
+    int allowed = (bt_kinds[e->kind].evdefs & (1u << n->evdef)) != 0;
+    if (e->kind == BT_START_EVENT &&
+        start_misplaced(ld, p, e, c, n, allowed))
+        return -1;
     if (allowed)
-        return d;
-    if (d == BT_EVDEF_TERMINATE) {
+        return n->evdef;
+    if (n->evdef == BT_EVDEF_TERMINATE) {
         /* BPMN 2.0.2 Table 10.90: terminate is an end event's. */
         bt_load_refuse(ld, c, e->tag, e->id,
                        "terminate event definitions are only supported on "
                        "end events");
-    } else if (d == BT_EVDEF_ERROR &&
-               e->kind == BT_INTERMEDIATE_THROW_EVENT) {
-        /* §10.5.4: an intermediate error event only catches, on the
-         * boundary of an activity; an error is thrown by an end event. */
-        bt_load_problem(ld, BATON_EMODEL, AT(e),
-                        "error event definitions are not allowed on "
-                        "intermediate throw events");
     } else {
-        bt_load_refuse(ld, c, e->tag, e->id,
-                       bt_load_refusal(BT_REFUSE_EVDEF, BT_NS_BPMN, t));
+        /* Tables 10.84 to 10.93 say which definitions each kind of event
+         * takes; an intermediate error event, for one, only catches, on
+         * the boundary of an activity (§10.5.4). */
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "%s event definitions are not allowed on %s",
+                        n->what, kind_plural(e->kind));
     }
     return -1;
 }
@@ -131,29 +190,6 @@ void bt_load_check_flow(bt_loader *ld, const bt_proc_build *pb,
 /* Event definitions                                                   */
 /* ------------------------------------------------------------------ */
 
-/* The definitions' errors, by id, for the errorRef of error events: an
- * Error is a root element of the definitions, shared by every process. */
-void bt_load_errors(bt_loader *ld, const xmlNode *root)
-{
-    uint32_t n = 0;
-    for (const xmlNode *c = root->children; c; c = c->next)
-        if (bt_is_elem_named(c, BT_NS_BPMN, "error"))
-            n++;
-    if (!n)
-        return;
-    ld->errors = bt_calloc(&ld->alloc, n, sizeof *ld->errors);
-    if (!ld->errors) {
-        ld->oom = 1;
-        return;
-    }
-    for (const xmlNode *c = root->children; c && !ld->oom; c = c->next)
-        if (bt_is_elem_named(c, BT_NS_BPMN, "error")) {
-            bt_load_claim_id(ld, NULL, c, BT_ID_ERROR,
-                             (int32_t)ld->n_errors, 0);
-            ld->errors[ld->n_errors++] = c;
-        }
-}
-
 /* An element of this process named by `ref`: its index, -1 when `ref`
  * names something else (reported by the caller), -2 when it names
  * something already refused (not reported again). */
@@ -188,7 +224,7 @@ static void read_error(bt_loader *ld, bt_element *e, const xmlNode *d)
                             ref);
             return;
         }
-        code = nonempty(bt_load_attr(ld, ld->errors[k], NULL, "errorCode"));
+        code = nonempty(bt_load_attr(ld, ld->roots[k], NULL, "errorCode"));
     }
     if (code && code[0] == '=') {
         bt_load_problem(ld, BATON_EUNSUPPORTED, AT(e),
@@ -255,9 +291,42 @@ typedef struct events_build {
     uint8_t *handles;    /* the handler already compensates an activity */
 } events_build;
 
-/* One start event, in the scope it starts (§10.5.2, §10.3.5): the
- * process and an embedded subprocess have exactly one none start event,
- * an event subprocess exactly one start event, its trigger. */
+/* The start event of an event subprocess: exactly one, with a
+ * definition, its trigger. isInterrupting (§10.5.2) says whether it ends
+ * the scope's other work; an error start event always does. */
+static void event_subprocess_start(bt_loader *ld, bt_proc_build *pb,
+                                   events_build *b, uint32_t i)
+{
+    bt_element *e = &pb->p->elements[i];
+    bt_element *sc = &pb->p->elements[e->parent];
+    uint32_t slot = (uint32_t)(e->parent + 1);
+    if (++b->starts[slot] > 1) {
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "event subprocess has more than one start event");
+        return;
+    }
+    if (e->evdef == BT_EVDEF_NONE) {
+        b->refused[slot] = 1;
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "the start event of an event subprocess needs an "
+                        "event definition");
+        return;
+    }
+    const char *v = bt_load_attr(ld, pb->enodes[i], NULL, "isInterrupting");
+    if (e->evdef == BT_EVDEF_ERROR && bt_is_false(v)) {
+        b->refused[slot] = 1;
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "error start events are always interrupting");
+        return;
+    }
+    e->event.interrupting = !bt_is_false(v);
+    sc->scope.start = (int32_t)i;
+}
+
+/* One start event, in the scope it starts (§10.5.2, §10.3.5): an
+ * embedded subprocess has exactly one none start event, a process at most
+ * one, besides its timer, message and signal start events (which
+ * bt_load_evdef kept at process level). */
 static void start_event(bt_loader *ld, bt_proc_build *pb, events_build *b,
                         uint32_t i)
 {
@@ -270,26 +339,11 @@ static void start_event(bt_loader *ld, bt_proc_build *pb, events_build *b,
         return;
     }
     if (sc && sc->scope.triggered_by_event) {
-        if (++b->starts[slot] > 1) {
-            bt_load_problem(ld, BATON_EMODEL, AT(e),
-                            "event subprocess has more than one start "
-                            "event");
-        } else if (e->evdef != BT_EVDEF_ERROR) {
-            b->refused[slot] = 1;
-            bt_load_problem(ld, BATON_EMODEL, AT(e),
-                            "the start event of an event subprocess needs "
-                            "an event definition");
-        } else if (bt_is_false(bt_load_attr(ld, pb->enodes[i], NULL,
-                                            "isInterrupting"))) {
-            /* §10.5.2: an error start event always interrupts. */
-            b->refused[slot] = 1;
-            bt_load_problem(ld, BATON_EMODEL, AT(e),
-                            "error start events are always interrupting");
-        } else {
-            sc->scope.start = (int32_t)i;
-        }
+        event_subprocess_start(ld, pb, b, i);
         return;
     }
+    if (e->evdef != BT_EVDEF_NONE)
+        return;
     if (++b->starts[slot] == 1) {
         if (sc)
             sc->scope.start = (int32_t)i;
@@ -302,15 +356,45 @@ static void start_event(bt_loader *ld, bt_proc_build *pb, events_build *b,
     }
 }
 
+/* Whether element `e` starts its process: a start event at process level
+ * that bt_load_evdef kept, or a receive task with instantiate="true". */
+static int starts_process(const bt_proc_build *pb, const bt_element *e)
+{
+    if (e->parent >= 0)
+        return 0;
+    if (e->kind == BT_RECEIVE_TASK)
+        return e->instantiate;
+    return e->kind == BT_START_EVENT &&
+           !(pb->flags[e - pb->p->elements] & BT_EL_REFUSED_EVDEF);
+}
+
+/* p->starts, in document order. */
+static void list_starts(bt_loader *ld, bt_proc_build *pb)
+{
+    bt_process *p = pb->p;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->n_elements; i++)
+        n += (uint32_t)starts_process(pb, &p->elements[i]);
+    if (!n)
+        return;
+    if (!(p->starts = bt_arena_alloc(ld->ar, n * sizeof *p->starts))) {
+        ld->oom = 1;
+        return;
+    }
+    for (uint32_t i = 0; i < p->n_elements; i++)
+        if (starts_process(pb, &p->elements[i]))
+            p->starts[p->n_starts++] = i;
+}
+
 static void scope_has_start(bt_loader *ld, const bt_proc_build *pb,
                             const events_build *b)
 {
     const bt_process *p = pb->p;
     /* A scope whose start events were refused already has its problem;
      * "no start event" would only repeat it. */
-    if (!b->starts[0] && !b->refused[0])
+    if (!p->n_starts && !b->refused[0])
         bt_load_problem(ld, BATON_EMODEL, (int)p->line, 0, "process", p->id,
-                        "process has no none start event");
+                        "process has no start event");
     for (uint32_t i = 0; i < p->n_elements; i++) {
         const bt_element *e = &p->elements[i];
         if (e->kind != BT_SUB_PROCESS || b->starts[i + 1] ||
@@ -512,6 +596,8 @@ void bt_load_events(bt_loader *ld, bt_proc_build *pb)
         else if (e->evdef == BT_EVDEF_COMPENSATE &&
                  e->kind != BT_BOUNDARY_EVENT)
             read_compensate(ld, pb, e, d);
+        else
+            bt_load_evdef_detail(ld, pb, i);
         if (e->kind == BT_START_EVENT)
             start_event(ld, pb, &b, i);
         else if (e->kind == BT_BOUNDARY_EVENT)
@@ -519,7 +605,10 @@ void bt_load_events(bt_loader *ld, bt_proc_build *pb)
         else if (e->kind == BT_SUB_PROCESS && e->scope.triggered_by_event)
             b.n_evsubs[e->parent + 1]++;
     }
+    list_starts(ld, pb);
     scope_has_start(ld, pb, &b);
+    bt_load_links(ld, pb);
+    bt_load_event_gateways(ld, pb);
     for (uint32_t i = 0; i < pb->n_assoc; i++)
         association(ld, pb, &b, pb->anodes[i]);
     for (uint32_t i = 0; i < p->n_elements; i++) {

@@ -1,7 +1,9 @@
 /* Where the BPMN core of the loader meets the dialects: it calls
  * bt_load_extensions for each flow node, bt_load_caught_error for each
- * catching error event definition and bt_load_condition for each sequence
- * flow, and these ask the dialect readers (zeebe.c, camunda7.c) through
+ * catching error event definition, bt_load_subscription for each message
+ * a catch event waits for, bt_load_condition for each sequence flow and
+ * bt_load_formal_expr for each conditional event's condition, and these
+ * ask the dialect readers (zeebe.c, camunda7.c) through
  * dialect.h. What every dialect shares is here: the refusal of extension
  * elements, arrays sized once, the default job, how a condition's text
  * picks its language, and the helpers the readers borrow. */
@@ -113,24 +115,30 @@ static int condition_language_ok(const char *lang, int *juel)
     return 0;
 }
 
+bt_expr *bt_load_formal_expr(bt_loader *ld, const bt_expr_site *at,
+                             const xmlNode *c)
+{
+    int juel;
+    const char *lang = bt_load_attr(ld, c, NULL, "language");
+    if (!condition_language_ok(lang, &juel)) {
+        bt_load_problem(ld, BATON_EUNSUPPORTED, at->line, 0, at->tag, at->id,
+                        "conditions in language '%s' are not supported",
+                        lang);
+        return NULL;
+    }
+    size_t len;
+    const char *text = bt_load_text(ld, c, &len);
+    return juel ? bt_load_compile(ld, at, text, len, BT_EXPR_JUEL)
+                : compile_expr(ld, at, text, len);
+}
+
 void bt_load_condition(bt_loader *ld, bt_flow *f, const xmlNode *fn)
 {
     for (const xmlNode *c = fn->children; c; c = c->next) {
         if (!bt_is_elem_named(c, BT_NS_BPMN, "conditionExpression"))
             continue;
-        int juel;
-        const char *lang = bt_load_attr(ld, c, NULL, "language");
-        if (!condition_language_ok(lang, &juel)) {
-            bt_load_problem(
-                ld, BATON_EUNSUPPORTED, (int)f->line, 0, "sequenceFlow", f->id,
-                "conditions in language '%s' are not supported", lang);
-            return;
-        }
-        size_t len;
-        const char *text = bt_load_text(ld, c, &len);
         bt_expr_site at = { "sequenceFlow", f->id, (int)f->line };
-        f->condition = juel ? bt_load_compile(ld, &at, text, len, BT_EXPR_JUEL)
-                            : compile_expr(ld, &at, text, len);
+        f->condition = bt_load_formal_expr(ld, &at, c);
         return;
     }
 }
@@ -140,6 +148,13 @@ void bt_load_caught_error(bt_loader *ld, bt_element *e, const xmlNode *d)
     for (size_t i = 0; i < N_DIALECTS; i++)
         if (dialects[i]->caught_error)
             dialects[i]->caught_error(ld, e, d);
+}
+
+void bt_load_subscription(bt_loader *ld, bt_element *e, const xmlNode *m)
+{
+    for (size_t i = 0; i < N_DIALECTS; i++)
+        if (dialects[i]->subscription)
+            dialects[i]->subscription(ld, e, m);
 }
 
 /* Refuses the extension elements the refusal table lists and counts what

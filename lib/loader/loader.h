@@ -1,7 +1,10 @@
 /* Shared by the parts of the BPMN loader: bpmn.c (the secure XML stage,
- * processes, scopes, flows and validation), events.c (event definitions,
- * errors, subprocess scopes, boundary events, compensation) and
- * extensions.c (what the core asks of the dialects: jobs, headers, input
+ * processes, scopes, flows and validation), events.c (where event
+ * definitions may sit, errors, scopes and their start events, boundary
+ * events, compensation), evdefs.c (the root elements that definitions
+ * name and the details of timer, message, signal, escalation,
+ * conditional and link definitions, receive tasks, event-based gateways)
+ * and extensions.c (what the core asks of the dialects: jobs, headers, input
  * and output mappings, conditions), which reads each dialect through
  * dialect.h (zeebe.c, camunda7.c). Nothing else includes these headers,
  * so libxml2 stays inside the loader. */
@@ -41,7 +44,12 @@ enum bt_id_what {
     BT_ID_ELEMENT, /* an element of a process (index into its elements) */
     BT_ID_FLOW,    /* a sequence flow (index into its flows) */
     BT_ID_REFUSED, /* something refused, already reported */
-    BT_ID_ERROR,   /* a root error (index into bt_loader.errors) */
+    /* Root elements that event definitions name (index into
+     * bt_loader.roots). */
+    BT_ID_ERROR,
+    BT_ID_MESSAGE,
+    BT_ID_SIGNAL,
+    BT_ID_ESCALATION,
     BT_ID_OTHER
 };
 
@@ -74,8 +82,10 @@ typedef struct bt_loader {
     int xml_failed;
     /* model stage */
     bt_id_map ids;
-    const xmlNode **errors; /* the definitions' <error> elements */
-    uint32_t n_errors;
+    /* The definitions' <error>, <message>, <signal> and <escalation>
+     * elements, in document order. */
+    const xmlNode **roots;
+    uint32_t n_roots;
 } bt_loader;
 
 /* Bits of bt_proc_build.flags. */
@@ -93,6 +103,8 @@ typedef struct bt_proc_build {
     uint8_t *flags;          /* BT_EL_* of each element */
     const xmlNode **fnodes;  /* tree node of each flow */
     int32_t *fparent;        /* the subprocess holding each flow, or -1 */
+    int32_t *fsource;        /* each flow's ends, -1 when unresolved */
+    int32_t *ftarget;
     const xmlNode **anodes;  /* associations, at every level */
     uint32_t n_assoc;
 } bt_proc_build;
@@ -182,6 +194,12 @@ const char *bt_load_dup(bt_loader *ld, const char *s);
 bt_expr *bt_load_compile(bt_loader *ld, const bt_expr_site *at,
                          const char *text, size_t len, int dialect);
 
+/* A formal expression element (a conditionExpression, a conditional event
+ * definition's condition) as the dialects read conditions; NULL, after
+ * reporting at `at`, when its language is not supported or it does not
+ * compile. */
+bt_expr *bt_load_formal_expr(bt_loader *ld, const bt_expr_site *at,
+                             const xmlNode *c);
 
 /* The conditionExpression of a sequence flow, as the dialects read it. */
 void bt_load_condition(bt_loader *ld, bt_flow *f, const xmlNode *fn);
@@ -192,6 +210,10 @@ void bt_load_extensions(bt_loader *ld, bt_element *e, const xmlNode *n);
 /* What the dialects say of the error that error event definition `d` of
  * catch event `e` catches (the variables it goes to). */
 void bt_load_caught_error(bt_loader *ld, bt_element *e, const xmlNode *d);
+
+/* What the dialects say of the subscription of catch event or receive
+ * task `e` to message `m` (its correlation key). */
+void bt_load_subscription(bt_loader *ld, bt_element *e, const xmlNode *m);
 
 /* Whether event definition `c` may sit on event `e` where it is: returns
  * its bt_evdef, or -1 after reporting why not. */
@@ -204,12 +226,24 @@ int bt_load_evdef(bt_loader *ld, const bt_process *p, const bt_element *e,
 void bt_load_check_flow(bt_loader *ld, const bt_proc_build *pb,
                         uint32_t index, int32_t src, int32_t dst);
 
-/* Registers the definitions' <error> elements for errorRef. */
-void bt_load_errors(bt_loader *ld, const xmlNode *root);
+/* Registers the definitions' <error>, <message>, <signal> and
+ * <escalation> elements for errorRef, messageRef, signalRef and
+ * escalationRef. */
+void bt_load_roots(bt_loader *ld, const xmlNode *root);
+
+/* The details of the timer, message, signal, escalation, conditional or
+ * link definition of event `i`, and a receive task's message. */
+void bt_load_evdef_detail(bt_loader *ld, bt_proc_build *pb, uint32_t i);
+
+/* After every element's details: link throw events find their catch
+ * events, and event-based gateways are checked against their targets. */
+void bt_load_links(bt_loader *ld, bt_proc_build *pb);
+void bt_load_event_gateways(bt_loader *ld, const bt_proc_build *pb);
 
 /* After the flows are linked: event definitions' details (error codes,
- * activityRef), start events of every scope, boundary events, event
- * subprocess lists and compensation handlers. */
+ * activityRef, the others through bt_load_evdef_detail), start events of
+ * every scope, boundary events, event subprocess lists, compensation
+ * handlers, links and event-based gateways. */
 void bt_load_events(bt_loader *ld, bt_proc_build *pb);
 
 #endif

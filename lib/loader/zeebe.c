@@ -1,7 +1,8 @@
 /* The Zeebe (Camunda 8) dialect: what zeebe:taskDefinition,
- * zeebe:taskHeaders and zeebe:ioMapping say of a flow node, read for the
- * core through dialect.h. Zeebe writes expressions as "=<FEEL>" and
- * anything else as a constant. */
+ * zeebe:taskHeaders and zeebe:ioMapping say of a flow node, and
+ * zeebe:subscription of a message, read for the core through dialect.h.
+ * Zeebe writes expressions as "=<FEEL>" and anything else as a
+ * constant. */
 #include "loader/dialect.h"
 
 #include <stdint.h>
@@ -117,9 +118,26 @@ static void read_ext(bt_loader *ld, bt_element *e, const xmlNode *c)
     }
 }
 
+/* zeebe:subscription correlationKey: the key a message must carry to
+ * reach the subscription, worked out when it opens. */
+static void read_subscription(bt_loader *ld, bt_element *e, const xmlNode *m)
+{
+    const xmlNode *c = bt_ext_last(m, BT_NS_ZEEBE, "subscription");
+    const char *key = c ? bt_load_attr(ld, c, NULL, "correlationKey") : NULL;
+    if (!key || !*key)
+        return;
+    bt_expr_site at = bt_ext_site(e);
+    if (key[0] == '=')
+        e->event.correlation_key =
+            bt_load_compile(ld, &at, key + 1, strlen(key) - 1, BT_EXPR_FEEL);
+    else
+        e->event.correlation_key = bt_ext_literal(ld, e, key);
+}
+
 const bt_dialect bt_dialect_zeebe = {
     .ns = BT_NS_ZEEBE,
     .count = count_ext,
     .job = read_job,
     .read = read_ext,
+    .subscription = read_subscription,
 };
