@@ -287,8 +287,9 @@ BATON_API const char *baton_model_start_name(const baton_model *model,
  *  after the previous (or at the cycle's own start); a cron expression
  *  at its next time after `since`. Returns 1 with `*due` set, 0 when it
  *  fires no more, BATON_EINVAL when `index` is not a timer start event,
- *  or BATON_EEXPR when its definition is an expression that does not
- *  give a timer (the message says why; the engine is `model`'s). */
+ *  BATON_ENOMEM, or BATON_EEXPR when its definition is an expression
+ *  (evaluated with no variables) that does not give a valid timer. A
+ *  model belongs to no engine, so no last error is set. */
 BATON_API int baton_model_start_next_due(const baton_model *model,
                                          size_t process, size_t index,
                                          int64_t since, uint32_t fired,

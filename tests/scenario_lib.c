@@ -224,6 +224,100 @@ static void free_script(sc_script *s)
     free(s->lists);
 }
 
+/* ------------------------------------------------------------------ */
+/* Times                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int sc_parse_time(const char *t, int64_t *ms)
+{
+    int y, mo, d, h, mi, s, n = 0, frac = 0;
+    if (sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s,
+               &n) != 6 || n != 19)
+        return -1;
+    const char *p = t + n;
+    if (*p == '.') {
+        int digits = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+            if (digits < 3)
+                frac = frac * 10 + (*p - '0');
+        while (digits++ < 3)
+            frac *= 10;
+    }
+    if (strcmp(p, "Z") != 0 || mo < 1 || mo > 12 || d < 1 || d > 31)
+        return -1;
+    *ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000 +
+          (int64_t)s * 1000 + frac;
+    return 0;
+}
+
+char *sc_format_time(int64_t ms, char *buf)
+{
+    int64_t days = ms / 86400000, rem = ms % 86400000;
+    if (rem < 0) {
+        rem += 86400000;
+        days--;
+    }
+    /* civil_from_days */
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = yoe + era * 400 + (m <= 2);
+    snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, (int)m,
+             (int)d, (int)(rem / 3600000), (int)(rem / 60000 % 60),
+             (int)(rem / 1000 % 60), (int)(rem % 1000));
+    return buf;
+}
+
+int sc_parse_duration(const char *t, int64_t *ms)
+{
+    if (*t++ != 'P' || !*t)
+        return -1;
+    int64_t total = 0;
+    int in_time = 0;
+    while (*t) {
+        if (*t == 'T') {
+            in_time = 1;
+            t++;
+            continue;
+        }
+        char *end;
+        double v = strtod(t, &end);
+        if (end == t)
+            return -1;
+        int64_t unit;
+        switch (*end) {
+        case 'W': unit = in_time ? -1 : 7 * 86400000LL; break;
+        case 'D': unit = in_time ? -1 : 86400000LL; break;
+        case 'H': unit = in_time ? 3600000LL : -1; break;
+        case 'M': unit = in_time ? 60000LL : -1; break;
+        case 'S': unit = in_time ? 1000LL : -1; break;
+        default: unit = -1;
+        }
+        if (unit < 0)
+            return -1;
+        total += (int64_t)(v * (double)unit);
+        t = end + 1;
+    }
+    *ms = total;
+    return 0;
+}
+
 static char *model_path(const char *dir, const char *model)
 {
     const char *base = NULL;
@@ -256,6 +350,22 @@ scenario *sc_load(const char *dir, const char *name)
     sc->model_path = model_path(dir, model);
     const char *process = json_string_value(json_object_get(doc, "process"));
     sc->process = process ? xstrdup(process) : NULL;
+    const char *st = json_string_value(json_object_get(doc, "start"));
+    sc->start = st ? xstrdup(st) : NULL;
+    const char *now = json_string_value(json_object_get(doc, "now"));
+    if (sc_parse_time(now ? now : "2026-01-01T00:00:00Z", &sc->now))
+        fail_msg("%s: \"now\" is not a UTC time", path);
+    json_t *then = json_object_get(doc, "then");
+    if (then && !json_is_array(then))
+        fail_msg("%s: \"then\" is an array", path);
+    sc->n_then = json_array_size(then);
+    sc->then = xrealloc(NULL, sc->n_then * sizeof *sc->then);
+    for (size_t i = 0; i < sc->n_then; i++) {
+        const char *a = json_string_value(json_array_get(then, i));
+        if (!a)
+            fail_msg("%s: a \"then\" action is not a string", path);
+        sc->then[i] = xstrdup(a);
+    }
     json_t *vars = json_object_get(doc, "variables");
     if (vars) {
         char *t = json_dumps(vars, JSON_COMPACT);
@@ -305,6 +415,10 @@ void sc_free(scenario *sc)
         free_script(&sc->after[i].settle);
     }
     free(sc->after);
+    for (size_t i = 0; i < sc->n_then; i++)
+        free(sc->then[i]);
+    free(sc->then);
+    free(sc->start);
     free_script(&sc->jobs);
     json_decref(sc->json);
     free(sc->variables);
@@ -328,6 +442,9 @@ int sc_op_changes_instance(sc_op op)
     case SC_COMPLETE:
     case SC_FAIL:
     case SC_THROW:
+    case SC_CORRELATE:
+    case SC_SIGNAL:
+    case SC_CANCEL:
         return 1;
     default:
         return 0;
@@ -343,7 +460,8 @@ const char *sc_op_name(sc_op op)
         "baton_instance_update_job_retries", "baton_instance_resolve_incident",
         "baton_instance_complete_job", "baton_instance_fail_job",
         "baton_instance_throw_job_error", "baton_instance_snapshot",
-        "baton_instance_restore",
+        "baton_instance_restore", "baton_instance_correlate_message",
+        "baton_instance_signal", "baton_instance_cancel",
     };
     return (size_t)op < sizeof names / sizeof *names ? names[op] : "?";
 }
@@ -362,8 +480,8 @@ int sc_exec(sc_run *r, sc_call *c)
     case SC_REGISTER:
         return baton_engine_register_handler(r->e, c->text, handler, r);
     case SC_CREATE:
-        return baton_instance_create(r->e, r->sc->process, r->sc->variables,
-                                     BATON_NUL, &r->in);
+        return baton_instance_create_at(r->e, r->sc->process, r->sc->start,
+                                        r->sc->variables, BATON_NUL, &r->in);
     case SC_RUN:
         return baton_instance_run(r->in, 0);
     case SC_SET_VARS:
@@ -375,7 +493,8 @@ int sc_exec(sc_run *r, sc_call *c)
     case SC_COMPLETE:
         return baton_instance_complete_job(r->in, c->key, c->text, BATON_NUL);
     case SC_FAIL:
-        return baton_instance_fail_job(r->in, c->key, c->num, c->text);
+        return baton_instance_fail_job_backoff(r->in, c->key, c->num, c->ms,
+                                               c->text);
     case SC_THROW:
         return baton_instance_throw_job_error(r->in, c->key, c->code,
                                               c->text);
@@ -383,6 +502,13 @@ int sc_exec(sc_run *r, sc_call *c)
         return baton_instance_snapshot(r->in, &c->snap, &c->size);
     case SC_RESTORE_OP:
         return baton_instance_restore(r->e, c->snap, c->size, &r->in);
+    case SC_CORRELATE:
+        return baton_instance_correlate_message(r->in, c->text, c->code,
+                                                c->vars, BATON_NUL);
+    case SC_SIGNAL:
+        return baton_instance_signal(r->in, c->text, c->vars, BATON_NUL);
+    case SC_CANCEL:
+        return baton_instance_cancel(r->in);
     }
     fail_msg("unknown call %d", (int)c->op);
     return BATON_EINVAL;
@@ -508,12 +634,14 @@ void sc_rollback(sc_run *r, uint64_t revision)
     }
 }
 
-/* ACTION is "wait", "complete[:JSON]", "fail[:MESSAGE]" or
+/* ACTION is "wait", "complete[:JSON]", "fail[:MESSAGE]",
+ * "backoff:DURATION[:MESSAGE]" (fail, retried after the duration) or
  * "error:CODE[:MESSAGE]". */
 typedef struct action {
     enum { ACT_WAIT, ACT_COMPLETE, ACT_FAIL, ACT_ERROR } verb;
     const char *arg;  /* JSON or message, NULL when none */
     char code[128];
+    int64_t backoff;
 } action;
 
 static void parse_action(const char *text, action *a)
@@ -522,13 +650,27 @@ static void parse_action(const char *text, action *a)
     size_t verb = arg ? (size_t)(arg - text) : strlen(text);
     a->arg = arg ? arg + 1 : NULL;
     a->code[0] = '\0';
+    a->backoff = 0;
     if (!strncmp(text, "wait", verb))
         a->verb = ACT_WAIT;
     else if (!strncmp(text, "complete", verb))
         a->verb = ACT_COMPLETE;
     else if (!strncmp(text, "fail", verb))
         a->verb = ACT_FAIL;
-    else if (!strncmp(text, "error", verb)) {
+    else if (!strncmp(text, "backoff", verb)) {
+        a->verb = ACT_FAIL;
+        char d[64];
+        const char *msg = a->arg ? strchr(a->arg, ':') : NULL;
+        size_t n = a->arg ? (msg ? (size_t)(msg - a->arg) : strlen(a->arg))
+                          : 0;
+        if (!a->arg || n >= sizeof d)
+            fail_msg("action %s has no duration", text);
+        memcpy(d, a->arg, n);
+        d[n] = '\0';
+        if (sc_parse_duration(d, &a->backoff))
+            fail_msg("action %s: bad duration", text);
+        a->arg = msg ? msg + 1 : NULL;
+    } else if (!strncmp(text, "error", verb)) {
         a->verb = ACT_ERROR;
         if (!a->arg)
             fail_msg("action %s has no error code", text);
@@ -574,7 +716,7 @@ static int handler(void *ud, baton_job *job)
         rc = baton_job_complete(job, a.arg, BATON_NUL);
         break;
     case ACT_FAIL:
-        rc = baton_job_fail(job, fail_retries(job), a.arg);
+        rc = baton_job_fail_backoff(job, fail_retries(job), a.backoff, a.arg);
         break;
     case ACT_ERROR:
         rc = baton_job_throw_error(job, a.code, a.arg);
@@ -601,6 +743,7 @@ static int settle_by_key(sc_run *r, baton_job *job, const char *text)
     case ACT_FAIL:
         c.op = SC_FAIL;
         c.num = fail_retries(job);
+        c.ms = a.backoff;
         break;
     case ACT_ERROR:
         c.op = SC_THROW;
@@ -693,10 +836,17 @@ static void drive(sc_run *r, int all)
     fail_msg("%s: the scenario did not settle", r->sc->name);
 }
 
+static int64_t clock_fn(void *ud)
+{
+    return ((sc_run *)ud)->now;
+}
+
 static void start(sc_run *r)
 {
     sc_call c = { .op = SC_ENGINE_NEW };
     must(r, &c);
+    r->now = r->sc->now;
+    baton_engine_set_clock(r->e, clock_fn, r);
     baton_engine_set_record_sink(r->e, sink, r);
     sc_call load = { .op = SC_LOAD };
     must(r, &load);
@@ -757,12 +907,85 @@ static void apply_after(sc_run *r)
         drive(r, 0);
 }
 
+/* The waiting job of `element`, or NULL. */
+static baton_job *job_of(sc_run *r, const char *element)
+{
+    for (size_t i = 0; i < baton_instance_job_count(r->in); i++) {
+        baton_job *j = baton_instance_job(r->in, i);
+        if (!strcmp(baton_job_element_id(j), element))
+            return j;
+    }
+    return NULL;
+}
+
+/* Splits "a:b:c" at its first colon into `head` (at most `cap` bytes)
+ * and returns what follows it, or NULL. */
+static const char *split(const char *s, char *head, size_t cap)
+{
+    const char *c = strchr(s, ':');
+    size_t n = c ? (size_t)(c - s) : strlen(s);
+    if (n >= cap)
+        fail_msg("%s is too long", s);
+    memcpy(head, s, n);
+    head[n] = '\0';
+    return c ? c + 1 : NULL;
+}
+
+/* One action of "then", as `baton run --then` takes it. */
+static void apply_then(sc_run *r, const char *text)
+{
+    char verb[32], name[256], key[256];
+    const char *rest = split(text, verb, sizeof verb);
+    if (!strcmp(verb, "advance")) {
+        int64_t ms;
+        if (!rest || sc_parse_duration(rest, &ms))
+            fail_msg("%s: bad duration", text);
+        r->now += ms;
+        return;
+    }
+    if (!strcmp(verb, "cancel")) {
+        sc_call c = { .op = SC_CANCEL };
+        must(r, &c);
+        return;
+    }
+    if (!rest)
+        fail_msg("%s needs an argument", text);
+    if (!strcmp(verb, "message") || !strcmp(verb, "signal")) {
+        int msg = verb[0] == 'm';
+        rest = split(rest, name, sizeof name);
+        sc_call c = { .op = msg ? SC_CORRELATE : SC_SIGNAL, .text = name };
+        if (msg && rest) {
+            rest = split(rest, key, sizeof key);
+            c.code = key;
+        }
+        c.vars = rest;
+        if (must(r, &c) == 0)
+            fail_msg("%s: no open subscription matched", text);
+        return;
+    }
+    /* complete:ELEMENT[:JSON], fail:ELEMENT[:MESSAGE],
+     * error:ELEMENT:CODE[:MESSAGE]: the job action after the element. */
+    rest = split(rest, name, sizeof name);
+    baton_job *job = job_of(r, name);
+    if (!job)
+        fail_msg("%s: no waiting job of %s", text, name);
+    char act[512];
+    snprintf(act, sizeof act, "%s%s%s", verb, rest ? ":" : "",
+             rest ? rest : "");
+    if (settle_by_key(r, job, act) != 0)
+        fail_msg("%s: settling failed", text);
+}
+
 void sc_play(sc_run *r)
 {
     use_script(r, &r->sc->jobs);
     start(r);
     drive(r, 0);
     apply_after(r);
+    for (size_t i = 0; i < r->sc->n_then; i++) {
+        apply_then(r, r->sc->then[i]);
+        drive(r, 0);
+    }
 }
 
 int sc_run_cases(const char *group, const char *root_env,

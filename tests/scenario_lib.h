@@ -72,6 +72,10 @@ typedef struct scenario {
     char *name;       /* relative to the scenarios folder */
     char *model_path;
     char *process;    /* NULL: the only one */
+    char *start;      /* start event id, NULL: the none start event */
+    int64_t now;      /* the host clock at the start, ms since the epoch */
+    char **then;      /* actions applied each time the instance waits */
+    size_t n_then;
     char *variables;  /* compact JSON, or NULL */
     sc_script jobs;
     sc_after *after;
@@ -105,15 +109,20 @@ typedef enum sc_op {
     SC_FAIL,       /* c->key, c->num, c->text */
     SC_THROW,      /* c->key, c->code, c->text */
     SC_SNAPSHOT,   /* writes c->snap, c->size */
-    SC_RESTORE_OP  /* c->snap, c->size; writes r->in */
+    SC_RESTORE_OP, /* c->snap, c->size; writes r->in */
+    SC_CORRELATE,  /* c->text: name, c->code: key, c->vars */
+    SC_SIGNAL,     /* c->text: name, c->vars */
+    SC_CANCEL
 } sc_op;
 
 typedef struct sc_call {
     sc_op op;
     const char *text;
     const char *code;
+    const char *vars;
     uint64_t key;
     int num;
+    int64_t ms; /* SC_FAIL: the backoff */
     baton_model *model;
     void *snap;
     size_t size;
@@ -147,6 +156,7 @@ struct sc_run {
     int (*vars)(sc_run *r, const char *vars);
 
     /* Driver state. */
+    int64_t now;             /* the clock the engine reads */
     const sc_script *script; /* "jobs", then the last "settle" */
     size_t *next;            /* per list of `script`: next action */
     struct sc_advance {
@@ -177,6 +187,13 @@ void sc_play(sc_run *r);
 /* Undoes the cursor moves of handler calls made at `revision` or later:
  * a step that failed is undone with them, and its handlers run again. */
 void sc_rollback(sc_run *r, uint64_t revision);
+
+/* "2026-01-01T00:00:00[.fff]Z" to ms since the epoch, and back into
+ * `buf` (at least 32 bytes); an ISO 8601 duration of weeks, days, hours,
+ * minutes and seconds to ms. Parsers return -1 when malformed. */
+int sc_parse_time(const char *text, int64_t *ms);
+char *sc_format_time(int64_t ms, char *buf);
+int sc_parse_duration(const char *text, int64_t *ms);
 
 /* The records as a JSON array of objects (json_decref). */
 json_t *sc_records_json(const sc_run *r);

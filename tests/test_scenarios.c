@@ -18,13 +18,28 @@
  *                | {"settle": {MATCH: [ACTION...]}} (settle every waiting
  *                job, deferred ones too, with this script), each
  *                followed by a run.
+ *   "now":       the host clock at the start, "2026-01-01T00:00:00Z"
+ *                (that by default); only "advance" moves it.
+ *   "start":     the start event to create the instance at (optional).
+ *   "then":      actions applied one by one once the instance waits (after
+ *                "after"), each followed by a run, as `baton run --then`
+ *                takes them: "advance:DURATION", "message:NAME[:KEY[:JSON]]",
+ *                "signal:NAME[:JSON]", "complete:ELEMENT[:JSON]",
+ *                "fail:ELEMENT[:MESSAGE]", "error:ELEMENT:CODE[:MESSAGE]",
+ *                "cancel". A message or signal nothing matched fails.
+ *                Job actions also take "backoff:DURATION[:MESSAGE]" (fail,
+ *                retried after the duration).
  *   "expect":    "state", "completed" (ids of ELEMENT_COMPLETED records of
  *                tasks and events, in order), "not_completed", "variables"
  *                (a subset of the process variables), "incidents"
- *                ([{"type", "elementId"}]), "records" (for the handler
- *                mode: "VALUE_TYPE INTENT elementId" lines, in order, for
- *                every record whose value type is listed in
- *                "record_types").
+ *                ([{"type", "elementId"}]), "next_due" (UTC time or null),
+ *                "subscriptions" ([{"kind", "elementId", "name",
+ *                "correlationKey", "due"}], every open one in order),
+ *                "records" (for the handler mode: "VALUE_TYPE INTENT
+ *                SUBJECT" lines, in order, for every record whose value
+ *                type is listed in "record_types"; SUBJECT is the
+ *                elementId, or the event's element, or a message's
+ *                name).
  *
  * Each scenario runs three ways, and all must give the same outcome:
  * settled by in-process handlers; settled by the host fetching waiting
@@ -50,6 +65,80 @@ static const char *state_name(int s)
     static const char *const n[] = { "active", "waiting", "incident",
                                      "completed", "terminated" };
     return s >= 0 && s <= 4 ? n[s] : "?";
+}
+
+/* What a record line names: its element, else the element of an event
+ * record as Zeebe calls it, else a message's name. */
+static const char *record_subject(json_t *value)
+{
+    static const char *const fields[] = { "elementId", "targetElementId",
+                                          "catchEventId", "throwElementId",
+                                          "messageName" };
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        const char *s = json_string_value(json_object_get(value, fields[i]));
+        if (s)
+            return s;
+    }
+    return "";
+}
+
+static const char *const sub_kinds[] = { "timer", "message", "signal",
+                                         "condition" };
+
+/* "next_due" (a UTC time, or null for none) and "subscriptions" (every
+ * open one, oldest first: kind, elementId, and name, correlationKey, due
+ * when given). */
+static void check_waits(const sc_run *r, json_t *ex)
+{
+    json_t *nd = json_object_get(ex, "next_due");
+    if (nd) {
+        int64_t due;
+        int has = baton_instance_next_due(r->in, &due);
+        assert_true(has >= 0);
+        char buf[32];
+        if (json_is_null(nd)) {
+            if (has)
+                fail_msg("next_due: want none, got %s",
+                         sc_format_time(due, buf));
+        } else {
+            if (!has)
+                fail_msg("next_due: want %s, got none", json_string_value(nd));
+            assert_string_equal(sc_format_time(due, buf),
+                                json_string_value(nd));
+        }
+    }
+    json_t *subs = json_object_get(ex, "subscriptions");
+    if (!subs)
+        return;
+    assert_int_equal(baton_instance_subscription_count(r->in),
+                     json_array_size(subs));
+    size_t i;
+    json_t *x;
+    json_array_foreach(subs, i, x) {
+        int kind = baton_instance_subscription_kind(r->in, i);
+        assert_true(kind >= 0 && kind < 4);
+        assert_string_equal(sub_kinds[kind],
+                            json_string_value(json_object_get(x, "kind")));
+        assert_string_equal(baton_instance_subscription_element_id(r->in, i),
+                            json_string_value(json_object_get(x,
+                                                              "elementId")));
+        const char *name = json_string_value(json_object_get(x, "name"));
+        if (name)
+            assert_string_equal(baton_instance_subscription_name(r->in, i),
+                                name);
+        const char *ck = json_string_value(json_object_get(x,
+                                                           "correlationKey"));
+        if (ck)
+            assert_string_equal(
+                baton_instance_subscription_correlation_key(r->in, i), ck);
+        const char *due = json_string_value(json_object_get(x, "due"));
+        char buf[32];
+        if (due)
+            assert_string_equal(
+                sc_format_time(baton_instance_subscription_due(r->in, i),
+                               buf),
+                due);
+    }
 }
 
 static void check_expect(const sc_run *r, json_t *records)
@@ -107,6 +196,7 @@ static void check_expect(const sc_run *r, json_t *records)
         }
         json_decref(have);
     }
+    check_waits(r, ex);
     json_t *inc = json_object_get(ex, "incidents");
     if (inc) {
         assert_int_equal(baton_instance_incident_count(r->in),
@@ -136,8 +226,7 @@ static void check_expect(const sc_run *r, json_t *records)
             json_t *line = json_sprintf(
                 "%s %s %s", vt,
                 json_string_value(json_object_get(rec, "intent")),
-                json_string_value(json_object_get(
-                    json_object_get(rec, "value"), "elementId")));
+                record_subject(json_object_get(rec, "value")));
             assert_non_null(line);
             json_array_append_new(got, line);
         }

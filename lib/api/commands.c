@@ -33,7 +33,7 @@ int baton_instance_set_variables(baton_instance *in, const char *vars,
     if (!in)
         return BATON_EINVAL;
     baton_engine *e = in->engine;
-    bt_clear_error(e);
+    bt_call_begin(e);
     if (!vars)
         return bt_error(e, BATON_EINVAL, NULL, 0, 0, NULL,
                         "variables are required");
@@ -80,8 +80,8 @@ int baton_instance_complete_job(baton_instance *in, uint64_t key,
 {
     if (!in)
         return BATON_EINVAL;
-    bt_clear_error(in->engine);
-    bt_outcome o = { BT_OUT_COMPLETE, 0, NULL, NULL, NULL };
+    bt_call_begin(in->engine);
+    bt_outcome o = { BT_OUT_COMPLETE, 0, NULL, NULL, NULL, 0 };
     if (vars) {
         int rc = bt_json_parse(in->engine, vars, len, 1, "job variables",
                                &o.vars);
@@ -102,12 +102,22 @@ static int copy_text(baton_instance *in, const char *s, char **out)
 int baton_instance_fail_job(baton_instance *in, uint64_t key, int retries,
                             const char *message)
 {
+    return baton_instance_fail_job_backoff(in, key, retries, 0, message);
+}
+
+int baton_instance_fail_job_backoff(baton_instance *in, uint64_t key,
+                                    int retries, int64_t backoff_ms,
+                                    const char *message)
+{
     if (!in)
         return BATON_EINVAL;
-    bt_clear_error(in->engine);
+    bt_call_begin(in->engine);
     if (check_retries(in, retries))
         return BATON_EINVAL;
-    bt_outcome o = { BT_OUT_FAIL, retries, NULL, NULL, NULL };
+    if (backoff_ms < 0)
+        return bt_error(in->engine, BATON_EINVAL, NULL, 0, 0, NULL,
+                        "the backoff must not be negative");
+    bt_outcome o = { BT_OUT_FAIL, retries, NULL, NULL, NULL, backoff_ms };
     if (copy_text(in, message, &o.message))
         return BATON_ENOMEM;
     return job_command(in, key, &o);
@@ -118,11 +128,11 @@ int baton_instance_throw_job_error(baton_instance *in, uint64_t key,
 {
     if (!in)
         return BATON_EINVAL;
-    bt_clear_error(in->engine);
+    bt_call_begin(in->engine);
     if (!code || !*code)
         return bt_error(in->engine, BATON_EINVAL, NULL, 0, 0, NULL,
                         "a BPMN error needs a code");
-    bt_outcome o = { BT_OUT_ERROR, 0, NULL, NULL, NULL };
+    bt_outcome o = { BT_OUT_ERROR, 0, NULL, NULL, NULL, 0 };
     if (copy_text(in, code, &o.code) || copy_text(in, message, &o.message)) {
         bt_outcome_clear(&in->engine->alloc, &o);
         return BATON_ENOMEM;
@@ -157,7 +167,7 @@ int baton_instance_update_job_retries(baton_instance *in, uint64_t key,
 {
     if (!in)
         return BATON_EINVAL;
-    bt_clear_error(in->engine);
+    bt_call_begin(in->engine);
     if (check_retries(in, retries))
         return BATON_EINVAL;
     retries_arg arg = { key, retries };
@@ -185,7 +195,7 @@ static int resolve(bt_ctx *cx, void *p)
     r->u.incident.type = bt_incident_type_names[x->type];
     r->u.incident.job_key = x->job_key;
     r->proc = ei ? ei->proc : in->proc;
-    r->element = &r->proc->elements[x->element];
+    r->element = x->element >= 0 ? &r->proc->elements[x->element] : NULL;
     r->element_instance_key = x->ei_key;
     baton_job *job = x->job_key ? bt_job_find(in, x->job_key) : NULL;
     if (job) {
@@ -207,7 +217,7 @@ int baton_instance_resolve_incident(baton_instance *in, uint64_t key)
 {
     if (!in)
         return BATON_EINVAL;
-    bt_clear_error(in->engine);
+    bt_call_begin(in->engine);
     return bt_transact(in, 1, resolve, &key);
 }
 
@@ -235,7 +245,7 @@ int baton_instance_cancel(baton_instance *in)
 {
     if (!in)
         return BATON_EINVAL;
-    bt_clear_error(in->engine);
+    bt_call_begin(in->engine);
     int rc = check_open(in);
     return rc ? rc : bt_transact(in, 0, cancel, NULL);
 }

@@ -5,12 +5,45 @@
 #include "api/api.h"
 #include "util/json.h"
 
+/* The start event named `start_id` of a deployment's process (NULL: its
+ * none start event), as its element index + 1 for the process's
+ * activation (0: the none start event). */
+static int find_start(baton_engine *e, const bt_process *p,
+                      const char *start_id, uint64_t *start)
+{
+    *start = 0;
+    if (!start_id) {
+        if (p->start >= 0)
+            return 0;
+        return bt_error(e, BATON_ENOTFOUND, NULL, (int)p->line, 0, p->id,
+                        "process '%s' has no none start event: start it "
+                        "at one of its start events "
+                        "(baton_instance_create_at)",
+                        p->id);
+    }
+    for (uint32_t i = 0; i < p->n_starts; i++)
+        if (strcmp(p->elements[p->starts[i]].id, start_id) == 0) {
+            *start = (uint64_t)p->starts[i] + 1;
+            return 0;
+        }
+    return bt_error(e, BATON_ENOTFOUND, NULL, 0, 0, start_id,
+                    "'%s' is not a start event of process '%s'", start_id,
+                    p->id);
+}
+
 int baton_instance_create(baton_engine *e, const char *process_id,
                           const char *vars, size_t len, baton_instance **out)
 {
+    return baton_instance_create_at(e, process_id, NULL, vars, len, out);
+}
+
+int baton_instance_create_at(baton_engine *e, const char *process_id,
+                             const char *start_id, const char *vars,
+                             size_t len, baton_instance **out)
+{
     if (!e)
         return BATON_EINVAL;
-    bt_clear_error(e);
+    bt_call_begin(e);
     if (!out)
         return bt_error(e, BATON_EINVAL, NULL, 0, 0, NULL,
                         "baton_instance_create needs an output");
@@ -27,6 +60,10 @@ int baton_instance_create(baton_engine *e, const char *process_id,
                 return bt_error(e, BATON_EINVAL, NULL, 0, 0, NULL,
                                 "several processes are deployed: name one");
     }
+    uint64_t start;
+    int src = find_start(e, d->process, start_id, &start);
+    if (src)
+        return src;
     json_t *doc = NULL;
     if (vars) {
         int rc = bt_json_parse(e, vars, len, 1, "variables", &doc);
@@ -47,7 +84,7 @@ int baton_instance_create(baton_engine *e, const char *process_id,
     in->key = key;
     in->next_key = key + 1;
     root->vars = doc;
-    bt_push_cmd(in, BT_CMD_ACTIVATE, -1, key, 0);
+    bt_push_cmd(in, BT_CMD_ACTIVATE, -1, key, start);
     e->next_instance++;
     *out = in;
     return 0;
@@ -59,24 +96,51 @@ void baton_instance_free(baton_instance *in)
         bt_instance_free(in);
 }
 
-int baton_instance_step(baton_instance *in)
+/* Whether a timer or backoff is due at the call's time; asks the clock
+ * only when the instance waits on time. */
+static int due_now(baton_instance *in, int64_t *now)
 {
-    if (!in)
-        return BATON_EINVAL;
-    bt_clear_error(in->engine);
+    int64_t due;
+    if (!bt_next_due(in, &due))
+        return 0;
+    int rc = bt_now(in->engine, now);
+    return rc ? rc : due <= *now;
+}
+
+/* One transition: the command at the head of the queue, else the
+ * earliest timer or backoff due at the call's time. */
+static int step(baton_instance *in)
+{
     int rc = bt_instance_busy(in);
     if (rc)
         return rc;
     if (in->ended)
         return BATON_STEP_ENDED;
-    if (in->q_head == in->n_queue)
-        return BATON_STEP_WAITING;
-    rc = bt_step(in);
+    int64_t now = 0;
+    if (in->q_head < in->n_queue) {
+        rc = bt_step(in);
+    } else {
+        rc = due_now(in, &now);
+        if (rc <= 0)
+            return rc ? rc : BATON_STEP_WAITING;
+        rc = bt_fire_due(in, now);
+    }
     if (rc < 0)
         return rc;
     if (in->ended)
         return BATON_STEP_ENDED;
-    return in->q_head < in->n_queue ? BATON_STEP_READY : BATON_STEP_WAITING;
+    if (in->q_head < in->n_queue)
+        return BATON_STEP_READY;
+    rc = due_now(in, &now);
+    return rc < 0 ? rc : rc ? BATON_STEP_READY : BATON_STEP_WAITING;
+}
+
+int baton_instance_step(baton_instance *in)
+{
+    if (!in)
+        return BATON_EINVAL;
+    bt_call_begin(in->engine);
+    return step(in);
 }
 
 static int persist(baton_instance *in)
@@ -100,13 +164,13 @@ int baton_instance_run(baton_instance *in, size_t max_steps)
     if (!in)
         return BATON_EINVAL;
     baton_engine *e = in->engine;
-    bt_clear_error(e);
+    bt_call_begin(e);
     if (max_steps == 0)
         max_steps = (size_t)e->limits[BATON_LIMIT_STEPS];
     uint64_t start = in->revision;
     int rc = BATON_STEP_READY;
     for (size_t n = 0; rc == BATON_STEP_READY && n < max_steps; n++)
-        rc = baton_instance_step(in);
+        rc = step(in);
     if (rc == BATON_STEP_READY)
         rc = bt_error(e, BATON_EBUDGET, NULL, 0, 0, NULL,
                       "the step budget of %zu steps is used up with work "
@@ -264,6 +328,8 @@ const char *baton_instance_incident_element_id(const baton_instance *in,
     const bt_incident *x = incident_at(in, i);
     if (!x)
         return NULL;
+    if (x->element < 0)
+        return in->proc->id; /* the process instance's own */
     const bt_ei *ei = bt_ei_find(in, x->ei_key);
     return ei ? bt_ei_el(ei)->id : in->proc->elements[x->element].id;
 }

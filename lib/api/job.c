@@ -117,24 +117,32 @@ int baton_job_complete(baton_job *j, const char *vars, size_t len)
     if (vars && (rc = bt_json_parse(j->inst->engine, vars, len, 1,
                                     "job variables", &doc)))
         return rc;
-    *outcome_of(j) = (bt_outcome){ BT_OUT_COMPLETE, 0, doc, NULL, NULL };
+    *outcome_of(j) = (bt_outcome){ BT_OUT_COMPLETE, 0, doc, NULL, NULL, 0 };
     return 0;
 }
 
-int baton_job_fail(baton_job *j, int retries, const char *message)
+int baton_job_fail_backoff(baton_job *j, int retries, int64_t backoff_ms,
+                           const char *message)
 {
     int rc = settle_check(j);
     if (rc)
         return rc;
     baton_engine *e = j->inst->engine;
-    if (retries < 0)
+    if (retries < 0 || backoff_ms < 0)
         return bt_error(e, BATON_EINVAL, NULL, 0, 0, NULL,
-                        "retries must not be negative");
+                        "%s must not be negative",
+                        retries < 0 ? "retries" : "the backoff");
     char *m = message ? bt_strdup(&e->alloc, message) : NULL;
     if (message && !m)
         return bt_error(e, BATON_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-    *outcome_of(j) = (bt_outcome){ BT_OUT_FAIL, retries, NULL, NULL, m };
+    *outcome_of(j) =
+        (bt_outcome){ BT_OUT_FAIL, retries, NULL, NULL, m, backoff_ms };
     return 0;
+}
+
+int baton_job_fail(baton_job *j, int retries, const char *message)
+{
+    return baton_job_fail_backoff(j, retries, 0, message);
 }
 
 int baton_job_throw_error(baton_job *j, const char *code, const char *message)
@@ -153,7 +161,7 @@ int baton_job_throw_error(baton_job *j, const char *code, const char *message)
         bt_free(&e->alloc, m);
         return bt_error(e, BATON_ENOMEM, NULL, 0, 0, NULL, "out of memory");
     }
-    *outcome_of(j) = (bt_outcome){ BT_OUT_ERROR, 0, NULL, c, m };
+    *outcome_of(j) = (bt_outcome){ BT_OUT_ERROR, 0, NULL, c, m, 0 };
     return 0;
 }
 
@@ -162,6 +170,6 @@ int baton_job_defer(baton_job *j)
     int rc = settle_check(j);
     if (rc)
         return rc;
-    *outcome_of(j) = (bt_outcome){ BT_OUT_DEFER, 0, NULL, NULL, NULL };
+    *outcome_of(j) = (bt_outcome){ BT_OUT_DEFER, 0, NULL, NULL, NULL, 0 };
     return 0;
 }

@@ -115,3 +115,93 @@ const char *baton_model_job_type(const baton_model *m, size_t process,
                : NULL;
 }
 
+
+/* ---- start events ------------------------------------------------- */
+
+static const bt_element *start_at(const baton_model *m, size_t process,
+                                  size_t index)
+{
+    if (!m || process >= m->n_processes ||
+        index >= m->processes[process].n_starts)
+        return NULL;
+    const bt_process *p = &m->processes[process];
+    return &p->elements[p->starts[index]];
+}
+
+size_t baton_model_start_count(const baton_model *m, size_t process)
+{
+    return m && process < m->n_processes ? m->processes[process].n_starts
+                                         : 0;
+}
+
+const char *baton_model_start_id(const baton_model *m, size_t process,
+                                 size_t index)
+{
+    const bt_element *e = start_at(m, process, index);
+    return e ? e->id : NULL;
+}
+
+int baton_model_start_kind(const baton_model *m, size_t process,
+                           size_t index)
+{
+    const bt_element *e = start_at(m, process, index);
+    if (!e)
+        return -1;
+    if (e->kind == BT_RECEIVE_TASK)
+        return BATON_START_MESSAGE;
+    switch (e->evdef) {
+    case BT_EVDEF_TIMER: return BATON_START_TIMER;
+    case BT_EVDEF_MESSAGE: return BATON_START_MESSAGE;
+    case BT_EVDEF_SIGNAL: return BATON_START_SIGNAL;
+    default: return BATON_START_NONE;
+    }
+}
+
+const char *baton_model_start_name(const baton_model *m, size_t process,
+                                   size_t index)
+{
+    const bt_element *e = start_at(m, process, index);
+    int kind = baton_model_start_kind(m, process, index);
+    return e && (kind == BATON_START_MESSAGE || kind == BATON_START_SIGNAL)
+               ? e->event.name
+               : NULL;
+}
+
+static json_t *no_vars(void *ctx, const char *name, size_t len)
+{
+    (void)ctx;
+    (void)name;
+    (void)len;
+    return NULL;
+}
+
+int baton_model_start_next_due(const baton_model *m, size_t process,
+                               size_t index, int64_t since, uint32_t fired,
+                               int64_t *due)
+{
+    const bt_element *e = start_at(m, process, index);
+    if (!e || e->evdef != BT_EVDEF_TIMER || !due)
+        return BATON_EINVAL;
+    bt_timer_spec parsed;
+    const bt_timer_spec *spec = e->event.timer;
+    if (!spec) {
+        /* An expression with no variables to read: a start event has
+         * none yet. */
+        json_t *v;
+        if (bt_expr_eval(e->event.timer_expr, no_vars, NULL, &v))
+            return BATON_ENOMEM;
+        char err[160];
+        int bad = !json_is_string(v) ||
+                  bt_timer_parse(e->event.timer_type, json_string_value(v),
+                                 json_string_length(v), &parsed, err,
+                                 sizeof err);
+        json_decref(v);
+        if (bad)
+            return BATON_EEXPR;
+        spec = &parsed;
+    }
+    if (fired == 0)
+        return bt_timer_first(spec, since, due) ? 0 : 1;
+    int rc = bt_timer_next(spec, since, fired, due);
+    return rc == 1 ? 1 : 0;
+}

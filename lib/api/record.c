@@ -6,7 +6,10 @@
 
 static const char *const vt_names[] = {
     "PROCESS_INSTANCE", "JOB", "INCIDENT", "VARIABLE",
-    "PROCESS_INSTANCE_CREATION", "COMPENSATION_SUBSCRIPTION",
+    "PROCESS_INSTANCE_CREATION", "COMPENSATION_SUBSCRIPTION", "UNKNOWN",
+    "TIMER", "MESSAGE_SUBSCRIPTION", "PROCESS_MESSAGE_SUBSCRIPTION",
+    "SIGNAL_SUBSCRIPTION", "SIGNAL", "ESCALATION",
+    "CONDITIONAL_SUBSCRIPTION",
 };
 
 static const char *const intent_names[] = {
@@ -15,7 +18,9 @@ static const char *const intent_names[] = {
     "SEQUENCE_FLOW_TAKEN", "CREATED",           "COMPLETED",
     "FAILED",             "ERROR_THROWN",       "RETRIES_UPDATED",
     "RESOLVED",           "UPDATED",            "CANCELED",
-    "TRIGGERED",
+    "TRIGGERED",          "CORRELATED",         "DELETED",
+    "BROADCASTED",        "ESCALATED",          "NOT_ESCALATED",
+    "RECURRED_AFTER_BACKOFF",
 };
 
 const char *baton_value_type_name(int vt)
@@ -88,6 +93,65 @@ static int set_str(json_t *o, const char *k, const char *v)
     return json_object_set_new(o, k, v ? json_string(v) : json_null());
 }
 
+/* The variables an event carries, as an object ({} for none). */
+static int set_vars(json_t *o, json_t *vars)
+{
+    return json_object_set_new(o, "variables",
+                               vars ? json_incref(vars) : json_object());
+}
+
+/* The value of the event records (timers, subscriptions, signals,
+ * escalations), in the shape of Zeebe's. */
+static int event_value(json_t *v, const baton_record *r)
+{
+    const char *id = baton_record_element_id(r);
+    int bad = set_key(v, "elementInstanceKey", r->element_instance_key);
+    switch (r->value_type) {
+    case BATON_VT_TIMER: {
+        bad |= set_str(v, "targetElementId", id) |
+               json_object_set_new(v, "dueDate",
+                                   json_integer(r->u.sub.due)) |
+               json_object_set_new(v, "repetitions",
+                                   json_integer(r->u.sub.repetitions));
+        char when[32];
+        bad |= set_str(v, "dueDateIso", bt_time_format(r->u.sub.due, when));
+        break;
+    }
+    case BATON_VT_PROCESS_MESSAGE_SUBSCRIPTION:
+        bad |= set_str(v, "elementId", id);
+        /* fall through */
+    case BATON_VT_MESSAGE_SUBSCRIPTION:
+        bad |= set_str(v, "messageName", r->u.sub.name) |
+               set_str(v, "correlationKey",
+                       r->u.sub.corr ? r->u.sub.corr : "") |
+               set_vars(v, r->u.sub.vars);
+        break;
+    case BATON_VT_SIGNAL_SUBSCRIPTION:
+        bad |= set_str(v, "signalName", r->u.sub.name) |
+               set_str(v, "catchEventId", id) |
+               set_key(v, "catchEventInstanceKey", r->element_instance_key);
+        break;
+    case BATON_VT_SIGNAL:
+        bad |= set_str(v, "signalName", r->u.sub.name) |
+               set_str(v, "elementId", id) | set_vars(v, r->u.sub.vars);
+        break;
+    case BATON_VT_ESCALATION:
+        bad |= set_str(v, "escalationCode", r->u.sub.name) |
+               set_str(v, "throwElementId", id) |
+               set_str(v, "catchElementId",
+                       r->u.sub.other ? r->u.sub.other->id : "");
+        break;
+    default: /* BATON_VT_CONDITIONAL_SUBSCRIPTION */
+        bad |= set_str(v, "elementId", id) |
+               set_str(v, "condition",
+                       r->element && r->element->event.condition
+                           ? bt_expr_text(r->element->event.condition)
+                           : "");
+        break;
+    }
+    return bad;
+}
+
 static json_t *record_value(const baton_record *r)
 {
     const baton_instance *in = r->inst;
@@ -138,6 +202,8 @@ static json_t *record_value(const baton_record *r)
                set_key(v, "jobKey", r->u.incident.job_key);
         break;
     default:
+        if (r->value_type >= BATON_VT_TIMER)
+            bad |= event_value(v, r);
         break;
     }
     if (bad) {

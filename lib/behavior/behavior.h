@@ -53,8 +53,11 @@ void bt_outcome_clear(const bt_alloc *a, bt_outcome *o);
 
 /* Leaves a completed element by its outgoing flows (all of them, or only
  * `chosen` when >= 0), removes it, and says in `*scope_done` whether its
- * scope has nothing left to run. */
-int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, int *scope_done);
+ * scope has nothing left to run. `token` (0: none) goes with the
+ * activations it queues: the event that already occurred for the element
+ * it starts (a triggered subscription's key). */
+int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, uint64_t token,
+             int *scope_done);
 
 /* ---- errors.c ----------------------------------------------------- */
 
@@ -64,6 +67,45 @@ int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, int *scope_done);
  * or 0. `*caught` says whether something did. */
 int bt_throw_error(bt_ctx *cx, bt_ei *from, uint64_t thrower,
                    const char *code, const char *message, int *caught);
+
+/* ---- events.c ----------------------------------------------------- */
+
+/* Opens the subscription of catch event `element` (a timer, message,
+ * signal or condition) for `owner`, evaluating its expressions in
+ * `owner`'s scope and announcing it. A value an expression gives that
+ * does not fit is returned as a failure (an incident on `owner`, whose
+ * retry opens its subscriptions again). */
+int bt_event_subscribe(bt_ctx *cx, bt_ei *owner, int32_t element);
+/* The message or signal name of event `c`, evaluated in `owner`'s scope
+ * when an expression; NULL with a failure set when it gives no string. */
+int bt_event_name(bt_ctx *cx, bt_ei *owner, const bt_element *c,
+                  const char **out);
+/* Whether an element's event definition waits for something (a timer,
+ * message, signal or condition). */
+int bt_event_waits(const bt_element *e);
+/* The event's variables reach the element that caught it as a job's
+ * result does: kept local when it has output mappings, else merged into
+ * the scopes above. */
+int bt_event_payload(bt_ctx *cx, bt_ei *ei, json_t *payload);
+/* Evaluates a conditional event's condition in `owner`'s scope into
+ * `*met`; a value that is no boolean is returned as a failure. */
+int bt_event_condition(bt_ctx *cx, bt_ei *owner, const bt_element *catcher,
+                       int *met);
+
+/* ---- escalations.c ------------------------------------------------ */
+
+/* Throws escalation `code` from event instance `from` (BPMN 2.0.2
+ * §10.5.4): the nearest escalation boundary event or escalation event
+ * subprocess, scope by scope outward, catches it; one that interrupts
+ * ends `from` with what it interrupts (`*ended`). Uncaught, it is
+ * announced and the instance goes on. */
+int bt_throw_escalation(bt_ctx *cx, bt_ei *from, const char *code,
+                        int *ended);
+
+/* Whether an interrupting event subprocess already runs in `scope`: only
+ * one does (BPMN 2.0.2 §10.3.5, as Zeebe), and what it would catch goes
+ * on to the scopes outside. */
+int bt_scope_interrupted(const bt_ei *scope);
 
 /* ---- compensation.c ----------------------------------------------- */
 

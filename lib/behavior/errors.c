@@ -94,17 +94,13 @@ static int catch_in_subprocess(bt_ctx *cx, bt_ei *scope, int32_t e,
     return 0;
 }
 
-/* Whether an event subprocess already interrupted `scope`: one of its
- * children is a running event subprocess. Only one interrupting event
- * subprocess of a scope runs (BPMN 2.0.2 §10.3.5, as Zeebe): an error
- * thrown from it, or from anything else left in the scope, goes on to the
- * scopes outside. Scanned only when the scope has a catch for the error,
- * and the catch would end every child anyway. */
-static int interrupted(const bt_ei *scope)
+int bt_scope_interrupted(const bt_ei *scope)
 {
     for (const bt_ei *c = scope->first; c; c = c->next) {
         const bt_element *el = bt_ei_el(c);
-        if (bt_kind_has(el->kind, BT_KF_SCOPE) && el->scope.triggered_by_event)
+        if (bt_kind_has(el->kind, BT_KF_SCOPE) &&
+            el->scope.triggered_by_event && el->scope.start >= 0 &&
+            c->proc->elements[el->scope.start].event.interrupting)
             return 1;
     }
     return 0;
@@ -130,7 +126,7 @@ int bt_throw_error(bt_ctx *cx, bt_ei *from, uint64_t thrower,
                                 sel->scope.n_event_subprocesses, code, 1)
                         : match(p, p->event_subprocesses,
                                 p->n_event_subprocesses, code, 1);
-        if (e >= 0 && !interrupted(scope))
+        if (e >= 0 && !bt_scope_interrupted(scope))
             return catch_in_subprocess(cx, scope, e, code, message);
     }
     *caught = 0;

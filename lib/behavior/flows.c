@@ -12,7 +12,8 @@ static int into_join(const bt_process *p, uint32_t fi)
  * mark at a join that waits for every incoming flow and queues the join
  * when each has a token (BPMN 2.0.2 §13.3.4). The caller reserved the
  * record, the command and the mark, so this cannot fail. */
-static void take_flow(baton_instance *in, bt_ei *scope, uint32_t fi)
+static void take_flow(baton_instance *in, bt_ei *scope, uint32_t fi,
+                      uint64_t token)
 {
     const bt_process *p = scope->proc;
     const bt_flow *f = &p->flows[fi];
@@ -24,7 +25,8 @@ static void take_flow(baton_instance *in, bt_ei *scope, uint32_t fi)
     r->u.flow = f;
     r->flow_scope_key = scope->key;
     if (!into_join(p, fi)) {
-        bt_push_cmd(in, BT_CMD_ACTIVATE, (int32_t)f->target, 0, scope->key);
+        bt_push_cmd(in, BT_CMD_ACTIVATE, (int32_t)f->target, token,
+                    scope->key);
         return;
     }
     const bt_element *t = &p->elements[f->target];
@@ -35,7 +37,8 @@ static void take_flow(baton_instance *in, bt_ei *scope, uint32_t fi)
     bt_push_cmd(in, BT_CMD_ACTIVATE, (int32_t)f->target, 0, scope->key);
 }
 
-int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, int *scope_done)
+int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, uint64_t token,
+             int *scope_done)
 {
     baton_instance *in = cx->in;
     const bt_element *el = bt_ei_el(ei);
@@ -53,7 +56,7 @@ int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, int *scope_done)
             return BATON_ENOMEM;
     for (uint32_t i = 0; i < el->n_outgoing; i++)
         if (chosen < 0 || (int64_t)el->outgoing[i] == chosen)
-            take_flow(in, scope, el->outgoing[i]);
+            take_flow(in, scope, el->outgoing[i], token);
     bt_ei_remove(in, ei);
     *scope_done = !el->n_outgoing && !bt_scope_busy(scope);
     return 0;

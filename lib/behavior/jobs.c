@@ -78,6 +78,33 @@ static int complete(bt_ctx *cx, baton_job *job, const bt_outcome *o)
     return 0;
 }
 
+/* When a failed job with retries left is tried again: after the backoff
+ * it failed with, else after its element's retry interval (Camunda 7's
+ * failedJobRetryTimeCycle), else at once (0). */
+static int backoff_due(bt_ctx *cx, const baton_job *job, const bt_outcome *o,
+                       int64_t *due)
+{
+    baton_engine *e = cx->in->engine;
+    const bt_job_def *d = &bt_ei_el(job->ei)->job;
+    *due = 0;
+    if (o->backoff <= 0 && !d->has_backoff)
+        return 0;
+    int64_t now;
+    int rc = bt_now(e, &now);
+    if (rc)
+        return rc;
+    int bad = o->backoff > 0
+                  ? (now > INT64_MAX - o->backoff ? -1 : 0)
+                  : bt_duration_add(&d->backoff, now, NULL, due);
+    if (o->backoff > 0 && !bad)
+        *due = now + o->backoff;
+    if (bad)
+        *due = INT64_MAX; /* beyond any time a clock gives */
+    if (*due == 0)
+        *due = 1; /* 0 means "none" */
+    return 0;
+}
+
 /* A job failed or threw: announce it, then retry, catch, or raise the
  * incident. The job changes only after the last fallible operation. */
 static int fail_or_throw(bt_ctx *cx, baton_job *job, const bt_outcome *o)
@@ -100,8 +127,10 @@ static int fail_or_throw(bt_ctx *cx, baton_job *job, const bt_outcome *o)
     if (o->message && !keep)
         return BATON_ENOMEM;
     int rc = 0, incident = 0;
+    int64_t due = 0;
     if (fail && o->retries > 0) {
-        if (bt_engine_handler(in->engine, job->type))
+        rc = backoff_due(cx, job, o, &due);
+        if (!rc && !due && bt_engine_handler(in->engine, job->type))
             bt_push_cmd(in, BT_CMD_CALL_HANDLER, job->ei->element, job->key,
                         0);
     } else if (fail) {
@@ -140,7 +169,10 @@ static int fail_or_throw(bt_ctx *cx, baton_job *job, const bt_outcome *o)
     job->retries = fail ? o->retries : (job->retries > 0 ? job->retries : 0);
     bt_free(a, job->error_message);
     job->error_message = keep;
-    bt_job_set_state(in, job, incident ? BT_JOB_INCIDENT : BT_JOB_READY);
+    bt_job_set_state(in, job, incident ? BT_JOB_INCIDENT
+                              : due    ? BT_JOB_BACKOFF
+                                       : BT_JOB_READY);
+    job->due = incident ? 0 : due;
     return 0;
 }
 

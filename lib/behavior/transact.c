@@ -1,6 +1,7 @@
 /* A transition as one transaction: the kernel's transaction around a
  * function that may return a failure, raised here as an incident. Steps
- * and host commands both run through it. */
+ * and host commands both run through it. A transition that changed
+ * variables queues the evaluation of the conditional events. */
 #include "behavior/behavior.h"
 
 int bt_transact(baton_instance *in, size_t queue, bt_transition_fn fn,
@@ -14,6 +15,14 @@ int bt_transact(baton_instance *in, size_t queue, bt_transition_fn fn,
     rc = fn(&cx, arg);
     if (!rc && cx.fail.type >= 0)
         rc = bt_incident_raise(in, &cx.fail);
+    /* Conditional events are evaluated when variables change (as Camunda
+     * 7 does), once for every change: at the next step. */
+    if (!rc && tx.vars.n && in->n_cond_subs && !in->n_cond_cmds) {
+        if (bt_reserve(in, 0, 0, 1, 0))
+            rc = BATON_ENOMEM;
+        else
+            bt_push_cmd(in, BT_CMD_CONDITIONS, 0, 0, 0);
+    }
     if (rc)
         return bt_txn_abort(&tx, rc);
     bt_txn_commit(&tx);

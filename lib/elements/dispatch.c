@@ -23,11 +23,74 @@ int bt_element_terminating(baton_instance *in, bt_ei *ei, uint64_t thrower)
     return p->terminating ? p->terminating(in, ei, thrower) : 0;
 }
 
+/* The catch events that wait inside or on `ei`: its boundary events, and
+ * the start events of its event subprocesses when it is a scope. */
+static int open_all(bt_ctx *cx, bt_ei *ei)
+{
+    const bt_process *p = ei->proc;
+    const bt_element *el = bt_ei_el(ei);
+    const uint32_t *esps = el ? el->scope.event_subprocesses
+                              : p->event_subprocesses;
+    uint32_t n_esps = el ? el->scope.n_event_subprocesses
+                         : p->n_event_subprocesses;
+    if (el && !bt_kind_has(el->kind, BT_KF_SCOPE))
+        n_esps = 0;
+    uint32_t n_bounds = el ? el->n_boundaries : 0;
+    int rc = bt_reserve_keys(cx->in,
+                             (size_t)n_bounds + n_esps + BT_KEYS_PER_STEP);
+    for (uint32_t i = 0; !rc && i < n_bounds && cx->fail.type < 0; i++)
+        if (bt_event_waits(&p->elements[el->boundaries[i]]))
+            rc = bt_event_subscribe(cx, ei, (int32_t)el->boundaries[i]);
+    for (uint32_t i = 0; !rc && i < n_esps && cx->fail.type < 0; i++) {
+        int32_t start = p->elements[esps[i]].scope.start;
+        if (start >= 0 && bt_event_waits(&p->elements[start]))
+            rc = bt_event_subscribe(cx, ei, start);
+    }
+    return rc;
+}
+
+int bt_open_subscriptions(bt_ctx *cx, bt_ei *ei)
+{
+    baton_instance *in = cx->in;
+    baton_engine *e = in->engine;
+    size_t n_subs = in->n_subs, n_recs = e->n_recs;
+    size_t n_cond = in->n_cond_subs;
+    int rc = open_all(cx, ei);
+    if (!rc && cx->fail.type >= 0) {
+        /* Nothing opens: the incident's retry opens them all again. */
+        bt_subs_truncate(in, n_subs);
+        e->n_recs = n_recs;
+    }
+    if (!rc && cx->fail.type < 0)
+        rc = bt_reserve(in, 0, 0, 1, 0) ? BATON_ENOMEM : 0;
+    /* A condition may hold already: evaluated at the next step. */
+    if (!rc && cx->fail.type < 0 && in->n_cond_subs > n_cond &&
+        !in->n_cond_cmds)
+        bt_push_cmd(in, BT_CMD_CONDITIONS, 0, 0, 0);
+    return rc;
+}
+
+/* An element that starts because its event occurred: the event's
+ * variables reach it, and it is marked so that it does not wait. */
+static int take_token(bt_ctx *cx, bt_ei *ei, uint64_t token)
+{
+    bt_sub *t = bt_sub_find(cx->in, token);
+    if (!t || t->state != BT_SUB_TRIGGERED)
+        return 0;
+    ei->triggered = 1;
+    int rc = bt_event_payload(cx, ei, t->payload);
+    if (!rc)
+        bt_sub_close(cx->in, bt_sub_find(cx->in, token));
+    return rc;
+}
+
 static int activate(bt_ctx *cx, const bt_cmd *c)
 {
     baton_instance *in = cx->in;
-    if (c->element < 0)
-        return bt_process_activate(cx, in->root);
+    if (c->element < 0) /* the start event chosen at creation, if any */
+        return bt_process_activate(cx, in->root,
+                                   c->scope_key ? (int32_t)(c->scope_key - 1)
+                                                : in->proc->start);
     bt_ei *scope = bt_ei_find(in, c->scope_key);
     if (!scope || scope->state != BT_EI_ACTIVATED)
         return 0; /* the scope ended while this token was queued */
@@ -45,6 +108,23 @@ static int activate(bt_ctx *cx, const bt_cmd *c)
     ei->state = BT_EI_ACTIVATED;
     if (bt_ei_el(ei)->is_for_compensation)
         ei->comp_throw = c->key;
+    else if (c->key && (rc = take_token(cx, ei, c->key)))
+        return rc;
+    if ((rc = bt_open_subscriptions(cx, ei)) || cx->fail.type >= 0)
+        return rc;
+    return processor_of(ei)->activated(cx, ei);
+}
+
+/* An incident's retry: the subscriptions of `ei` open, then it does what
+ * it does once active. */
+static int resubscribe(bt_ctx *cx, const bt_cmd *c)
+{
+    bt_ei *ei = bt_ei_find(cx->in, c->key);
+    if (!ei || ei->state != BT_EI_ACTIVATED)
+        return 0;
+    int rc = bt_open_subscriptions(cx, ei);
+    if (rc || cx->fail.type >= 0 || ei->element < 0)
+        return rc;
     return processor_of(ei)->activated(cx, ei);
 }
 
@@ -70,6 +150,8 @@ static int complete(bt_ctx *cx, const bt_cmd *c)
     if (rc || cx->fail.type >= 0)
         return rc;
     rc = bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETING, ei);
+    if (!rc && ei->n_subs)
+        rc = bt_sub_close_owned(in, ei, 0);
     if (!rc)
         rc = bt_apply_outputs(cx, ei);
     if (!rc)
@@ -88,7 +170,7 @@ static int complete(bt_ctx *cx, const bt_cmd *c)
     bt_ei *scope = ei->scope;
     int scope_done = 0;
     rc = p->completed ? p->completed(cx, ei, chosen, &scope_done)
-                      : bt_leave(cx, ei, chosen, &scope_done);
+                      : bt_leave(cx, ei, chosen, 0, &scope_done);
     if (!rc && scope_done)
         processor_of(scope)->child_completed(cx, scope);
     return rc;
@@ -112,6 +194,9 @@ static int transition(bt_ctx *cx, void *arg)
     case BT_CMD_COMPLETE: return complete(cx, &c);
     case BT_CMD_CALL_HANDLER: return bt_job_call_handler(cx, c.key);
     case BT_CMD_THROW_ERROR: return resume(cx, &c);
+    case BT_CMD_CONDITIONS: return bt_check_conditions(cx, c.key);
+    case BT_CMD_SUBSCRIBE: return resubscribe(cx, &c);
+    case BT_CMD_TRIGGER: return bt_trigger_entry(cx, c.scope_key);
     default: return 0;
     }
 }

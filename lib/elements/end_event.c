@@ -1,10 +1,14 @@
 /* End events: none, terminate (BPMN 2.0.2 §10.5.3: ends its whole scope
- * at once), error (throws at the next step) and compensation (waits for
- * its handlers, then ends). */
-#include "elements/processor.h"
+ * at once), error (throws at the next step), compensation (waits for its
+ * handlers, then ends), and signal, escalation and message (throws.c). */
+#include "elements/throws.h"
 
 static int activated(bt_ctx *cx, bt_ei *ei)
 {
+    int handled;
+    int rc = bt_throw_event(cx, ei, &handled);
+    if (rc || handled)
+        return rc;
     switch (bt_ei_el(ei)->evdef) {
     case BT_EVDEF_COMPENSATE:
         return bt_comp_throw(cx->in, ei);
@@ -33,7 +37,7 @@ static int throw_error(bt_ctx *cx, bt_ei *ei)
 static int completed(bt_ctx *cx, bt_ei *ei, int64_t chosen, int *scope_done)
 {
     if (bt_ei_el(ei)->evdef != BT_EVDEF_TERMINATE)
-        return bt_leave(cx, ei, chosen, scope_done);
+        return bt_leave(cx, ei, chosen, 0, scope_done);
     baton_instance *in = cx->in;
     bt_ei *scope = ei->scope;
     int rc = bt_terminate_inside(in, scope, ei);
@@ -49,4 +53,5 @@ const bt_processor bt_proc_end_event = {
     .activated = activated,
     .resume = throw_error,
     .completed = completed,
+    .terminating = bt_job_cancel,
 };

@@ -3,7 +3,7 @@
  * the instance when nothing is left to run in it. */
 #include "elements/processor.h"
 
-int bt_process_activate(bt_ctx *cx, bt_ei *root)
+int bt_process_activate(bt_ctx *cx, bt_ei *root, int32_t start)
 {
     baton_instance *in = cx->in;
     if (bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATING, root))
@@ -24,8 +24,21 @@ int bt_process_activate(bt_ctx *cx, bt_ei *root)
     }
     if (bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATED, root))
         return BATON_ENOMEM;
+    /* An instantiating receive task received its message already. */
+    uint64_t token = 0;
+    if (root->proc->elements[start].kind == BT_RECEIVE_TASK) {
+        bt_sub *t = bt_sub_add_triggered(in, root, start, NULL);
+        if (!t)
+            return BATON_ENOMEM;
+        token = t->key;
+    }
+    /* The root existed before the step: it changes after the last thing
+     * that can fail. */
+    int rc = bt_open_subscriptions(cx, root);
+    if (rc)
+        return rc;
     root->state = BT_EI_ACTIVATED;
-    bt_push_cmd(in, BT_CMD_ACTIVATE, root->proc->start, 0, root->key);
+    bt_push_cmd(in, BT_CMD_ACTIVATE, start, token, root->key);
     return 0;
 }
 
@@ -33,6 +46,7 @@ int bt_process_complete(bt_ctx *cx, bt_ei *root)
 {
     baton_instance *in = cx->in;
     if (bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETING, root) ||
+        (root->n_subs && bt_sub_close_owned(in, root, 0)) ||
         bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETED, root))
         return BATON_ENOMEM;
     root->state = BT_EI_COMPLETED;

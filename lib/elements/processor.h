@@ -40,9 +40,10 @@ typedef struct bt_processor {
 /* The process instance itself, which has no element. */
 extern const bt_processor bt_proc_process;
 
-/* Activation of the process instance, and its completion: it exists
- * before its first step and has no flows (process.c). */
-int bt_process_activate(bt_ctx *cx, bt_ei *root);
+/* Activation of the process instance at its start event `start`, and its
+ * completion: it exists before its first step and has no flows
+ * (process.c). */
+int bt_process_activate(bt_ctx *cx, bt_ei *root, int32_t start);
 int bt_process_complete(bt_ctx *cx, bt_ei *root);
 
 /* What most elements do once active: complete at the next step. */
@@ -61,6 +62,23 @@ static inline void bt_scope_complete_next(bt_ctx *cx, bt_ei *scope)
 /* The engine's termination hook: the element's processor's
  * `terminating`, for the kernel, which knows no kind. */
 int bt_element_terminating(baton_instance *in, bt_ei *ei, uint64_t thrower);
+
+/* ---- triggers.c: events that occur --------------------------------- */
+
+/* The subscription with `key` fired, with the event's variables
+ * `payload` (may be NULL): the element waiting for it moves on. */
+int bt_trigger(bt_ctx *cx, uint64_t key, json_t *payload);
+/* A TRIGGER command: the triggered entry `entry_key` acts on the
+ * subscription it names. */
+int bt_trigger_entry(bt_ctx *cx, uint64_t entry_key);
+/* Fires the earliest timer or backoff due at `now`, as one transaction. */
+int bt_fire_due(baton_instance *in, int64_t now);
+/* Evaluates conditional subscriptions after key `after` (0: all). */
+int bt_check_conditions(bt_ctx *cx, uint64_t after);
+/* Opens the subscriptions an element instance has once activated: its
+ * boundary events', its event subprocesses' starts; a failure is
+ * returned in cx->fail with nothing opened. */
+int bt_open_subscriptions(bt_ctx *cx, bt_ei *ei);
 
 /* Performs the transition at the head of the queue. Atomic: on failure
  * the instance is as before. */

@@ -15,7 +15,7 @@ static int completed(bt_ctx *cx, bt_ei *ei, int64_t chosen, int *scope_done)
      * log with it (bt_leave() cannot fail once it has started). */
     uint64_t key = ei->key;
     int logged = bt_comp_logged_sub(cx->in, ei);
-    int rc = bt_leave(cx, ei, chosen, scope_done);
+    int rc = bt_leave(cx, ei, chosen, 0, scope_done);
     if (!rc && !logged)
         bt_comp_drop(cx->in, key);
     return rc;

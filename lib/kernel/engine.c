@@ -16,6 +16,26 @@ void bt_clear_error(baton_engine *e)
     e->err_source[0] = '\0';
 }
 
+void bt_call_begin(baton_engine *e)
+{
+    bt_clear_error(e);
+    e->now_valid = 0;
+}
+
+int bt_now(baton_engine *e, int64_t *now)
+{
+    if (!e->now_valid) {
+        if (!e->clock)
+            return bt_error(e, BATON_ESTATE, NULL, 0, 0, NULL,
+                            "timers and backoffs need the time: set a "
+                            "clock with baton_engine_set_clock()");
+        e->now = e->clock(e->clock_ud);
+        e->now_valid = 1;
+    }
+    *now = e->now;
+    return 0;
+}
+
 static void copy_str(char *dst, size_t cap, const char *src)
 {
     if (!src)

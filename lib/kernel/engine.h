@@ -41,6 +41,7 @@ typedef struct bt_outcome {
     json_t *vars;
     char *code;
     char *message;
+    int64_t backoff; /* BT_OUT_FAIL: milliseconds before the retry */
 } bt_outcome;
 
 #define BT_LIMIT_COUNT (BATON_LIMIT_STEPS + 1)
@@ -57,6 +58,11 @@ struct baton_engine {
     void *persist_ud;
 
     int64_t limits[BT_LIMIT_COUNT];
+
+    /* The time of the call in progress: asked of the clock hook once,
+     * when first needed (bt_now), forgotten when the next call starts. */
+    int64_t now;
+    int now_valid;
 
     /* The step in progress (one at a time per engine: instances of an
      * engine are used by one thread, and a step of one instance cannot
@@ -93,6 +99,12 @@ struct baton_engine {
 
 /* Clears the last error (every fallible API call does this on entry). */
 void bt_clear_error(baton_engine *e);
+/* Starts a call that may change an instance: clears the last error and
+ * forgets the previous call's time. */
+void bt_call_begin(baton_engine *e);
+/* The time of the call in progress (see baton_clock_fn): BATON_ESTATE
+ * with the engine's error set when there is no clock hook. */
+int bt_now(baton_engine *e, int64_t *now);
 /* Records the last error and returns `code`. `element` and `source` may be
  * NULL. */
 int bt_error(baton_engine *e, int code, const char *source, int line,

@@ -47,7 +47,9 @@ int bt_incident_raise(baton_instance *in, const bt_failure *f)
         f->job_key, msg, f->retry
     };
     bt_log(in->engine, BATON_LOG_WARN, "incident %s on %s: %s",
-           bt_incident_type_names[f->type], bt_ei_el(f->ei)->id, f->message);
+           bt_incident_type_names[f->type],
+           f->ei->element >= 0 ? bt_ei_el(f->ei)->id : f->ei->proc->id,
+           f->message);
     return 0;
 }
 

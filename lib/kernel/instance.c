@@ -50,6 +50,9 @@ void bt_instance_free(baton_instance *in)
     }
     for (size_t i = 0; i < in->n_incidents; i++)
         bt_free(a, in->incidents[i].message);
+    for (size_t i = 0; i < in->n_subs; i++)
+        bt_sub_free_strings(a, &in->subs[i]);
+    bt_free(a, in->subs);
     bt_keymap_free(a, &in->ei_map);
     bt_keymap_free(a, &in->job_map);
     bt_free(a, in->incidents);
@@ -100,6 +103,8 @@ bt_ei *bt_ei_new(baton_instance *in, bt_ei *scope, int32_t element,
 void bt_ei_remove(baton_instance *in, bt_ei *ei)
 {
     bt_ei *scope = ei->scope;
+    if (ei->n_subs)
+        bt_sub_drop_owned(in, ei);
     if (scope) {
         if (ei->prev)
             ei->prev->next = ei->next;
@@ -172,7 +177,8 @@ void bt_job_remove(baton_instance *in, baton_job *j)
     else
         in->newest_job = j->older;
     in->n_jobs--;
-    in->n_held_jobs -= j->state == BT_JOB_INCIDENT;
+    in->n_held_jobs -= (size_t)bt_job_held(j->state);
+    in->n_backoff_jobs -= (size_t)(j->state == BT_JOB_BACKOFF);
     in->job_epoch++;
     bt_keymap_del(&in->job_map, j->key);
     if (j->ei && j->ei->job_key == j->key)
@@ -186,8 +192,10 @@ void bt_job_remove(baton_instance *in, baton_job *j)
 
 void bt_job_set_state(baton_instance *in, baton_job *job, uint32_t state)
 {
-    in->n_held_jobs += (size_t)(state == BT_JOB_INCIDENT);
-    in->n_held_jobs -= (size_t)(job->state == BT_JOB_INCIDENT);
+    in->n_held_jobs += (size_t)bt_job_held(state);
+    in->n_held_jobs -= (size_t)bt_job_held(job->state);
+    in->n_backoff_jobs += (size_t)(state == BT_JOB_BACKOFF);
+    in->n_backoff_jobs -= (size_t)(job->state == BT_JOB_BACKOFF);
     in->job_epoch++;
     job->state = state;
 }

@@ -52,6 +52,13 @@ struct bt_ei {
     uint32_t n_tokens;
     uint32_t n_pending;
     struct bt_joins *joins;
+    /* Open subscriptions that belong to it (its boundary events, its
+     * event subprocesses' starts, its own catch), so that ending it
+     * scans the subscriptions only when it has some. */
+    uint32_t n_subs;
+    /* Set while it activates because its event already occurred (an
+     * event-based gateway's event): it completes without waiting. */
+    uint8_t triggered;
 };
 
 /* The join marks of a scope, in one allocation: counted per flow of the
@@ -84,8 +91,15 @@ typedef struct bt_comp {
 enum bt_job_state {
     BT_JOB_READY,    /* waits for a handler call or for the host */
     BT_JOB_DEFERRED, /* a handler deferred it */
-    BT_JOB_INCIDENT  /* an incident holds it */
+    BT_JOB_INCIDENT, /* an incident holds it */
+    BT_JOB_BACKOFF   /* failed, waits until `due` to be tried again */
 };
+
+/* The states in which a job is not handed out. */
+static inline int bt_job_held(uint32_t state)
+{
+    return state == BT_JOB_INCIDENT || state == BT_JOB_BACKOFF;
+}
 
 struct baton_job {
     baton_instance *inst;
@@ -93,6 +107,7 @@ struct baton_job {
     bt_ei *ei;
     int32_t retries;
     uint32_t state;
+    int64_t due; /* BT_JOB_BACKOFF: when it is tried again */
     char *type;          /* owned copy */
     char *error_message; /* last failure, owned, may be NULL */
     baton_job *older, *newer; /* creation order */
@@ -104,6 +119,12 @@ enum bt_cmd_kind {
     BT_CMD_CALL_HANDLER, /* job `key` */
     BT_CMD_TERMINATE,    /* element instance `key` and all inside it */
     BT_CMD_THROW_ERROR,  /* the error of error end event instance `key` */
+    BT_CMD_CONDITIONS,   /* evaluate the conditional subscriptions */
+    BT_CMD_SUBSCRIBE,    /* open the subscriptions of element instance
+                            `key` again (an incident's retry) */
+    BT_CMD_TRIGGER,      /* the event `scope_key` (a TRIGGERED entry)
+                            occurred for element instance `key`: act on
+                            it */
     BT_CMD_COUNT,
     BT_CMD_NONE = 0xff   /* no command (an incident with nothing to retry) */
 };
@@ -149,6 +170,34 @@ typedef struct bt_failure {
 #define BT_NO_FAILURE { -1, NULL, 0, { BT_CMD_NONE, 0, 0, 0 }, NULL }
 
 
+/* A subscription: what an element instance waits for (BPMN's event
+ * subscriptions, Zeebe's timers and message and signal subscriptions).
+ * OPEN ones are listed to the host. A TRIGGERED one is an event that
+ * occurred, carrying the event's variables, until the step that acts on
+ * it (a TRIGGER command names it) or the element it starts activates (an
+ * ACTIVATE command names it). A PENDING one was matched by a message or
+ * signal and fires only once: its TRIGGER command is queued. */
+enum bt_sub_kind { BT_SUB_TIMER, BT_SUB_MESSAGE, BT_SUB_SIGNAL,
+                   BT_SUB_CONDITION, BT_SUB_KIND_COUNT };
+enum bt_sub_state { BT_SUB_OPEN, BT_SUB_TRIGGERED, BT_SUB_PENDING };
+
+typedef struct bt_sub {
+    uint64_t key;
+    uint8_t kind;   /* enum bt_sub_kind */
+    uint8_t state;  /* enum bt_sub_state */
+    uint8_t gone;   /* closed in the transaction in progress */
+    int32_t element; /* the catching element */
+    uint64_t ei_key; /* the element instance it belongs to */
+    int64_t due;     /* timers */
+    uint32_t fired;  /* timers: firings so far */
+    int32_t repeat;  /* timers: firings in all, -1 unbounded */
+    char *name;      /* messages, signals: the name; timers: the
+                        definition's text when an expression gave it */
+    char *corr;      /* messages: the correlation key, NULL for none */
+    json_t *payload; /* TRIGGERED: the event's variables, or NULL */
+    uint64_t source; /* TRIGGERED: the subscription that fired, or 0 */
+} bt_sub;
+
 struct baton_instance {
     baton_engine *engine;
     baton_model *model; /* holds a reference */
@@ -181,6 +230,14 @@ struct baton_instance {
     size_t q_head, n_queue, cap_queue;
     bt_comp *comps;
     size_t n_comps, cap_comps;
+    /* Subscriptions, oldest first; how many are open, of conditions, and
+     * jobs in backoff (the time waits are looked for only when some). */
+    bt_sub *subs;
+    size_t n_subs, cap_subs;
+    size_t n_open_subs, n_timer_subs, n_cond_subs;
+    size_t n_gone_subs; /* closed in the transaction in progress */
+    size_t n_cond_cmds; /* queued evaluations of every condition */
+    size_t n_backoff_jobs;
 };
 
 /* ---- instance.c: element instances and jobs ---------------------- */
@@ -253,7 +310,7 @@ typedef struct bt_varlog {
 typedef struct bt_txn {
     baton_instance *in;
     uint64_t next_key;
-    size_t q_head, n_queue, n_incidents, n_comps;
+    size_t q_head, n_queue, n_incidents, n_comps, n_subs;
     bt_varlog vars;
 } bt_txn;
 
@@ -326,6 +383,16 @@ struct baton_record {
             uint64_t job_key;
         } incident;
         const bt_element *handler; /* compensation: the handler */
+        struct {
+            const char *name;  /* message or signal name, escalation
+                                  code */
+            const char *corr;  /* correlation key */
+            int64_t due;       /* timers */
+            int32_t repetitions;
+            json_t *vars;      /* a reference held until delivery */
+            uint8_t interrupting;
+            const bt_element *other; /* escalations: the catch event */
+        } sub;
     } u;
 };
 
@@ -340,6 +407,55 @@ const char *bt_scratch_strdup(baton_instance *in, const char *s);
 /* Delivers the step's records to the sink, or drops them. */
 void bt_records_deliver(baton_instance *in);
 void bt_records_drop(baton_engine *e);
+
+/* ---- subs.c: subscriptions ---------------------------------------- */
+
+/* A new OPEN subscription of `kind` for the catching `element`, belonging
+ * to `owner`, with the next key; `name` and `corr` are copied. Announces
+ * nothing. Returns NULL when out of memory. A failed transaction takes it
+ * back. */
+bt_sub *bt_sub_add(baton_instance *in, bt_ei *owner, int kind,
+                   int32_t element, const char *name, const char *corr);
+/* A TRIGGERED entry for the element `element` about to start in `scope`,
+ * holding `payload` (a reference is taken; may be NULL). */
+bt_sub *bt_sub_add_triggered(baton_instance *in, bt_ei *scope,
+                             int32_t element, json_t *payload);
+/* A copy of `src` (a restored snapshot's) appended as it is, counted as
+ * a live one is; it takes over `src`'s strings and payload, freed when
+ * out of memory (NULL). */
+bt_sub *bt_sub_restore(baton_instance *in, const bt_sub *src);
+/* Moves a subscription to another state (enum bt_sub_state), keeping the
+ * counts. Not undone by a failed transaction: the last change of one. */
+void bt_sub_set_state(baton_instance *in, bt_sub *s, int state);
+/* Drops the subscriptions added since there were `n` (a failure while an
+ * element instance opens its subscriptions). */
+void bt_subs_truncate(baton_instance *in, size_t n);
+/* The subscription with `key` (open or triggered, not closed), or NULL. */
+bt_sub *bt_sub_find(const baton_instance *in, uint64_t key);
+/* Closes a subscription in the transaction in progress (undone if it
+ * fails; forgotten when it commits). Announces nothing. */
+void bt_sub_close(baton_instance *in, bt_sub *s);
+/* Announces a subscription that opened (TIMER CREATED, the message
+ * subscriptions CREATED, ...). */
+int bt_sub_announce_open(baton_instance *in, const bt_sub *s);
+/* Announces the end of a subscription that did not fire (TIMER
+ * CANCELED, the message subscriptions DELETED, ...). */
+int bt_sub_announce_end(baton_instance *in, const bt_sub *s);
+/* Closes every open subscription of `owner`, announcing each; with
+ * `starts_only`, only those of event subprocess start events. */
+int bt_sub_close_owned(baton_instance *in, bt_ei *owner, int starts_only);
+/* Closes the subscriptions of a swept element instance, silently. */
+void bt_sub_drop_owned(baton_instance *in, const bt_ei *owner);
+/* A record about a subscription (TIMER, MESSAGE_SUBSCRIPTION, ...). */
+struct baton_record *bt_rec_sub(baton_instance *in, int value_type,
+                                int intent, const bt_sub *s);
+/* The earliest due time among timers and backoffs: 1 with `*due`, or 0. */
+int bt_next_due(const baton_instance *in, int64_t *due);
+/* After commit: forgets closed subscriptions. After abort: drops those
+ * the transaction added and reopens those it closed. */
+void bt_subs_commit(baton_instance *in);
+void bt_subs_abort(baton_instance *in, size_t n_subs);
+void bt_sub_free_strings(const bt_alloc *a, bt_sub *s);
 
 /* ---- lifecycle.c: termination and removal ------------------------ */
 

@@ -10,6 +10,8 @@ int bt_terminate_ei(baton_instance *in, bt_ei *ei, uint64_t thrower)
     int rc = bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATING, ei);
     if (!rc)
         rc = bt_terminate_inside(in, ei, NULL);
+    if (!rc)
+        rc = bt_sub_close_owned(in, ei, 0);
     if (!rc && in->engine->terminating)
         rc = in->engine->terminating(in, ei, thrower);
     if (rc)
@@ -79,6 +81,7 @@ static int sweep(baton_instance *in, bt_ei *ei)
             bt_job_remove(in, job);
     }
     bt_comp_drop(in, ei->key);
+    bt_sub_drop_owned(in, ei);
     for (size_t k = 0; k < in->n_incidents;) {
         if (in->incidents[k].ei_key == ei->key)
             bt_incident_remove_at(in, k);
@@ -105,6 +108,9 @@ static void drop_stale_commands(baton_instance *in, uint64_t inner)
             break;
         case BT_CMD_CALL_HANDLER:
             gone = !bt_job_find(in, c->key);
+            break;
+        case BT_CMD_CONDITIONS:
+            gone = 0;
             break;
         default:
             gone = !bt_ei_find(in, c->key);

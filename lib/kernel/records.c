@@ -61,9 +61,12 @@ const char *bt_scratch_strdup(baton_instance *in, const char *s)
 
 void bt_records_drop(baton_engine *e)
 {
-    for (size_t i = 0; i < e->n_recs; i++)
+    for (size_t i = 0; i < e->n_recs; i++) {
         if (e->recs[i].value_type == BATON_VT_VARIABLE)
             json_decref(e->recs[i].u.var.value);
+        else if (e->recs[i].value_type >= BATON_VT_TIMER)
+            json_decref(e->recs[i].u.sub.vars);
+    }
     e->n_recs = 0;
     /* The scratch arena keeps one chunk for the next step. */
     bt_arena_reset(&e->scratch);

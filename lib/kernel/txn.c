@@ -42,6 +42,10 @@ void bt_cmd_count(baton_instance *in, const bt_cmd *c, int delta)
         ei = j ? j->ei : NULL;
         break;
     }
+    case BT_CMD_CONDITIONS:
+        if (!c->key)
+            in->n_cond_cmds += (size_t)delta;
+        return;
     default:
         ei = bt_ei_find(in, c->key);
         break;
@@ -143,6 +147,7 @@ int bt_txn_begin(baton_instance *in, bt_txn *tx, size_t queue)
     tx->n_queue = in->n_queue;
     tx->n_incidents = in->n_incidents;
     tx->n_comps = in->n_comps;
+    tx->n_subs = in->n_subs;
     return 0;
 }
 
@@ -150,6 +155,7 @@ void bt_txn_commit(bt_txn *tx)
 {
     baton_instance *in = tx->in;
     bt_varlog_clear(&tx->vars, &in->engine->alloc);
+    bt_subs_commit(in);
     in->revision++;
     bt_records_deliver(in);
     in->engine->stepping = NULL;
@@ -172,6 +178,8 @@ int bt_txn_abort(bt_txn *tx, int rc)
     in->n_queue = tx->n_queue;
     bt_varlog_undo(&tx->vars);
     bt_varlog_clear(&tx->vars, a);
+    /* Subscriptions before element instances: they count on them. */
+    bt_subs_abort(in, tx->n_subs);
     while (in->newest_job && in->newest_job->key >= tx->next_key)
         bt_job_remove(in, in->newest_job);
     while (in->newest && in->newest->key >= tx->next_key)
