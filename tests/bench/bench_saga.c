@@ -162,7 +162,8 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* First parse (microseconds) and the warm median of `reps` more. A model
- * refused for unsupported elements is still read and checked in full
+ * refused (for unsupported elements, or as invalid: the large export's
+ * message events name no message) is still read and checked in full
  * (every problem is collected), so its time counts too; `refused` says. */
 static void parse_times(baton_engine *e, const char *xml, size_t len,
                         int reps, double *first, double *median,
@@ -174,7 +175,7 @@ static void parse_times(baton_engine *e, const char *xml, size_t len,
         baton_model *m = NULL;
         double t0 = now_s();
         int rc = baton_model_load(e, xml, len, "model", &m);
-        if (rc == BATON_EUNSUPPORTED)
+        if (rc == BATON_EUNSUPPORTED || rc == BATON_EMODEL)
             *refused = 1;
         else if (rc)
             die("parse", e);
