@@ -14,11 +14,13 @@ void cli_usage_run(FILE *f)
 {
     fputs(
 "usage: baton run MODEL [--process ID] [--vars JSON|@FILE|@-]\n"
-"                 [--job MATCH=ACTION]... [--records] [--max-jobs N] [--verbose]\n"
+"                 [--job MATCH=ACTION]... [--now ISO8601] [--then ACTION]...\n"
+"                 [--records] [--max-jobs N] [--verbose]\n"
 "\n"
 "Runs one instance of a process until it ends or nothing more can move.\n"
 "Jobs are settled as --job says; a job no --job matches is completed with\n"
-"no variables.\n"
+"no variables. When the instance waits with no job left to settle, the\n"
+"next --then action is applied and it runs again.\n"
 "\n"
 "  --process ID        the process to run (default: the only executable one)\n"
 "  --vars JSON         the instance's variables, a JSON object\n"
@@ -31,13 +33,26 @@ void cli_usage_run(FILE *f)
 "                        wait                  leave the job waiting\n"
 "                      Repeated for one MATCH, the actions apply in order to\n"
 "                      successive jobs of that match, the last one repeating.\n"
+"  --now ISO8601       the clock at the start, YYYY-MM-DDThh:mm:ss[.fff]\n"
+"                      followed by Z, +hh:mm or -hh:mm (default: the system's\n"
+"                      time, read once); only advance: moves it\n"
+"  --then ACTION       an event for each time the instance waits, in order:\n"
+"                        advance:DURATION      move the clock (PT2H, P1DT30M)\n"
+"                        message:NAME[:KEY[:JSON]]  correlate a message\n"
+"                        signal:NAME[:JSON]    deliver a signal\n"
+"                        complete:ELEMENT_ID[:JSON]       settle the waiting\n"
+"                        fail:ELEMENT_ID[:MESSAGE]        job of the element\n"
+"                        error:ELEMENT_ID:CODE[:MESSAGE]  (--job ID=wait)\n"
+"                        cancel                cancel the instance\n"
 "  --records           print every record as one JSON object per line\n"
 "  --max-jobs N        stop after settling N jobs (default 10000)\n"
 "  --verbose           show the library's info and debug log on stderr\n"
 "\n"
-"The last line on stdout is {\"state\": ..., \"variables\": {...}}.\n"
+"The last line on stdout is {\"state\": ..., \"variables\": {...}}, with\n"
+"\"nextDue\" and \"subscriptions\" when the instance waits on events.\n"
 "Exit status: 0 completed, 3 waiting, 4 incident, 5 terminated,\n"
-"1 model or input refused (or unreadable), 2 usage.\n", f);
+"1 model or input refused (or unreadable) or a --then that cannot apply,\n"
+"2 usage.\n", f);
 }
 
 void cli_usage_check(FILE *f)

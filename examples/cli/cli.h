@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "baton.h"
 
@@ -56,6 +57,11 @@ void cli_print_problem(FILE *f, const char *source, int line,
 void cli_print_engine_error(const baton_engine *engine, const char *prefix,
                             const char *fallback, int code);
 
+/* Checks that `text` is one JSON object. Returns 0; 1 when it is valid
+ * JSON but not an object; -1 when it is not valid JSON, with where and why
+ * in `buf`. */
+int cli_json_object_check(const char *text, char *buf, size_t size);
+
 /* Writes `s` as a JSON string literal. */
 void cli_json_string(FILE *f, const char *s);
 
@@ -64,5 +70,75 @@ void cli_log(void *ud, int level, const char *message);
 
 /* Flushes stdout and reports a write error. Returns 0 or -1. */
 int cli_finish_stdout(void);
+
+/* ---- Time and the events of --then (then.c) ---------------------- */
+
+/* The tool's clock, which the engine's clock hook reads: milliseconds
+ * since the epoch (UTC). Only --now and advance: change it. */
+struct cli_clock {
+    int64_t now;
+};
+
+/* The clock hook (baton_clock_fn); `ud` is a struct cli_clock. */
+int64_t cli_clock_read(void *ud);
+
+/* The system's current time (CLOCK_REALTIME). Returns 0 or -1. */
+int cli_clock_system(int64_t *out);
+
+/* Parses YYYY-MM-DDThh:mm:ss[.fff](Z|+hh:mm|-hh:mm). Returns 0, -1 when
+ * the text has another shape, -2 when the date or time does not exist or
+ * is outside the years 0001-9999. */
+int cli_time_parse(const char *text, int64_t *out);
+
+/* Writes `t` as YYYY-MM-DDThh:mm:ss.fffZ (the shape of the records'
+ * dueDateIso) into `buf` and returns it. */
+char *cli_time_format(int64_t t, char buf[32]);
+
+/* An ISO 8601 duration: calendar months (years count 12), days (weeks
+ * count 7) and milliseconds. */
+struct cli_duration {
+    int64_t months;
+    int64_t days;
+    int64_t ms;
+};
+
+enum then_kind {
+    THEN_ADVANCE,
+    THEN_MESSAGE,
+    THEN_SIGNAL,
+    THEN_COMPLETE,
+    THEN_FAIL,
+    THEN_ERROR,
+    THEN_CANCEL
+};
+
+/* One --then ACTION, split in place inside `buf`. */
+struct then_action {
+    char *buf;
+    const char *spec; /* the option's text, for messages */
+    enum then_kind kind;
+    const char *name; /* message or signal name, or the job's element id */
+    const char *key;  /* message: correlation key; error: the code; or NULL */
+    const char *text; /* JSON (message, signal, complete) or error message
+                         (fail, error); NULL for none */
+    struct cli_duration by; /* advance */
+};
+
+/* Parses one --then ACTION into `a`. Returns 0, -1 (out of memory) or
+ * CLI_EXIT_REFUSED (malformed, message printed). */
+int cli_then_parse(const char *spec, struct then_action *a);
+void cli_then_free(struct then_action *a);
+
+/* Applies `a` to the instance, or to the clock. `*job_key` receives the
+ * key of the job it settled, or 0. Returns 0, or CLI_EXIT_REFUSED when
+ * the action could not apply (message printed). */
+int cli_then_apply(const struct then_action *a, baton_engine *engine,
+                   baton_instance *inst, struct cli_clock *clock,
+                   uint64_t *job_key);
+
+/* Writes the fields of the state line about what the instance waits for:
+ * `, "nextDue": ...` when it waits on time, `, "subscriptions": [...]`
+ * when it has open subscriptions; nothing otherwise. */
+void cli_print_waits(FILE *f, const baton_instance *inst);
 
 #endif

@@ -3,15 +3,17 @@
  * No handler is registered: the tool does not know the model's job types
  * in advance, so it lets jobs wait, fetches them with
  * baton_instance_job_count()/baton_instance_job() as a job worker would,
- * settles them by key and runs again, until nothing more can move.
+ * settles them by key and runs again, until nothing more can move. When
+ * nothing can, the next --then action (then.c) delivers an event or
+ * moves the clock, and the instance runs again.
  *
- * jansson checks the JSON of --job options, so that a typo is a usage
- * error before anything runs; everything else goes through baton.h. */
+ * The JSON of --job options is checked (with jansson, in util.c) so that
+ * a typo is a usage error before anything runs; everything else goes
+ * through baton.h. */
 #include "cli.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,6 +62,11 @@ struct run_opts {
     size_t n_rules;
     struct group *groups;
     size_t n_groups;
+    int have_now;
+    int64_t now;                /* --now, in ms since the epoch */
+    struct then_action *thens;  /* --then, in command-line order */
+    size_t n_thens;
+    size_t next_then;           /* the next one to apply */
 };
 
 struct keyset {
@@ -97,12 +104,27 @@ static int keyset_add(struct keyset *s, uint64_t key)
     return 0;
 }
 
+/* A job settled by --then may come back (a retry after fail:): the
+ * --job rules decide about it again, as about any new job. */
+static void keyset_remove(struct keyset *s, uint64_t key)
+{
+    size_t i;
+    for (i = 0; i < s->n; i++)
+        if (s->keys[i] == key) {
+            s->keys[i] = s->keys[--s->n];
+            return;
+        }
+}
+
 static void opts_free(struct run_opts *o)
 {
     size_t i;
     for (i = 0; i < o->n_rules; i++)
         free(o->rules[i].buf);
     free(o->rules);
+    for (i = 0; i < o->n_thens; i++)
+        cli_then_free(&o->thens[i]);
+    free(o->thens);
     for (i = 0; i < o->n_groups; i++)
         free(o->groups[i].rules);
     free(o->groups);
@@ -114,23 +136,14 @@ static void opts_free(struct run_opts *o)
 static const char *check_result_json(const char *text, char *buf,
                                      size_t size)
 {
-    json_error_t err;
-    json_t *v;
+    int rc;
 
     if (!*text)
         return "expected a JSON object after complete:";
-    v = json_loads(text, 0, &err);
-    if (!v) {
-        snprintf(buf, size, "invalid JSON at line %d, column %d: %s",
-                 err.line, err.column, err.text);
-        return buf;
-    }
-    if (!json_is_object(v)) {
-        json_decref(v);
+    rc = cli_json_object_check(text, buf, size);
+    if (rc > 0)
         return "expected a JSON object after complete:";
-    }
-    json_decref(v);
-    return NULL;
+    return rc < 0 ? buf : NULL;
 }
 
 /* Parses MATCH=ACTION into `r`. Returns 0, -1 (out of memory) or
@@ -233,6 +246,24 @@ static int add_rule(struct run_opts *o, const char *spec)
     return 0;
 }
 
+/* Returns 0, -1 (out of memory) or an exit status (message printed). */
+static int add_then(struct run_opts *o, const char *spec)
+{
+    struct then_action a, *nthens;
+    int rc = cli_then_parse(spec, &a);
+
+    if (rc != 0)
+        return rc;
+    nthens = realloc(o->thens, (o->n_thens + 1) * sizeof *nthens);
+    if (!nthens) {
+        cli_then_free(&a);
+        return -1;
+    }
+    o->thens = nthens;
+    o->thens[o->n_thens++] = a;
+    return 0;
+}
+
 static int parse_ulong(const char *s, unsigned long *out)
 {
     char *end;
@@ -286,7 +317,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
             val = a + nlen + 1;
 #define IS_OPT(name) (nlen == sizeof(name) - 1 && strncmp(a, name, nlen) == 0)
         if (!(IS_OPT("--process") || IS_OPT("--vars") || IS_OPT("--job") ||
-              IS_OPT("--max-jobs")))
+              IS_OPT("--max-jobs") || IS_OPT("--now") || IS_OPT("--then")))
             return cli_usage_error("run", "unknown option '%s'", a);
         if (!val) {
             if (i + 1 >= argc)
@@ -304,6 +335,24 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
             if (parse_ulong(val, &o->max_jobs) != 0)
                 return cli_usage_error("run", "--max-jobs '%s': expected a "
                                        "positive number", val);
+        } else if (IS_OPT("--now")) {
+            int rc = cli_time_parse(val, &o->now);
+            if (rc == -1)
+                return cli_usage_error("run", "--now '%s': expected "
+                                       "YYYY-MM-DDThh:mm:ss[.fff] followed "
+                                       "by Z, +hh:mm or -hh:mm", val);
+            if (rc != 0)
+                return cli_usage_error("run", "--now '%s': no such date and "
+                                       "time in the years 0001-9999", val);
+            o->have_now = 1;
+        } else if (IS_OPT("--then")) {
+            int rc = add_then(o, val);
+            if (rc < 0) {
+                fputs("baton: out of memory\n", stderr);
+                return CLI_EXIT_REFUSED;
+            }
+            if (rc > 0)
+                return rc;
         } else {
             int rc = add_rule(o, val);
             if (rc < 0) {
@@ -585,6 +634,7 @@ static int print_state(baton_engine *engine, baton_instance *inst)
         }
         fputc(']', stdout);
     }
+    cli_print_waits(stdout, inst);
     fputs("}\n", stdout);
     return 0;
 }
@@ -599,10 +649,40 @@ static void warn_unused_rules(const struct run_opts *o)
                     o->rules[o->groups[i].rules[0]].spec);
 }
 
-/* Runs and settles jobs until the instance ends or nothing can move.
- * Returns 0 when it stopped normally, or an exit status. */
+/* An action left over is most likely a script that expected the
+ * instance to wait once more than it did. */
+static void warn_unused_thens(const struct run_opts *o)
+{
+    size_t i;
+    for (i = o->next_then; i < o->n_thens; i++)
+        fprintf(stderr, "baton: warning: --then %s was not applied\n",
+                o->thens[i].spec);
+}
+
+/* The instance waits and no job is left to settle: the next --then
+ * action, if any. Returns 0 when one was applied, -1 when none is left,
+ * or an exit status. */
+static int next_then(struct run_opts *o, baton_engine *engine,
+                     baton_instance *inst, struct cli_clock *clock,
+                     struct keyset *parked)
+{
+    uint64_t job = 0;
+    int status;
+
+    if (o->next_then >= o->n_thens)
+        return -1;
+    status = cli_then_apply(&o->thens[o->next_then++], engine, inst, clock,
+                            &job);
+    if (job)
+        keyset_remove(parked, job);
+    return status;
+}
+
+/* Runs and settles jobs until the instance ends or nothing can move,
+ * applying the --then actions in order each time it waits with no job
+ * to settle. Returns 0 when it stopped normally, or an exit status. */
 static int drive(struct run_opts *o, baton_engine *engine,
-                 baton_instance *inst)
+                 baton_instance *inst, struct cli_clock *clock)
 {
     struct keyset parked = {NULL, 0, 0};
     unsigned long settled = 0;
@@ -627,6 +707,11 @@ static int drive(struct run_opts *o, baton_engine *engine,
         }
         if (n == 0) {
             free(p);
+            rc = next_then(o, engine, inst, clock, &parked);
+            if (rc == 0)
+                continue;
+            if (rc > 0)
+                status = rc;
             break;
         }
         if (n > o->max_jobs - settled) {
@@ -658,6 +743,7 @@ int cli_run(int argc, char **argv)
 {
     struct run_opts o;
     struct sink_ctx sink = {0};
+    struct cli_clock clock = {0};
     baton_engine *engine = NULL;
     baton_model *model = NULL;
     baton_instance *inst = NULL;
@@ -683,6 +769,15 @@ int cli_run(int argc, char **argv)
         return CLI_EXIT_REFUSED;
     }
     baton_engine_set_log(engine, cli_log, &o.log_level);
+    /* The time is read once: it stands still but for advance:. */
+    clock.now = o.now;
+    if (!o.have_now && cli_clock_system(&clock.now) != 0) {
+        fputs("baton: cannot read the system clock\n", stderr);
+        baton_engine_free(engine);
+        opts_free(&o);
+        return CLI_EXIT_REFUSED;
+    }
+    baton_engine_set_clock(engine, cli_clock_read, &clock);
     if (o.records)
         baton_engine_set_record_sink(engine, record_sink, &sink);
 
@@ -714,8 +809,9 @@ int cli_run(int argc, char **argv)
         goto out;
     }
 
-    status = drive(&o, engine, inst);
+    status = drive(&o, engine, inst, &clock);
     warn_unused_rules(&o);
+    warn_unused_thens(&o);
     if (print_state(engine, inst) != 0)
         status = CLI_EXIT_REFUSED;
     if (status == 0)

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,22 @@ void cli_print_engine_error(const baton_engine *engine, const char *prefix,
         fputs(prefix, stderr);
     cli_print_problem(stderr, *source ? source : fallback,
                       baton_engine_errline(engine), NULL, element, msg);
+}
+
+int cli_json_object_check(const char *text, char *buf, size_t size)
+{
+    json_error_t err;
+    json_t *v = json_loads(text, 0, &err);
+    int is_object;
+
+    if (!v) {
+        snprintf(buf, size, "invalid JSON at line %d, column %d: %s",
+                 err.line, err.column, err.text);
+        return -1;
+    }
+    is_object = json_is_object(v);
+    json_decref(v);
+    return is_object ? 0 : 1;
 }
 
 void cli_json_string(FILE *f, const char *s)
