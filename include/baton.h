@@ -28,8 +28,9 @@
  *    length; a length of BATON_NUL (SIZE_MAX) means "NUL-terminated".
  *  - Threads: an engine and its instances are used by one thread at a time.
  *    A model is immutable once loaded and may be shared by threads.
- *  - The library reads no clock, starts no thread, opens no socket and
- *    reads no file except in baton_model_load_file().
+ *  - The library reads no clock (time comes from the clock hook), starts
+ *    no thread, opens no socket and reads no file except in
+ *    baton_model_load_file().
  */
 #ifndef BATON_H
 #define BATON_H
