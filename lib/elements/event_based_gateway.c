@@ -3,6 +3,17 @@
  * the gateway leaves by its flow, dropping the others. */
 #include "elements/processor.h"
 
+/* Whether one of the first `n` outgoing flows of `g` leads to `target`
+ * (a gateway has a few flows). */
+static int flows_to(const bt_process *p, const bt_element *g, uint32_t n,
+                    int32_t target)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if ((int32_t)p->flows[g->outgoing[i]].target == target)
+            return 1;
+    return 0;
+}
+
 static int activated(bt_ctx *cx, bt_ei *ei)
 {
     const bt_element *el = bt_ei_el(ei);
@@ -16,6 +27,8 @@ static int activated(bt_ctx *cx, bt_ei *ei)
     for (uint32_t i = 0; !rc && i < el->n_outgoing && cx->fail.type < 0;
          i++) {
         int32_t target = (int32_t)p->flows[el->outgoing[i]].target;
+        if (flows_to(p, el, i, target))
+            continue; /* two flows to one event: one subscription */
         conditions |= p->elements[target].evdef == BT_EVDEF_CONDITIONAL;
         rc = bt_event_subscribe(cx, ei, target);
     }

@@ -138,8 +138,8 @@ static int on_gateway(bt_ctx *cx, bt_ei *gw, uint64_t key, int32_t element,
 {
     baton_instance *in = cx->in;
     const bt_element *g = bt_ei_el(gw);
-    int64_t flow = -1;
-    for (uint32_t i = 0; i < g->n_outgoing; i++)
+    int64_t flow = -1; /* the first flow to it, when two lead there */
+    for (uint32_t i = 0; i < g->n_outgoing && flow < 0; i++)
         if (gw->proc->flows[g->outgoing[i]].target == (uint32_t)element)
             flow = g->outgoing[i];
     bt_ei *scope = gw->scope;

@@ -441,8 +441,9 @@ int bt_sub_announce_open(baton_instance *in, const bt_sub *s);
 /* Announces the end of a subscription that did not fire (TIMER
  * CANCELED, the message subscriptions DELETED, ...). */
 int bt_sub_announce_end(baton_instance *in, const bt_sub *s);
-/* Closes every open subscription of `owner`, announcing each; with
- * `starts_only`, only those of event subprocess start events. */
+/* Closes every subscription of `owner`, announcing each that waited
+ * (open or pending); with `starts_only`, only those of event subprocess
+ * start events. */
 int bt_sub_close_owned(baton_instance *in, bt_ei *owner, int starts_only);
 /* Closes the subscriptions of a swept element instance, silently. */
 void bt_sub_drop_owned(baton_instance *in, const bt_ei *owner);

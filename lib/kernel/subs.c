@@ -217,10 +217,11 @@ int bt_sub_close_owned(baton_instance *in, bt_ei *owner, int starts_only)
 {
     for (size_t i = 0; owner->n_subs && i < in->n_subs; i++) {
         bt_sub *s = &in->subs[i];
-        if (s->gone || s->state != BT_SUB_OPEN || s->ei_key != owner->key ||
+        if (s->gone || s->ei_key != owner->key ||
             (starts_only && !is_start_sub(in, s)))
             continue;
-        int rc = bt_sub_announce_end(in, s);
+        /* An event that occurred and was not acted on yet goes too. */
+        int rc = s->state == BT_SUB_TRIGGERED ? 0 : bt_sub_announce_end(in, s);
         if (rc)
             return rc;
         bt_sub_close(in, s);
