@@ -433,6 +433,22 @@ static const char task_bpmn[] =
        "<endEvent id=\"end\"/>\n"
        "</process>\n</definitions>\n";
 
+static char failed_json[1024];
+static void failed_sink(void *ud, baton_instance *in, const baton_record *r)
+{
+    (void)ud;
+    (void)in;
+    if (baton_record_value_type(r) != BATON_VT_JOB ||
+        baton_record_intent(r) != BATON_INTENT_FAILED || failed_json[0])
+        return;
+    char *text;
+    size_t len;
+    if (baton_record_to_json(r, &text, &len) == 0) {
+        snprintf(failed_json, sizeof failed_json, "%s", text);
+        baton_free(text);
+    }
+}
+
 static int backoff_calls;
 static int backoff_handler(void *ud, baton_job *job)
 {
@@ -455,6 +471,8 @@ static void test_backoff(void **state)
     clock_now = T0;
     baton_engine *e = engine_with(task_bpmn, 1);
     backoff_calls = 0;
+    failed_json[0] = '\0';
+    baton_engine_set_record_sink(e, failed_sink, NULL);
     assert_int_equal(baton_engine_register_handler(e, "task", backoff_handler,
                                                    NULL),
                      0);
@@ -462,6 +480,9 @@ static void test_backoff(void **state)
     assert_int_equal(baton_instance_create(e, NULL, NULL, 0, &in), 0);
     assert_int_equal(baton_instance_run(in, 0), BATON_STEP_WAITING);
     assert_int_equal(backoff_calls, 1);
+    assert_non_null(strstr(failed_json, "\"retryBackoff\":300000"));
+    assert_non_null(strstr(failed_json, "\"retries\":2"));
+    assert_non_null(strstr(failed_json, "\"errorMessage\":\"busy\""));
     /* In backoff, the job is not handed out. */
     assert_int_equal(baton_instance_job_count(in), 0);
     int64_t due = 0;

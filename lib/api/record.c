@@ -178,7 +178,9 @@ static json_t *record_value(const baton_record *r)
                                               ? r->u.job.error_message
                                               : "") |
                set_str(v, "elementId", baton_record_element_id(r)) |
-               set_key(v, "elementInstanceKey", r->element_instance_key);
+               set_key(v, "elementInstanceKey", r->element_instance_key) |
+               json_object_set_new(v, "retryBackoff",
+                                   json_integer(r->u.job.retry_backoff));
         break;
     case BATON_VT_VARIABLE:
         bad |= set_str(v, "name", r->u.var.name) |

@@ -130,6 +130,11 @@ static int fail_or_throw(bt_ctx *cx, baton_job *job, const bt_outcome *o)
     int64_t due = 0;
     if (fail && o->retries > 0) {
         rc = backoff_due(cx, job, o, &due);
+        if (!rc && due) {
+            int64_t now;
+            bt_now(in->engine, &now); /* known: backoff_due asked it */
+            r->u.job.retry_backoff = due > now ? due - now : 0;
+        }
         if (!rc && !due && bt_engine_handler(in->engine, job->type))
             bt_push_cmd(in, BT_CMD_CALL_HANDLER, job->ei->element, job->key,
                         0);

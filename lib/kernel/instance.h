@@ -372,6 +372,7 @@ struct baton_record {
             int32_t retries;
             const char *error_code;
             const char *error_message;
+            int64_t retry_backoff; /* FAILED: ms before the retry */
         } job;
         struct {
             const char *name;
