@@ -1,11 +1,13 @@
 #define _POSIX_C_SOURCE 200809L
-/* Snapshots of format 2 (the layout is documented at the top of
+/* Snapshots of format 3 (the layout is documented at the top of
  * lib/kernel/snapshot.c), through the public API:
  *
  *  - a snapshot round-trips byte for byte (snapshot, restore, snapshot)
  *    at every stop: before each step (baton_instance_step) and each host
  *    command, on six paths (the saga happy, compensating, with
- *    incidents; a parallel join; a join inside a subprocess);
+ *    incidents; a parallel join; a join inside a subprocess), and on a
+ *    path that waits on timers, a backoff, messages, signals and a
+ *    condition;
  *  - a restored instance finishes with the same records (value type,
  *    intent, element id, key) as the original going on, from every stop;
  *  - restore checks structure, not only the checksum: snapshots forged
@@ -42,10 +44,12 @@
 #define QUEU TAG('Q', 'U', 'E', 'U')
 #define JOIN TAG('J', 'O', 'I', 'N')
 #define COMP TAG('C', 'O', 'M', 'P')
+#define SUBS TAG('S', 'U', 'B', 'S')
+#define BACK TAG('B', 'A', 'C', 'K')
 #define NO_STR 0xffffffffu
 
-static const uint32_t section_order[] = { HEAD, ELEM, JOBS, INCI,
-                                          QUEU, JOIN, COMP };
+static const uint32_t section_order[] = { HEAD, ELEM, JOBS, INCI, QUEU,
+                                          JOIN, COMP, SUBS, BACK };
 #define N_SECTIONS (sizeof section_order / sizeof *section_order)
 
 /* Field offsets inside one entry of a table. */
@@ -60,6 +64,14 @@ enum { INC_KEY = 0, INC_TYPE = 8, INC_ELEMENT = 12, INC_EI = 16,
 enum { MARK_SCOPE = 0, MARK_FLOW = 8, MARK_SIZE = 12 };
 enum { COMP_KEY = 0, COMP_SCOPE = 8, COMP_ELEMENT = 16, COMP_SUB = 20,
        COMP_SIZE = 28 };
+enum { SUB_KEY = 0, SUB_KIND = 8, SUB_STATE = 12, SUB_ELEMENT = 16,
+       SUB_OWNER = 20, SUB_DUE = 28, SUB_FIRED = 36, SUB_REPEAT = 40,
+       SUB_NAME = 44 }; /* then str corr, str payload, u64 source */
+enum { BACK_JOB = 0, BACK_DUE = 8, BACK_SIZE = 16 };
+/* The subscription states and kinds, and the job state of a backoff. */
+enum { S_OPEN = 0, S_TRIGGERED = 1, S_PENDING = 2 };
+enum { K_TIMER = 0, K_MESSAGE = 1, K_SIGNAL = 2, K_CONDITION = 3 };
+enum { JOB_BACKOFF = 3 };
 /* HEAD: str process-id, then these, counted from the end of the id. */
 enum { H_VERSION = 0, H_CHECKSUM = 4, H_REVISION = 12, H_KEY = 20,
        H_NEXT_KEY = 28, H_POSITION = 36, H_ENDED = 44, H_SIZE = 48 };
@@ -120,7 +132,7 @@ static snap parse(const unsigned char *p, size_t size)
     memset(&s, 0, sizeof s);
     assert_true(size >= 24);
     assert_memory_equal(p, "BATN", 4);
-    assert_int_equal(g32(p + 4), 2);
+    assert_int_equal(g32(p + 4), 3);
     assert_int_equal(g64(p + 8), size);
     assert_int_equal(g64(p + size - 8), fnv1a64(p, size - 8));
     memcpy(s.head, p, 16);
@@ -268,6 +280,32 @@ static size_t inc_at(snap *s, uint32_t i)
     return off;
 }
 
+static size_t sub_at(snap *s, uint32_t i)
+{
+    section *x = sec(s, SUBS);
+    assert_true(i < g32(x->body));
+    size_t off = 4;
+    for (uint32_t k = 0; k < i; k++)
+        off = str_end(x, str_end(x, str_end(x, off + SUB_NAME))) + 8;
+    return off;
+}
+
+/* Offsets of a subscription's corr, payload and source. */
+static size_t sub_corr(snap *s, uint32_t i)
+{
+    return str_end(sec(s, SUBS), sub_at(s, i) + SUB_NAME);
+}
+
+static size_t sub_payload(snap *s, uint32_t i)
+{
+    return str_end(sec(s, SUBS), sub_corr(s, i));
+}
+
+static size_t sub_source(snap *s, uint32_t i)
+{
+    return str_end(sec(s, SUBS), sub_payload(s, i));
+}
+
 static unsigned char *field(snap *s, uint32_t tag, size_t off)
 {
     return sec(s, tag)->body + off;
@@ -301,6 +339,9 @@ static void check_layout(snap *s)
     assert_int_equal(4 + count(s, QUEU) * CMD_SIZE, sec(s, QUEU)->len);
     assert_int_equal(4 + count(s, JOIN) * MARK_SIZE, sec(s, JOIN)->len);
     assert_int_equal(4 + count(s, COMP) * COMP_SIZE, sec(s, COMP)->len);
+    n = count(s, SUBS);
+    assert_int_equal(n ? sub_source(s, n - 1) + 8 : 4, sec(s, SUBS)->len);
+    assert_int_equal(4 + count(s, BACK) * BACK_SIZE, sec(s, BACK)->len);
     assert_int_equal(head_field(s, H_SIZE), sec(s, HEAD)->len);
 }
 
@@ -308,7 +349,7 @@ static void check_layout(snap *s)
 /* Models and the host                                                 */
 /* ------------------------------------------------------------------ */
 
-enum { SAGA, FORK_JOIN, NESTED };
+enum { SAGA, FORK_JOIN, NESTED, WAITS };
 
 /* A subprocess whose two tasks meet at a parallel join: element instances
  * nest, and the join's mark is held by the subprocess. */
@@ -339,14 +380,71 @@ static const char nested_bpmn[] =
     "<endEvent id=\"end\"/>"
     "</process></definitions>";
 
+/* What waits: a task's timer boundary (its job fails once with a
+ * backoff), a message catch event with a correlation key, an event-based
+ * gateway between a signal and a timer, and a conditional catch event. */
+static const char waits_bpmn[] =
+    "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" "
+    "xmlns:zeebe=\"http://camunda.org/schema/zeebe/1.0\" "
+    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" id=\"d\" "
+    "targetNamespace=\"http://example.com/test\">"
+    "<message id=\"m\" name=\"reply\"><extensionElements>"
+    "<zeebe:subscription correlationKey=\"=trip\"/></extensionElements>"
+    "</message>"
+    "<signal id=\"s\" name=\"go\"/>"
+    "<process id=\"waits\" isExecutable=\"true\">"
+    "<startEvent id=\"start\"/>"
+    "<sequenceFlow id=\"f1\" sourceRef=\"start\" targetRef=\"Work\"/>"
+    "<serviceTask id=\"Work\"><extensionElements>"
+    "<zeebe:taskDefinition type=\"work\"/></extensionElements></serviceTask>"
+    "<boundaryEvent id=\"Late\" attachedToRef=\"Work\">"
+    "<timerEventDefinition><timeDuration>PT1H</timeDuration>"
+    "</timerEventDefinition></boundaryEvent>"
+    "<sequenceFlow id=\"f2\" sourceRef=\"Late\" targetRef=\"lateEnd\"/>"
+    "<endEvent id=\"lateEnd\"/>"
+    "<sequenceFlow id=\"f3\" sourceRef=\"Work\" targetRef=\"Reply\"/>"
+    "<intermediateCatchEvent id=\"Reply\">"
+    "<messageEventDefinition messageRef=\"m\"/></intermediateCatchEvent>"
+    "<sequenceFlow id=\"f4\" sourceRef=\"Reply\" targetRef=\"Gate\"/>"
+    "<eventBasedGateway id=\"Gate\"/>"
+    "<sequenceFlow id=\"f5\" sourceRef=\"Gate\" targetRef=\"Go\"/>"
+    "<sequenceFlow id=\"f6\" sourceRef=\"Gate\" targetRef=\"Expire\"/>"
+    "<intermediateCatchEvent id=\"Go\">"
+    "<signalEventDefinition signalRef=\"s\"/></intermediateCatchEvent>"
+    "<intermediateCatchEvent id=\"Expire\"><timerEventDefinition>"
+    "<timeDuration>PT2H</timeDuration></timerEventDefinition>"
+    "</intermediateCatchEvent>"
+    "<sequenceFlow id=\"f7\" sourceRef=\"Expire\" "
+    "targetRef=\"expiredEnd\"/>"
+    "<endEvent id=\"expiredEnd\"/>"
+    "<sequenceFlow id=\"f8\" sourceRef=\"Go\" targetRef=\"Ready\"/>"
+    "<intermediateCatchEvent id=\"Ready\"><conditionalEventDefinition>"
+    "<condition xsi:type=\"tFormalExpression\">=n &gt; 5</condition>"
+    "</conditionalEventDefinition></intermediateCatchEvent>"
+    "<sequenceFlow id=\"f9\" sourceRef=\"Ready\" targetRef=\"end\"/>"
+    "<endEvent id=\"end\"/>"
+    "</process></definitions>";
+
+/* The hosts' clock: every engine reads it; it moves only when the host
+ * waits for a due time (move()). */
+#define T0 1767225600000 /* 2026-01-01T00:00:00Z */
+static int64_t g_now = T0;
+
+static int64_t read_clock(void *ud)
+{
+    (void)ud;
+    return g_now;
+}
+
 static void deploy(baton_engine *e, int which)
 {
     baton_model *m = NULL;
     int rc;
     char path[2048];
-    if (which == NESTED) {
-        rc = baton_model_load(e, nested_bpmn, BATON_NUL, "nested", &m);
-        snprintf(path, sizeof path, "nested");
+    if (which == NESTED || which == WAITS) {
+        const char *text = which == NESTED ? nested_bpmn : waits_bpmn;
+        snprintf(path, sizeof path, which == NESTED ? "nested" : "waits");
+        rc = baton_model_load(e, text, BATON_NUL, path, &m);
     } else {
         const char *dir = getenv(which == SAGA ? "BATON_MODELS"
                                                : "BATON_SCENARIOS");
@@ -367,6 +465,7 @@ static baton_engine *engine_with(int which)
 {
     baton_engine *e = NULL;
     assert_int_equal(baton_engine_new(NULL, NULL, &e), 0);
+    baton_engine_set_clock(e, read_clock, NULL);
     deploy(e, which);
     return e;
 }
@@ -374,6 +473,7 @@ static baton_engine *engine_with(int which)
 static baton_instance *create(baton_engine *e)
 {
     baton_instance *in = NULL;
+    g_now = T0;
     if (baton_instance_create(e, NULL, "{\"trip\":\"Lisbon\",\"n\":3}",
                               BATON_NUL, &in))
         fail_msg("create: %s", baton_engine_errmsg(e));
@@ -392,6 +492,69 @@ typedef struct plan {
     const char *incident_at;
 } plan;
 
+/* What the last move of the waits host did ("backoff", "message",
+ * "signal", "set", "clock", "step", ...). */
+static const char *last_move = "";
+
+/* The host of the waits model: the job fails once with a backoff and
+ * then completes; the message and the signal arrive as soon as they are
+ * waited for, and the condition is met by setting a variable; when
+ * nothing else is left, the clock moves to the next due time. */
+static int move_waits(baton_instance *in)
+{
+    baton_engine *e = baton_instance_engine(in);
+    int rc;
+    if (baton_instance_job_count(in)) {
+        baton_job *j = baton_instance_job(in, 0);
+        uint64_t key = baton_job_key(j);
+        int first = baton_job_retries(j) == 3;
+        last_move = first ? "backoff" : "complete";
+        rc = first ? baton_instance_fail_job_backoff(in, key, 2, 10000,
+                                                     "busy")
+                   : baton_instance_complete_job(in, key, "{\"done\":true}",
+                                                 BATON_NUL);
+        if (rc)
+            fail_msg("%s: %s", last_move, baton_engine_errmsg(e));
+        return 1;
+    }
+    for (size_t i = 0; i < baton_instance_subscription_count(in); i++) {
+        switch (baton_instance_subscription_kind(in, i)) {
+        case BATON_SUB_MESSAGE:
+            last_move = "message";
+            rc = baton_instance_correlate_message(in, "reply", "Lisbon",
+                                                  "{\"answer\":\"yes\"}",
+                                                  BATON_NUL);
+            break;
+        case BATON_SUB_SIGNAL:
+            last_move = "signal";
+            rc = baton_instance_signal(in, "go", NULL, 0);
+            break;
+        case BATON_SUB_CONDITION:
+            last_move = "set";
+            rc = baton_instance_set_variables(in, "{\"n\":9}", BATON_NUL);
+            break;
+        default:
+            continue;
+        }
+        if (rc < 0 || (rc < 1 && strcmp(last_move, "set")))
+            fail_msg("%s: %d %s", last_move, rc, baton_engine_errmsg(e));
+        return 1;
+    }
+    int64_t due;
+    if (baton_instance_next_due(in, &due) == 1) {
+        if (due > g_now)
+            g_now = due;
+        last_move = "clock";
+        rc = baton_instance_step(in);
+        if (rc <= 0)
+            fail_msg("step at the due time: %d %s", rc,
+                     baton_engine_errmsg(e));
+        return 1;
+    }
+    fail_msg("the waits instance is stuck");
+    return 0;
+}
+
 /* One move of the host: a step when work is ready, else settling the
  * oldest waiting job, else resolving the first incident. Returns 0 once
  * the instance has ended. */
@@ -403,11 +566,14 @@ static int move(baton_instance *in, const plan *p)
     if (st == BATON_INSTANCE_COMPLETED || st == BATON_INSTANCE_TERMINATED)
         return 0;
     if (st == BATON_INSTANCE_ACTIVE) {
+        last_move = "step";
         rc = baton_instance_step(in);
         if (rc <= 0)
             fail_msg("step: %d %s", rc, baton_engine_errmsg(e));
         return 1;
     }
+    if (p->model == WAITS)
+        return move_waits(in);
     if (baton_instance_job_count(in)) {
         baton_job *j = baton_instance_job(in, 0);
         const char *el = baton_job_element_id(j);
@@ -446,6 +612,8 @@ static const plan plans[] = {
     { "saga, happy after an incident", SAGA, NULL, NULL, "ReserveCar" },
     { "parallel fork and join", FORK_JOIN, NULL, NULL, NULL },
     { "join in a subprocess, after an incident", NESTED, NULL, NULL, "b" },
+    { "timers, a backoff, messages, a signal and a condition", WAITS, NULL,
+      NULL, NULL },
 };
 #define N_PLANS (sizeof plans / sizeof *plans)
 
@@ -499,6 +667,40 @@ static void expect_same_variables(baton_instance *a, baton_instance *b)
     }
     json_decref(va);
     json_decref(vb);
+}
+
+static int same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+/* The open subscriptions and the wake-up time, as a host lists them. */
+static void expect_same_waits(baton_instance *a, baton_instance *b)
+{
+    size_t n = baton_instance_subscription_count(a);
+    assert_int_equal(baton_instance_subscription_count(b), n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(baton_instance_subscription_kind(b, i),
+                         baton_instance_subscription_kind(a, i));
+        assert_int_equal(baton_instance_subscription_key(b, i),
+                         baton_instance_subscription_key(a, i));
+        assert_int_equal(
+            baton_instance_subscription_element_instance_key(b, i),
+            baton_instance_subscription_element_instance_key(a, i));
+        assert_string_equal(baton_instance_subscription_element_id(b, i),
+                            baton_instance_subscription_element_id(a, i));
+        assert_true(same_text(baton_instance_subscription_name(b, i),
+                              baton_instance_subscription_name(a, i)));
+        assert_true(same_text(
+            baton_instance_subscription_correlation_key(b, i),
+            baton_instance_subscription_correlation_key(a, i)));
+        assert_true(baton_instance_subscription_due(b, i) ==
+                    baton_instance_subscription_due(a, i));
+    }
+    int64_t da = 0, db = 0;
+    assert_int_equal(baton_instance_next_due(b, &db),
+                     baton_instance_next_due(a, &da));
+    assert_true(da == db);
 }
 
 /* ------------------------------------------------------------------ */
@@ -585,6 +787,7 @@ static void check_round_trip(baton_engine *e, baton_instance *in,
     assert_int_equal(baton_instance_incident_count(back),
                      baton_instance_incident_count(in));
     expect_same_variables(in, back);
+    expect_same_waits(in, back);
     baton_instance_free(back);
     free(a);
     free(b);
@@ -674,8 +877,11 @@ static void test_restored_goes_on_alike(void **state)
             json_t *want = json_array(), *got = json_array();
             baton_engine_set_record_sink(e1, collect, want);
             baton_engine_set_record_sink(e2, collect, got);
+            /* Both go on from the same time. */
+            int64_t at = g_now;
             while (move(orig, p))
                 ;
+            g_now = at;
             while (move(copy_, p))
                 ;
             expect_same_records(p, stop, want, got);
@@ -805,6 +1011,25 @@ typedef struct base {
     snap s;
 } base;
 
+/* Takes the snapshot of `in` apart into `b` and frees `in`. */
+static void base_take(base *b, baton_instance *in)
+{
+    size_t size;
+    unsigned char *data = take_snapshot(in, &size);
+    b->s = parse(data, size);
+    check_layout(&b->s);
+    /* Taken apart and put together, it is the same snapshot. */
+    size_t n;
+    unsigned char *again = build(&b->s, &n);
+    assert_int_equal(n, size);
+    assert_memory_equal(again, data, size);
+    baton_instance *back = restore(b->e, again, n);
+    baton_instance_free(back);
+    free(again);
+    free(data);
+    baton_instance_free(in);
+}
+
 static base base_at(int model, const plan *p, const char *until_job,
                     int until_mark)
 {
@@ -829,20 +1054,26 @@ static base base_at(int model, const plan *p, const char *until_job,
                 fail_msg("the instance ended before %s", until_job);
         }
     }
-    size_t size;
-    unsigned char *data = take_snapshot(in, &size);
-    b.s = parse(data, size);
-    check_layout(&b.s);
-    /* Taken apart and put together, it is the same snapshot. */
-    size_t n;
-    unsigned char *again = build(&b.s, &n);
-    assert_int_equal(n, size);
-    assert_memory_equal(again, data, size);
-    baton_instance *back = restore(b.e, again, n);
-    baton_instance_free(back);
-    free(again);
-    free(data);
-    baton_instance_free(in);
+    base_take(&b, in);
+    return b;
+}
+
+/* The waits model, moved until its host's move `after` is done and then
+ * `then` moves more. */
+static base base_when(const char *after, int then)
+{
+    const plan all = { "waits", WAITS, NULL, NULL, NULL };
+    base b;
+    b.e = engine_with(WAITS);
+    baton_instance *in = create(b.e);
+    last_move = "";
+    while (strcmp(last_move, after))
+        if (!move(in, &all))
+            fail_msg("the instance ended before %s", after);
+    for (int i = 0; i < then; i++)
+        if (!move(in, &all))
+            fail_msg("the instance ended after %s", after);
+    base_take(&b, in);
     return b;
 }
 
@@ -1164,8 +1395,13 @@ static void test_forged_jobs(void **state)
     expect_refused(b.e, &f, "bad job");
     snap_free(&f);
     f = copy(s);
-    s32(field(&f, JOBS, j0 + JOB_STATE), 3);
+    s32(field(&f, JOBS, j0 + JOB_STATE), JOB_BACKOFF + 1);
     expect_refused(b.e, &f, "bad job");
+    snap_free(&f);
+    /* A job in backoff needs its due time in BACK. */
+    f = copy(s);
+    s32(field(&f, JOBS, j0 + JOB_STATE), JOB_BACKOFF);
+    expect_refused(b.e, &f, "job in backoff without a due time");
     snap_free(&f);
     /* An absent job type. */
     f = copy(s);
@@ -1314,7 +1550,7 @@ static void test_forged_queue_and_incidents(void **state)
     expect_refused(b.e, &f, "bad queued transition");
     snap_free(&f);
     f = copy(s);
-    s32(field(&f, QUEU, 4 + CMD_KIND), 5); /* one past the last kind */
+    s32(field(&f, QUEU, 4 + CMD_KIND), 8); /* one past the last kind */
     expect_refused(b.e, &f, "bad queued transition");
     snap_free(&f);
     f = copy(s);
@@ -1518,22 +1754,27 @@ static void test_forged_envelope(void **state)
     f = copy(s);
     s32(f.head + 4, 0);
     expect_refused(b.e, &f,
-                   "format version 0, this library reads versions 1 to 2");
+                   "format version 0, this library reads versions 1 to 3");
     snap_free(&f);
     f = copy(s);
-    s32(f.head + 4, 3);
+    s32(f.head + 4, 4);
     expect_refused(b.e, &f,
-                   "format version 3, this library reads versions 1 to 2");
+                   "format version 4, this library reads versions 1 to 3");
     snap_free(&f);
     f = copy(s);
     s32(f.head + 4, 0xffffffffu);
     expect_refused(b.e, &f, "format version 4294967295, this library reads "
-                            "versions 1 to 2");
+                            "versions 1 to 3");
     snap_free(&f);
-    /* Format 2's sections read as format 1: the tag is no string. */
+    /* Format 3's sections read as format 1: the tag is no string. */
     f = copy(s);
     s32(f.head + 4, 1);
     expect_refused(b.e, &f, "bad header");
+    snap_free(&f);
+    /* ... and as format 2, which ends before SUBS and BACK. */
+    f = copy(s);
+    s32(f.head + 4, 2);
+    expect_refused(b.e, &f, "unexpected length");
     snap_free(&f);
     /* Not Baton's magic. */
     f = copy(s);
@@ -1646,6 +1887,496 @@ static void test_forged_structure(void **state)
     base_free(&b);
 }
 
+/* ---- subscriptions and backoffs (format 3) ------------------------ */
+
+static uint32_t sub_with(snap *s, uint32_t state, uint32_t kind)
+{
+    for (uint32_t i = 0; i < count(s, SUBS); i++)
+        if (g32(field(s, SUBS, sub_at(s, i) + SUB_STATE)) == state &&
+            (state == S_TRIGGERED ||
+             g32(field(s, SUBS, sub_at(s, i) + SUB_KIND)) == kind))
+            return i;
+    fail_msg("no subscription in state %u of kind %u", state, kind);
+    return 0;
+}
+
+static void set_sub32(snap *s, uint32_t i, size_t f, uint32_t v)
+{
+    s32(field(s, SUBS, sub_at(s, i) + f), v);
+}
+
+static void set_sub64(snap *s, uint32_t i, size_t f, uint64_t v)
+{
+    s64(field(s, SUBS, sub_at(s, i) + f), v);
+}
+
+/* Replaces the str at `at` of a section with `text` (NULL: absent),
+ * `n` bytes of it. */
+static void set_str(section *x, size_t at, const char *text, size_t n)
+{
+    unsigned char *b = malloc(4 + n);
+    assert_non_null(b);
+    s32(b, text ? (uint32_t)n : NO_STR);
+    if (text)
+        memcpy(b + 4, text, n);
+    splice(x, at, str_end(x, at) - at, b, 4 + (text ? n : 0));
+    free(b);
+}
+
+static void expect_restores(baton_engine *e, const snap *s, int line)
+{
+    size_t n;
+    unsigned char *data = build(s, &n);
+    baton_instance *in = NULL;
+    if (baton_instance_restore(e, data, n, &in))
+        fail_msg("line %d: refused: %s", line, baton_engine_errmsg(e));
+    baton_instance_free(in);
+    free(data);
+}
+
+static uint64_t next_key_of(snap *s)
+{
+    return g64(field(s, HEAD, head_field(s, H_NEXT_KEY)));
+}
+
+/* Waiting for its job's backoff: the task's timer boundary is open. */
+static void test_forged_backoffs(void **state)
+{
+    (void)state;
+    base b = base_when("backoff", 0);
+    snap *s = &b.s;
+    snap f;
+    assert_int_equal(count(s, JOBS), 1);
+    assert_int_equal(count(s, BACK), 1);
+    size_t j0 = job_at(s, 0);
+    uint64_t job = g64(field(s, JOBS, j0 + JOB_KEY));
+    assert_int_equal(g32(field(s, JOBS, j0 + JOB_STATE)), JOB_BACKOFF);
+    assert_int_equal(g64(field(s, BACK, 4 + BACK_JOB)), job);
+    assert_true(g64(field(s, BACK, 4 + BACK_DUE)) == T0 + 10000);
+
+    /* The job in backoff without its due time. */
+    f = copy(s);
+    splice(sec(&f, BACK), 0, sec(&f, BACK)->len, "\0\0\0\0", 4);
+    expect_refused(b.e, &f, "job in backoff without a due time");
+    snap_free(&f);
+    /* A due time for a job that does not exist, or is not in backoff. */
+    f = copy(s);
+    s64(field(&f, BACK, 4 + BACK_JOB), job + 0x100);
+    expect_refused(b.e, &f, "due time of a job not in backoff");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, JOBS, j0 + JOB_STATE), 0);
+    expect_refused(b.e, &f, "due time of a job not in backoff");
+    snap_free(&f);
+    /* The same job twice. */
+    f = copy(s);
+    {
+        section *x = sec(&f, BACK);
+        splice(x, x->len, 0, x->body + 4, BACK_SIZE);
+        s32(x->body, 2);
+    }
+    expect_refused(b.e, &f, "due times out of job order");
+    snap_free(&f);
+    /* A count the section cannot hold. */
+    f = copy(s);
+    s32(field(&f, BACK, 0), 2);
+    expect_refused(b.e, &f, "bad backoff count");
+    snap_free(&f);
+    /* Any time is a time, even before the epoch. */
+    f = copy(s);
+    s64(field(&f, BACK, 4 + BACK_DUE), (uint64_t)INT64_MIN);
+    expect_restores(b.e, &f, __LINE__);
+    snap_free(&f);
+
+    /* Format 2 had no backoffs: the same tables without SUBS and BACK
+     * are refused for the job's state... */
+    f = copy(s);
+    remove_section(&f, f.n - 1);
+    remove_section(&f, f.n - 1);
+    s32(f.head + 4, 2);
+    expect_refused(b.e, &f, "bad job");
+    /* ... and restore with it ready (and the timer gone). */
+    s32(field(&f, JOBS, j0 + JOB_STATE), 0);
+    expect_restores(b.e, &f, __LINE__);
+    snap_free(&f);
+    base_free(&b);
+
+    /* A job held by an incident that is said to be in backoff too. */
+    const plan inc = { "incident", SAGA, NULL, NULL, "BookHotel" };
+    b.e = engine_with(SAGA);
+    baton_instance *in = create(b.e);
+    while (baton_instance_state(in) != BATON_INSTANCE_INCIDENT)
+        assert_true(move(in, &inc));
+    base_take(&b, in);
+    s = &b.s;
+    assert_int_equal(count(s, INCI), 1);
+    uint64_t held = g64(field(s, INCI, inc_at(s, 0) + INC_JOB));
+    uint32_t k;
+    for (k = 0; k < count(s, JOBS); k++)
+        if (g64(field(s, JOBS, job_at(s, k) + JOB_KEY)) == held)
+            break;
+    assert_true(k < count(s, JOBS));
+    f = copy(s);
+    s32(field(&f, JOBS, job_at(&f, k) + JOB_STATE), JOB_BACKOFF);
+    {
+        unsigned char e[4 + BACK_SIZE];
+        s32(e, 1);
+        s64(e + 4 + BACK_JOB, held);
+        s64(e + 4 + BACK_DUE, T0);
+        splice(sec(&f, BACK), 0, sec(&f, BACK)->len, e, sizeof e);
+    }
+    expect_refused(b.e, &f, "job in backoff held by an incident");
+    snap_free(&f);
+    base_free(&b);
+}
+
+static void test_forged_subscriptions(void **state)
+{
+    (void)state;
+    /* The task's timer boundary, open. */
+    base b = base_when("backoff", 0);
+    snap *s = &b.s;
+    snap f;
+    assert_int_equal(count(s, SUBS), 1);
+    uint32_t t = sub_with(s, S_OPEN, K_TIMER);
+    uint64_t key = g64(field(s, SUBS, sub_at(s, t) + SUB_KEY));
+    uint64_t owner = g64(field(s, SUBS, sub_at(s, t) + SUB_OWNER));
+    uint64_t root = ei_key(s, 0);
+    assert_int_equal(g32(field(s, SUBS, sub_at(s, t) + SUB_REPEAT)), 1);
+
+    /* Values out of range. */
+    f = copy(s);
+    set_sub32(&f, t, SUB_KIND, 4);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    f = copy(s);
+    set_sub32(&f, t, SUB_STATE, 3);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    f = copy(s);
+    set_sub32(&f, t, SUB_ELEMENT, 100000);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    f = copy(s);
+    set_sub32(&f, t, SUB_ELEMENT, 0xffffffffu);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    f = copy(s);
+    set_sub32(&f, t, SUB_REPEAT, 0xfffffffeu);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    f = copy(s);
+    set_sub32(&f, t, SUB_REPEAT, 0);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    /* Fired as often as it fires in all: it would be closed. */
+    f = copy(s);
+    set_sub32(&f, t, SUB_FIRED, 1);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    /* Without end, it may have fired any number of times. */
+    f = copy(s);
+    set_sub32(&f, t, SUB_REPEAT, 0xffffffffu);
+    set_sub32(&f, t, SUB_FIRED, 0xffffffffu);
+    expect_restores(b.e, &f, __LINE__);
+    snap_free(&f);
+    /* A timer is never pending; an open one fired nothing yet. */
+    f = copy(s);
+    set_sub32(&f, t, SUB_STATE, S_PENDING);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, SUBS, sub_source(&f, t)), key - 1);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    f = copy(s);
+    set_str(sec(&f, SUBS), sub_payload(&f, t), "{}", 2);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    /* Kinds without what they need, or with what they cannot have: a
+     * message without a name, a condition with one, a signal with a
+     * correlation key. */
+    f = copy(s);
+    set_sub32(&f, t, SUB_KIND, K_MESSAGE);
+    set_sub64(&f, t, SUB_DUE, 0);
+    set_sub32(&f, t, SUB_REPEAT, 0xffffffffu);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    f = copy(s);
+    set_sub32(&f, t, SUB_KIND, K_CONDITION);
+    set_sub64(&f, t, SUB_DUE, 0);
+    set_sub32(&f, t, SUB_REPEAT, 0xffffffffu);
+    set_str(sec(&f, SUBS), sub_at(&f, t) + SUB_NAME, "x", 1);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    f = copy(s);
+    set_sub32(&f, t, SUB_KIND, K_SIGNAL);
+    set_sub64(&f, t, SUB_DUE, 0);
+    set_sub32(&f, t, SUB_REPEAT, 0xffffffffu);
+    set_str(sec(&f, SUBS), sub_at(&f, t) + SUB_NAME, "go", 2);
+    set_str(sec(&f, SUBS), sub_corr(&f, t), "k", 1);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    /* A name with a NUL inside. */
+    f = copy(s);
+    set_str(sec(&f, SUBS), sub_at(&f, t) + SUB_NAME, "P\0T1H", 5);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+
+    /* Keys: non-zero, no other's, below the next key. */
+    f = copy(s);
+    set_sub64(&f, t, SUB_KEY, 0);
+    expect_refused(b.e, &f, "subscription key not unique");
+    snap_free(&f);
+    f = copy(s);
+    set_sub64(&f, t, SUB_KEY, root);
+    expect_refused(b.e, &f, "subscription key not unique");
+    snap_free(&f);
+    f = copy(s);
+    set_sub64(&f, t, SUB_KEY, g64(field(&f, JOBS, job_at(&f, 0) + JOB_KEY)));
+    expect_refused(b.e, &f, "subscription key not unique");
+    snap_free(&f);
+    f = copy(s);
+    set_sub64(&f, t, SUB_KEY, next_key_of(&f));
+    expect_refused(b.e, &f, "subscription key not below the next key");
+    snap_free(&f);
+    f = copy(s);
+    {
+        section *x = sec(&f, SUBS);
+        size_t at = sub_at(&f, t), end = sub_source(&f, t) + 8;
+        unsigned char *dup = malloc(end - at);
+        assert_non_null(dup);
+        memcpy(dup, x->body + at, end - at);
+        splice(x, x->len, 0, dup, end - at);
+        s32(x->body, 2);
+        free(dup);
+    }
+    expect_refused(b.e, &f, "subscription key not unique");
+    snap_free(&f);
+
+    /* Its element instance: none, or one that does not wait for it. */
+    f = copy(s);
+    set_sub64(&f, t, SUB_OWNER, owner + 0x4000);
+    expect_refused(b.e, &f, "subscription of no element instance");
+    snap_free(&f);
+    f = copy(s);
+    set_sub64(&f, t, SUB_OWNER, root);
+    expect_refused(b.e, &f,
+                   "subscription for an element that does not wait for it");
+    snap_free(&f);
+    /* The boundary event's element changed for the task's own: a task
+     * has no timer of its own. */
+    f = copy(s);
+    set_sub32(&f, t, SUB_ELEMENT,
+              g32(field(&f, JOBS, job_at(&f, 0) + JOB_ELEMENT)));
+    expect_refused(b.e, &f,
+                   "subscription for an element that does not wait for it");
+    snap_free(&f);
+    /* The timer boundary said to wait for a condition. */
+    f = copy(s);
+    set_sub32(&f, t, SUB_KIND, K_CONDITION);
+    set_sub64(&f, t, SUB_DUE, 0);
+    set_sub32(&f, t, SUB_REPEAT, 0xffffffffu);
+    expect_refused(b.e, &f,
+                   "subscription for an element that does not wait for it");
+    snap_free(&f);
+
+    /* Counts. */
+    f = copy(s);
+    s32(field(&f, SUBS, 0), 2);
+    expect_refused(b.e, &f, "bad subscription count");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, SUBS, 0), 0x10000000u);
+    expect_refused(b.e, &f, "bad subscription count");
+    snap_free(&f);
+    /* The subscription removed: the task just no longer waits for its
+     * timer, which nothing else names. */
+    f = copy(s);
+    splice(sec(&f, SUBS), 0, sec(&f, SUBS)->len, "\0\0\0\0", 4);
+    expect_restores(b.e, &f, __LINE__);
+    snap_free(&f);
+    base_free(&b);
+
+    /* The message arrived: its subscription waits (PENDING) for the
+     * TRIGGER command queued with the event's entry. */
+    b = base_when("message", 0);
+    s = &b.s;
+    assert_int_equal(count(s, SUBS), 2);
+    assert_int_equal(count(s, QUEU), 1);
+    uint32_t p = sub_with(s, S_PENDING, K_MESSAGE);
+    uint32_t e = sub_with(s, S_TRIGGERED, 0);
+    uint64_t pkey = g64(field(s, SUBS, sub_at(s, p) + SUB_KEY));
+    uint64_t ekey = g64(field(s, SUBS, sub_at(s, e) + SUB_KEY));
+    assert_int_equal(g64(field(s, SUBS, sub_source(s, e))), pkey);
+    assert_int_equal(g32(field(s, QUEU, 4 + CMD_KIND)), 7 /* TRIGGER */);
+    assert_int_equal(g64(field(s, QUEU, 4 + CMD_SCOPE)), ekey);
+    {
+        section *x = sec(s, SUBS);
+        size_t at = sub_payload(s, e);
+        assert_int_equal(g32(x->body + at), 16);
+        assert_memory_equal(x->body + at + 4, "{\"answer\":\"yes\"}", 16);
+    }
+
+    /* Payloads: JSON objects only. */
+    f = copy(s);
+    set_str(sec(&f, SUBS), sub_payload(&f, e), "[1]", 3);
+    expect_refused(b.e, &f, "bad subscription payload");
+    snap_free(&f);
+    f = copy(s);
+    set_str(sec(&f, SUBS), sub_payload(&f, e), "{\"a\":", 5);
+    expect_refused(b.e, &f, "bad subscription payload");
+    snap_free(&f);
+    f = copy(s);
+    set_str(sec(&f, SUBS), sub_payload(&f, e), "{\"a\":1,\"a\":2}", 13);
+    expect_refused(b.e, &f, "bad subscription payload");
+    snap_free(&f);
+    /* An event that occurred has no name; its source is older. */
+    f = copy(s);
+    set_str(sec(&f, SUBS), sub_at(&f, e) + SUB_NAME, "reply", 5);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, SUBS, sub_source(&f, e)), ekey);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    /* A message without its name. */
+    f = copy(s);
+    set_str(sec(&f, SUBS), sub_at(&f, p) + SUB_NAME, NULL, 0);
+    expect_refused(b.e, &f, "bad subscription");
+    snap_free(&f);
+    /* The pending subscription named by no event that occurred. */
+    f = copy(s);
+    s64(field(&f, SUBS, sub_source(&f, e)), pkey - 1);
+    expect_refused(b.e, &f, "pending subscription with no event that "
+                            "occurred");
+    snap_free(&f);
+    /* The entry of another element instance than its subscription. */
+    f = copy(s);
+    set_sub64(&f, e, SUB_OWNER, root);
+    expect_refused(b.e, &f, "event acted on that did not occur");
+    snap_free(&f);
+
+    /* The TRIGGER command: naming no entry there could have been, a
+     * subscription that is none, another element, another element
+     * instance. */
+    f = copy(s);
+    s64(field(&f, QUEU, 4 + CMD_SCOPE), next_key_of(&f));
+    expect_refused(b.e, &f, "event acted on that did not occur");
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, QUEU, 4 + CMD_SCOPE), 0);
+    expect_refused(b.e, &f, "event acted on that did not occur");
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, QUEU, 4 + CMD_SCOPE), pkey);
+    expect_refused(b.e, &f, "event acted on that did not occur");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, QUEU, 4 + CMD_ELEMENT), 0);
+    expect_refused(b.e, &f, "event acted on that did not occur");
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, QUEU, 4 + CMD_KEY), root);
+    expect_refused(b.e, &f, "event acted on that did not occur");
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, QUEU, 4 + CMD_KEY), root + 0x4000);
+    expect_refused(b.e, &f, "event for no active element instance");
+    snap_free(&f);
+    /* One whose entry is gone (its element instance ended, or closed
+     * it) is left for the trigger to ignore. */
+    f = copy(s);
+    s64(field(&f, QUEU, 4 + CMD_KEY), root + 1); /* the start event's */
+    s64(field(&f, QUEU, 4 + CMD_SCOPE), root + 1);
+    expect_restores(b.e, &f, __LINE__);
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, QUEU, 4 + CMD_SCOPE), root + 1);
+    expect_restores(b.e, &f, __LINE__);
+    snap_free(&f);
+    base_free(&b);
+}
+
+/* The commands events bring: an activation by an event that occurred, an
+ * evaluation of the conditions, a subscription opened again. */
+static void test_forged_event_commands(void **state)
+{
+    (void)state;
+    /* The signal arrived and the gateway took its flow: the catch event
+     * is queued with the entry of the event. */
+    base b = base_when("signal", 1);
+    snap *s = &b.s;
+    snap f;
+    assert_int_equal(count(s, QUEU), 1);
+    assert_int_equal(g32(field(s, QUEU, 4 + CMD_KIND)), 0 /* ACTIVATE */);
+    uint32_t e = sub_with(s, S_TRIGGERED, 0);
+    uint64_t ekey = g64(field(s, SUBS, sub_at(s, e) + SUB_KEY));
+    assert_int_equal(g64(field(s, QUEU, 4 + CMD_KEY)), ekey);
+    assert_int_equal(g64(field(s, SUBS, sub_source(s, e))), 0);
+    f = copy(s);
+    s64(field(&f, QUEU, 4 + CMD_KEY), ekey + 0x100);
+    expect_refused(b.e, &f, "activation by an event that did not occur");
+    snap_free(&f);
+    f = copy(s);
+    set_sub32(&f, e, SUB_ELEMENT, 0);
+    expect_refused(b.e, &f, "activation by an event that did not occur");
+    snap_free(&f);
+    f = copy(s);
+    set_sub32(&f, e, SUB_STATE, S_OPEN); /* a timer of the process */
+    expect_refused(b.e, &f,
+                   "subscription for an element that does not wait for it");
+    snap_free(&f);
+    /* Without the entry's variables, the activation stands alone. */
+    f = copy(s);
+    s64(field(&f, QUEU, 4 + CMD_KEY), 0);
+    expect_restores(b.e, &f, __LINE__);
+    snap_free(&f);
+    base_free(&b);
+
+    /* The variable set: every condition is evaluated at the next step. */
+    b = base_when("set", 0);
+    s = &b.s;
+    assert_int_equal(count(s, QUEU), 1);
+    assert_int_equal(g32(field(s, QUEU, 4 + CMD_KIND)), 5 /* CONDITIONS */);
+    f = copy(s);
+    s32(field(&f, QUEU, 4 + CMD_ELEMENT), 1);
+    expect_refused(b.e, &f,
+                   "evaluation of conditions that names something else");
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, QUEU, 4 + CMD_SCOPE), ei_key(&f, 0));
+    expect_refused(b.e, &f,
+                   "evaluation of conditions that names something else");
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, QUEU, 4 + CMD_KEY), next_key_of(&f));
+    expect_refused(b.e, &f,
+                   "evaluation of conditions that names something else");
+    snap_free(&f);
+    /* Those after a subscription that closed since. */
+    f = copy(s);
+    s64(field(&f, QUEU, 4 + CMD_KEY), next_key_of(&f) - 1);
+    expect_restores(b.e, &f, __LINE__);
+    snap_free(&f);
+    /* Subscriptions opened again: for an active element instance, naming
+     * its element (-1 for the process). */
+    f = copy(s);
+    s32(field(&f, QUEU, 4 + CMD_KIND), 6 /* SUBSCRIBE */);
+    expect_refused(b.e, &f,
+                   "subscriptions opened for no active element instance");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, QUEU, 4 + CMD_KIND), 6 /* SUBSCRIBE */);
+    s64(field(&f, QUEU, 4 + CMD_KEY), ei_key(&f, 0));
+    expect_refused(b.e, &f,
+                   "subscriptions opened for no active element instance");
+    s32(field(&f, QUEU, 4 + CMD_ELEMENT), 0xffffffffu);
+    expect_restores(b.e, &f, __LINE__);
+    snap_free(&f);
+    base_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1661,6 +2392,9 @@ int main(void)
         cmocka_unit_test(test_forged_sections),
         cmocka_unit_test(test_forged_envelope),
         cmocka_unit_test(test_forged_structure),
+        cmocka_unit_test(test_forged_backoffs),
+        cmocka_unit_test(test_forged_subscriptions),
+        cmocka_unit_test(test_forged_event_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

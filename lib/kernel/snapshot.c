@@ -1,6 +1,6 @@
 /* Snapshots: an instance as bytes and back.
  *
- * Format 2 (integers little-endian):
+ * Format 3 (integers little-endian):
  *   "BATN" u32 format-version u64 total-size
  *   sections, each: u32 tag, u32 length, body
  *     HEAD  str process-id u32 process-version u64 model-checksum
@@ -16,12 +16,17 @@
  *     QUEU  u32 n { cmd }             (head first)
  *     JOIN  u32 n { u64 scope u32 flow }
  *     COMP  u32 n { u64 key u64 scope i32 element u64 sub }
+ *     SUBS  u32 n { u64 key u32 kind u32 state i32 element u64 owner
+ *                   u64 due u32 fired i32 repeat str name str corr
+ *                   str payload u64 source }   (oldest first)
+ *     BACK  u32 n { u64 job i64 due }  (jobs in backoff, oldest first)
  *   u64 checksum (FNV-1a 64 of everything before it)
  * str = u32 length + bytes (0xffffffff: absent);
  * cmd = u32 kind i32 element u64 key u64 scope.
  * A feature that needs more state adds a section and a format version;
- * every older version keeps restoring (format 1: the same tables, in
- * this order, without tags; see snapshot_read.c). */
+ * every older version keeps restoring (format 2: the same without SUBS
+ * and BACK; format 1: format 2's tables, in this order, without tags;
+ * see snapshot_read.c). */
 #include <string.h>
 
 #include "kernel/snapshot.h"
@@ -94,21 +99,28 @@ static int put_cb(const char *buf, size_t size, void *ud)
     return w->oom ? -1 : 0;
 }
 
-static void put_vars(wbuf *w, const json_t *vars)
+/* A JSON value as a str, compact, absent for NULL. Objects keep the
+ * order their members were set in, which jansson keeps and which readers
+ * see (records, variable documents): a restored instance goes on exactly
+ * as the original. The order is the instance's own, so the bytes stay
+ * deterministic. */
+static void put_json(wbuf *w, const json_t *v)
 {
-    if (!vars || json_object_size(vars) == 0) {
+    if (!v) {
         put_str(w, NULL);
         return;
     }
     size_t at = w->n;
     put_u32(w, 0);
-    /* In the order the variables were set, which jansson keeps and which
-     * readers see (records, variable documents): a restored instance goes
-     * on exactly as the original. The order is the instance's own, so the
-     * bytes stay deterministic. */
-    if (json_dump_callback(vars, put_cb, w, JSON_COMPACT))
+    if (json_dump_callback(v, put_cb, w, JSON_COMPACT))
         w->oom = 1;
     patch_u32(w, at, (uint32_t)(w->n - at - 4));
+}
+
+/* Variables: none and an empty object are both absent. */
+static void put_vars(wbuf *w, const json_t *vars)
+{
+    put_json(w, vars && json_object_size(vars) ? vars : NULL);
 }
 
 /* Opens a section; section_end() writes its length. */
@@ -209,6 +221,46 @@ static void put_tables(wbuf *w, const baton_instance *in)
     section_end(w, s);
 }
 
+/* Subscriptions in table order (after a commit, none is closed), and the
+ * due times of jobs in backoff, in job order. */
+static void put_waits(wbuf *w, const baton_instance *in)
+{
+    size_t s = section_begin(w, BT_SNAP_SUBS);
+    uint32_t n = 0;
+    put_u32(w, 0); /* patched below */
+    for (size_t i = 0; i < in->n_subs; i++) {
+        const bt_sub *x = &in->subs[i];
+        if (x->gone)
+            continue;
+        n++;
+        put_u64(w, x->key);
+        put_u32(w, x->kind);
+        put_u32(w, x->state);
+        put_u32(w, (uint32_t)x->element);
+        put_u64(w, x->ei_key);
+        put_u64(w, (uint64_t)x->due);
+        put_u32(w, x->fired);
+        put_u32(w, (uint32_t)x->repeat);
+        put_str(w, x->name);
+        put_str(w, x->corr);
+        put_json(w, x->payload);
+        put_u64(w, x->source);
+    }
+    patch_u32(w, s, n);
+    section_end(w, s);
+    s = section_begin(w, BT_SNAP_BACK);
+    n = 0;
+    put_u32(w, 0); /* patched below */
+    for (const baton_job *j = in->oldest_job; j; j = j->newer)
+        if (j->state == BT_JOB_BACKOFF) {
+            n++;
+            put_u64(w, j->key);
+            put_u64(w, (uint64_t)j->due);
+        }
+    patch_u32(w, s, n);
+    section_end(w, s);
+}
+
 int bt_snapshot_write(const baton_instance *in, void **out, size_t *size)
 {
     const bt_alloc *a = &in->engine->alloc;
@@ -228,6 +280,7 @@ int bt_snapshot_write(const baton_instance *in, void **out, size_t *size)
     section_end(&w, s);
     put_elements(&w, in);
     put_tables(&w, in);
+    put_waits(&w, in);
     put_u64(&w, 0); /* checksum, patched below */
     char *res = NULL;
     if (!w.oom) {

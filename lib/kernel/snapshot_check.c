@@ -3,9 +3,16 @@
  * a valid checksum must not get past. Values, ranges and the tree of
  * scopes are checked while reading (snapshot_read.c); this checks how the
  * tables fit together: states, scopes, jobs, incidents, queued commands,
- * join marks and the compensation log, each against the kind of the
- * element it names. */
+ * join marks, the compensation log and the subscriptions, each against
+ * the kind of the element it names. */
 #include "kernel/snapshot.h"
+
+/* Subscriptions by key, and TRIGGERED entries by the subscription that
+ * fired for them: built once, so that every check stays linear. */
+typedef struct sub_index {
+    bt_keymap by_key;
+    bt_keymap by_source;
+} sub_index;
 
 static int is_scope(const bt_ei *ei)
 {
@@ -44,7 +51,7 @@ static const char *check_elements(const baton_instance *in)
         if (!el->is_for_compensation &&
             el->parent != scope_element(ei->scope))
             return "element instance in the wrong scope";
-        if (ei->job_key && !bt_kind_has(el->kind, BT_KF_JOB))
+        if (ei->job_key && !bt_el_has_job(el))
             return "job on an element that creates none";
         if ((ei->comp_scope || ei->comp_entry) &&
             el->evdef != BT_EVDEF_COMPENSATE)
@@ -79,15 +86,68 @@ static const char *check_marks(const baton_instance *in)
     return NULL;
 }
 
+/* The start event a process activation names: its index + 1, or 0 for
+ * the none start event. */
+static int is_start(const bt_process *p, uint64_t start)
+{
+    if (!start)
+        return p->start >= 0;
+    for (uint32_t i = 0; i < p->n_starts; i++)
+        if (p->starts[i] + 1 == start)
+            return 1;
+    return 0;
+}
+
+/* An element that starts because its event occurred names the TRIGGERED
+ * entry that holds the event's variables, in the scope it starts in. */
+static const char *check_token(const sub_index *x, const bt_cmd *c)
+{
+    const bt_sub *t = bt_keymap_get(&x->by_key, c->key);
+    return t && t->state == BT_SUB_TRIGGERED && !t->source &&
+                   t->ei_key == c->scope_key && t->element == c->element
+               ? NULL
+               : "activation by an event that did not occur";
+}
+
+/* A message or signal that occurred for element instance `key`: its
+ * TRIGGERED entry, owned by it, names the subscription that matched (or
+ * one that closed since, which the trigger then ignores). An entry that
+ * is gone went with the subscriptions of its element instance (which
+ * ended, or whose event subprocess starts an interrupting one closed):
+ * the trigger ignores it too. */
+static const char *check_trigger(const baton_instance *in,
+                                 const sub_index *x, const bt_cmd *c)
+{
+    const bt_sub *t = bt_keymap_get(&x->by_key, c->scope_key);
+    if (!t)
+        return c->key && c->key < in->next_key && c->scope_key &&
+                       c->scope_key < in->next_key
+                   ? NULL
+                   : "event acted on that did not occur";
+    const bt_ei *owner = bt_ei_find(in, c->key);
+    if (!owner || owner->state != BT_EI_ACTIVATED)
+        return "event for no active element instance";
+    if (!t || t->state != BT_SUB_TRIGGERED || !t->source ||
+        t->ei_key != owner->key || t->element != c->element)
+        return "event acted on that did not occur";
+    const bt_sub *src = bt_keymap_get(&x->by_key, t->source);
+    if (src && (src->state == BT_SUB_TRIGGERED || src->ei_key != owner->key ||
+                src->element != t->element ||
+                (src->kind != BT_SUB_MESSAGE && src->kind != BT_SUB_SIGNAL)))
+        return "event acted on that did not occur";
+    return NULL;
+}
+
 /* A queued command (or an incident's retry) fits the element instance,
- * job or scope it names. */
-static const char *check_cmd(const baton_instance *in, const bt_cmd *c)
+ * job, scope or subscription it names. */
+static const char *check_cmd(const baton_instance *in, const sub_index *x,
+                             const bt_cmd *c)
 {
     const bt_process *p = in->proc;
     switch (c->kind) {
     case BT_CMD_ACTIVATE: {
         if (c->element < 0)
-            return c->key == in->key && !c->scope_key &&
+            return c->key == in->key && is_start(p, c->scope_key) &&
                            in->root->state == BT_EI_ACTIVATING
                        ? NULL
                        : "process activation of a process already active";
@@ -102,9 +162,9 @@ static const char *check_cmd(const baton_instance *in, const bt_cmd *c)
                 return "compensation handler activated for no throw event";
             return NULL;
         }
-        return el->parent == scope_element(scope) && !c->key
-                   ? NULL
-                   : "activation in the wrong scope";
+        if (el->parent != scope_element(scope))
+            return "activation in the wrong scope";
+        return c->key ? check_token(x, c) : NULL;
     }
     case BT_CMD_COMPLETE: {
         const bt_ei *ei = bt_ei_find(in, c->key);
@@ -128,32 +188,132 @@ static const char *check_cmd(const baton_instance *in, const bt_cmd *c)
                    ? NULL
                    : "error thrown by no error end event";
     }
+    case BT_CMD_CONDITIONS:
+        /* Every condition (key 0), or those after a subscription that
+         * may have closed since. */
+        return !c->element && !c->scope_key && c->key < in->next_key
+                   ? NULL
+                   : "evaluation of conditions that names something else";
+    case BT_CMD_SUBSCRIBE: {
+        /* The process's may outlive it: it completes while the incident
+         * that would open them again is open. */
+        const bt_ei *ei = bt_ei_find(in, c->key);
+        return ei && (ei->state == BT_EI_ACTIVATED ||
+                      (in->ended && ei == in->root)) &&
+                       c->element == ei->element && !c->scope_key
+                   ? NULL
+                   : "subscriptions opened for no active element instance";
+    }
+    case BT_CMD_TRIGGER:
+        return check_trigger(in, x, c);
     default:
         return "a command no snapshot holds";
     }
 }
 
-static const char *check_work(const baton_instance *in)
+/* Jobs are held by an incident exactly when one names them, or wait in
+ * a backoff (their due time is read with them), which no incident
+ * names. */
+static const char *check_work(const baton_instance *in, const sub_index *si)
 {
-    size_t held = 0;
+    size_t by_incident = 0, in_incident = 0, held = 0;
     for (size_t i = 0; i < in->n_incidents; i++) {
         const bt_incident *x = &in->incidents[i];
         const baton_job *j = x->job_key ? bt_job_find(in, x->job_key) : NULL;
+        if (j && j->state == BT_JOB_BACKOFF)
+            return "job in backoff held by an incident";
         if (j && (j->state != BT_JOB_INCIDENT || j->ei->key != x->ei_key))
             return "job incident of another element instance";
-        held += j != NULL;
+        by_incident += j != NULL;
         const char *why = x->retry.kind == BT_CMD_NONE
                               ? (j ? NULL : "incident with nothing to retry")
-                              : check_cmd(in, &x->retry);
+                              : check_cmd(in, si, &x->retry);
         if (why)
             return why;
     }
-    if (held != in->n_held_jobs)
+    for (const baton_job *j = in->oldest_job; j; j = j->newer) {
+        in_incident += j->state == BT_JOB_INCIDENT;
+        held += (size_t)bt_job_held(j->state);
+    }
+    if (by_incident != in_incident || held != in->n_held_jobs)
         return "job held by no incident";
     for (size_t i = in->q_head; i < in->n_queue; i++) {
-        const char *why = check_cmd(in, &in->queue[i]);
+        const char *why = check_cmd(in, si, &in->queue[i]);
         if (why)
             return why;
+    }
+    return NULL;
+}
+
+/* The kind of subscription `c` waits with, or -1. */
+static int catch_kind(const bt_element *c)
+{
+    if (c->kind == BT_RECEIVE_TASK)
+        return BT_SUB_MESSAGE;
+    switch (c->evdef) {
+    case BT_EVDEF_TIMER: return BT_SUB_TIMER;
+    case BT_EVDEF_MESSAGE: return BT_SUB_MESSAGE;
+    case BT_EVDEF_SIGNAL: return BT_SUB_SIGNAL;
+    case BT_EVDEF_CONDITIONAL: return BT_SUB_CONDITION;
+    default: return -1;
+    }
+}
+
+/* Whether `owner` opens a subscription for the catching element `s`
+ * names: its own (a catch event, a receive task), a boundary event on
+ * it, the start of one of its event subprocesses (it is their scope), or
+ * an event after it (an event-based gateway); of the kind the catching
+ * element's definition says. */
+static int catches(const bt_ei *owner, const bt_sub *s)
+{
+    const bt_process *p = owner->proc;
+    const bt_element *c = &p->elements[s->element];
+    const bt_element *own = bt_ei_el(owner);
+    int fits = 0;
+    if (own && s->element == owner->element) {
+        fits = c->kind == BT_INTERMEDIATE_CATCH_EVENT ||
+               c->kind == BT_RECEIVE_TASK;
+    } else if (c->kind == BT_BOUNDARY_EVENT) {
+        fits = own && c->event.attached_to == owner->element;
+    } else if (c->kind == BT_START_EVENT) {
+        const bt_element *esp = c->parent >= 0 ? &p->elements[c->parent]
+                                               : NULL;
+        fits = esp && esp->kind == BT_SUB_PROCESS &&
+               esp->scope.triggered_by_event && esp->scope.start ==
+               s->element && esp->parent == owner->element &&
+               is_scope(owner);
+    } else if (own && own->kind == BT_EVENT_BASED_GATEWAY) {
+        for (uint32_t i = 0; i < own->n_outgoing; i++)
+            fits |= p->flows[own->outgoing[i]].target ==
+                    (uint32_t)s->element;
+    }
+    return fits && catch_kind(c) == s->kind;
+}
+
+/* Subscriptions belong to active element instances that wait for them.
+ * What an ended instance still holds is what its end left: events that
+ * occurred for it and were not acted on. A PENDING subscription waits
+ * for the TRIGGER of the entry that names it. */
+static const char *check_subs(const baton_instance *in, sub_index *x)
+{
+    for (size_t i = 0; i < in->n_subs; i++) {
+        const bt_sub *s = &in->subs[i];
+        bt_keymap_put(&x->by_key, s->key, (void *)s);
+        if (s->state == BT_SUB_TRIGGERED && s->source)
+            bt_keymap_put(&x->by_source, s->source, (void *)s);
+    }
+    for (size_t i = 0; i < in->n_subs; i++) {
+        const bt_sub *s = &in->subs[i];
+        const bt_ei *owner = bt_ei_find(in, s->ei_key);
+        int left = in->ended && owner == in->root &&
+                   s->state != BT_SUB_OPEN;
+        if (owner->state != BT_EI_ACTIVATED && !left)
+            return "subscription of no active element instance";
+        if (s->state != BT_SUB_TRIGGERED && !catches(owner, s))
+            return "subscription for an element that does not wait for it";
+        if (s->state == BT_SUB_PENDING &&
+            !bt_keymap_get(&x->by_source, s->key))
+            return "pending subscription with no event that occurred";
     }
     return NULL;
 }
@@ -196,21 +356,25 @@ static const char *check_log(const baton_instance *in, bt_keymap *subs)
 
 const char *bt_snapshot_check(baton_instance *in, int *oom)
 {
-    *oom = 0;
-    const char *why = check_elements(in);
-    if (!why)
-        why = check_marks(in);
-    if (!why)
-        why = check_work(in);
-    if (why)
-        return why;
-    bt_keymap subs = { 0 };
     const bt_alloc *a = &in->engine->alloc;
-    if (bt_keymap_reserve(a, &subs, in->n_comps)) {
-        *oom = 1;
-        return NULL;
-    }
-    why = check_log(in, &subs);
-    bt_keymap_free(a, &subs);
-    return why;
+    sub_index si = { { 0 }, { 0 } };
+    bt_keymap logs = { 0 };
+    const char *why = NULL;
+    *oom = bt_keymap_reserve(a, &si.by_key, in->n_subs) ||
+           bt_keymap_reserve(a, &si.by_source, in->n_subs) ||
+           bt_keymap_reserve(a, &logs, in->n_comps);
+    if (!*oom)
+        why = check_elements(in);
+    if (!*oom && !why)
+        why = check_marks(in);
+    if (!*oom && !why)
+        why = check_subs(in, &si);
+    if (!*oom && !why)
+        why = check_work(in, &si);
+    if (!*oom && !why)
+        why = check_log(in, &logs);
+    bt_keymap_free(a, &si.by_key);
+    bt_keymap_free(a, &si.by_source);
+    bt_keymap_free(a, &logs);
+    return *oom ? NULL : why;
 }

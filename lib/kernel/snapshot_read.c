@@ -1,5 +1,7 @@
 /* Restoring snapshots, of every format this library has written: format
- * 2 (tagged sections) and format 1 (the same tables in a fixed order).
+ * 3 (tagged sections, with subscriptions and backoffs), format 2 (the
+ * same without those two) and format 1 (format 2's tables in a fixed
+ * order, untagged).
  * Everything is checked before use: values in range, keys unique and
  * non-zero, one root that is the process, every scope read before what
  * it holds (so scopes form a tree), every reference resolved. Anything
@@ -95,7 +97,11 @@ static int count_ok(const rbuf *r, uint32_t n, size_t each)
  * and the completion of any scope, which format 1 wrote so). */
 static int cmd_ok(const baton_instance *in, const bt_cmd *c)
 {
-    return c->kind < BT_CMD_COUNT && element_ok(in, c->element, 1);
+    return c->kind < BT_CMD_COUNT && element_ok(in, c->element, 1) &&
+           /* the process's activation names its start event + 1 */
+           (c->kind != BT_CMD_ACTIVATE || c->element >= 0 ||
+            (c->scope_key <= in->proc->n_elements &&
+             (c->scope_key || in->proc->start >= 0)));
 }
 
 static int read_elements(reader *x, rbuf *r)
@@ -154,6 +160,8 @@ static int read_jobs(reader *x, rbuf *r)
 {
     baton_instance *in = x->in;
     const bt_alloc *a = &x->e->alloc;
+    /* Backoffs came with format 3. */
+    uint32_t max_state = x->version >= 3 ? BT_JOB_BACKOFF : BT_JOB_INCIDENT;
     uint32_t n = get_u32(r);
     if (!count_ok(r, n, 36))
         return refuse(x, "bad job count");
@@ -170,7 +178,7 @@ static int read_jobs(reader *x, rbuf *r)
         bt_ei *ei = bt_ei_find(in, ei_key);
         if (r->bad || !t || !key || bt_job_find(in, key) || !ei ||
             ei->element != element || ei->element < 0 ||
-            ei->job_key != key || state > BT_JOB_INCIDENT || retries < 0 ||
+            ei->job_key != key || state > max_state || retries < 0 ||
             memchr(t, 0, tl) || (m && memchr(m, 0, ml)))
             return refuse(x, "bad job");
         char *type = bt_strndup(a, t, tl);
@@ -219,7 +227,7 @@ static int read_incidents(reader *x, rbuf *r)
             inc.retry = (bt_cmd){ BT_CMD_NONE, 0, 0, 0 };
         const bt_ei *ei = bt_ei_find(in, inc.ei_key);
         if (r->bad || inc.type >= BT_INC_COUNT || !ei ||
-            ei->element != inc.element || !element_ok(in, inc.element, 0) ||
+            ei->element != inc.element || !element_ok(in, inc.element, 1) ||
             (inc.job_key && !bt_job_find(in, inc.job_key)) ||
             (inc.retry.kind != BT_CMD_NONE && !cmd_ok(in, &inc.retry)) ||
             (m && memchr(m, 0, ml)))
@@ -289,6 +297,144 @@ static int read_comps(reader *x, rbuf *r)
         in->comps[in->n_comps++] = c;
     }
     return r->bad ? refuse(x, "truncated compensation log") : 0;
+}
+
+/* The fields a subscription's kind and state leave unused hold what a
+ * new one holds; what it names is checked when the tables are whole
+ * (snapshot_check.c). */
+static int sub_fields_ok(const bt_sub *s, int has_name, int has_corr)
+{
+    int triggered = s->state == BT_SUB_TRIGGERED;
+    int timer = !triggered && s->kind == BT_SUB_TIMER;
+    int named = !triggered &&
+                (s->kind == BT_SUB_MESSAGE || s->kind == BT_SUB_SIGNAL);
+    /* An event that occurred: its variables, and the subscription that
+     * fired (older) when a TRIGGER command acts on it. */
+    if (triggered ? has_name || has_corr || s->source >= s->key
+                  : s->payload || s->source)
+        return 0;
+    if (s->state == BT_SUB_PENDING && !named)
+        return 0; /* only a message or signal waits for its TRIGGER */
+    if (named ? !has_name : s->kind == BT_SUB_CONDITION && has_name)
+        return 0;
+    if (has_corr && (triggered || s->kind != BT_SUB_MESSAGE))
+        return 0;
+    /* A timer fires `repeat` times in all (-1: without end), and one
+     * that is open has not fired them all. */
+    return timer ? s->repeat == -1 ||
+                       (s->repeat > 0 && s->fired < (uint32_t)s->repeat)
+                 : !s->due && !s->fired && s->repeat == -1;
+}
+
+/* One subscription, its key not yet in `keys`. */
+static int read_sub(reader *x, rbuf *r, bt_keymap *keys)
+{
+    baton_instance *in = x->in;
+    const bt_alloc *a = &x->e->alloc;
+    bt_sub s = { 0 };
+    s.key = get_u64(r);
+    uint32_t kind = get_u32(r), state = get_u32(r);
+    s.element = (int32_t)get_u32(r);
+    s.ei_key = get_u64(r);
+    s.due = (int64_t)get_u64(r);
+    s.fired = get_u32(r);
+    s.repeat = (int32_t)get_u32(r);
+    size_t nl, cl, pl;
+    const char *name = get_str(r, &nl);
+    const char *corr = get_str(r, &cl);
+    const char *payload = get_str(r, &pl);
+    s.source = get_u64(r);
+    if (r->bad)
+        return refuse(x, "truncated subscriptions");
+    if (!s.key || bt_keymap_get(keys, s.key) || bt_ei_find(in, s.key) ||
+        bt_job_find(in, s.key))
+        return refuse(x, "subscription key not unique");
+    if (!bt_ei_find(in, s.ei_key))
+        return refuse(x, "subscription of no element instance");
+    s.kind = (uint8_t)kind;
+    s.state = (uint8_t)state;
+    if (kind >= BT_SUB_KIND_COUNT || state > BT_SUB_PENDING ||
+        !element_ok(in, s.element, 0) || (name && memchr(name, 0, nl)) ||
+        (corr && memchr(corr, 0, cl)))
+        return refuse(x, "bad subscription");
+    if (payload) {
+        bt_json_error err;
+        int jrc = bt_json_load(a, payload, pl, BT_JSON_MAX_DEPTH, &s.payload,
+                               &err);
+        if (jrc)
+            return jrc == BATON_ENOMEM ? BATON_ENOMEM
+                                       : refuse(x, "bad subscription payload");
+        if (!json_is_object(s.payload)) {
+            json_decref(s.payload);
+            return refuse(x, "bad subscription payload");
+        }
+    }
+    if (!sub_fields_ok(&s, name != NULL, corr != NULL)) {
+        json_decref(s.payload);
+        return refuse(x, "bad subscription");
+    }
+    if ((name && !(s.name = bt_strndup(a, name, nl))) ||
+        (corr && !(s.corr = bt_strndup(a, corr, cl)))) {
+        bt_sub_free_strings(a, &s);
+        return BATON_ENOMEM;
+    }
+    if (!bt_sub_restore(in, &s)) /* it freed them */
+        return BATON_ENOMEM;
+    bt_keymap_put(keys, s.key, in);
+    return 0;
+}
+
+static int read_subs(reader *x, rbuf *r)
+{
+    baton_instance *in = x->in;
+    const bt_alloc *a = &x->e->alloc;
+    uint32_t n = get_u32(r);
+    if (!count_ok(r, n, 64))
+        return refuse(x, "bad subscription count");
+    /* Keys come from one counter: a subscription's is no other's, nor an
+     * element instance's, a job's or an incident's. */
+    bt_keymap keys = { 0 };
+    int rc = bt_keymap_reserve(a, &keys, n) ||
+                     bt_grow(a, (void **)&in->subs, &in->cap_subs, n,
+                             sizeof *in->subs)
+                 ? BATON_ENOMEM
+                 : 0;
+    for (uint32_t i = 0; !rc && i < n; i++)
+        rc = read_sub(x, r, &keys);
+    for (size_t i = 0; !rc && i < in->n_incidents; i++)
+        if (bt_keymap_get(&keys, in->incidents[i].key))
+            rc = refuse(x, "subscription key not unique");
+    bt_keymap_free(a, &keys);
+    return rc;
+}
+
+/* The due times of the jobs in backoff, in job order as written, so that
+ * each entry names a job after the previous entry's and none twice. */
+static int read_backoffs(reader *x, rbuf *r)
+{
+    baton_instance *in = x->in;
+    uint32_t n = get_u32(r);
+    if (!count_ok(r, n, 16))
+        return refuse(x, "bad backoff count");
+    baton_job *at = in->oldest_job;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t key = get_u64(r);
+        int64_t due = (int64_t)get_u64(r);
+        if (r->bad)
+            return refuse(x, "truncated backoffs");
+        baton_job *j = bt_job_find(in, key);
+        if (!j || j->state != BT_JOB_BACKOFF)
+            return refuse(x, "due time of a job not in backoff");
+        while (at && at != j)
+            at = at->newer;
+        if (!at)
+            return refuse(x, "due times out of job order");
+        j->due = due;
+        at = at->newer;
+    }
+    return n != in->n_backoff_jobs
+               ? refuse(x, "job in backoff without a due time")
+               : 0;
 }
 
 typedef struct head {
@@ -368,6 +514,9 @@ static int check_keys(reader *x)
     for (size_t i = 0; i < in->n_incidents; i++)
         if (in->incidents[i].key >= in->next_key)
             return refuse(x, "incident key not below the next key");
+    for (size_t i = 0; i < in->n_subs; i++)
+        if (in->subs[i].key >= in->next_key)
+            return refuse(x, "subscription key not below the next key");
     int oom;
     const char *why = bt_snapshot_check(x->in, &oom);
     if (oom)
@@ -400,15 +549,22 @@ static int read_v1(reader *x, rbuf *r)
 
 typedef int (*table_fn)(reader *x, rbuf *r);
 
-static int read_v2(reader *x, rbuf *r)
+/* Formats 2 and 3: tagged sections. */
+static int read_tagged(reader *x, rbuf *r)
 {
     static const struct {
         uint32_t tag;
+        uint32_t since; /* the format that added it */
         table_fn read;
     } tables[] = {
-        { BT_SNAP_ELEM, read_elements }, { BT_SNAP_JOBS, read_jobs },
-        { BT_SNAP_INCI, read_incidents }, { BT_SNAP_QUEU, read_queue },
-        { BT_SNAP_JOIN, read_marks },     { BT_SNAP_COMP, read_comps },
+        { BT_SNAP_ELEM, 2, read_elements },
+        { BT_SNAP_JOBS, 2, read_jobs },
+        { BT_SNAP_INCI, 2, read_incidents },
+        { BT_SNAP_QUEU, 2, read_queue },
+        { BT_SNAP_JOIN, 2, read_marks },
+        { BT_SNAP_COMP, 2, read_comps },
+        { BT_SNAP_SUBS, 3, read_subs },
+        { BT_SNAP_BACK, 3, read_backoffs },
     };
     uint32_t tag = get_u32(r), len = get_u32(r);
     const unsigned char *body = take(r, len);
@@ -423,8 +579,10 @@ static int read_v2(reader *x, rbuf *r)
         rc = refuse(x, "bad header section length");
     if (!rc)
         rc = start_instance(x, &h);
-    /* The tables in their order, each exactly once. */
+    /* The tables of its format in their order, each exactly once. */
     for (size_t t = 0; !rc && t < sizeof tables / sizeof *tables; t++) {
+        if (tables[t].since > x->version)
+            break;
         tag = get_u32(r);
         len = get_u32(r);
         body = take(r, len);
@@ -464,7 +622,7 @@ int bt_snapshot_read(baton_engine *e, const void *data, size_t size,
     if (sum != bt_fnv1a64(data, size - 8, BT_FNV_SEED))
         return refuse(&x, "checksum mismatch (damaged)");
     r.n = size - 8;
-    int rc = x.version == 1 ? read_v1(&x, &r) : read_v2(&x, &r);
+    int rc = x.version == 1 ? read_v1(&x, &r) : read_tagged(&x, &r);
     if (!rc && r.off != r.n)
         rc = refuse(&x, "unexpected length");
     if (!rc)

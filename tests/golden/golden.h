@@ -91,8 +91,50 @@ static inline json_t *golden_record_line(const baton_instance *in,
     return json_string(line);
 }
 
+/* The open subscriptions as the host lists them, and the wake-up time
+ * (null when nothing waits on time). */
+static inline void golden_view_waits(baton_instance *in, json_t *view)
+{
+    static const char *const kinds[] = { "timer", "message", "signal",
+                                         "condition" };
+    json_t *subs = json_array();
+    for (size_t i = 0; i < baton_instance_subscription_count(in); i++) {
+        int kind = baton_instance_subscription_kind(in, i);
+        const char *name = baton_instance_subscription_name(in, i);
+        const char *corr = baton_instance_subscription_correlation_key(in, i);
+        json_t *x = json_object();
+        json_object_set_new(x, "kind", json_string(kind >= 0 && kind <= 3
+                                                       ? kinds[kind]
+                                                       : "?"));
+        json_object_set_new(x, "key", golden_key(
+                                          baton_instance_subscription_key(in,
+                                                                          i)));
+        json_object_set_new(x, "elementId",
+                            json_string(baton_instance_subscription_element_id(
+                                in, i)));
+        json_object_set_new(
+            x, "elementInstanceKey",
+            golden_key(baton_instance_subscription_element_instance_key(in,
+                                                                        i)));
+        json_object_set_new(x, "name", name ? json_string(name) : json_null());
+        json_object_set_new(x, "correlationKey",
+                            corr ? json_string(corr) : json_null());
+        json_object_set_new(x, "due",
+                            json_integer(baton_instance_subscription_due(in,
+                                                                         i)));
+        json_array_append_new(subs, x);
+    }
+    json_object_set_new(view, "subscriptions", subs);
+    int64_t due = 0;
+    json_object_set_new(view, "nextDue",
+                        baton_instance_next_due(in, &due) == 1
+                            ? json_integer(due)
+                            : json_null());
+}
+
 /* The instance as the host sees it: state, key, revision, process
- * variables, waiting jobs, open incidents. */
+ * variables, waiting jobs, open incidents, and (what format 3 added to
+ * the view) open subscriptions and the wake-up time. */
 static inline json_t *golden_view(baton_instance *in)
 {
     json_t *view = json_object();
@@ -139,6 +181,7 @@ static inline json_t *golden_view(baton_instance *in)
         json_array_append_new(incidents, x);
     }
     json_object_set_new(view, "incidents", incidents);
+    golden_view_waits(in, view);
     return view;
 }
 

@@ -25,7 +25,16 @@
  * the jobs the script leaves waiting, so that a job deferred by a handler
  * is kept too (a fetching host never makes one). The handler is removed
  * when the instance first stops, and snapshots start from there: what
- * follows is the host's commands only. */
+ * follows is the host's commands only.
+ *
+ * Time is the scenario's: the clock starts at its "now" (default
+ * 2026-01-01T00:00:00Z) and moves only by its "then" actions, which are
+ * applied after "after" as test_scenarios does (advance the clock,
+ * correlate a message, deliver a signal, cancel, settle a job by element
+ * id), each followed by a drive. A scenario that is not in
+ * $BATON_SCENARIOS is looked for in $BATON_GOLDEN_SCENARIOS (default
+ * tests/golden/scenarios), where the scenarios written for the goldens
+ * live. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,6 +69,9 @@ static const char *const default_scenarios[] = {
     "saga/deferred-cancel-restored.handler-defers",
     "zeebe-trip/condition-incident",
     "zeebe-trip/condition-incident-resolved",
+    /* tests/golden/scenarios, from format 3: subscriptions and backoffs */
+    "waits/boundary-backoff-message-signal",
+    "waits/gateway-cycle-condition",
 };
 
 typedef struct point {
@@ -69,6 +81,7 @@ typedef struct point {
     size_t rec; /* first record after it */
     json_t *at;
     char *after;
+    int64_t now; /* the clock when it was taken */
 } point;
 
 typedef struct gen {
@@ -85,6 +98,7 @@ typedef struct gen {
     size_t n_held, cap_held;
     int pik_ok;
     int quiet; /* no snapshots while a handler is registered */
+    int64_t now; /* the clock the engine reads */
 } gen;
 
 static const char *g_name = "";
@@ -106,6 +120,60 @@ static void *xrealloc(void *p, size_t n)
     if (!p)
         die("out of memory");
     return p;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" as milliseconds since the epoch. */
+static int parse_time(const char *t, int64_t *ms)
+{
+    int y, mo, d, h, mi, sec, n = 0;
+    if (sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &sec,
+               &n) != 6 || n != 20 || t[n] || mo < 1 || mo > 12)
+        return -1;
+    /* days from civil (proleptic Gregorian) */
+    int64_t yy = mo <= 2 ? y - 1 : y;
+    int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+    int64_t yoe = yy - era * 400;
+    int64_t doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = era * 146097 + doe - 719468;
+    *ms = ((days * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000;
+    return 0;
+}
+
+/* "P[nD][T[nH][nM][nS]]" (whole numbers) as milliseconds. */
+static int parse_duration(const char *t, int64_t *ms)
+{
+    if (*t++ != 'P' || !*t)
+        return -1;
+    int64_t total = 0;
+    int in_time = 0;
+    while (*t) {
+        if (*t == 'T' && !in_time) {
+            in_time = 1;
+            t++;
+            continue;
+        }
+        char *end;
+        long long v = strtoll(t, &end, 10);
+        if (end == t || v < 0)
+            return -1;
+        int64_t unit = *end == 'D' && !in_time ? 86400000
+                       : *end == 'H' && in_time ? 3600000
+                       : *end == 'M' && in_time ? 60000
+                       : *end == 'S' && in_time ? 1000
+                                                : -1;
+        if (unit < 0)
+            return -1;
+        total += v * unit;
+        t = end + 1;
+    }
+    *ms = total;
+    return 0;
+}
+
+static int64_t clock_fn(void *ud)
+{
+    return ((const gen *)ud)->now;
 }
 
 static void check(gen *g, int rc, const char *what)
@@ -145,6 +213,7 @@ static void add_point(gen *g, const char *after)
         g->pts = xrealloc(g->pts, g->cap_pts * sizeof *g->pts);
     }
     point *p = &g->pts[g->n_pts++];
+    p->now = g->now;
     p->snap = xrealloc(NULL, size);
     memcpy(p->snap, data, size);
     baton_free(data);
@@ -289,6 +358,31 @@ static int settle(gen *g, baton_job *job, const char *action)
             json_object_set_new(op, "message", json_string(arg));
         rc = baton_instance_fail_job(g->in, key, retries, arg);
         snprintf(desc, sizeof desc, "fail %s", element);
+    } else if (!strncmp(action, "backoff", verb) && arg) {
+        char d[64];
+        const char *msg = strchr(arg, ':');
+        size_t n = msg ? (size_t)(msg - arg) : strlen(arg);
+        int64_t ms;
+        if (n >= sizeof d)
+            die("bad backoff %s", arg);
+        memcpy(d, arg, n);
+        d[n] = '\0';
+        if (parse_duration(d, &ms))
+            die("bad backoff %s", arg);
+        if (msg)
+            msg++;
+        int retries = baton_job_retries(job) - 1;
+        if (retries < 0)
+            retries = 0;
+        json_object_set_new(op, "op", json_string("fail"));
+        json_object_set_new(op, "elementId", json_string(element));
+        json_object_set_new(op, "jobKey", golden_key(key));
+        json_object_set_new(op, "retries", json_integer(retries));
+        json_object_set_new(op, "backoff", json_integer(ms));
+        if (msg)
+            json_object_set_new(op, "message", json_string(msg));
+        rc = baton_instance_fail_job_backoff(g->in, key, retries, ms, msg);
+        snprintf(desc, sizeof desc, "fail %s with a backoff", element);
     } else if (!strncmp(action, "error", verb) && arg) {
         char code[128];
         const char *msg = strchr(arg, ':');
@@ -408,6 +502,113 @@ static void apply_after(gen *g)
         drive(g, 0);
 }
 
+/* Splits "a:b:c" at its first colon into `head` (at most `cap` bytes)
+ * and returns what follows it, or NULL. */
+static const char *split(const char *s, char *head, size_t cap)
+{
+    const char *c = strchr(s, ':');
+    size_t n = c ? (size_t)(c - s) : strlen(s);
+    if (n >= cap)
+        die("%s is too long", s);
+    memcpy(head, s, n);
+    head[n] = '\0';
+    return c ? c + 1 : NULL;
+}
+
+/* A message or signal, with the variables of the JSON text `vars`
+ * (NULL: none); it must match. */
+static void deliver(gen *g, int message, const char *name, const char *corr,
+                    const char *vars)
+{
+    json_t *op = json_object();
+    json_object_set_new(op, "op", json_string(message ? "message"
+                                                      : "signal"));
+    json_object_set_new(op, "name", json_string(name));
+    if (corr)
+        json_object_set_new(op, "correlationKey", json_string(corr));
+    char *text = NULL;
+    if (vars) {
+        json_error_t err;
+        json_t *v = json_loads(vars, JSON_REJECT_DUPLICATES, &err);
+        if (!json_is_object(v))
+            die("bad variables %s", vars);
+        text = json_dumps(v, JSON_COMPACT);
+        json_object_set_new(op, "variables", v);
+    }
+    int rc = message ? baton_instance_correlate_message(g->in, name, corr,
+                                                        text, BATON_NUL)
+                     : baton_instance_signal(g->in, name, text, BATON_NUL);
+    free(text);
+    check(g, rc, message ? "message" : "signal");
+    if (rc == 0)
+        die("%s %s matched no subscription", message ? "message" : "signal",
+            name);
+    json_object_set_new(op, "result", json_integer(rc));
+    json_array_append_new(g->ops, op);
+    add_point(g, message ? "message" : "signal");
+}
+
+/* The waiting job of `element`, or NULL. */
+static baton_job *job_of(gen *g, const char *element)
+{
+    for (size_t i = 0; i < baton_instance_job_count(g->in); i++) {
+        baton_job *j = baton_instance_job(g->in, i);
+        if (!strcmp(baton_job_element_id(j), element))
+            return j;
+    }
+    return NULL;
+}
+
+/* One action of "then", as test_scenarios applies it. */
+static void apply_then(gen *g, const char *text)
+{
+    char verb[32], name[256], key[256];
+    const char *rest = split(text, verb, sizeof verb);
+    if (!strcmp(verb, "advance")) {
+        int64_t ms;
+        if (!rest || parse_duration(rest, &ms))
+            die("%s: bad duration", text);
+        g->now += ms;
+        json_t *op = json_object();
+        json_object_set_new(op, "op", json_string("clock"));
+        json_object_set_new(op, "now", json_integer(g->now));
+        json_array_append_new(g->ops, op);
+        return;
+    }
+    if (!strcmp(verb, "cancel")) {
+        check(g, baton_instance_cancel(g->in), "cancel");
+        json_t *op = json_object();
+        json_object_set_new(op, "op", json_string("cancel"));
+        json_array_append_new(g->ops, op);
+        add_point(g, "cancel");
+        return;
+    }
+    if (!rest)
+        die("%s needs an argument", text);
+    if (!strcmp(verb, "message") || !strcmp(verb, "signal")) {
+        int message = verb[0] == 'm';
+        const char *corr = NULL;
+        rest = split(rest, name, sizeof name);
+        if (message && rest) {
+            rest = split(rest, key, sizeof key);
+            corr = key;
+        }
+        deliver(g, message, name, corr, rest);
+        return;
+    }
+    /* complete:ELEMENT[:JSON], fail:ELEMENT[:MESSAGE],
+     * error:ELEMENT:CODE[:MESSAGE]: the job action after the element. */
+    rest = split(rest, name, sizeof name);
+    baton_job *job = job_of(g, name);
+    if (!job)
+        die("%s: no waiting job of %s", text, name);
+    char act[512];
+    snprintf(act, sizeof act, "%s%s%s", verb, rest ? ":" : "",
+             rest ? rest : "");
+    if (settle(g, job, act))
+        die("%s: nothing to do", text);
+}
+
 static char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -489,8 +690,13 @@ static void make_one(const char *out_dir, const char *name)
     snprintf(scenario, sizeof scenario, "%.*s",
              (int)(defers ? nl - sl : nl), name);
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s/scenario.json",
-             env_or("BATON_SCENARIOS", "tests/scenarios"), scenario);
+    const char *root = env_or("BATON_SCENARIOS", "tests/scenarios");
+    snprintf(path, sizeof path, "%s/%s/scenario.json", root, scenario);
+    struct stat st;
+    if (stat(path, &st)) {
+        root = env_or("BATON_GOLDEN_SCENARIOS", "tests/golden/scenarios");
+        snprintf(path, sizeof path, "%s/%s/scenario.json", root, scenario);
+    }
     json_error_t err;
     gen g = { 0 };
     g.name = name;
@@ -509,8 +715,7 @@ static void make_one(const char *out_dir, const char *name)
         snprintf(model_path, sizeof model_path, "%s/%s",
                  env_or("BATON_MODELS", "tests/models"), model + 8);
     else
-        snprintf(model_path, sizeof model_path, "%s/%s/%s",
-                 env_or("BATON_SCENARIOS", "tests/scenarios"), scenario,
+        snprintf(model_path, sizeof model_path, "%s/%s/%s", root, scenario,
                  model);
     size_t model_len;
     char *xml = read_file(model_path, &model_len);
@@ -518,7 +723,11 @@ static void make_one(const char *out_dir, const char *name)
     g.records = json_array();
     g.ops = json_array();
     g.cursor = json_object();
+    const char *now = json_string_value(json_object_get(g.scn, "now"));
+    if (parse_time(now ? now : "2026-01-01T00:00:00Z", &g.now))
+        die("\"now\" is not a UTC time");
     check(&g, baton_engine_new(NULL, NULL, &g.e), "engine");
+    baton_engine_set_clock(g.e, clock_fn, &g);
     baton_engine_set_record_sink(g.e, sink, &g);
     baton_model *m;
     check(&g, baton_model_load(g.e, xml, model_len, model_path, &m),
@@ -549,6 +758,15 @@ static void make_one(const char *out_dir, const char *name)
             die("no job was deferred");
     }
     apply_after(&g);
+    json_t *then = json_object_get(g.scn, "then");
+    size_t ti;
+    json_t *action;
+    json_array_foreach(then, ti, action) {
+        if (!json_is_string(action))
+            die("a \"then\" action is not a string");
+        apply_then(&g, json_string_value(action));
+        drive(&g, 0);
+    }
 
     json_t *final = golden_view(g.in);
     const char *want = state_expected(g.scn);
@@ -597,6 +815,8 @@ static void make_one(const char *out_dir, const char *name)
         json_object_set_new(doc, "version", json_integer(version));
         json_object_set_new(doc, "checksum", json_string(hex));
         json_object_set_new(doc, "after", json_string(p->after));
+        if (format >= 3) /* the clock came with timers and backoffs */
+            json_object_set_new(doc, "now", json_integer(p->now));
         json_object_set(doc, "at", p->at);
         json_object_set_new(doc, "commands", slice(g.ops, p->op));
         json_t *expect = json_deep_copy(final);
