@@ -3,19 +3,38 @@
  *
  * A model is block-structured, so that it always loads and never
  * deadlocks by construction: a scope (the process, a subprocess, an
- * error event subprocess) is a start event and a path; a path is a
- * sequence of blocks ending in an end event or flowing into the gateway
- * that closes the block around it. The blocks are a task (with, now and
- * then, error boundary events whose paths merge back through an
- * exclusive gateway, and a compensation boundary event with its
- * handler), a parallel fork whose branches all reach its join, an
- * exclusive split whose branches reach its merge or end, an embedded
- * subprocess (decorated as a task is) and an intermediate throw event
- * (none, or compensation of the scope or of one activity).
+ * event subprocess) is a start event and a path; a path is a sequence
+ * of blocks ending in an end event or flowing into the gateway that
+ * closes the block around it. The blocks are a task or receive task
+ * (with, now and then, boundary events: error, timer, message, signal,
+ * conditional and, on subprocesses, escalation ones; the paths of those
+ * that interrupt merge back through an exclusive gateway, the others end
+ * on their own; and a compensation boundary event with its handler), a
+ * parallel fork whose branches all reach its join, an exclusive split
+ * whose branches reach its merge or end, an event-based gateway whose
+ * catch events (message, timer, signal, conditional) do the same, an
+ * embedded subprocess (decorated as a task is), an intermediate throw
+ * event (none, compensation of the scope or of one activity, signal,
+ * escalation, message, or a link throw and its catch), and an
+ * intermediate catch event (timer, message, signal, conditional). A
+ * scope may hold event subprocesses started by an error, timer,
+ * message, signal, escalation or condition, interrupting or not.
  *
  * A branch of a parallel block may end only by an error or terminate end
  * event, which leave the scope anyway; a none or compensation end event
- * there would leave the join waiting for ever. */
+ * (or a message, signal or escalation one) there would leave the join
+ * waiting for ever. The path of a non-interrupting boundary event runs
+ * beside its activity and ends on its own.
+ *
+ * What keeps runs finite: no loops; timer cycles repeat two or three
+ * times; conditional events read only c0..c2, which nothing in a model
+ * writes; the paths of non-interrupting conditional events are quiet:
+ * they write no variables and open no conditional subscription (the
+ * engine evaluates every condition again at each change of variables
+ * and each time a conditional event starts waiting, so such a path would
+ * start itself again); and the body of an escalation event subprocess
+ * throws no escalation (it could start itself again). Messages and
+ * signals come from the host, which bounds its own actions. */
 #include "replay_gen.h"
 
 #include <stdarg.h>
@@ -59,6 +78,11 @@ uint64_t rg_hash(uint64_t seed, const char *s, uint64_t a, uint64_t b)
 }
 
 const char *const rg_codes[RG_N_CODES] = { "E0", "E1", "E2", "E3", "E4" };
+const char *const rg_messages[RG_N_MESSAGES] = { "m0", "m1", "m2" };
+/* "7" is set as the number 7: a correlation key may be one. */
+const char *const rg_keys[RG_N_KEYS] = { "k0", "k1", "7" };
+const char *const rg_signals[RG_N_SIGNALS] = { "s0", "s1", "s2" };
+const char *const rg_escalations[RG_N_ESCALATIONS] = { "X0", "X1", "X2" };
 
 /* Thrown codes and caught codes lean the same way (E0 most), so that a
  * throw finds its catch often and misses it often too. */
@@ -139,6 +163,52 @@ void rg_vars(rg_rng *r, int all, char *buf, size_t cap)
                 break;
             }
         }
+    /* What message subscriptions, timers and conditions read. */
+    unsigned key = rg_below(r, RG_N_KEYS);
+    if (all ? !rg_chance(r, 4) : rg_chance(r, 8)) {
+        if (key == 2)
+            vadd(buf, cap, &n, "%s\"ck\": 7", SEP());
+        else
+            vadd(buf, cap, &n, "%s\"ck\": \"%s\"", SEP(), rg_keys[key]);
+    } else if (!all && rg_chance(r, 1)) {
+        vadd(buf, cap, &n, "%s\"ck\": true", SEP());
+    }
+    if (all ? !rg_chance(r, 4) : rg_chance(r, 3))
+        vadd(buf, cap, &n, "%s\"tw\": \"PT%uM\"", SEP(), 1 + rg_below(r, 5));
+    else if (!all && rg_chance(r, 1))
+        vadd(buf, cap, &n, "%s\"tw\": \"soon\"", SEP());
+    /* Always set, so that every condition of a conditional event is a
+     * boolean: an incident on one (CONDITION_ERROR) stays open when the
+     * event occurs later all the same, naming an element instance that
+     * has gone, and the instance's snapshot is refused. */
+    if (all) {
+        vadd(buf, cap, &n, "%s\"c0\": %s", SEP(),
+             rg_chance(r, 20) ? "true" : "false");
+        vadd(buf, cap, &n, "%s\"c1\": \"%s\"", SEP(),
+             rg_chance(r, 20) ? "go" : "wait");
+        vadd(buf, cap, &n, "%s\"c2\": %u", SEP(),
+             rg_chance(r, 20) ? 3 + rg_below(r, 3) : rg_below(r, 3));
+    }
+#undef SEP
+    vadd(buf, cap, &n, "}");
+}
+
+void rg_cond_vars(rg_rng *r, char *buf, size_t cap)
+{
+    size_t n = 0;
+    int first = 1;
+    buf[0] = '\0';
+    vadd(buf, cap, &n, "{");
+#define SEP() (first ? (first = 0, "") : ", ")
+    unsigned which = 1 + rg_below(r, 7); /* a non-empty subset */
+    if (which & 1)
+        vadd(buf, cap, &n, "%s\"c0\": %s", SEP(),
+             rg_chance(r, 60) ? "true" : "false");
+    if (which & 2)
+        vadd(buf, cap, &n, "%s\"c1\": \"%s\"", SEP(),
+             rg_chance(r, 60) ? "go" : "wait");
+    if (which & 4)
+        vadd(buf, cap, &n, "%s\"c2\": %u", SEP(), rg_below(r, 6));
 #undef SEP
     vadd(buf, cap, &n, "}");
 }
@@ -225,6 +295,10 @@ typedef struct gen {
     rg_rng r;
     int budget; /* flow nodes still to spend */
     unsigned ids, flows;
+    int quiet;          /* in the path of a non-interrupting conditional
+                           event: no mappings, no conditional events */
+    int no_escalations; /* in an escalation event subprocess: no
+                           escalation throws */
     rg_model *m;
     int oom;
 } gen;
@@ -240,6 +314,16 @@ typedef struct edge {
 /* The end events a path may finish with. */
 enum { END_NONE = 1, END_TERMINATE = 2, END_ERROR = 4, END_COMPENSATE = 8,
        END_ALL = 15, END_LEAVING = END_TERMINATE | END_ERROR };
+
+/* What a catch waits for. */
+enum { EV_ERROR, EV_TIMER, EV_MESSAGE, EV_SIGNAL, EV_COND, EV_ESCALATION };
+
+/* What a timer may be: one that waits once (TM_CATCH: an intermediate
+ * catch event, which takes no cycle), one that fires once (TM_ONCE: an
+ * interrupting boundary event or event subprocess, where a cycle fires
+ * once too), or one that may repeat (TM_REPEAT: a non-interrupting one,
+ * a cycle of two or three). */
+enum { TM_CATCH, TM_ONCE, TM_REPEAT };
 
 static void emit(scope *s, const char *fmt, ...)
 {
@@ -401,9 +485,11 @@ static void task(gen *g, scope *s, char id[ID_LEN], int handler)
     }
     node(g, handler ? "h" : "t", id, kind);
     int def = job && !rg_chance(r, 20);
-    int maps = rg_chance(r, job ? 30 : 10);
+    int maps = !g->quiet && rg_chance(r, job ? 30 : 10);
+    /* Camunda 7's retry cycle: a failure with retries left waits. */
+    int retry = job && rg_chance(r, 8);
     const char *comp = handler ? " isForCompensation=\"true\"" : "";
-    if (!def && !maps) {
+    if (!def && !maps && !retry) {
         emit(s, "<%s id=\"%s\"%s/>", tag, id, comp);
         return;
     }
@@ -416,6 +502,12 @@ static void task(gen *g, scope *s, char id[ID_LEN], int handler)
         else
             emit(s, "  <zeebe:taskDefinition type=\"%s\"/>",
                  types[rg_below(r, 4)]);
+    }
+    if (retry) {
+        g->m->n[RG_RETRY_CYCLE]++;
+        emit(s, "  <camunda:failedJobRetryTimeCycle>R%u/PT%uM"
+                "</camunda:failedJobRetryTimeCycle>",
+             2 + rg_below(r, 2), 1 + rg_below(r, 5));
     }
     if (maps)
         mappings(g, s);
@@ -456,6 +548,160 @@ static void compensate_def(gen *g, scope *s, const char *tag,
              tag);
 }
 
+/* ---- event definitions ------------------------------------------- */
+
+/* A timer definition's body (timeDuration, timeDate or timeCycle) of
+ * the kind `what` allows: durations of a few minutes, dates a few
+ * minutes after the host's clock starts, now and then the variable tw
+ * or a FEEL string, cycles of two or three. */
+static void timer_def(gen *g, buf *b, int what)
+{
+    rg_rng *r = &g->r;
+    char t[128];
+    unsigned roll = rg_below(r, 100), min = 1 + rg_below(r, 9);
+    if (what == TM_REPEAT && roll < 60) {
+        g->m->n[RG_TIMER_CYCLE]++;
+        if (rg_chance(r, 85))
+            snprintf(t, sizeof t, "<timeCycle>R%u/PT%uM</timeCycle>",
+                     2 + rg_below(r, 2), min);
+        else
+            snprintf(t, sizeof t,
+                     "<timeCycle>R%u/2026-01-01T00:%02u:00Z/PT%uM"
+                     "</timeCycle>",
+                     2 + rg_below(r, 2), rg_below(r, 10), min);
+    } else if (what == TM_ONCE && roll < 8) {
+        /* A cycle where the event interrupts fires once. */
+        g->m->n[RG_TIMER_CYCLE]++;
+        switch (rg_below(r, 3)) {
+        case 0:
+            snprintf(t, sizeof t, "<timeCycle>R/PT%uM</timeCycle>", min);
+            break;
+        case 1:
+            snprintf(t, sizeof t, "<timeCycle>0 0/%u * * * ?</timeCycle>",
+                     min);
+            break;
+        default:
+            snprintf(t, sizeof t, "<timeCycle>@hourly</timeCycle>");
+            break;
+        }
+    } else if (roll < 72) {
+        if (rg_chance(r, 15))
+            snprintf(t, sizeof t, "<timeDuration>PT%uS</timeDuration>",
+                     20 + rg_below(r, 200));
+        else
+            snprintf(t, sizeof t, "<timeDuration>PT%uM</timeDuration>",
+                     min);
+    } else if (roll < 87) {
+        unsigned at = rg_below(r, 20);
+        if (rg_chance(r, 30))
+            snprintf(t, sizeof t,
+                     "<timeDate>2026-01-01T01:%02u:00+01:00</timeDate>", at);
+        else
+            snprintf(t, sizeof t,
+                     "<timeDate>2026-01-01T00:%02u:00Z</timeDate>", at);
+    } else {
+        g->m->n[RG_TIMER_EXPR]++;
+        if (rg_chance(r, 70))
+            snprintf(t, sizeof t, "<timeDuration>=tw</timeDuration>");
+        else
+            snprintf(t, sizeof t,
+                     "<timeDuration>= \"PT%uM\"</timeDuration>", min);
+    }
+    bputs(b, "<timerEventDefinition>");
+    bputs(b, t);
+    bputs(b, "</timerEventDefinition>");
+}
+
+/* m0 the most often: two catches wait for the same message now and
+ * then. */
+static unsigned pick_message(gen *g)
+{
+    unsigned roll = rg_below(&g->r, 100);
+    return roll < 45 ? 0 : roll < 75 ? 1 : 2;
+}
+
+static void message_def(gen *g, buf *b)
+{
+    char t[96];
+    snprintf(t, sizeof t, "<messageEventDefinition messageRef=\"msg_%s\"/>",
+             rg_messages[pick_message(g)]);
+    bputs(b, t);
+}
+
+static void signal_def(gen *g, buf *b)
+{
+    char t[96];
+    snprintf(t, sizeof t, "<signalEventDefinition signalRef=\"sig_%s\"/>",
+             rg_signals[rg_below(&g->r, RG_N_SIGNALS)]);
+    bputs(b, t);
+}
+
+/* A condition on the variables only the host sets (c0..c2), which are
+ * set from the start. */
+static void cond_def(gen *g, buf *b)
+{
+    static const char *const conds[] = {
+        "c0 = true", "c0", "c1 = \"go\"", "c2 > 2", "c2 >= 4 or c0 = true",
+        "c0 = true and c1 = \"go\"",
+    };
+    bputs(b, "<conditionalEventDefinition><condition>= ");
+    bescape(b, conds[rg_below(&g->r, sizeof conds / sizeof *conds)]);
+    bputs(b, "</condition></conditionalEventDefinition>");
+}
+
+/* An escalationRef attribute (or "" for a catch-all) for a catch, kept
+ * distinct among the catches of one activity or scope by `used` (bits
+ * 0..1 the codes X0 and X1, bit 2 a catch-all). Returns 0 when every
+ * catch is taken. */
+static int escalation_ref(gen *g, unsigned *used, char *out, size_t cap)
+{
+    for (int tries = 0; tries < 6; tries++) {
+        unsigned roll = rg_below(&g->r, 100);
+        unsigned k = roll < 45 ? 0 : roll < 70 ? 1 : 2;
+        if (*used & (1u << k))
+            continue;
+        *used |= 1u << k;
+        if (k < 2)
+            snprintf(out, cap, " escalationRef=\"esc_%s\"",
+                     rg_escalations[k]);
+        else
+            snprintf(out, cap, "%s", "");
+        return 1;
+    }
+    return 0;
+}
+
+/* A code to throw: X2 is caught by catch-alls only. */
+static const char *escalation_code(gen *g)
+{
+    unsigned roll = rg_below(&g->r, 100);
+    return rg_escalations[roll < 40 ? 0 : roll < 70 ? 1 : 2];
+}
+
+/* The definition of a catch of kind `ev` into `b`; `ref` is the errorRef
+ * or escalationRef attribute of an error or escalation catch. */
+static void catch_def(gen *g, buf *b, int ev, int timer, const char *ref)
+{
+    switch (ev) {
+    case EV_ERROR:
+        bputs(b, "<errorEventDefinition");
+        bputs(b, ref);
+        bputs(b, "/>");
+        break;
+    case EV_TIMER: timer_def(g, b, timer); break;
+    case EV_MESSAGE: message_def(g, b); break;
+    case EV_SIGNAL: signal_def(g, b); break;
+    case EV_COND: cond_def(g, b); break;
+    default:
+        bputs(b, "<escalationEventDefinition");
+        bputs(b, ref);
+        bputs(b, "/>");
+        break;
+    }
+}
+
+/* ---- end events --------------------------------------------------- */
+
 static void end_event(gen *g, scope *s, const edge *in, unsigned ends)
 {
     rg_rng *r = &g->r;
@@ -470,14 +716,37 @@ static void end_event(gen *g, scope *s, const edge *in, unsigned ends)
                : roll < 84 ? END_COMPENSATE
                            : END_ERROR;
     } while (!(kind & ends));
+    /* An end event that ends its path only: none, or one that sends a
+     * message (a job), broadcasts a signal or throws an escalation. */
+    int variant = 0;
+    if (kind == END_NONE) {
+        unsigned roll = rg_below(r, 100);
+        variant = roll < 70                      ? RG_END_NONE
+                  : roll < 80                    ? RG_MESSAGE_END
+                  : roll < 90 || g->no_escalations ? RG_SIGNAL_END
+                                                 : RG_ESCALATION_END;
+    }
     char id[ID_LEN];
-    node(g, "e", id, kind == END_NONE        ? RG_END_NONE
+    node(g, "e", id, kind == END_NONE        ? variant
                      : kind == END_TERMINATE ? RG_END_TERMINATE
                      : kind == END_ERROR     ? RG_END_ERROR
                                              : -1);
     switch (kind) {
     case END_NONE:
-        emit(s, "<endEvent id=\"%s\"/>", id);
+        if (variant == RG_END_NONE)
+            emit(s, "<endEvent id=\"%s\"/>", id);
+        else if (variant == RG_MESSAGE_END)
+            emit(s, "<endEvent id=\"%s\"><messageEventDefinition "
+                    "messageRef=\"msg_%s\"/></endEvent>",
+                 id, rg_messages[pick_message(g)]);
+        else if (variant == RG_SIGNAL_END)
+            emit(s, "<endEvent id=\"%s\"><signalEventDefinition "
+                    "signalRef=\"sig_%s\"/></endEvent>",
+                 id, rg_signals[rg_below(r, RG_N_SIGNALS)]);
+        else
+            emit(s, "<endEvent id=\"%s\"><escalationEventDefinition "
+                    "escalationRef=\"esc_%s\"/></endEvent>",
+                 id, escalation_code(g));
         break;
     case END_TERMINATE:
         emit(s, "<endEvent id=\"%s\"><terminateEventDefinition/></endEvent>",
@@ -529,33 +798,118 @@ static int catch_ref(gen *g, unsigned *used, char *out, size_t cap)
     return 0;
 }
 
-/* Boundary events of the activity `act`, whose outgoing edge is `cur`:
- * error boundaries whose paths merge back after it, and a compensation
- * boundary with its handler. */
-static void decorate(gen *g, scope *s, const char *act, edge *cur, int par)
+/* ---- boundary events ---------------------------------------------- */
+
+typedef struct bound {
+    int ev;
+    int nonint;
+    char ref[64];
+} bound;
+
+#define MAX_BOUNDS 4
+
+static int bound_kind(int ev, const char *ref)
+{
+    switch (ev) {
+    case EV_ERROR:
+        return ref[0] && strstr(ref, "err_E") ? RG_ERROR_BOUNDARY
+                                              : RG_ERROR_BOUNDARY_ANY;
+    case EV_TIMER: return RG_TIMER_BOUNDARY;
+    case EV_MESSAGE: return RG_MESSAGE_BOUNDARY;
+    case EV_SIGNAL: return RG_SIGNAL_BOUNDARY;
+    case EV_COND: return RG_COND_BOUNDARY;
+    default: return RG_ESCALATION_BOUNDARY;
+    }
+}
+
+/* The boundary events `act` gets: error boundaries, and event ones
+ * (timer, message, signal, conditional, and escalation on a
+ * subprocess), interrupting or not. */
+static unsigned pick_bounds(gen *g, int sub, bound *b)
 {
     rg_rng *r = &g->r;
+    unsigned n = 0, used = 0, esc_used = 0;
+    /* A subprocess spent the budget on what it holds: it may overspend
+     * a little for its own boundary events. */
+    int room = g->budget > (sub ? -3 : 0);
+    if (room && rg_chance(r, 30)) {
+        unsigned k = rg_chance(r, 75) ? 1 : 2;
+        for (unsigned i = 0; i < k; i++)
+            if (catch_ref(g, &used, b[n].ref, sizeof b[n].ref)) {
+                b[n].ev = EV_ERROR;
+                b[n++].nonint = 0;
+            }
+    }
+    if (room && rg_chance(r, sub ? 50 : 35)) {
+        unsigned k = rg_chance(r, 70) ? 1 : 2;
+        for (unsigned i = 0; i < k && n < MAX_BOUNDS; i++) {
+            bound *x = &b[n];
+            unsigned roll = rg_below(r, 100);
+            /* Escalations reach a subprocess only. */
+            x->ev = roll < 35   ? EV_TIMER
+                    : roll < 55 ? EV_MESSAGE
+                    : roll < 67 ? EV_SIGNAL
+                    : roll < 80 ? EV_COND
+                    : sub       ? EV_ESCALATION
+                                : EV_TIMER;
+            if (x->ev == EV_COND && g->quiet)
+                x->ev = EV_SIGNAL;
+            x->nonint = rg_chance(r, 40);
+            x->ref[0] = '\0';
+            if (x->ev == EV_ESCALATION &&
+                !escalation_ref(g, &esc_used, x->ref, sizeof x->ref))
+                continue;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Boundary events of the activity `act` (a subprocess when `sub`), whose
+ * outgoing edge is `cur`: those that interrupt have paths that merge
+ * back after it, the others paths that end on their own; and a
+ * compensation boundary with its handler. */
+static void decorate(gen *g, scope *s, const char *act, edge *cur, int par,
+                     int sub)
+{
+    rg_rng *r = &g->r;
+    bound b[MAX_BOUNDS];
+    unsigned nb = pick_bounds(g, sub, b);
+    int merges = 0;
+    for (unsigned i = 0; i < nb; i++)
+        merges |= !b[i].nonint;
+    char merge[ID_LEN];
     edge_from(cur, act);
-    if (g->budget > 0 && rg_chance(r, 30)) {
-        unsigned nb = rg_chance(r, 75) ? 1 : 2;
-        char merge[ID_LEN];
+    if (merges) {
         node(g, "x", merge, RG_EXCLUSIVE_GATEWAY);
         link(g, s, cur, merge);
-        unsigned used = 0;
-        for (unsigned i = 0; i < nb; i++) {
-            char ref[64], be[ID_LEN];
-            if (!catch_ref(g, &used, ref, sizeof ref))
-                break;
-            node(g, "be", be, ref[0] && strstr(ref, "err_E")
-                                  ? RG_ERROR_BOUNDARY
-                                  : RG_ERROR_BOUNDARY_ANY);
-            emit(s, "<boundaryEvent id=\"%s\" attachedToRef=\"%s\">"
-                    "<errorEventDefinition%s/></boundaryEvent>", be, act,
-                 ref);
-            edge e;
-            edge_from(&e, be);
+    }
+    for (unsigned i = 0; i < nb; i++) {
+        char be[ID_LEN];
+        buf def = { 0 };
+        node(g, "be", be, bound_kind(b[i].ev, b[i].ref));
+        catch_def(g, &def, b[i].ev, b[i].nonint ? TM_REPEAT : TM_ONCE,
+                  b[i].ref);
+        g->oom |= def.oom;
+        emit(s, "<boundaryEvent id=\"%s\" attachedToRef=\"%s\"%s>%s"
+                "</boundaryEvent>",
+             be, act, b[i].nonint ? " cancelActivity=\"false\"" : "",
+             def.p ? def.p : "");
+        free(def.p);
+        edge e;
+        edge_from(&e, be);
+        if (!b[i].nonint) {
             path(g, s, e, rg_below(r, 3), merge, par, 0);
+            continue;
         }
+        g->m->n[RG_NON_INTERRUPTING]++;
+        /* Beside the activity: its end is not the branch's. */
+        int quiet = b[i].ev == EV_COND;
+        g->quiet += quiet;
+        path(g, s, e, rg_below(r, 3), NULL, 0, 0);
+        g->quiet -= quiet;
+    }
+    if (merges) {
         emit(s, "<exclusiveGateway id=\"%s\"/>", merge);
         edge_from(cur, merge);
     }
@@ -571,12 +925,106 @@ static void decorate(gen *g, scope *s, const char *act, edge *cur, int par)
     add_act(s, act);
 }
 
+/* ---- blocks ------------------------------------------------------- */
+
+/* An intermediate throw event: a milestone, compensation, a signal's
+ * broadcast, an escalation, a message (a job), or a link throw with its
+ * catch, from which the path goes on. */
+static void throw_event(gen *g, scope *s, edge *cur)
+{
+    rg_rng *r = &g->r;
+    unsigned roll = rg_below(r, 100);
+    char id[ID_LEN];
+    if (roll >= 58 && roll < 70 && g->no_escalations)
+        roll = 0;
+    if (roll < 20) {
+        node(g, "i", id, RG_THROW_NONE);
+        emit(s, "<intermediateThrowEvent id=\"%s\"/>", id);
+    } else if (roll < 45) {
+        node(g, "i", id, -1);
+        compensate_def(g, s, "intermediateThrowEvent", id);
+    } else if (roll < 58) {
+        node(g, "i", id, RG_SIGNAL_THROW);
+        emit(s, "<intermediateThrowEvent id=\"%s\"><signalEventDefinition "
+                "signalRef=\"sig_%s\"/></intermediateThrowEvent>",
+             id, rg_signals[rg_below(r, RG_N_SIGNALS)]);
+    } else if (roll < 70) {
+        node(g, "i", id, RG_ESCALATION_THROW);
+        emit(s, "<intermediateThrowEvent id=\"%s\"><escalationEventDefinition "
+                "escalationRef=\"esc_%s\"/></intermediateThrowEvent>",
+             id, escalation_code(g));
+    } else if (roll < 84) {
+        /* A job, of the element's id as its type or of "notify". */
+        node(g, "i", id, RG_MESSAGE_THROW);
+        const char *ext = rg_chance(r, 50)
+                              ? "<extensionElements><zeebe:taskDefinition "
+                                "type=\"notify\"/></extensionElements>"
+                              : "";
+        if (rg_chance(r, 80))
+            emit(s, "<intermediateThrowEvent id=\"%s\">%s"
+                    "<messageEventDefinition messageRef=\"msg_%s\"/>"
+                    "</intermediateThrowEvent>",
+                 id, ext, rg_messages[pick_message(g)]);
+        else
+            emit(s, "<intermediateThrowEvent id=\"%s\">%s"
+                    "<messageEventDefinition/></intermediateThrowEvent>",
+                 id, ext);
+    } else {
+        /* A link: one sequence flow in two halves, in this scope. */
+        char c[ID_LEN];
+        node(g, "lt", id, RG_LINK);
+        node(g, "lc", c, -1);
+        emit(s, "<intermediateThrowEvent id=\"%s\"><linkEventDefinition "
+                "name=\"to_%s\"/></intermediateThrowEvent>",
+             id, c);
+        emit(s, "<intermediateCatchEvent id=\"%s\"><linkEventDefinition "
+                "name=\"to_%s\"/></intermediateCatchEvent>",
+             c, c);
+        link(g, s, cur, id);
+        edge_from(cur, c);
+        return;
+    }
+    link(g, s, cur, id);
+    edge_from(cur, id);
+}
+
+static int catch_kind(int ev)
+{
+    switch (ev) {
+    case EV_TIMER: return RG_TIMER_CATCH;
+    case EV_MESSAGE: return RG_MESSAGE_CATCH;
+    case EV_SIGNAL: return RG_SIGNAL_CATCH;
+    default: return RG_COND_CATCH;
+    }
+}
+
+static int pick_catch(gen *g)
+{
+    unsigned roll = rg_below(&g->r, 100);
+    int ev = roll < 35   ? EV_TIMER
+             : roll < 65 ? EV_MESSAGE
+             : roll < 80 ? EV_SIGNAL
+                         : EV_COND;
+    return ev == EV_COND && g->quiet ? EV_SIGNAL : ev;
+}
+
+/* An intermediate catch event of kind `ev` named `id`. */
+static void catch_event(gen *g, scope *s, int ev, const char *id)
+{
+    buf def = { 0 };
+    catch_def(g, &def, ev, TM_CATCH, "");
+    g->oom |= def.oom;
+    emit(s, "<intermediateCatchEvent id=\"%s\">%s</intermediateCatchEvent>",
+         id, def.p ? def.p : "");
+    free(def.p);
+}
+
 static void block(gen *g, scope *s, edge *cur, int par)
 {
     rg_rng *r = &g->r;
     unsigned roll = rg_below(r, 100);
     char id[ID_LEN];
-    if (roll < 12 && s->depth < 3 && g->budget >= 4) {
+    if (roll < 11 && s->depth < 3 && g->budget >= 4) {
         /* A subprocess: a scope of its own. */
         scope in = { .depth = s->depth + 1 };
         node(g, "s", id, RG_SUB_PROCESS);
@@ -588,8 +1036,8 @@ static void block(gen *g, scope *s, edge *cur, int par)
         free(in.body.p);
         emit(s, "</subProcess>");
         link(g, s, cur, id);
-        decorate(g, s, id, cur, par);
-    } else if (roll < 26 && g->budget >= 3) {
+        decorate(g, s, id, cur, par, 1);
+    } else if (roll < 22 && g->budget >= 3) {
         /* Parallel fork and join; a branch may leave the scope only. */
         char fork[ID_LEN], join[ID_LEN];
         node(g, "p", fork, RG_PARALLEL_GATEWAY);
@@ -604,7 +1052,7 @@ static void block(gen *g, scope *s, edge *cur, int par)
         emit(s, "<parallelGateway id=\"%s\"/>", fork);
         emit(s, "<parallelGateway id=\"%s\"/>", join);
         edge_from(cur, join);
-    } else if (roll < 42 && g->budget >= 3) {
+    } else if (roll < 34 && g->budget >= 3) {
         /* Exclusive split and merge; one branch is the default, now and
          * then none is (no condition true: an incident). */
         char split[ID_LEN], merge[ID_LEN], def_flow[ID_LEN] = "";
@@ -637,21 +1085,50 @@ static void block(gen *g, scope *s, edge *cur, int par)
             emit(s, "<exclusiveGateway id=\"%s\"/>", split);
         emit(s, "<exclusiveGateway id=\"%s\"/>", merge);
         edge_from(cur, merge);
-    } else if (roll < 52) {
-        /* An intermediate throw event: a milestone or compensation. */
-        if (rg_chance(r, 35)) {
-            node(g, "i", id, RG_THROW_NONE);
-            emit(s, "<intermediateThrowEvent id=\"%s\"/>", id);
-        } else {
-            node(g, "i", id, -1);
-            compensate_def(g, s, "intermediateThrowEvent", id);
+    } else if (roll < 40 && g->budget >= 3) {
+        /* An event-based gateway: the first of its events to occur
+         * chooses the branch; branches merge as an exclusive block's. */
+        char gw[ID_LEN], merge[ID_LEN];
+        node(g, "g", gw, RG_EVENT_GATEWAY);
+        node(g, "x", merge, RG_EXCLUSIVE_GATEWAY);
+        link(g, s, cur, gw);
+        unsigned k = 2 + rg_below(r, 2);
+        int reached = 0;
+        for (unsigned i = 0; i < k; i++) {
+            char ev_id[ID_LEN];
+            int ev = pick_catch(g);
+            node(g, "ec", ev_id, catch_kind(ev));
+            catch_event(g, s, ev, ev_id);
+            edge e;
+            edge_from(&e, gw);
+            link(g, s, &e, ev_id);
+            edge_from(&e, ev_id);
+            reached |= path(g, s, e, rg_below(r, 3), merge, par,
+                            i + 1 == k && !reached);
         }
+        emit(s, "<eventBasedGateway id=\"%s\"/>", gw);
+        emit(s, "<exclusiveGateway id=\"%s\"/>", merge);
+        edge_from(cur, merge);
+    } else if (roll < 48) {
+        throw_event(g, s, cur);
+    } else if (roll < 57) {
+        int ev = pick_catch(g);
+        node(g, "c", id, catch_kind(ev));
+        catch_event(g, s, ev, id);
         link(g, s, cur, id);
         edge_from(cur, id);
+    } else if (roll < 61) {
+        /* A receive task waits for its message as a catch event does,
+         * and is an activity: boundary events, compensation. */
+        node(g, "rt", id, RG_RECEIVE_TASK);
+        emit(s, "<receiveTask id=\"%s\" messageRef=\"msg_%s\"/>", id,
+             rg_messages[pick_message(g)]);
+        link(g, s, cur, id);
+        decorate(g, s, id, cur, par, 0);
     } else {
         task(g, s, id, 0);
         link(g, s, cur, id);
-        decorate(g, s, id, cur, par);
+        decorate(g, s, id, cur, par, 0);
     }
 }
 
@@ -673,19 +1150,61 @@ static int path(gen *g, scope *s, edge in, unsigned n, const char *to,
     return 0;
 }
 
-static void event_subprocess(gen *g, scope *s, unsigned *used)
+/* ---- scopes ------------------------------------------------------- */
+
+static int evsub_kind(int ev)
 {
-    char ref[64], id[ID_LEN], start[ID_LEN];
-    if (!catch_ref(g, used, ref, sizeof ref))
+    switch (ev) {
+    case EV_ERROR: return RG_EVENT_SUB_PROCESS;
+    case EV_TIMER: return RG_EVSUB_TIMER;
+    case EV_MESSAGE: return RG_EVSUB_MESSAGE;
+    case EV_SIGNAL: return RG_EVSUB_SIGNAL;
+    case EV_COND: return RG_EVSUB_CONDITIONAL;
+    default: return RG_EVSUB_ESCALATION;
+    }
+}
+
+/* An event subprocess of `s`, started by an error (always interrupting)
+ * or by a timer, message, signal, escalation or condition, interrupting
+ * or not. `used` and `esc_used` keep the error and escalation catches of
+ * the scope distinct. */
+static void event_subprocess(gen *g, scope *s, unsigned *used,
+                             unsigned *esc_used)
+{
+    rg_rng *r = &g->r;
+    char ref[64] = "", id[ID_LEN], start[ID_LEN];
+    unsigned roll = rg_below(r, 100);
+    int ev = roll < 30   ? EV_ERROR
+             : roll < 48 ? EV_TIMER
+             : roll < 63 ? EV_MESSAGE
+             : roll < 75 ? EV_SIGNAL
+             : roll < 88 ? EV_ESCALATION
+                         : EV_COND;
+    if (ev == EV_COND && g->quiet)
+        ev = EV_SIGNAL;
+    if (ev == EV_ERROR && !catch_ref(g, used, ref, sizeof ref))
         return;
+    if (ev == EV_ESCALATION && !escalation_ref(g, esc_used, ref, sizeof ref))
+        return;
+    int nonint = ev != EV_ERROR && rg_chance(r, 45);
     scope in = { .depth = s->depth + 1, .outer = s, .top = s->top };
-    node(g, "v", id, RG_EVENT_SUB_PROCESS);
+    node(g, "v", id, evsub_kind(ev));
     node(g, "vs", start, RG_START_EVENT);
-    emit(&in, "<startEvent id=\"%s\"><errorEventDefinition%s/></startEvent>",
-         start, ref);
+    buf def = { 0 };
+    catch_def(g, &def, ev, nonint ? TM_REPEAT : TM_ONCE, ref);
+    g->oom |= def.oom;
+    emit(&in, "<startEvent id=\"%s\"%s>%s</startEvent>", start,
+         nonint ? " isInterrupting=\"false\"" : "", def.p ? def.p : "");
+    free(def.p);
+    g->m->n[RG_NON_INTERRUPTING] += (unsigned)nonint;
+    int quiet = nonint && ev == EV_COND, calm = ev == EV_ESCALATION;
+    g->quiet += quiet;
+    g->no_escalations += calm;
     edge e;
     edge_from(&e, start);
-    path(g, &in, e, rg_below(&g->r, 4), NULL, 0, 0);
+    path(g, &in, e, rg_below(r, 4), NULL, 0, 0);
+    g->quiet -= quiet;
+    g->no_escalations -= calm;
     emit(s, "<subProcess id=\"%s\" triggeredByEvent=\"true\">", id);
     if (in.body.p)
         bputs(&s->body, in.body.p);
@@ -695,7 +1214,7 @@ static void event_subprocess(gen *g, scope *s, unsigned *used)
 }
 
 /* A start event, a path of up to `blocks` blocks and, now and then,
- * error event subprocesses. */
+ * event subprocesses. */
 static void scope_body(gen *g, scope *s, unsigned blocks)
 {
     char start[ID_LEN];
@@ -704,11 +1223,13 @@ static void scope_body(gen *g, scope *s, unsigned blocks)
     edge e;
     edge_from(&e, start);
     path(g, s, e, blocks, NULL, 0, 0);
-    unsigned used = 0;
-    if (g->budget > 1 && rg_chance(&g->r, s->top ? 45 : 30)) {
-        event_subprocess(g, s, &used);
-        if (rg_chance(&g->r, 25))
-            event_subprocess(g, s, &used);
+    unsigned used = 0, esc_used = 0;
+    /* Event subprocesses may overspend the budget a little. */
+    if (g->budget > -3 && rg_chance(&g->r, s->top ? 55 : 35)) {
+        unsigned n = 1 + (unsigned)rg_chance(&g->r, 30) +
+                     (unsigned)rg_chance(&g->r, 10);
+        for (unsigned i = 0; i < n; i++)
+            event_subprocess(g, s, &used, &esc_used);
     }
 }
 
@@ -728,20 +1249,47 @@ int rg_generate(uint64_t seed, rg_model *out)
     bputs(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
               "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/"
               "MODEL\" xmlns:zeebe=\"http://camunda.org/schema/zeebe/1.0\" "
+              "xmlns:camunda=\"http://camunda.org/schema/1.0/bpmn\" "
               "id=\"replay_defs\" targetNamespace=\"http://baton.test/"
               "replay\">\n");
+    char line[192];
     for (unsigned i = 0; i < RG_N_CODES; i++) {
-        char line[96];
         snprintf(line, sizeof line, "  <error id=\"err_%s\" errorCode=\"%s\"/>\n",
                  rg_codes[i], rg_codes[i]);
         bputs(&b, line);
     }
-    bputs(&b, "  <error id=\"err_any\"/>\n"
-              "  <process id=\"replay\" isExecutable=\"true\">\n");
+    bputs(&b, "  <error id=\"err_any\"/>\n");
+    for (unsigned i = 0; i < RG_N_MESSAGES; i++) {
+        /* m0 and m1 are correlated by the variable ck, m2 by name. */
+        if (i < 2)
+            snprintf(line, sizeof line,
+                     "  <message id=\"msg_%s\" name=\"%s\"><extensionElements>"
+                     "<zeebe:subscription correlationKey=\"=ck\"/>"
+                     "</extensionElements></message>\n",
+                     rg_messages[i], rg_messages[i]);
+        else
+            snprintf(line, sizeof line,
+                     "  <message id=\"msg_%s\" name=\"%s\"/>\n",
+                     rg_messages[i], rg_messages[i]);
+        bputs(&b, line);
+    }
+    for (unsigned i = 0; i < RG_N_SIGNALS; i++) {
+        snprintf(line, sizeof line, "  <signal id=\"sig_%s\" name=\"%s\"/>\n",
+                 rg_signals[i], rg_signals[i]);
+        bputs(&b, line);
+    }
+    for (unsigned i = 0; i < RG_N_ESCALATIONS; i++) {
+        snprintf(line, sizeof line,
+                 "  <escalation id=\"esc_%s\" name=\"%s\" "
+                 "escalationCode=\"%s\"/>\n",
+                 rg_escalations[i], rg_escalations[i], rg_escalations[i]);
+        bputs(&b, line);
+    }
+    bputs(&b, "  <process id=\"replay\" isExecutable=\"true\">\n");
     if (top.body.p)
         bputs(&b, top.body.p);
     bputs(&b, "  </process>\n</definitions>\n");
-    int oom = b.oom || top.body.oom;
+    int oom = b.oom || top.body.oom || g.oom;
     free(top.body.p);
     if (oom) {
         free(b.p);
@@ -787,6 +1335,33 @@ const char *rg_kind_name(int kind)
         [RG_IO_MAPPING] = "io mapping",
         [RG_CONDITION] = "condition",
         [RG_NO_DEFAULT] = "split without default",
+        [RG_TIMER_CATCH] = "timer catch event",
+        [RG_MESSAGE_CATCH] = "message catch event",
+        [RG_SIGNAL_CATCH] = "signal catch event",
+        [RG_COND_CATCH] = "conditional catch event",
+        [RG_RECEIVE_TASK] = "receive task",
+        [RG_TIMER_BOUNDARY] = "timer boundary",
+        [RG_MESSAGE_BOUNDARY] = "message boundary",
+        [RG_SIGNAL_BOUNDARY] = "signal boundary",
+        [RG_COND_BOUNDARY] = "conditional boundary",
+        [RG_ESCALATION_BOUNDARY] = "escalation boundary",
+        [RG_EVSUB_TIMER] = "timer event subprocess",
+        [RG_EVSUB_MESSAGE] = "message event subprocess",
+        [RG_EVSUB_SIGNAL] = "signal event subprocess",
+        [RG_EVSUB_ESCALATION] = "escalation event subprocess",
+        [RG_EVSUB_CONDITIONAL] = "conditional event subprocess",
+        [RG_NON_INTERRUPTING] = "non-interrupting catch",
+        [RG_TIMER_CYCLE] = "timer cycle",
+        [RG_TIMER_EXPR] = "timer expression",
+        [RG_ESCALATION_THROW] = "escalation throw",
+        [RG_ESCALATION_END] = "escalation end event",
+        [RG_SIGNAL_THROW] = "signal throw",
+        [RG_SIGNAL_END] = "signal end event",
+        [RG_MESSAGE_THROW] = "message throw (job)",
+        [RG_MESSAGE_END] = "message end event (job)",
+        [RG_LINK] = "link throw and catch",
+        [RG_EVENT_GATEWAY] = "event-based gateway",
+        [RG_RETRY_CYCLE] = "retry time cycle",
     };
     return kind >= 0 && kind < RG_KINDS ? names[kind] : "?";
 }

@@ -38,13 +38,35 @@ extern const char *const rg_codes[RG_N_CODES];
 /* A code to throw: E0 the most often, E4 the least. */
 const char *rg_code(rg_rng *r);
 
+/* Messages m0 and m1 carry the correlation key "=ck" (the variable ck,
+ * one of rg_keys, set in the initial variables), m2 none. Signals s0..s2.
+ * Escalation codes X0..X2; X2 is caught by catch-alls only. */
+#define RG_N_MESSAGES 3
+extern const char *const rg_messages[RG_N_MESSAGES];
+#define RG_N_KEYS 3
+extern const char *const rg_keys[RG_N_KEYS];
+#define RG_N_SIGNALS 3
+extern const char *const rg_signals[RG_N_SIGNALS];
+#define RG_N_ESCALATIONS 3
+extern const char *const rg_escalations[RG_N_ESCALATIONS];
+
+/* The host's clock starts at 2026-01-01T00:00:00Z; timer dates in the
+ * models are a few minutes after it, durations a few minutes long. */
+#define RG_EPOCH_MS 1767225600000LL
+
 /* Writes a JSON object of random variables into buf (NUL-terminated,
  * truncated to cap): the variables the gateways test (g0..g2 numbers,
  * b0 b1 booleans, s0 a string, o an object with a number x), results
  * r0..r2, and now and then a value of the wrong type. With `all`, every
- * variable a condition reads is set (initial variables); without, a few
- * of them. */
+ * variable a condition reads is set (initial variables), and so are the
+ * correlation key ck, the timer variable tw (a duration) and the
+ * variables conditional events read (c0 a boolean, c1 a string, c2 a
+ * number); without, a few of the first ones, and rarely ck or tw. */
 void rg_vars(rg_rng *r, int all, char *buf, size_t cap);
+
+/* Writes a JSON object setting some of the variables that conditional
+ * events read (c0, c1, c2), as the host does to make them occur. */
+void rg_cond_vars(rg_rng *r, char *buf, size_t cap);
 
 /* ---- models --------------------------------------------------------- */
 
@@ -65,13 +87,40 @@ enum rg_kind {
     RG_EXCLUSIVE_GATEWAY,
     RG_PARALLEL_GATEWAY,
     RG_SUB_PROCESS,
-    RG_EVENT_SUB_PROCESS,
+    RG_EVENT_SUB_PROCESS,     /* error start */
     RG_ERROR_BOUNDARY,        /* with a code */
     RG_ERROR_BOUNDARY_ANY,    /* catch-all */
     RG_COMP_BOUNDARY,
     RG_IO_MAPPING,            /* one zeebe:input or zeebe:output */
     RG_CONDITION,             /* a conditional sequence flow */
     RG_NO_DEFAULT,            /* an exclusive split without default flow */
+    RG_TIMER_CATCH,           /* intermediate catch events */
+    RG_MESSAGE_CATCH,
+    RG_SIGNAL_CATCH,
+    RG_COND_CATCH,
+    RG_RECEIVE_TASK,
+    RG_TIMER_BOUNDARY,
+    RG_MESSAGE_BOUNDARY,
+    RG_SIGNAL_BOUNDARY,
+    RG_COND_BOUNDARY,
+    RG_ESCALATION_BOUNDARY,
+    RG_EVSUB_TIMER,           /* event subprocesses by start event */
+    RG_EVSUB_MESSAGE,
+    RG_EVSUB_SIGNAL,
+    RG_EVSUB_ESCALATION,
+    RG_EVSUB_CONDITIONAL,
+    RG_NON_INTERRUPTING,      /* boundary events and event subprocesses */
+    RG_TIMER_CYCLE,           /* a timeCycle, repeating or not */
+    RG_TIMER_EXPR,            /* a timer given as an expression */
+    RG_ESCALATION_THROW,
+    RG_ESCALATION_END,
+    RG_SIGNAL_THROW,
+    RG_SIGNAL_END,
+    RG_MESSAGE_THROW,         /* a job */
+    RG_MESSAGE_END,           /* a job */
+    RG_LINK,                  /* a throw and catch pair */
+    RG_EVENT_GATEWAY,
+    RG_RETRY_CYCLE,           /* Camunda 7's failedJobRetryTimeCycle */
     RG_KINDS
 };
 
@@ -87,8 +136,9 @@ typedef struct rg_model {
 
 /* Generates the model of `seed`: one executable process "replay" with a
  * Zeebe namespace, block-structured (sequences, parallel blocks that
- * join, exclusive blocks that merge, subprocesses) so that it always
- * loads, from a start and an end event up to a few dozen elements.
+ * join, exclusive and event-based blocks that merge, subprocesses) so
+ * that it always loads, from a start and an end event up to a few dozen
+ * elements.
  * Returns 0, or -1 when out of memory. */
 int rg_generate(uint64_t seed, rg_model *out);
 void rg_model_free(rg_model *m);

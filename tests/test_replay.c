@@ -6,24 +6,35 @@
  * Each case is a 64-bit seed. It gives a random valid model
  * (replay_gen.c) and a random host: for each job, when it waits, the
  * host completes it (with random variables, the ones the gateways test
- * among them), fails it with retries left, fails it with none (an
- * incident, later given retries and resolved), throws a BPMN error that
- * something may or may not catch (uncaught: an incident, resolved later
- * or left), or defers it and settles it later by key; it resolves or
- * leaves incidents (setting variables first for a condition), sets
- * variables now and then, and may cancel the instance. Decisions about a
- * job are keyed by its element id and attempt number, so the two drives
- * decide alike: the host fetching waiting jobs (no handlers), and
- * in-process handlers.
+ * among them), fails it with retries left (now and then with a backoff),
+ * fails it with none (an incident, later given retries and resolved),
+ * throws a BPMN error that something may or may not catch (uncaught: an
+ * incident, resolved later or left), or defers it and settles it later
+ * by key; it resolves or leaves incidents (setting variables first for a
+ * condition), sets variables now and then, and may cancel the instance.
+ * The host owns the clock (baton_engine_set_clock): time moves only when
+ * it advances it, to the instance's next due time
+ * (baton_instance_next_due) or by a random amount. Whenever the instance
+ * waits on events, the host may also correlate a message to an open
+ * subscription (its name and correlation key, or another key), or one
+ * that nothing waits for, deliver a signal, or set the variables that
+ * conditional events read. Decisions about a job are keyed by its
+ * element id and attempt number, so the two drives decide alike: the
+ * host fetching waiting jobs (no handlers), and in-process handlers.
+ * Host actions (handlers' included) are capped per instance; past the
+ * cap the host does nothing more and handlers defer, so that every case
+ * ends or waits with nothing left to do.
  *
  * For each drive the case runs twice, with baton_instance_step() in a
  * loop and the host acting between steps: (a) uninterrupted, and (b) with
  * snapshot, free and restore at every point (after each step and each
- * host command), each in its own engine. They must give the same record
- * stream (baton_record_to_json() of every record, in order), the same
- * job variables seen by the host, the same final state, variables,
- * incidents and waiting jobs, and the same snapshot bytes at every point;
- * (b)'s restored instance must snapshot to the same bytes again.
+ * host command), each in its own engine, with the same clock readings.
+ * They must give the same record stream (baton_record_to_json() of every
+ * record, in order), the same job variables seen by the host and results
+ * of its correlations and signals, the same final state, variables,
+ * incidents, waiting jobs, open subscriptions and next due time, and the
+ * same snapshot bytes at every point; (b)'s restored instance must
+ * snapshot to the same bytes again.
  *
  *   build/tests/test_replay [CASES]      CASES cases (default 500, or
  *                                        $BATON_REPLAY_CASES)
@@ -57,6 +68,10 @@
 #define MAX_ATTEMPTS 6  /* past this, a job is completed */
 #define MAX_RESOLVES 3  /* past this, an element's incident is left */
 #define MAX_FAILURES 20 /* printed; later ones are only counted */
+#define MAX_HOST_ACTS 300 /* per instance: jobs settled, events, commands */
+#define MAX_EVENT_ACTS 60 /* of which clock moves, messages, signals and
+                             condition variables */
+#define MAX_CANDS 128
 
 /* ------------------------------------------------------------------ */
 /* Small containers                                                    */
@@ -174,11 +189,15 @@ enum { DRIVE_FETCH, DRIVE_HANDLERS, N_DRIVES };
 static const char *const drive_names[N_DRIVES] = { "fetch", "handlers" };
 
 /* What the host did, for the summary. */
-enum { A_COMPLETE, A_FAIL, A_FAIL_INCIDENT, A_THROW, A_DEFER, A_RETRIES,
-       A_RESOLVE, A_SET, A_CANCEL, N_ACTS };
+enum { A_COMPLETE, A_FAIL, A_BACKOFF, A_FAIL_INCIDENT, A_THROW, A_DEFER,
+       A_RETRIES, A_RESOLVE, A_SET, A_CANCEL, A_ADVANCE_DUE, A_ADVANCE,
+       A_MESSAGE, A_MESSAGE_NONE, A_SIGNAL, A_CONDITION, N_ACTS };
 static const char *const act_names[N_ACTS] = {
-    "complete", "fail, retries left", "fail, no retries", "throw error",
-    "defer", "update retries", "resolve incident", "set variables", "cancel",
+    "complete", "fail, retries left", "fail with backoff",
+    "fail, no retries", "throw error", "defer", "update retries",
+    "resolve incident", "set variables", "cancel", "clock to next due",
+    "clock forward", "message (matched)", "message (none)", "signal",
+    "condition variables",
 };
 
 typedef struct run {
@@ -198,6 +217,9 @@ typedef struct run {
     pendv deferred, incidents;
     rg_rng host;
     long steps, turns;
+    int64_t now;        /* the clock the engine reads */
+    unsigned host_acts; /* host actions, handlers' included */
+    unsigned event_acts;
     int cancelled;
     unsigned long acts[N_ACTS];
     char *final; /* state, revision, variables, incidents, jobs */
@@ -357,6 +379,7 @@ enum { D_COMPLETE, D_FAIL, D_THROW, D_DEFER };
 typedef struct decision {
     int kind;
     int retries;      /* D_FAIL */
+    int64_t backoff;  /* D_FAIL: milliseconds, 0 for none */
     const char *code; /* D_THROW */
     char vars[400];   /* D_COMPLETE */
     long delay;       /* D_DEFER: host turns */
@@ -375,7 +398,7 @@ static void decide(const run *r, const char *el, unsigned attempt,
     memset(d, 0, sizeof *d);
     if (attempt > MAX_ATTEMPTS)
         roll = 0;
-    if (roll < 46) {
+    if (roll < 44) {
         d->kind = D_COMPLETE;
         if (rg_chance(&g, 15))
             snprintf(d->vars, sizeof d->vars, "%s", "{}");
@@ -384,6 +407,9 @@ static void decide(const run *r, const char *el, unsigned attempt,
     } else if (roll < 56) {
         d->kind = D_FAIL;
         d->retries = retries > 1 ? retries - 1 : 0;
+        /* Retried after a backoff of seconds to minutes. */
+        if (roll >= 50)
+            d->backoff = 1000 * (1 + (int64_t)rg_below(&g, 600));
     } else if (roll < 62) {
         d->kind = D_FAIL;
         d->retries = 0;
@@ -424,6 +450,13 @@ static int on_job(void *ud, baton_job *job)
 {
     run *r = ud;
     const char *el = baton_job_element_id(job);
+    if (r->host_acts >= MAX_HOST_ACTS) {
+        /* Past the cap the job waits for ever. */
+        if (baton_job_defer(job))
+            failf(r, "handler of %s: deferring failed", el);
+        return 0;
+    }
+    r->host_acts++;
     unsigned attempt =
         ++*count_of(&r->attempts, &r->n_attempts, &r->cap_attempts, el);
     see_vars(r, job, attempt);
@@ -436,8 +469,10 @@ static int on_job(void *ud, baton_job *job)
         r->acts[A_COMPLETE]++;
         break;
     case D_FAIL:
-        rc = baton_job_fail(job, d.retries, "replay: failed");
-        r->acts[d.retries ? A_FAIL : A_FAIL_INCIDENT]++;
+        rc = baton_job_fail_backoff(job, d.retries, d.backoff,
+                                    "replay: failed");
+        r->acts[!d.retries ? A_FAIL_INCIDENT
+                : d.backoff ? A_BACKOFF : A_FAIL]++;
         break;
     case D_THROW:
         rc = baton_job_throw_error(job, d.code, "replay: thrown");
@@ -461,8 +496,9 @@ static void settle(run *r, uint64_t key, const char *el, const decision *d)
 {
     r->acts[d->kind == D_COMPLETE ? A_COMPLETE
             : d->kind == D_THROW  ? A_THROW
-            : d->retries          ? A_FAIL
-                                  : A_FAIL_INCIDENT]++;
+            : !d->retries         ? A_FAIL_INCIDENT
+            : d->backoff          ? A_BACKOFF
+                                  : A_FAIL]++;
     switch (d->kind) {
     case D_COMPLETE:
         if (ok(r, baton_instance_complete_job(r->in, key, d->vars,
@@ -471,10 +507,12 @@ static void settle(run *r, uint64_t key, const char *el, const decision *d)
             point(r, "complete %s %s", el, d->vars);
         break;
     case D_FAIL:
-        if (ok(r, baton_instance_fail_job(r->in, key, d->retries,
-                                          "replay: failed"),
-               "baton_instance_fail_job"))
-            point(r, "fail %s, %d retries", el, d->retries);
+        if (ok(r, baton_instance_fail_job_backoff(r->in, key, d->retries,
+                                                  d->backoff,
+                                                  "replay: failed"),
+               "baton_instance_fail_job_backoff"))
+            point(r, "fail %s, %d retries, backoff %lld ms", el, d->retries,
+                  (long long)d->backoff);
         break;
     case D_THROW:
         if (ok(r, baton_instance_throw_job_error(r->in, key, d->code,
@@ -576,13 +614,154 @@ static void resolve(run *r, const pending *p)
     r->acts[A_RESOLVE]++;
 }
 
-enum { C_DEFERRED, C_INCIDENT, C_JOB };
+enum { C_DEFERRED, C_INCIDENT, C_JOB, C_CLOCK, C_MESSAGE, C_NO_MESSAGE,
+       C_SIGNAL, C_CONDITION };
 
 typedef struct cand {
     int what;
-    size_t i;  /* in r->deferred or r->incidents */
+    size_t i;  /* in r->deferred or r->incidents, or a subscription */
     uint64_t key;
 } cand;
+
+/* ---- events ------------------------------------------------------ */
+
+static int64_t clock_fn(void *ud)
+{
+    return ((const run *)ud)->now;
+}
+
+/* Minutes and seconds since the clock started, for the points. */
+static char *clock_text(int64_t t)
+{
+    int64_t s = (t - RG_EPOCH_MS) / 1000;
+    return fmt("+%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+}
+
+/* What the host can do about the instance's events: move the clock when
+ * something waits on time, correlate a message to each message
+ * subscription, signal each signal subscription, set the variables of
+ * the conditions, and now and then send a message that nothing waits
+ * for. */
+static size_t event_cands(run *r, cand *c, size_t n)
+{
+    int64_t due;
+    int timed = baton_instance_next_due(r->in, &due) == 1, waits = 0,
+        conds = 0;
+    if (timed && n < MAX_CANDS)
+        c[n++] = (cand){ C_CLOCK, 0, 0 };
+    size_t ns = baton_instance_subscription_count(r->in);
+    for (size_t i = 0; i < ns && n < MAX_CANDS; i++) {
+        uint64_t key = baton_instance_subscription_key(r->in, i);
+        switch (baton_instance_subscription_kind(r->in, i)) {
+        case BATON_SUB_MESSAGE:
+            c[n++] = (cand){ C_MESSAGE, i, key };
+            waits = 1;
+            break;
+        case BATON_SUB_SIGNAL:
+            c[n++] = (cand){ C_SIGNAL, i, key };
+            waits = 1;
+            break;
+        case BATON_SUB_CONDITION:
+            if (!conds++)
+                c[n++] = (cand){ C_CONDITION, i, key };
+            waits = 1;
+            break;
+        default:
+            break;
+        }
+    }
+    if ((waits || timed) && n < MAX_CANDS && rg_chance(&r->host, 20))
+        c[n++] = (cand){ C_NO_MESSAGE, 0, 0 };
+    return n;
+}
+
+/* A copy of a borrowed string, which the call it goes into may free. */
+static void copy_name(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static void host_event(run *r, const cand *x)
+{
+    rg_rng *h = &r->host;
+    char name[64], key[64], vars[512];
+    const char *k = NULL, *v = NULL;
+    int rc;
+    r->event_acts++;
+    if (rg_chance(h, 40)) {
+        rg_vars(h, 0, vars, sizeof vars);
+        v = vars;
+    }
+    switch (x->what) {
+    case C_CLOCK: {
+        int64_t due = r->now;
+        baton_instance_next_due(r->in, &due);
+        if (rg_chance(h, 75)) {
+            if (due > r->now)
+                r->now = due;
+            r->acts[A_ADVANCE_DUE]++;
+        } else {
+            r->now += 1000 * (1 + (int64_t)rg_below(h, 600));
+            r->acts[A_ADVANCE]++;
+        }
+        char *t = clock_text(r->now);
+        strv_push(&r->obs, fmt("clock %s", t));
+        point(r, "clock %s", t);
+        free(t);
+        return;
+    }
+    case C_CONDITION:
+        rg_cond_vars(h, vars, sizeof vars);
+        if (ok(r, baton_instance_set_variables(r->in, vars, BATON_NUL),
+               "baton_instance_set_variables"))
+            point(r, "set %s", vars);
+        r->acts[A_CONDITION]++;
+        return;
+    case C_SIGNAL:
+        copy_name(name, sizeof name,
+                  baton_instance_subscription_name(r->in, x->i));
+        if (rg_chance(h, 15))
+            copy_name(name, sizeof name,
+                      rg_signals[rg_below(h, RG_N_SIGNALS)]);
+        rc = baton_instance_signal(r->in, name, v, BATON_NUL);
+        if (ok(r, rc, "baton_instance_signal")) {
+            strv_push(&r->obs, fmt("signal %s %s: %d", name, v ? v : "", rc));
+            point(r, "signal %s: %d", name, rc);
+        }
+        r->acts[A_SIGNAL]++;
+        return;
+    case C_MESSAGE:
+        copy_name(name, sizeof name,
+                  baton_instance_subscription_name(r->in, x->i));
+        k = baton_instance_subscription_correlation_key(r->in, x->i);
+        copy_name(key, sizeof key, k);
+        k = k ? key : NULL;
+        /* Now and then another key of the set, or none. */
+        if (rg_chance(h, 20)) {
+            unsigned j = rg_below(h, RG_N_KEYS + 1);
+            k = j < RG_N_KEYS ? rg_keys[j] : NULL;
+        }
+        break;
+    default:
+        /* A message that nothing waits for: an unknown name, or a key
+         * no variable holds. */
+        if (rg_chance(h, 50)) {
+            copy_name(name, sizeof name, "nobody");
+            k = rg_chance(h, 50) ? "k0" : NULL;
+        } else {
+            copy_name(name, sizeof name, rg_messages[rg_below(h, 2)]);
+            k = "k9";
+        }
+        break;
+    }
+    rc = baton_instance_correlate_message(r->in, name, k, v, BATON_NUL);
+    if (ok(r, rc, "baton_instance_correlate_message")) {
+        strv_push(&r->obs, fmt("message %s/%s %s: %d", name, k ? k : "-",
+                               v ? v : "", rc));
+        point(r, "message %s/%s: %d", name, k ? k : "-", rc);
+    }
+    r->acts[rc > 0 ? A_MESSAGE : A_MESSAGE_NONE]++;
+}
 
 /* One turn of the host, between steps. Returns 1 when it acted, 0 when
  * it let the turn pass, -1 when the instance waits and nothing the host
@@ -597,29 +776,31 @@ static int host_turn(run *r, int waiting)
         r->acts[A_CANCEL]++;
         return 1;
     }
-    if (r->cancelled)
+    if (r->cancelled || r->host_acts >= MAX_HOST_ACTS)
         return waiting ? -1 : 0;
     if (!waiting && rg_chance(&r->host, r->c->idle))
         return 0;
     refresh(r);
-    cand c[64];
+    cand c[MAX_CANDS];
     size_t n = 0;
     for (int pass = 0; pass < 2 && !n; pass++) {
-        for (size_t i = 0; i < r->deferred.n && n < 64; i++)
+        for (size_t i = 0; i < r->deferred.n && n < MAX_CANDS; i++)
             if (!r->deferred.v[i].forever && r->deferred.v[i].due <= r->turns)
                 c[n++] = (cand){ C_DEFERRED, i, r->deferred.v[i].key };
-        for (size_t i = 0; i < r->incidents.n && n < 64; i++)
+        for (size_t i = 0; i < r->incidents.n && n < MAX_CANDS; i++)
             if (!r->incidents.v[i].forever &&
                 r->incidents.v[i].due <= r->turns)
                 c[n++] = (cand){ C_INCIDENT, i, r->incidents.v[i].key };
         if (r->drive == DRIVE_FETCH) {
             size_t nj = baton_instance_job_count(r->in);
-            for (size_t i = 0; i < nj && n < 64; i++) {
+            for (size_t i = 0; i < nj && n < MAX_CANDS; i++) {
                 uint64_t key = baton_job_key(baton_instance_job(r->in, i));
                 if (!pend_find(&r->deferred, key))
                     c[n++] = (cand){ C_JOB, 0, key };
             }
         }
+        if (r->event_acts < MAX_EVENT_ACTS)
+            n = event_cands(r, c, n);
         if (n || !waiting)
             break;
         /* Waiting with nothing due: time passes to the next thing due. */
@@ -638,6 +819,7 @@ static int host_turn(run *r, int waiting)
     }
     if (!n)
         return 0;
+    r->host_acts++;
     if (rg_chance(&r->host, 4)) {
         char vars[512];
         rg_vars(&r->host, 0, vars, sizeof vars);
@@ -648,6 +830,10 @@ static int host_turn(run *r, int waiting)
         return 1;
     }
     cand x = c[rg_below(&r->host, (unsigned)n)];
+    if (x.what >= C_CLOCK) {
+        host_event(r, &x);
+        return 1;
+    }
     if (x.what == C_INCIDENT) {
         pending p = r->incidents.v[x.i];
         pend_del(&r->incidents, x.i);
@@ -717,7 +903,39 @@ static char *final_state(run *r)
         free(s);
         s = t;
     }
-    return s;
+    for (size_t i = 0; i < baton_instance_subscription_count(in); i++) {
+        const char *name = baton_instance_subscription_name(in, i);
+        const char *key = baton_instance_subscription_correlation_key(in, i);
+        uint64_t owner = baton_instance_subscription_element_instance_key(in,
+                                                                          i);
+        char *t = fmt(
+            "%ssubscription %llu kind %d at %s (%llu) %s/%s due %lld\n", s,
+            (unsigned long long)baton_instance_subscription_key(in, i),
+            baton_instance_subscription_kind(in, i),
+            baton_instance_subscription_element_id(in, i),
+            (unsigned long long)owner, name ? name : "-", key ? key : "-",
+            (long long)baton_instance_subscription_due(in, i));
+        free(s);
+        s = t;
+    }
+    int64_t due = 0;
+    int timed = baton_instance_next_due(in, &due);
+    char *t = fmt("%snext due %d %lld\n", s, timed, (long long)due);
+    free(s);
+    return t;
+}
+
+/* Collects the problems baton_model_check reports, one a line. */
+static void problem(void *ud, int code, const char *source, int line,
+                    int column, const char *tag, const char *element_id,
+                    const char *message)
+{
+    char **all = ud;
+    char *t = fmt("%s\n    %s:%d:%d: %s '%s': %s (%s)", *all ? *all : "",
+                  source, line, column, tag, element_id, message,
+                  baton_strerror(code));
+    free(*all);
+    *all = t;
 }
 
 static void play(run *r)
@@ -727,8 +945,20 @@ static void play(run *r)
     if (!ok(r, baton_engine_new(NULL, NULL, &r->e), "baton_engine_new"))
         return;
     baton_engine_set_record_sink(r->e, sink, r);
+    r->now = RG_EPOCH_MS;
+    baton_engine_set_clock(r->e, clock_fn, r);
     baton_model *m = NULL;
-    int rc = baton_model_load(r->e, c->m.xml, c->m.len, "replay.bpmn", &m);
+    char *problems = NULL;
+    int rc = baton_model_check(r->e, c->m.xml, c->m.len, "replay.bpmn",
+                               problem, &problems);
+    if (rc) {
+        failf(r, "the generated model does not pass baton_model_check (a "
+                 "generator bug): %s:%s",
+              baton_strerror(rc), problems ? problems : "");
+        free(problems);
+        return;
+    }
+    rc = baton_model_load(r->e, c->m.xml, c->m.len, "replay.bpmn", &m);
     if (rc) {
         failf(r, "the generated model does not load (a generator bug): %s: "
                  "%s",
