@@ -81,7 +81,10 @@ static int catch_in_subprocess(bt_ctx *cx, bt_ei *scope, int32_t e,
 {
     baton_instance *in = cx->in;
     const bt_process *p = scope->proc;
+    bt_sub_close_tokens(in, scope);
     int rc = bt_terminate_inside(in, scope, NULL);
+    if (!rc)
+        rc = bt_sub_close_owned(in, scope, 1);
     if (!rc && bt_reserve(in, 0, 0, 1, 0))
         rc = BATON_ENOMEM;
     if (!rc)

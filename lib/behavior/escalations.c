@@ -90,8 +90,10 @@ int bt_throw_escalation(bt_ctx *cx, bt_ei *from, const char *code,
         if (interrupting && bt_scope_interrupted(scope))
             continue;
         int rc = announce(in, from, BATON_INTENT_ESCALATED, code, start);
-        if (!rc && interrupting)
+        if (!rc && interrupting) {
+            bt_sub_close_tokens(in, scope);
             rc = bt_terminate_inside(in, scope, NULL);
+        }
         if (!rc && interrupting)
             rc = bt_sub_close_owned(in, scope, 1);
         if (!rc && bt_reserve(in, 0, 0, 1, 0))

@@ -70,6 +70,21 @@ int bt_open_subscriptions(bt_ctx *cx, bt_ei *ei)
     return rc;
 }
 
+/* Opens the subscriptions of `ei`, then calls its processor; a failure
+ * to open them is an incident whose retry remembers whether its event
+ * had occurred. */
+static int open_then_activated(bt_ctx *cx, bt_ei *ei)
+{
+    int rc = bt_open_subscriptions(cx, ei);
+    if (rc)
+        return rc;
+    if (cx->fail.type >= 0) {
+        cx->fail.retry.scope_key = ei->triggered;
+        return 0;
+    }
+    return processor_of(ei)->activated(cx, ei);
+}
+
 /* An element that starts because its event occurred: the event's
  * variables reach it, and it is marked so that it does not wait. */
 static int take_token(bt_ctx *cx, bt_ei *ei, uint64_t token)
@@ -110,22 +125,24 @@ static int activate(bt_ctx *cx, const bt_cmd *c)
         ei->comp_throw = c->key;
     else if (c->key && (rc = take_token(cx, ei, c->key)))
         return rc;
-    if ((rc = bt_open_subscriptions(cx, ei)) || cx->fail.type >= 0)
-        return rc;
-    return processor_of(ei)->activated(cx, ei);
+    return open_then_activated(cx, ei);
 }
 
 /* An incident's retry: the subscriptions of `ei` open, then it does what
- * it does once active. */
+ * it does once active; the process starts at the start event the retry
+ * names (+ 1). An element whose event had occurred is marked again (the
+ * mark lives only during its activation, so the retry carries it). */
 static int resubscribe(bt_ctx *cx, const bt_cmd *c)
 {
     bt_ei *ei = bt_ei_find(cx->in, c->key);
     if (!ei || ei->state != BT_EI_ACTIVATED)
         return 0;
-    int rc = bt_open_subscriptions(cx, ei);
-    if (rc || cx->fail.type >= 0 || ei->element < 0)
-        return rc;
-    return processor_of(ei)->activated(cx, ei);
+    if (ei->element < 0)
+        return c->scope_key ? bt_process_start(cx, ei,
+                                               (int32_t)(c->scope_key - 1))
+                            : bt_open_subscriptions(cx, ei);
+    ei->triggered = c->scope_key == 1;
+    return open_then_activated(cx, ei);
 }
 
 static int complete(bt_ctx *cx, const bt_cmd *c)

@@ -24,6 +24,26 @@ int bt_process_activate(bt_ctx *cx, bt_ei *root, int32_t start)
     }
     if (bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATED, root))
         return BATON_ENOMEM;
+    /* The root existed before the step: it changes after the last thing
+     * that can fail. */
+    int rc = bt_process_start(cx, root, start);
+    if (!rc)
+        root->state = BT_EI_ACTIVATED;
+    return rc;
+}
+
+int bt_process_start(bt_ctx *cx, bt_ei *root, int32_t start)
+{
+    baton_instance *in = cx->in;
+    int rc = bt_open_subscriptions(cx, root);
+    if (rc)
+        return rc;
+    if (cx->fail.type >= 0) {
+        /* Its event subprocesses cannot listen: nothing starts until the
+         * incident's retry opens them, then starts here. */
+        cx->fail.retry.scope_key = (uint64_t)start + 1;
+        return 0;
+    }
     /* An instantiating receive task received its message already. */
     uint64_t token = 0;
     if (root->proc->elements[start].kind == BT_RECEIVE_TASK) {
@@ -32,12 +52,6 @@ int bt_process_activate(bt_ctx *cx, bt_ei *root, int32_t start)
             return BATON_ENOMEM;
         token = t->key;
     }
-    /* The root existed before the step: it changes after the last thing
-     * that can fail. */
-    int rc = bt_open_subscriptions(cx, root);
-    if (rc)
-        return rc;
-    root->state = BT_EI_ACTIVATED;
     bt_push_cmd(in, BT_CMD_ACTIVATE, start, token, root->key);
     return 0;
 }

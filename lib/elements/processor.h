@@ -44,6 +44,9 @@ extern const bt_processor bt_proc_process;
  * completion: it exists before its first step and has no flows
  * (process.c). */
 int bt_process_activate(bt_ctx *cx, bt_ei *root, int32_t start);
+/* Opens the process's subscriptions and starts its start event `start`;
+ * when they cannot open, the failure's retry names the start event. */
+int bt_process_start(bt_ctx *cx, bt_ei *root, int32_t start);
 int bt_process_complete(bt_ctx *cx, bt_ei *root);
 
 /* What most elements do once active: complete at the next step. */

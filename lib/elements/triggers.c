@@ -108,6 +108,8 @@ static int on_event_subprocess(bt_ctx *cx, bt_ei *scope, uint64_t key,
     baton_instance *in = cx->in;
     int32_t esp = start->parent;
     uint64_t token;
+    if (start->event.interrupting)
+        bt_sub_close_tokens(in, scope); /* their activations go */
     int rc = bt_reserve(in, 0, 0, 1, 0) ? BATON_ENOMEM : 0;
     if (!rc)
         rc = token_for(cx, scope, esp, payload, 0, &token);

@@ -52,9 +52,10 @@ struct bt_ei {
     uint32_t n_tokens;
     uint32_t n_pending;
     struct bt_joins *joins;
-    /* Open subscriptions that belong to it (its boundary events, its
-     * event subprocesses' starts, its own catch), so that ending it
-     * scans the subscriptions only when it has some. */
+    /* Subscriptions that belong to it, in any state (its boundary
+     * events', its event subprocesses' starts', its own catch's, and
+     * events that occurred for them), so that ending it scans the
+     * subscriptions only when it has some. */
     uint32_t n_subs;
     /* Set while it activates because its event already occurred (an
      * event-based gateway's event): it completes without waiting. */
@@ -446,6 +447,10 @@ int bt_sub_announce_end(baton_instance *in, const bt_sub *s);
  * (open or pending); with `starts_only`, only those of event subprocess
  * start events. */
 int bt_sub_close_owned(baton_instance *in, bt_ei *owner, int starts_only);
+/* Closes, silently, the events that wait in `scope` for an element of
+ * the scope to start (their activations go when the scope is
+ * interrupted). */
+void bt_sub_close_tokens(baton_instance *in, bt_ei *scope);
 /* Closes the subscriptions of a swept element instance, silently. */
 void bt_sub_drop_owned(baton_instance *in, const bt_ei *owner);
 /* A record about a subscription (TIMER, MESSAGE_SUBSCRIPTION, ...). */

@@ -198,9 +198,14 @@ static const char *check_cmd(const baton_instance *in, const sub_index *x,
         /* The process's may outlive it: it completes while the incident
          * that would open them again is open. */
         const bt_ei *ei = bt_ei_find(in, c->key);
+        /* scope_key: the process's start event + 1 (0: none), or 1 for
+         * an element whose event had occurred. */
         return ei && (ei->state == BT_EI_ACTIVATED ||
                       (in->ended && ei == in->root)) &&
-                       c->element == ei->element && !c->scope_key
+                       c->element == ei->element &&
+                       (!c->scope_key ||
+                        (ei == in->root ? is_start(in->proc, c->scope_key)
+                                        : c->scope_key == 1))
                    ? NULL
                    : "subscriptions opened for no active element instance";
     }

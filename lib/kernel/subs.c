@@ -229,6 +229,17 @@ int bt_sub_close_owned(baton_instance *in, bt_ei *owner, int starts_only)
     return 0;
 }
 
+void bt_sub_close_tokens(baton_instance *in, bt_ei *scope)
+{
+    for (size_t i = 0; scope->n_subs && i < in->n_subs; i++) {
+        bt_sub *s = &in->subs[i];
+        if (!s->gone && s->state == BT_SUB_TRIGGERED &&
+            s->ei_key == scope->key &&
+            scope->proc->elements[s->element].parent == scope->element)
+            bt_sub_close(in, s);
+    }
+}
+
 void bt_sub_drop_owned(baton_instance *in, const bt_ei *owner)
 {
     for (size_t i = 0; owner->n_subs && i < in->n_subs; i++) {
