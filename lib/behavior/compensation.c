@@ -17,18 +17,37 @@ static int has_log(const baton_instance *in, uint64_t scope_key)
     return 0;
 }
 
-static int comp_record(baton_instance *in, int intent, const bt_comp *c,
-                       uint64_t scope_key)
+/* Whether the log of `scope_key`, or one nested in it, holds the entry
+ * of an activity other than `except` (a subprocess's entry whose log is
+ * used up counts for nothing). */
+static int has_leaf(const baton_instance *in, uint64_t scope_key,
+                    uint64_t except, size_t depth)
 {
-    struct baton_record *r = bt_rec_push(
-        in, BATON_VT_COMPENSATION_SUBSCRIPTION, intent, c->key);
-    if (!r)
-        return BATON_ENOMEM;
-    const bt_element *act = &in->proc->elements[c->element];
-    r->element = act;
-    r->flow_scope_key = scope_key;
-    if (act->compensation_handler >= 0)
-        r->u.handler = &in->proc->elements[act->compensation_handler];
+    if (depth > in->n_comps)
+        return 0;
+    for (size_t i = 0; i < in->n_comps; i++) {
+        const bt_comp *c = &in->comps[i];
+        if (c->scope_key == scope_key && c->key != except &&
+            (!c->sub_key || has_leaf(in, c->sub_key, except, depth + 1)))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether a handler runs, for a throw event of `top`, for an entry of the
+ * log of `scope_key` or of one nested in it. */
+static int log_busy(const baton_instance *in, const bt_ei *top,
+                    uint64_t scope_key, size_t depth)
+{
+    if (depth > in->n_comps)
+        return 0;
+    for (size_t i = 0; i < in->n_comps; i++) {
+        const bt_comp *c = &in->comps[i];
+        if (c->scope_key == scope_key &&
+            (c->sub_key ? log_busy(in, top, c->sub_key, depth + 1)
+                        : bt_comp_busy(top, c->key)))
+            return 1;
+    }
     return 0;
 }
 
@@ -36,9 +55,18 @@ int bt_comp_completed(baton_instance *in, const bt_ei *ei)
 {
     const bt_element *el = bt_ei_el(ei);
     uint64_t sub = 0;
+    if (el->kind == BT_SUB_PROCESS &&
+        (el->compensation_handler >= 0 || el->scope.triggered_by_event)) {
+        /* Its own log goes with it (sub_process.c drops it): what was
+         * logged there ends untriggered. */
+        int rc = bt_comp_announce_log(in, ei, ei->key, 0);
+        if (rc)
+            return rc;
+    }
     if (el->compensation_handler < 0) {
         /* A subprocess without its own handler is compensated through the
-         * activities that completed inside it. */
+         * activities that completed inside it: as Zeebe, it has an entry
+         * of its own, with no handler, that holds their log. */
         if (el->kind != BT_SUB_PROCESS || el->scope.triggered_by_event ||
             !has_log(in, ei->key))
             return 0;
@@ -48,7 +76,7 @@ int bt_comp_completed(baton_instance *in, const bt_ei *ei)
                 in->n_comps + 1, sizeof *in->comps))
         return BATON_ENOMEM;
     bt_comp c = { in->next_key, ei->scope->key, ei->element, sub };
-    if (comp_record(in, BATON_INTENT_CREATED, &c, ei->scope->key))
+    if (bt_comp_rec(in, BATON_INTENT_CREATED, &c, ei->scope->key))
         return BATON_ENOMEM;
     in->next_key++;
     in->comps[in->n_comps++] = c;
@@ -57,9 +85,11 @@ int bt_comp_completed(baton_instance *in, const bt_ei *ei)
 
 /* The entry whose handler runs next for a throw on `scope_key`: the latest
  * completed (highest key) matching `ref` (-1: any), descending into
- * subprocess logs. Returns its index or -1. Changes nothing. */
-static long pick(const baton_instance *in, uint64_t scope_key, int32_t ref,
-                 size_t depth)
+ * subprocess logs, passing over the entries whose handler runs already
+ * (for a throw event of `top`). Returns its index or -1. Changes
+ * nothing. */
+static long pick(const baton_instance *in, const bt_ei *top,
+                 uint64_t scope_key, int32_t ref, size_t depth)
 {
     uint64_t below = UINT64_MAX;
     /* Logs nest no deeper than they have entries (restore checks that
@@ -77,49 +107,145 @@ static long pick(const baton_instance *in, uint64_t scope_key, int32_t ref,
         }
         if (best < 0)
             return -1;
-        if (!in->comps[best].sub_key)
-            return best;
-        long inner = pick(in, in->comps[best].sub_key, -1, depth + 1);
-        if (inner >= 0)
-            return inner;
-        below = in->comps[best].key;
+        const bt_comp *c = &in->comps[best];
+        if (!c->sub_key) {
+            if (!bt_comp_busy(top, c->key))
+                return best;
+        } else {
+            long inner = pick(in, top, c->sub_key, -1, depth + 1);
+            if (inner >= 0)
+                return inner;
+        }
+        below = c->key;
     }
 }
 
-/* Removes subprocess entries whose inner log is used up. */
-static void prune(baton_instance *in)
+/* TRIGGERED for the subprocess entries that hold the log of `scope_key`,
+ * outermost first, before the first handler inside each runs (as Zeebe,
+ * before the handlers inside it): those with no handler running inside
+ * them yet. */
+static int trigger_subs(baton_instance *in, const bt_ei *top,
+                        const bt_ei *t, uint64_t scope_key, size_t depth)
 {
-    for (size_t i = 0; i < in->n_comps;) {
-        const bt_comp *c = &in->comps[i];
-        if (c->sub_key && !has_log(in, c->sub_key)) {
-            bt_comp_remove_at(in, i);
-            i = 0;
-        } else {
-            i++;
+    long s = bt_comp_owner(in, scope_key);
+    if (s < 0 || depth > in->n_comps)
+        return 0;
+    bt_comp c = in->comps[s];
+    int rc = trigger_subs(in, top, t, c.scope_key, depth + 1);
+    if (!rc && !log_busy(in, top, c.sub_key, 0))
+        rc = bt_comp_rec(in, BATON_INTENT_TRIGGERED, &c, t->key);
+    return rc;
+}
+
+/* The compensated activity's compensation boundary event occurs, as
+ * Zeebe writes it: activated and completed at once, with a key of its
+ * own, in the scope where the handler runs. */
+static int boundary_records(baton_instance *in, const bt_ei *t,
+                            const bt_element *act)
+{
+    static const int intents[] = {
+        BATON_INTENT_ELEMENT_ACTIVATING, BATON_INTENT_ELEMENT_ACTIVATED,
+        BATON_INTENT_ELEMENT_COMPLETING, BATON_INTENT_ELEMENT_COMPLETED
+    };
+    const bt_process *p = in->proc;
+    for (uint32_t b = 0; b < act->n_boundaries; b++) {
+        const bt_element *ev = &p->elements[act->boundaries[b]];
+        if (ev->evdef != BT_EVDEF_COMPENSATE)
+            continue;
+        uint64_t key = in->next_key++;
+        for (size_t k = 0; k < sizeof intents / sizeof *intents; k++) {
+            struct baton_record *r = bt_rec_push(
+                in, BATON_VT_PROCESS_INSTANCE, intents[k], key);
+            if (!r)
+                return BATON_ENOMEM;
+            r->element = ev;
+            r->flow_scope_key = t->scope->key;
         }
+        return 0;
     }
+    return 0;
+}
+
+/* After the handler of entry `i` has run: COMPLETED for the subprocess
+ * entries that hold it and have no other handler left to run inside,
+ * innermost first (as Zeebe completes a flow scope's subscription), each
+ * after DELETED for what is left in its log (only subprocess entries
+ * whose throw event ended before their handlers had run). */
+static int complete_subs(baton_instance *in, const bt_ei *t, size_t i)
+{
+    uint64_t done = in->comps[i].key, skip = done;
+    uint64_t scope = in->comps[i].scope_key;
+    for (size_t depth = 0; depth <= in->n_comps; depth++) {
+        long s = bt_comp_owner(in, scope);
+        if (s < 0 || has_leaf(in, scope, done, 0))
+            return 0;
+        bt_comp c = in->comps[s];
+        int rc = bt_comp_announce_log(in, NULL, scope, skip);
+        if (!rc)
+            rc = bt_comp_rec(in, BATON_INTENT_COMPLETED, &c, t->key);
+        if (rc)
+            return rc;
+        skip = c.key;
+        scope = c.scope_key;
+    }
+    return 0;
+}
+
+/* Removes entry `key` (0: none), whose handler has run, with the
+ * subprocess entries complete_subs() completed. Cannot fail. */
+static void drop_done(baton_instance *in, uint64_t key)
+{
+    long i = bt_comp_find(in, key);
+    if (i < 0)
+        return;
+    uint64_t scope = in->comps[i].scope_key;
+    long outer = -1;
+    for (size_t depth = 0; depth <= in->n_comps; depth++) {
+        long s = bt_comp_owner(in, scope);
+        if (s < 0 || has_leaf(in, scope, key, 0))
+            break;
+        outer = s;
+        scope = in->comps[s].scope_key;
+    }
+    if (outer < 0) {
+        bt_comp_remove_at(in, (size_t)i);
+        return;
+    }
+    uint64_t sub = in->comps[outer].sub_key;
+    bt_comp_remove_at(in, (size_t)outer);
+    bt_comp_drop(in, sub);
 }
 
 int bt_comp_next(baton_instance *in, bt_ei *t)
 {
     const bt_element *tel = bt_ei_el(t);
-    long i = pick(in, t->comp_scope, tel->event.activity_ref, 0);
-    if (i < 0) {
-        bt_push_cmd(in, BT_CMD_COMPLETE, t->element, t->key, 0);
-        t->comp_entry = 0;
-        return 0;
+    const bt_ei *top = bt_ei_find(in, t->comp_scope);
+    long i = pick(in, top, t->comp_scope, tel->event.activity_ref, 0);
+    uint64_t next = 0;
+    int32_t handler = -1;
+    if (i >= 0) {
+        bt_comp c = in->comps[i];
+        const bt_element *act = &in->proc->elements[c.element];
+        int rc = trigger_subs(in, top, t, c.scope_key, 0);
+        if (!rc)
+            rc = boundary_records(in, t, act);
+        if (!rc)
+            rc = bt_comp_rec(in, BATON_INTENT_TRIGGERED, &c, t->key);
+        if (rc)
+            return rc;
+        next = c.key;
+        handler = act->compensation_handler;
     }
-    bt_comp c = in->comps[i];
-    const bt_element *act = &in->proc->elements[c.element];
-    if (comp_record(in, BATON_INTENT_TRIGGERED, &c, t->key))
-        return BATON_ENOMEM;
-    /* The handler runs beside the throw event, in its scope: the scope of
-     * the compensated activity may have completed long ago. */
-    bt_push_cmd(in, BT_CMD_ACTIVATE, act->compensation_handler, t->key,
-                t->scope->key);
-    t->comp_entry = c.key;
-    bt_comp_remove_at(in, (size_t)i);
-    prune(in);
+    /* Nothing fails from here: the entry whose handler has run leaves the
+     * log, and the next one's handler runs beside the throw event, in its
+     * scope (the scope of the compensated activity may have completed
+     * long ago). */
+    drop_done(in, t->comp_entry);
+    if (next)
+        bt_push_cmd(in, BT_CMD_ACTIVATE, handler, t->key, t->scope->key);
+    else
+        bt_push_cmd(in, BT_CMD_COMPLETE, t->element, t->key, 0);
+    t->comp_entry = next;
     return 0;
 }
 
@@ -128,11 +254,21 @@ int bt_comp_handler_done(baton_instance *in, const bt_ei *handler)
     bt_ei *t = bt_ei_find(in, handler->comp_throw);
     if (!t || t->state != BT_EI_ACTIVATED)
         return 0; /* the throw event was terminated meanwhile */
-    /* The compensated activity is the one whose handler this is. */
-    int32_t act = bt_ei_el(handler)->compensates;
-    if (act >= 0) {
-        bt_comp c = { t->comp_entry, t->comp_scope, act, 0 };
-        if (comp_record(in, BATON_INTENT_COMPLETED, &c, t->key))
+    long i = bt_comp_find(in, t->comp_entry);
+    if (i >= 0) {
+        bt_comp c = in->comps[i];
+        int rc = bt_comp_rec(in, BATON_INTENT_COMPLETED, &c, t->key);
+        if (!rc)
+            rc = complete_subs(in, t, (size_t)i);
+        if (rc)
+            return rc;
+    } else if (bt_ei_el(handler)->compensates >= 0) {
+        /* Restored from a snapshot of an earlier version, where the entry
+         * left the log when its handler started: the compensated activity
+         * is the one whose handler this is. */
+        bt_comp c = { t->comp_entry, t->comp_scope,
+                      bt_ei_el(handler)->compensates, 0 };
+        if (bt_comp_rec(in, BATON_INTENT_COMPLETED, &c, t->key))
             return BATON_ENOMEM;
     }
     return bt_comp_next(in, t);

@@ -59,13 +59,17 @@ int bt_process_start(bt_ctx *cx, bt_ei *root, int32_t start)
 int bt_process_complete(bt_ctx *cx, bt_ei *root)
 {
     baton_instance *in = cx->in;
+    /* Nothing can be compensated any more: as Zeebe, every entry left in
+     * the log is announced DELETED while the process completes, and the
+     * log is dropped once nothing can fail. */
     if (bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETING, root) ||
         (root->n_subs && bt_sub_close_owned(in, root, 0)) ||
+        bt_comp_announce_all(in) ||
         bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETED, root))
         return BATON_ENOMEM;
     root->state = BT_EI_COMPLETED;
     in->ended = BATON_INSTANCE_COMPLETED;
-    in->n_comps = 0; /* nothing can be compensated any more */
+    in->n_comps = 0;
     return 0;
 }
 

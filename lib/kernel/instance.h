@@ -485,8 +485,34 @@ static inline int bt_scope_busy(const bt_ei *scope)
 {
     return scope->first || scope->n_tokens || bt_ei_marks(scope);
 }
+/* The compensation log. Its entries are Zeebe's compensation
+ * subscriptions, and each of them ends announced: COMPLETED when its
+ * handler has run (or, for a subprocess's entry, the handlers inside
+ * it), DELETED when it is dropped untriggered or its throw event ends
+ * first. An entry stays in the log while its handler runs: the throw
+ * event's `comp_entry` names it. */
+
+/* A COMPENSATION_SUBSCRIPTION record of `intent` about entry `c`. */
+int bt_comp_rec(baton_instance *in, int intent, const bt_comp *c,
+                uint64_t flow_scope_key);
+/* The index of the entry with `key`, or of the subprocess entry that
+ * holds the log of `scope_key`; -1 when none. */
+long bt_comp_find(const baton_instance *in, uint64_t key);
+long bt_comp_owner(const baton_instance *in, uint64_t scope_key);
+/* Whether the handler of entry `key` runs for a throw event that
+ * compensates the log of `top` (NULL: none). */
+int bt_comp_busy(const bt_ei *top, uint64_t key);
+/* Announce, changing nothing: DELETED for the entries of the log of
+ * `scope_key` and the logs nested in it, but `skip` and what it holds
+ * and entries whose handler runs for a throw event of `top`; for what
+ * ending `ei` drops (its log, and the entry its handler runs for when it
+ * is a throw event); for the whole log (the process completes). */
+int bt_comp_announce_log(baton_instance *in, const bt_ei *top,
+                         uint64_t scope_key, uint64_t skip);
+int bt_comp_announce_ei(baton_instance *in, const bt_ei *ei);
+int bt_comp_announce_all(baton_instance *in);
 /* Drops the compensation log of scope `scope_key` and every log nested
- * in it. */
+ * in it; removes entry `i`. They announce nothing and cannot fail. */
 void bt_comp_drop(baton_instance *in, uint64_t scope_key);
 void bt_comp_remove_at(baton_instance *in, size_t i);
 

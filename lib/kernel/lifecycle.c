@@ -9,6 +9,8 @@ int bt_terminate_ei(baton_instance *in, bt_ei *ei, uint64_t thrower)
 {
     int rc = bt_rec_element(in, BATON_INTENT_ELEMENT_TERMINATING, ei);
     if (!rc)
+        rc = bt_comp_announce_ei(in, ei);
+    if (!rc)
         rc = bt_terminate_inside(in, ei, NULL);
     if (!rc)
         rc = bt_sub_close_owned(in, ei, 0);
@@ -29,6 +31,116 @@ int bt_terminate_inside(baton_instance *in, bt_ei *scope,
         if (rc)
             return rc;
     }
+    return 0;
+}
+
+/* ---- the compensation log --------------------------------------- */
+
+int bt_comp_rec(baton_instance *in, int intent, const bt_comp *c,
+                uint64_t flow_scope_key)
+{
+    struct baton_record *r = bt_rec_push(
+        in, BATON_VT_COMPENSATION_SUBSCRIPTION, intent, c->key);
+    if (!r)
+        return BATON_ENOMEM;
+    const bt_element *act = &in->proc->elements[c->element];
+    r->element = act;
+    r->flow_scope_key = flow_scope_key;
+    if (act->compensation_handler >= 0)
+        r->u.handler = &in->proc->elements[act->compensation_handler];
+    return 0;
+}
+
+long bt_comp_find(const baton_instance *in, uint64_t key)
+{
+    for (size_t i = 0; key && i < in->n_comps; i++)
+        if (in->comps[i].key == key)
+            return (long)i;
+    return -1;
+}
+
+long bt_comp_owner(const baton_instance *in, uint64_t scope_key)
+{
+    for (size_t i = 0; i < in->n_comps; i++)
+        if (in->comps[i].sub_key == scope_key)
+            return (long)i;
+    return -1;
+}
+
+static int runs_for(const bt_ei *x, uint64_t key)
+{
+    return x->comp_entry == key;
+}
+
+int bt_comp_busy(const bt_ei *top, uint64_t key)
+{
+    if (!top || !key)
+        return 0;
+    /* The throw events that compensate the log of `top`: in it, or in one
+     * of its event subprocesses. */
+    for (const bt_ei *c = top->first; c; c = c->next) {
+        if (runs_for(c, key))
+            return 1;
+        const bt_element *el = bt_ei_el(c);
+        if (el && bt_kind_has(el->kind, BT_KF_SCOPE) &&
+            el->scope.triggered_by_event)
+            for (const bt_ei *g = c->first; g; g = g->next)
+                if (runs_for(g, key))
+                    return 1;
+    }
+    return 0;
+}
+
+/* DELETED for every entry of the log of `scope_key`, each followed by
+ * the log it holds (as Zeebe deletes a scope's subscriptions, top to
+ * bottom), but the entry `skip` and what it holds, and the entries whose
+ * handler runs for a throw event of `top` (that throw event announces its
+ * own). Logs nest no deeper than they have entries. */
+static int announce_log(baton_instance *in, const bt_ei *top,
+                        uint64_t scope_key, uint64_t skip, size_t depth)
+{
+    if (depth > in->n_comps)
+        return 0;
+    for (size_t i = 0; i < in->n_comps; i++) {
+        const bt_comp *c = &in->comps[i];
+        if (c->scope_key != scope_key || c->key == skip ||
+            (!c->sub_key && bt_comp_busy(top, c->key)))
+            continue;
+        if (bt_comp_rec(in, BATON_INTENT_DELETED, c, c->scope_key))
+            return BATON_ENOMEM;
+        if (c->sub_key) {
+            int rc = announce_log(in, top, c->sub_key, skip, depth + 1);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+int bt_comp_announce_log(baton_instance *in, const bt_ei *top,
+                         uint64_t scope_key, uint64_t skip)
+{
+    return announce_log(in, top, scope_key, skip, 0);
+}
+
+int bt_comp_announce_ei(baton_instance *in, const bt_ei *ei)
+{
+    /* A throw event whose handler runs: that entry ends with it. */
+    long i = bt_comp_find(in, ei->comp_entry);
+    if (i >= 0 && bt_comp_rec(in, BATON_INTENT_DELETED, &in->comps[i],
+                              in->comps[i].scope_key))
+        return BATON_ENOMEM;
+    return announce_log(in, ei, ei->key, 0, 0);
+}
+
+int bt_comp_announce_all(baton_instance *in)
+{
+    /* Zeebe deletes the subscriptions of an instance in key order, which
+     * is the log's order. */
+    for (size_t i = 0; i < in->n_comps; i++)
+        if (bt_comp_rec(in, BATON_INTENT_DELETED, &in->comps[i],
+                        in->comps[i].scope_key))
+            return BATON_ENOMEM;
     return 0;
 }
 
@@ -53,6 +165,14 @@ void bt_comp_drop(baton_instance *in, uint64_t scope_key)
             i = 0; /* entries before i may have moved */
         }
     }
+}
+
+static void comp_sweep(baton_instance *in, const bt_ei *ei)
+{
+    long i = bt_comp_find(in, ei->comp_entry);
+    if (i >= 0)
+        bt_comp_remove_at(in, (size_t)i);
+    bt_comp_drop(in, ei->key);
 }
 
 /* Sweeps `ei`; returns whether commands queued for it or inside it are
@@ -80,7 +200,7 @@ static int sweep(baton_instance *in, bt_ei *ei)
         if (job)
             bt_job_remove(in, job);
     }
-    bt_comp_drop(in, ei->key);
+    comp_sweep(in, ei);
     bt_sub_drop_owned(in, ei);
     for (size_t k = 0; k < in->n_incidents;) {
         if (in->incidents[k].ei_key == ei->key)
