@@ -623,9 +623,11 @@ enum baton_value_type {
     BATON_VT_INCIDENT = 2,
     BATON_VT_VARIABLE = 3,
     BATON_VT_PROCESS_INSTANCE_CREATION = 4,
-    /** A completed activity that can be compensated: CREATED when it
+    /** A completed activity that can be compensated (or a completed
+     *  subprocess with such activities inside): CREATED when it
      *  completes, TRIGGERED when its handler starts, COMPLETED when the
-     *  handler has completed. */
+     *  handler has completed, DELETED when it ends untriggered (the
+     *  process completes or is cancelled, its scope is terminated). */
     BATON_VT_COMPENSATION_SUBSCRIPTION = 5,
     /* 6 is reserved: a BPMN error is reported on its JOB record
      * (ERROR_THROWN) or as an UNHANDLED_ERROR_EVENT incident. */

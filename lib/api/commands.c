@@ -233,6 +233,7 @@ static int cancel(bt_ctx *cx, void *p)
         return rc;
     bt_sweep_inside(in, root, NULL);
     bt_sub_drop_owned(in, root);
+    bt_comp_drop(in, root->key); /* announced DELETED by the terminate */
     while (in->n_incidents)
         bt_incident_remove_at(in, in->n_incidents - 1);
     while (in->q_head < in->n_queue)

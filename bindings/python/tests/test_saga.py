@@ -35,10 +35,12 @@ def test_happy_path(saga):
     assert calls == ["ReserveCar", "BookHotel", "BookFlight"]
     assert completed(records, "SERVICE_TASK") == calls
     assert completed(records, "END_EVENT") == ["EndEvent_TripBooked"]
-    # Every booking is logged for compensation; nothing is compensated.
+    # Every booking is logged for compensation; nothing is compensated,
+    # and the log is deleted as the process completes (as Zeebe does).
     assert compensation(records) == [
         "CREATED ReserveCar>CancelCar", "CREATED BookHotel>CancelHotel",
-        "CREATED BookFlight>CancelFlight"]
+        "CREATED BookFlight>CancelFlight", "DELETED ReserveCar>CancelCar",
+        "DELETED BookHotel>CancelHotel", "DELETED BookFlight>CancelFlight"]
     assert final == {"carReservation": "CAR-1", "hotelBooking": "HOTEL-1",
                      "flightBooking": "FLIGHT-1"}
 
