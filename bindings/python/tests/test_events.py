@@ -402,9 +402,6 @@ def test_job_backoff_by_key(one_task, clock):
         assert inst.next_due == clock.now + timedelta(hours=1)
 
 
-@pytest.mark.xfail(reason="a snapshot of an instance with a job in its "
-                   "backoff is refused on restore (SnapshotError: bad job)",
-                   strict=False)
 def test_job_backoff_survives_a_snapshot(one_task, clock):
     one_task.set_clock(clock)
     with one_task.start() as inst:
