@@ -788,7 +788,10 @@ static char *digits(char *p, int64_t v, int width)
 char *bt_time_format(int64_t t, char *buf)
 {
     int64_t days = bt_floor_div(t, BT_DAY_MS), y;
-    int64_t ms = t - days * BT_DAY_MS;
+    int64_t ms = t % BT_DAY_MS; /* not t - days * day: that overflows at
+                                   the ends of the range */
+    if (ms < 0)
+        ms += BT_DAY_MS;
     int m, d, w = 4;
     char *p = buf;
     bt_civil_from_days(days, &y, &m, &d);
