@@ -32,6 +32,7 @@ int fuzz_model_one(const uint8_t *data, size_t size);
 int fuzz_json_one(const uint8_t *data, size_t size);
 int fuzz_feel_one(const uint8_t *data, size_t size);
 int fuzz_snapshot_one(const uint8_t *data, size_t size);
+int fuzz_timer_one(const uint8_t *data, size_t size);
 
 /* The source folder tests/fuzz (for the models fuzz_snapshot deploys):
  * $BATON_FUZZ_SRCDIR, else the folder the build was configured from. */
@@ -59,10 +60,10 @@ void fz_expect(baton_engine *e, const char *what, int rc,
 /* The outcome of a job, chosen by the next byte: 0 complete (with small
  * variables, chosen by more bits; a job with a "resultName" header gets
  * `{NAME: {"success": ...}}` as the saga models expect), 1 fail with a
- * few retries, 2 throw a BPMN error (a code of the test models or one
- * made of input bytes), 3 leave it waiting. In a handler (`in_handler`)
- * the job is settled through baton_job_*; else by key. Returns 1 when the
- * job was left waiting. */
+ * few retries (now and then with a backoff), 2 throw a BPMN error (a
+ * code of the test models or one made of input bytes), 3 leave it
+ * waiting. In a handler (`in_handler`) the job is settled through
+ * baton_job_*; else by key. Returns 1 when the job was left waiting. */
 int fz_settle(baton_instance *in, baton_job *job, fz_bytes *b,
               int in_handler);
 
@@ -78,7 +79,11 @@ void fz_round_trip(baton_engine *e, baton_instance **in);
 /* Plays an instance as a host would: up to `rounds` times, run with
  * `budget` steps, round-trip through a snapshot, then settle every
  * waiting job by key and resolve every incident (the bytes choose how,
- * and may cancel the instance). Stops when the instance ends. */
+ * and may cancel the instance), then move the clock to the next due
+ * time and correlate messages, deliver signals or set variables for the
+ * instance's first subscriptions (the bytes choose). Stops when the
+ * instance ends. It sets the engine's clock, which starts at
+ * 2026-01-01T00:00:00Z at every call. */
 void fz_drive(baton_engine *e, baton_instance **in, fz_bytes *b, int rounds,
               size_t budget);
 

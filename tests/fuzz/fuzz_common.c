@@ -32,6 +32,16 @@ unsigned fz_byte(fz_bytes *b)
     return b && b->off < b->n ? b->p[b->off++] : 0;
 }
 
+/* The time every engine a target drives reads: it moves only when the
+ * host moves it (fz_drive), so that an input always runs alike. */
+static int64_t fz_now;
+
+static int64_t fz_clock(void *ud)
+{
+    (void)ud;
+    return fz_now;
+}
+
 /* An instance restored at the end of its key range refuses every change:
  * a clean refusal, wherever it comes. */
 static int out_of_keys(baton_engine *e, int rc)
@@ -95,13 +105,18 @@ int fz_settle(baton_instance *in, baton_job *job, fz_bytes *b,
         fz_expect(e, "completing a job", rc, ok_settle);
         break;
     }
-    case 1:
+    case 1: {
+        /* Now and then retried after a backoff of up to 7 minutes. */
+        int64_t backoff = c & 0x40 ? (int64_t)((c >> 3) & 7) * 60000 : 0;
         rc = in_handler
-                 ? baton_job_fail(job, (int)(c >> 2) % 3, "failed")
-                 : baton_instance_fail_job(in, key, (int)(c >> 2) % 3,
-                                           c & 0x80 ? NULL : "failed");
+                 ? baton_job_fail_backoff(job, (int)(c >> 2) % 3, backoff,
+                                          "failed")
+                 : baton_instance_fail_job_backoff(
+                       in, key, (int)(c >> 2) % 3, backoff,
+                       c & 0x80 ? NULL : "failed");
         fz_expect(e, "failing a job", rc, ok_settle);
         break;
+    }
     case 2: {
         char code[16];
         const char *ec;
@@ -228,10 +243,116 @@ void fz_read_back(baton_engine *e, baton_instance *in)
     }
 }
 
+/* Variables that the conditions of the test models read. */
+static const char *const condition_vars[] = {
+    "{\"paid\":true,\"ready\":true,\"fraud\":true,\"go\":true}",
+    "{\"amount\":150,\"level\":5,\"c0\":true,\"c1\":\"go\",\"c2\":4}",
+    "{\"amount\":50,\"ready\":false,\"paid\":false,\"c0\":false}",
+    "{\"level\":\"high\",\"ready\":null}",
+};
+
+/* Copies of what the first subscriptions wait for: acting on one changes
+ * the list and frees its strings. */
+typedef struct fz_sub {
+    int kind;
+    char *name, *key;
+} fz_sub;
+
+static char *dup_or_null(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (!d)
+        fz_fail("out of memory");
+    memcpy(d, s, n);
+    return d;
+}
+
+/* One subscription, as the byte `a` says: a message correlated with its
+ * name and key, with another key, or under a name that nothing waits
+ * for; a signal delivered; variables set for a condition; or nothing. */
+static void drive_sub(baton_engine *e, baton_instance *in, const fz_sub *s,
+                      unsigned a)
+{
+    const char *vars = small_vars[(a >> 2) % (sizeof small_vars /
+                                              sizeof *small_vars)];
+    int rc = 0;
+    switch (s->kind) {
+    case BATON_SUB_MESSAGE:
+        if ((a & 3) == 3 || !s->name || !*s->name)
+            return;
+        rc = baton_instance_correlate_message(
+            in, (a & 3) == 2 ? "no such message" : s->name,
+            (a & 3) == 1 ? "another key" : s->key, vars, BATON_NUL);
+        fz_expect(e, "correlate_message", rc, NULL);
+        if (rc > 1)
+            fz_fail("correlate_message returned %d", rc);
+        break;
+    case BATON_SUB_SIGNAL:
+        if ((a & 3) == 3 || !s->name || !*s->name)
+            return;
+        rc = baton_instance_signal(in, s->name, vars, BATON_NUL);
+        fz_expect(e, "signal", rc, NULL);
+        break;
+    case BATON_SUB_CONDITION:
+        rc = baton_instance_set_variables(
+            in, condition_vars[a % (sizeof condition_vars /
+                                    sizeof *condition_vars)],
+            BATON_NUL);
+        fz_expect(e, "set_variables", rc, NULL);
+        break;
+    default:
+        break;
+    }
+}
+
+/* What the instance waits for besides jobs: the clock moves to its next
+ * due time (and, as a byte says, up to 7 minutes past it), then each of
+ * its first eight subscriptions is acted on (drive_sub). */
+static void drive_events(baton_engine *e, baton_instance *in, fz_bytes *b)
+{
+    int64_t due;
+    unsigned c = fz_byte(b);
+    int rc = baton_instance_next_due(in, &due);
+    if (rc < 0 || rc > 1)
+        fz_fail("next_due returned %d", rc);
+    if (rc == 1) {
+        if (due > fz_now)
+            fz_now = due;
+        fz_now += (int64_t)(c & 7) * 60000;
+    }
+    fz_sub subs[8];
+    size_t n = baton_instance_subscription_count(in);
+    if (n > 8)
+        n = 8;
+    for (size_t i = 0; i < n; i++) {
+        subs[i].kind = baton_instance_subscription_kind(in, i);
+        subs[i].name = dup_or_null(baton_instance_subscription_name(in, i));
+        subs[i].key = dup_or_null(
+            baton_instance_subscription_correlation_key(in, i));
+        if (subs[i].kind < BATON_SUB_TIMER ||
+            subs[i].kind > BATON_SUB_CONDITION)
+            fz_fail("subscription %zu has kind %d", i, subs[i].kind);
+    }
+    if (baton_instance_subscription_kind(
+            in, baton_instance_subscription_count(in)) != -1)
+        fz_fail("a subscription out of range has a kind");
+    for (size_t i = 0; i < n; i++) {
+        drive_sub(e, in, &subs[i], fz_byte(b));
+        free(subs[i].name);
+        free(subs[i].key);
+    }
+}
+
 void fz_drive(baton_engine *e, baton_instance **in, fz_bytes *b, int rounds,
               size_t budget)
 {
     static const int ok_run[] = { BATON_EBUDGET, 0 };
+    /* 2026-01-01T00:00:00Z, as the scenarios' clocks start. */
+    fz_now = 1767225600000LL;
+    baton_engine_set_clock(e, fz_clock, NULL);
     for (int r = 0; r < rounds; r++) {
         int rc = baton_instance_run(*in, budget);
         fz_expect(e, "run", rc, ok_run);
@@ -280,5 +401,6 @@ void fz_drive(baton_engine *e, baton_instance **in, fz_bytes *b, int rounds,
         }
         if (baton_instance_incident_count(*in) != kept)
             fz_fail("incidents left after resolving every one");
+        drive_events(e, *in, b);
     }
 }

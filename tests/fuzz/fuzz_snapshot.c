@@ -14,7 +14,8 @@
  * Mutants would almost never get past the total-size field and the
  * checksum, so the custom mutator (libFuzzer builds only) mutates, then
  * writes both anew; half the time it mutates one section's body of a
- * format 2 snapshot and fixes that section's length too. */
+ * snapshot of format 2 or later (tagged sections) and fixes that
+ * section's length too. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <stdio.h>
@@ -233,13 +234,14 @@ static uint32_t next_rand(uint32_t *s)
     return *s;
 }
 
-/* Mutates the body of one section of a format 2 snapshot and writes its
- * new length; returns the new size, or 0 when `data` has no sections. */
+/* Mutates the body of one section of a snapshot of format 2 or later
+ * and writes its new length; returns the new size, or 0 when `data` has
+ * no sections. */
 static size_t mutate_section(uint8_t *data, size_t size, size_t max_size,
                              uint32_t *rnd)
 {
     size_t at[16], n = 0;
-    if (size < 36 || le32(data + 4) != 2)
+    if (size < 36 || le32(data + 4) < 2)
         return 0;
     for (size_t off = 16; off + 8 <= size - 8 && n < 16;) {
         uint32_t len = le32(data + off + 4);

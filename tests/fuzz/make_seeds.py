@@ -1,22 +1,28 @@
 #!/usr/bin/env python3
-"""Writes the seeds of fuzz_model, fuzz_feel and fuzz_json from the test
-data of the tree (docs/reliability.md). fuzz_snapshot's seeds come from
-fuzz_snapshot_seeds and tests/golden instead.
+"""Writes the seeds of fuzz_model, fuzz_feel, fuzz_json and fuzz_timer
+from the test data of the tree (docs/reliability.md). fuzz_snapshot's
+seeds come from fuzz_snapshot_seeds and tests/golden instead.
 
-    tests/fuzz/make_seeds.py            (from the top of the source tree)
+    tests/fuzz/make_seeds.py [BUILD_DIR]   (from the top of the source tree)
 
 model: every model of tests/scenarios, tests/models and tests/parse, and
 each scenario model again followed by the outcome separator and a few
-outcome byte strings. feel: every expression of tests/test_feel.c and the
-`=` mappings and conditions of the scenario models (without their `=` or
-`${ }`). json: the documents listed below. Seeds are named by the SHA-1
-of their content, as libFuzzer names what it finds; existing files are
-kept."""
+outcome byte strings; with BUILD_DIR, also the models that the replay
+test generates for the seeds in REPLAY_SEEDS (BUILD_DIR/tests/test_replay
+prints them), chosen so that between them they hold every kind of event
+the generator makes. feel: every expression of tests/test_feel.c and the
+`=` mappings, conditions, timer expressions and correlation keys of the
+scenario models (without their `=` or `${ }`). json: the documents listed below. timer: every string of
+tests/test_timer.c that is not a message, the timer definitions and
+retry cycles of the scenario models, and those listed below. Seeds are
+named by the SHA-1 of their content, as libFuzzer names what it finds;
+existing files are kept."""
 import ast
 import hashlib
 import html
 import os
 import re
+import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -61,6 +67,35 @@ FEEL_EXTRA = [
     'x between 1 and 2', 'x instance of number', '"\\u00e9" = "é"',
     '9223372036854775807 + 1', '1e308 * 10', 'approved && score > 600',
     '!approved || score le 600', "clarified == 'yes'", 'score div 2 ge 3',
+]
+
+
+# Timer definitions worth having beyond the tests' own: each form and
+# the edges of each field.
+TIMER_EXTRA = [
+    'PT5M', 'PT2H', 'P1D', 'P1Y2M3W4DT5H6M7.5S', 'PT0S', 'P0D', 'PT0.001S',
+    'P9999Y', 'PT315537897600S', 'R2/PT1M', 'R3/PT5M', 'R/PT1H', 'R/P1D',
+    'R0/PT1M', 'R1/PT1S', 'R2/2026-01-01T00:05:00Z/PT1M',
+    'R/2026-03-29T01:30:00[Europe/Berlin]/PT30M',
+    'R5/2026-10-25T02:30:00+02:00[Europe/Berlin]/P1D',
+    '2026-01-01T00:00:00Z', '2026-01-01T01:05:00+01:00',
+    '2026-02-29T00:00:00Z', '2028-02-29T23:59:59.999Z',
+    '0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z',
+    '0001-01-01T00:00:00+14:00', '9999-12-31T23:59:59-14:00',
+    '2026-03-29T02:30:00[Europe/Berlin]', '2026-01-01T10:00:00',
+    '0 0/5 * * * ?', '0 0 9-17 * * MON-FRI', '0 0 0 L * ?', '0 0 0 LW * ?',
+    '0 0 0 ? * 6#3', '0 0 0 ? * 5L', '0 0 0 29 2 ?', '0 0 0 31 2 ?',
+    '@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight',
+    '@hourly', '=tw', '${wait}', ' PT1M ', 'P', 'PT', 'R', 'R/', '*',
+]
+
+# Replay seeds whose models hold, between them, every kind of event the
+# generator makes (tests/replay_gen.c).
+REPLAY_SEEDS = [
+    '0x0646e68ce268f967', '0x1c25c58fa5f92a27', '0xf7d325625013cd1a',
+    '0x55504f3995d9f1e4', '0x42caf62b26b15a08', '0x0a589fbf55d6e835',
+    '0x0e37d089430c800f', '0x3e56e4f16aae453e', '0x7c60a61fc2f13fbb',
+    '0x270c6ba600367b58',
 ]
 
 
@@ -115,15 +150,55 @@ def main():
         text = read(p).decode('utf-8', 'replace')
         for m in re.finditer(r'source="=([^"]*)"', text):
             feel.add(html.unescape(m.group(1)).encode())
-        for m in re.finditer(r'conditionExpression[^>]*>([^<]*)<', text):
-            e = html.unescape(m.group(1)).strip()
+        for m in re.finditer(r'<(\w+:)?(conditionExpression|condition|'
+                             r'timeDuration|timeDate|timeCycle)[\s>][^>]*>'
+                             r'([^<]*)<', text):
+            e = html.unescape(m.group(3)).strip()
+            # A timer's text is an expression only with its prefix.
+            if m.group(2).startswith('time') and \
+                    not re.match(r'^=|^[$#]\{', e):
+                continue
             e = re.sub(r'^=|^[$#]\{(.*)\}$', r'\1', e, flags=re.S)
             feel.add(e.encode())
+        for m in re.finditer(r'correlationKey="=([^"]*)"', text):
+            feel.add(html.unescape(m.group(1)).encode())
     feel.update(e.encode() for e in FEEL_EXTRA)
     for e in sorted(feel):
         write('feel', e)
     for j in JSON:
         write('json', j.encode('utf-8', 'surrogatepass'))
+
+    timers = set(t.encode() for t in TIMER_EXTRA)
+    test_timer = read(os.path.join(ROOT, 'tests', 'test_timer.c')).decode()
+    for m in re.finditer(r'"((?:[^"\\\n]|\\.)*)"', test_timer):
+        try:
+            t = ast.literal_eval('"' + m.group(1) + '"')
+        except (ValueError, SyntaxError):
+            continue
+        # Not the expected messages nor the test's own formats.
+        if ' at character' in t or '%' in t or t.startswith("'"):
+            continue
+        timers.add(t.encode('utf-8', 'surrogatepass'))
+    for p in scenario_models:
+        text = read(p).decode('utf-8', 'replace')
+        for m in re.finditer(r'<(?:\w+:)?(?:timeDuration|timeDate|timeCycle|'
+                             r'failedJobRetryTimeCycle)[^>]*>([^<]*)<', text):
+            timers.add(html.unescape(m.group(1)).encode())
+    for t in sorted(timers):
+        write('timer', t)
+
+    if len(sys.argv) > 1:
+        replay = os.path.join(sys.argv[1], 'tests', 'test_replay')
+        for seed in REPLAY_SEEDS:
+            env = dict(os.environ, BATON_REPLAY_SEED=seed,
+                       BATON_REPLAY_DUMP='1')
+            out = subprocess.run([replay], env=env, capture_output=True,
+                                 check=False).stdout.decode()
+            m = re.search(r'<\?xml.*?</definitions>\n', out, re.S)
+            if not m:
+                print('no model for replay seed ' + seed, file=sys.stderr)
+                return 1
+            write('model', m.group(0).encode())
     return 0
 
 

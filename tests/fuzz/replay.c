@@ -6,7 +6,8 @@
  *                                   FUZZDIR/TARGET/regressions, for every
  *                                   target
  *   fuzz_replay TARGET PATH...      files, or folders of them, through one
- *                                   target (model, json, feel, snapshot)
+ *                                   target (model, json, feel, snapshot,
+ *                                   timer)
  *
  * A target that finds a problem aborts, naming it; the last "input:"
  * line on stderr names the file. Files whose names start with '.' are
@@ -28,6 +29,7 @@ static const struct target {
     { "json", fuzz_json_one },
     { "feel", fuzz_feel_one },
     { "snapshot", fuzz_snapshot_one },
+    { "timer", fuzz_timer_one },
 };
 
 static int by_name(const void *a, const void *b)
@@ -138,7 +140,7 @@ int main(int argc, char **argv)
     const struct target *t = argc > 2 ? find(argv[1]) : NULL;
     if (!t) {
         fprintf(stderr, "usage: fuzz_replay FUZZDIR\n"
-                        "       fuzz_replay model|json|feel|snapshot "
+                        "       fuzz_replay model|json|feel|snapshot|timer "
                         "PATH...\n");
         return 2;
     }

@@ -15,7 +15,7 @@ build=${1:?usage: run.sh BUILD_DIR SECONDS [TARGET...]}
 secs=${2:?usage: run.sh BUILD_DIR SECONDS [TARGET...]}
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(model json feel snapshot)
+[ ${#targets[@]} -gt 0 ] || targets=(model json feel snapshot timer)
 src=$(cd "$(dirname "$0")" && pwd)
 out=${FUZZ_OUT:-$(mktemp -d)}
 mkdir -p "$out"
@@ -26,9 +26,15 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 failed=0
 for t in "${targets[@]}"; do
     case $t in
-        json|feel) max_len=4096 ;;
+        json|feel|timer) max_len=4096 ;;
         *) max_len=65536 ;;
     esac
+    if [ ! -x "$build/tests/fuzz/fuzz_$t" ]; then
+        echo "fuzz_$t FAILED: $build/tests/fuzz/fuzz_$t is not built" \
+             "(meson compile -C $build fuzz_$t)"
+        failed=1
+        continue
+    fi
     mkdir -p "$out/corpus/$t"
     echo "fuzz_$t: ${secs}s, max_len $max_len, log $out/$t.log"
     # -len_control=0: long inputs from the start, not after a plateau.

@@ -9,7 +9,9 @@
  * that fetches its jobs (scenario_lib.c, as test_scenarios plays it),
  * every run replaced by steps with a snapshot before each and one at the
  * stop. Snapshots are written once each (by content) to
- * SEEDS_DIR/SCENARIO.MODE.K.snap, SCENARIO with '-' for '/'. A snapshot
+ * SEEDS_DIR/SCENARIO.MODE.vN.K.snap, SCENARIO with '-' for '/' and N the
+ * snapshot format, so that seeds of older formats stay beside them
+ * (those of format 2 are named SCENARIO.MODE.K.snap). A snapshot
  * restores only against its exact model, so every model used is copied
  * to MODELS_DIR/CHECKSUM.bpmn, unless GOLDEN_DIR/vN/NAME/model.bpmn holds
  * the same document (fuzz_snapshot loads both). Scenarios come from
@@ -80,9 +82,14 @@ static void snap(sc_run *r)
         seen = realloc(seen, cap_seen * sizeof *seen);
     }
     seen[n_seen++] = h;
+    const unsigned char *p = s;
+    unsigned version = n >= 8 ? (unsigned)p[4] | (unsigned)p[5] << 8 |
+                                    (unsigned)p[6] << 16 |
+                                    (unsigned)p[7] << 24
+                              : 0;
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s.%s.%03u.snap", seeds_dir, g->name,
-             g->mode, g->k++);
+    snprintf(path, sizeof path, "%s/%s.%s.v%u.%03u.snap", seeds_dir, g->name,
+             g->mode, version, g->k++);
     write_file(path, s, n);
     written++;
     baton_free(s);
