@@ -102,6 +102,12 @@ int bt_event_condition(bt_ctx *cx, bt_ei *owner, const bt_element *catcher,
 int bt_throw_escalation(bt_ctx *cx, bt_ei *from, const char *code,
                         int *ended);
 
+/* The catch among `list` (boundary events, or event subprocesses when
+ * `subprocesses`: their start events) for an error or escalation
+ * (`evdef`) with `code`: one naming the code first, else a catch-all. */
+int32_t bt_catch_match(const bt_process *p, const uint32_t *list,
+                       uint32_t n, int evdef, const char *code,
+                       int subprocesses);
 /* Whether an interrupting event subprocess already runs in `scope`: only
  * one does (BPMN 2.0.2 §10.3.5, as Zeebe), and what it would catch goes
  * on to the scopes outside. */

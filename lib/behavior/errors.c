@@ -7,10 +7,9 @@
 
 #include "behavior/behavior.h"
 
-/* The catch among `list` for `code`: exact code first, then catch-all.
- * For event subprocesses the error definition is on their start event. */
-static int32_t match(const bt_process *p, const uint32_t *list, uint32_t n,
-                     const char *code, int subprocesses)
+int32_t bt_catch_match(const bt_process *p, const uint32_t *list,
+                       uint32_t n, int evdef, const char *code,
+                       int subprocesses)
 {
     int32_t any = -1;
     for (uint32_t i = 0; i < n; i++) {
@@ -20,12 +19,14 @@ static int32_t match(const bt_process *p, const uint32_t *list, uint32_t n,
                 continue;
             e = &p->elements[e->scope.start];
         }
-        if (e->evdef != BT_EVDEF_ERROR)
+        if (e->evdef != evdef)
             continue;
-        if (!e->event.error_code) {
+        const char *c = evdef == BT_EVDEF_ERROR ? e->event.error_code
+                                                : e->event.escalation_code;
+        if (!c) {
             if (any < 0)
                 any = (int32_t)list[i];
-        } else if (strcmp(e->event.error_code, code) == 0) {
+        } else if (strcmp(c, code) == 0) {
             return (int32_t)list[i];
         }
     }
@@ -117,7 +118,8 @@ int bt_throw_error(bt_ctx *cx, bt_ei *from, uint64_t thrower,
         const bt_element *el = bt_ei_el(cur);
         const bt_process *p = cur->proc;
         if (el) {
-            int32_t b = match(p, el->boundaries, el->n_boundaries, code, 0);
+            int32_t b = bt_catch_match(p, el->boundaries, el->n_boundaries,
+                                       BT_EVDEF_ERROR, code, 0);
             if (b >= 0)
                 return catch_on_boundary(cx, cur, b, thrower, code, message);
         }
@@ -125,10 +127,12 @@ int bt_throw_error(bt_ctx *cx, bt_ei *from, uint64_t thrower,
         if (!scope)
             break;
         const bt_element *sel = bt_ei_el(scope);
-        int32_t e = sel ? match(p, sel->scope.event_subprocesses,
-                                sel->scope.n_event_subprocesses, code, 1)
-                        : match(p, p->event_subprocesses,
-                                p->n_event_subprocesses, code, 1);
+        int32_t e = sel ? bt_catch_match(p, sel->scope.event_subprocesses,
+                                         sel->scope.n_event_subprocesses,
+                                         BT_EVDEF_ERROR, code, 1)
+                        : bt_catch_match(p, p->event_subprocesses,
+                                         p->n_event_subprocesses,
+                                         BT_EVDEF_ERROR, code, 1);
         if (e >= 0 && !bt_scope_interrupted(scope))
             return catch_in_subprocess(cx, scope, e, code, message);
     }

@@ -8,31 +8,6 @@
 
 #include "behavior/behavior.h"
 
-/* The catch among `list` for `code`: exact code first, then catch-all.
- * For event subprocesses the definition is on their start event. */
-static int32_t match(const bt_process *p, const uint32_t *list, uint32_t n,
-                     const char *code, int subprocesses)
-{
-    int32_t any = -1;
-    for (uint32_t i = 0; i < n; i++) {
-        const bt_element *e = &p->elements[list[i]];
-        if (subprocesses) {
-            if (e->scope.start < 0)
-                continue;
-            e = &p->elements[e->scope.start];
-        }
-        if (e->evdef != BT_EVDEF_ESCALATION)
-            continue;
-        if (!e->event.escalation_code) {
-            if (any < 0)
-                any = (int32_t)list[i];
-        } else if (strcmp(e->event.escalation_code, code) == 0) {
-            return (int32_t)list[i];
-        }
-    }
-    return any;
-}
-
 static int announce(baton_instance *in, const bt_ei *from, int intent,
                     const char *code, const bt_element *catcher)
 {
@@ -58,7 +33,8 @@ int bt_throw_escalation(bt_ctx *cx, bt_ei *from, const char *code,
         const bt_process *p = cur->proc;
         bt_ei *scope = cur->scope;
         if (el && cur != from) {
-            int32_t b = match(p, el->boundaries, el->n_boundaries, code, 0);
+            int32_t b = bt_catch_match(p, el->boundaries, el->n_boundaries,
+                                   BT_EVDEF_ESCALATION, code, 0);
             if (b >= 0) {
                 const bt_element *be = &p->elements[b];
                 int rc = announce(in, from, BATON_INTENT_ESCALATED, code, be);
@@ -79,10 +55,12 @@ int bt_throw_escalation(bt_ctx *cx, bt_ei *from, const char *code,
         if (!scope)
             break;
         const bt_element *sel = bt_ei_el(scope);
-        int32_t e = sel ? match(p, sel->scope.event_subprocesses,
-                                sel->scope.n_event_subprocesses, code, 1)
-                        : match(p, p->event_subprocesses,
-                                p->n_event_subprocesses, code, 1);
+        int32_t e = sel ? bt_catch_match(p, sel->scope.event_subprocesses,
+                                         sel->scope.n_event_subprocesses,
+                                         BT_EVDEF_ESCALATION, code, 1)
+                        : bt_catch_match(p, p->event_subprocesses,
+                                         p->n_event_subprocesses,
+                                         BT_EVDEF_ESCALATION, code, 1);
         if (e < 0)
             continue;
         const bt_element *start = &p->elements[p->elements[e].scope.start];
