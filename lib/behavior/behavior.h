@@ -108,6 +108,19 @@ int bt_throw_escalation(bt_ctx *cx, bt_ei *from, const char *code,
 int32_t bt_catch_match(const bt_process *p, const uint32_t *list,
                        uint32_t n, int evdef, const char *code,
                        int subprocesses);
+/* The event subprocess of scope instance `scope` that catches that error
+ * or escalation, or -1. */
+static inline int32_t bt_catch_in_scope(const bt_ei *scope, int evdef,
+                                        const char *code)
+{
+    const bt_element *sel = bt_ei_el(scope);
+    const bt_process *p = scope->proc;
+    return sel ? bt_catch_match(p, sel->scope.event_subprocesses,
+                                sel->scope.n_event_subprocesses, evdef, code,
+                                1)
+               : bt_catch_match(p, p->event_subprocesses,
+                                p->n_event_subprocesses, evdef, code, 1);
+}
 /* Whether an interrupting event subprocess already runs in `scope`: only
  * one does (BPMN 2.0.2 §10.3.5, as Zeebe), and what it would catch goes
  * on to the scopes outside. */

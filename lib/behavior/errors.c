@@ -126,13 +126,7 @@ int bt_throw_error(bt_ctx *cx, bt_ei *from, uint64_t thrower,
         bt_ei *scope = cur->scope;
         if (!scope)
             break;
-        const bt_element *sel = bt_ei_el(scope);
-        int32_t e = sel ? bt_catch_match(p, sel->scope.event_subprocesses,
-                                         sel->scope.n_event_subprocesses,
-                                         BT_EVDEF_ERROR, code, 1)
-                        : bt_catch_match(p, p->event_subprocesses,
-                                         p->n_event_subprocesses,
-                                         BT_EVDEF_ERROR, code, 1);
+        int32_t e = bt_catch_in_scope(scope, BT_EVDEF_ERROR, code);
         if (e >= 0 && !bt_scope_interrupted(scope))
             return catch_in_subprocess(cx, scope, e, code, message);
     }

@@ -54,13 +54,7 @@ int bt_throw_escalation(bt_ctx *cx, bt_ei *from, const char *code,
         }
         if (!scope)
             break;
-        const bt_element *sel = bt_ei_el(scope);
-        int32_t e = sel ? bt_catch_match(p, sel->scope.event_subprocesses,
-                                         sel->scope.n_event_subprocesses,
-                                         BT_EVDEF_ESCALATION, code, 1)
-                        : bt_catch_match(p, p->event_subprocesses,
-                                         p->n_event_subprocesses,
-                                         BT_EVDEF_ESCALATION, code, 1);
+        int32_t e = bt_catch_in_scope(scope, BT_EVDEF_ESCALATION, code);
         if (e < 0)
             continue;
         const bt_element *start = &p->elements[p->elements[e].scope.start];
