@@ -51,10 +51,15 @@ static int open_all(bt_ctx *cx, bt_ei *ei)
 
 int bt_open_subscriptions(bt_ctx *cx, bt_ei *ei)
 {
+    const bt_element *el = bt_ei_el(ei);
+    if (el && !el->n_boundaries &&
+        (!bt_kind_has(el->kind, BT_KF_SCOPE) ||
+         !el->scope.n_event_subprocesses))
+        return 0; /* most elements: nothing waits on them */
     baton_instance *in = cx->in;
     baton_engine *e = in->engine;
     size_t n_subs = in->n_subs, n_recs = e->n_recs;
-    size_t n_cond = in->n_cond_subs;
+    uint32_t n_cond = in->n_cond_subs;
     int rc = open_all(cx, ei);
     if (!rc && cx->fail.type >= 0) {
         /* Nothing opens: the incident's retry opens them all again. */

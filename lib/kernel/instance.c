@@ -178,7 +178,7 @@ void bt_job_remove(baton_instance *in, baton_job *j)
         in->newest_job = j->older;
     in->n_jobs--;
     in->n_held_jobs -= (size_t)bt_job_held(j->state);
-    in->n_backoff_jobs -= (size_t)(j->state == BT_JOB_BACKOFF);
+    in->n_backoff_jobs -= (uint32_t)(j->state == BT_JOB_BACKOFF);
     in->job_epoch++;
     bt_keymap_del(&in->job_map, j->key);
     if (j->ei && j->ei->job_key == j->key)
@@ -194,8 +194,8 @@ void bt_job_set_state(baton_instance *in, baton_job *job, uint32_t state)
 {
     in->n_held_jobs += (size_t)bt_job_held(state);
     in->n_held_jobs -= (size_t)bt_job_held(job->state);
-    in->n_backoff_jobs += (size_t)(state == BT_JOB_BACKOFF);
-    in->n_backoff_jobs -= (size_t)(job->state == BT_JOB_BACKOFF);
+    in->n_backoff_jobs += (uint32_t)(state == BT_JOB_BACKOFF);
+    in->n_backoff_jobs -= (uint32_t)(job->state == BT_JOB_BACKOFF);
     in->job_epoch++;
     job->state = state;
 }

@@ -235,10 +235,10 @@ struct baton_instance {
      * jobs in backoff (the time waits are looked for only when some). */
     bt_sub *subs;
     size_t n_subs, cap_subs;
-    size_t n_open_subs, n_timer_subs, n_cond_subs;
-    size_t n_gone_subs; /* closed in the transaction in progress */
-    size_t n_cond_cmds; /* queued evaluations of every condition */
-    size_t n_backoff_jobs;
+    uint32_t n_open_subs, n_timer_subs, n_cond_subs;
+    uint32_t n_gone_subs; /* closed in the transaction in progress */
+    uint32_t n_cond_cmds; /* queued evaluations of every condition */
+    uint32_t n_backoff_jobs;
 };
 
 /* ---- instance.c: element instances and jobs ---------------------- */

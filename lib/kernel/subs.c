@@ -27,11 +27,11 @@ static void count(baton_instance *in, const bt_sub *s, int delta)
         owner->n_subs += (uint32_t)delta;
     if (s->state != BT_SUB_OPEN)
         return;
-    in->n_open_subs += (size_t)delta;
+    in->n_open_subs += (uint32_t)delta;
     if (s->kind == BT_SUB_TIMER)
-        in->n_timer_subs += (size_t)delta;
+        in->n_timer_subs += (uint32_t)delta;
     else if (s->kind == BT_SUB_CONDITION)
-        in->n_cond_subs += (size_t)delta;
+        in->n_cond_subs += (uint32_t)delta;
 }
 
 static bt_sub *push(baton_instance *in, char *name, char *corr)

@@ -44,7 +44,7 @@ void bt_cmd_count(baton_instance *in, const bt_cmd *c, int delta)
     }
     case BT_CMD_CONDITIONS:
         if (!c->key)
-            in->n_cond_cmds += (size_t)delta;
+            in->n_cond_cmds += (uint32_t)delta;
         return;
     default:
         ei = bt_ei_find(in, c->key);
