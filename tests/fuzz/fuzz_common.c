@@ -1,5 +1,6 @@
 /* What the fuzz targets share (fuzz.h). */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,9 +320,11 @@ static void drive_events(baton_engine *e, baton_instance *in, fz_bytes *b)
     if (rc < 0 || rc > 1)
         fz_fail("next_due returned %d", rc);
     if (rc == 1) {
+        /* A restored due time may be anything, INT64_MAX included. */
+        int64_t past = (int64_t)(c & 7) * 60000;
         if (due > fz_now)
             fz_now = due;
-        fz_now += (int64_t)(c & 7) * 60000;
+        fz_now = fz_now > INT64_MAX - past ? INT64_MAX : fz_now + past;
     }
     fz_sub subs[8];
     size_t n = baton_instance_subscription_count(in);
