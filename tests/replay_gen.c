@@ -29,10 +29,9 @@
  * What keeps runs finite: no loops; timer cycles repeat two or three
  * times; conditional events read only c0..c2, which nothing in a model
  * writes; the paths of non-interrupting conditional events are quiet:
- * they write no variables and open no conditional subscription (the
- * engine evaluates every condition again at each change of variables
- * and each time a conditional event starts waiting, so such a path would
- * start itself again); and the body of an escalation event subprocess
+ * they write no variables (the engine evaluates every condition again at
+ * each change of variables, so such a path would start itself again);
+ * and the body of an escalation event subprocess
  * throws no escalation (it could start itself again). Messages and
  * signals come from the host, which bounds its own actions. */
 #include "replay_gen.h"
@@ -177,11 +176,10 @@ void rg_vars(rg_rng *r, int all, char *buf, size_t cap)
         vadd(buf, cap, &n, "%s\"tw\": \"PT%uM\"", SEP(), 1 + rg_below(r, 5));
     else if (!all && rg_chance(r, 1))
         vadd(buf, cap, &n, "%s\"tw\": \"soon\"", SEP());
-    /* Always set, so that every condition of a conditional event is a
-     * boolean: an incident on one (CONDITION_ERROR) stays open when the
-     * event occurs later all the same, naming an element instance that
-     * has gone, and the instance's snapshot is refused. */
-    if (all) {
+    /* Now and then left unset: a condition that is no boolean raises a
+     * CONDITION_ERROR incident, which the element's other events may
+     * outlive. */
+    if (all && !rg_chance(r, 10)) {
         vadd(buf, cap, &n, "%s\"c0\": %s", SEP(),
              rg_chance(r, 20) ? "true" : "false");
         vadd(buf, cap, &n, "%s\"c1\": \"%s\"", SEP(),
@@ -296,7 +294,7 @@ typedef struct gen {
     int budget; /* flow nodes still to spend */
     unsigned ids, flows;
     int quiet;          /* in the path of a non-interrupting conditional
-                           event: no mappings, no conditional events */
+                           event: no mappings */
     int no_escalations; /* in an escalation event subprocess: no
                            escalation throws */
     rg_model *m;
@@ -852,8 +850,6 @@ static unsigned pick_bounds(gen *g, int sub, bound *b)
                     : roll < 80 ? EV_COND
                     : sub       ? EV_ESCALATION
                                 : EV_TIMER;
-            if (x->ev == EV_COND && g->quiet)
-                x->ev = EV_SIGNAL;
             x->nonint = rg_chance(r, 40);
             x->ref[0] = '\0';
             if (x->ev == EV_ESCALATION &&
@@ -1005,7 +1001,7 @@ static int pick_catch(gen *g)
              : roll < 65 ? EV_MESSAGE
              : roll < 80 ? EV_SIGNAL
                          : EV_COND;
-    return ev == EV_COND && g->quiet ? EV_SIGNAL : ev;
+    return ev;
 }
 
 /* An intermediate catch event of kind `ev` named `id`. */
@@ -1180,8 +1176,6 @@ static void event_subprocess(gen *g, scope *s, unsigned *used,
              : roll < 75 ? EV_SIGNAL
              : roll < 88 ? EV_ESCALATION
                          : EV_COND;
-    if (ev == EV_COND && g->quiet)
-        ev = EV_SIGNAL;
     if (ev == EV_ERROR && !catch_ref(g, used, ref, sizeof ref))
         return;
     if (ev == EV_ESCALATION && !escalation_ref(g, esc_used, ref, sizeof ref))

@@ -186,17 +186,8 @@ static int resolve(bt_ctx *cx, void *p)
         return bt_error(in->engine, BATON_ENOTFOUND, NULL, 0, 0, NULL,
                         "no open incident with key %llu",
                         (unsigned long long)key);
-    const bt_ei *ei = bt_ei_find(in, x->ei_key);
-    struct baton_record *r = bt_rec_push(in, BATON_VT_INCIDENT,
-                                         BATON_INTENT_RESOLVED, key);
-    if (!r || (x->message &&
-               !(r->u.incident.message = bt_scratch_strdup(in, x->message))))
+    if (bt_incident_announce_resolved(in, x))
         return BATON_ENOMEM;
-    r->u.incident.type = bt_incident_type_names[x->type];
-    r->u.incident.job_key = x->job_key;
-    r->proc = ei ? ei->proc : in->proc;
-    r->element = x->element >= 0 ? &r->proc->elements[x->element] : NULL;
-    r->element_instance_key = x->ei_key;
     baton_job *job = x->job_key ? bt_job_find(in, x->job_key) : NULL;
     if (job) {
         bt_job_set_state(in, job, BT_JOB_READY);

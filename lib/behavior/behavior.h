@@ -87,10 +87,11 @@ int bt_event_waits(const bt_element *e);
  * result does: kept local when it has output mappings, else merged into
  * the scopes above. */
 int bt_event_payload(bt_ctx *cx, bt_ei *ei, json_t *payload);
-/* Evaluates a conditional event's condition in `owner`'s scope into
- * `*met`; a value that is no boolean is returned as a failure. */
+/* Evaluates the condition of conditional event `catcher` (subscription
+ * `key`) in `owner`'s scope into `*met`; a value that is no boolean is
+ * returned as a failure, whose retry evaluates it again. */
 int bt_event_condition(bt_ctx *cx, bt_ei *owner, const bt_element *catcher,
-                       int *met);
+                       uint64_t key, int *met);
 
 /* ---- escalations.c ------------------------------------------------ */
 

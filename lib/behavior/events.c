@@ -164,9 +164,17 @@ int bt_event_subscribe(bt_ctx *cx, bt_ei *owner, int32_t element)
     case BT_EVDEF_SIGNAL:
         return open_named(cx, owner, c, element, BT_SUB_SIGNAL);
     case BT_EVDEF_CONDITIONAL: {
+        /* Its condition may hold already: it alone is evaluated at the
+         * next step (the others' did not change). The command is one
+         * more than the two every transition has room for. */
+        if (bt_reserve(in, 0, 0, 3, 0))
+            return BATON_ENOMEM;
         bt_sub *s = bt_sub_add(in, owner, BT_SUB_CONDITION, element, NULL,
                                NULL);
-        return s ? bt_sub_announce_open(in, s) : BATON_ENOMEM;
+        if (!s || bt_sub_announce_open(in, s))
+            return BATON_ENOMEM;
+        bt_push_cmd(in, BT_CMD_CONDITIONS, BT_COND_ONE, s->key, 0);
+        return 0;
     }
     default:
         return 0;
@@ -183,7 +191,7 @@ int bt_event_payload(bt_ctx *cx, bt_ei *ei, json_t *payload)
 }
 
 int bt_event_condition(bt_ctx *cx, bt_ei *owner, const bt_element *catcher,
-                       int *met)
+                       uint64_t key, int *met)
 {
     bt_eval_ctx ctx = { owner, NULL };
     json_t *v;
@@ -196,7 +204,8 @@ int bt_event_condition(bt_ctx *cx, bt_ei *owner, const bt_element *catcher,
         *met = kind == JSON_TRUE;
         return 0;
     }
-    bt_cmd retry = { BT_CMD_CONDITIONS, 0, 0, 0 };
+    /* Resolved, it is evaluated again, alone. */
+    bt_cmd retry = { BT_CMD_CONDITIONS, BT_COND_ONE, key, 0 };
     return bt_fail(cx->in, &cx->fail, BT_INC_CONDITION, owner, 0, &retry,
                    "expected the condition of '%s' (%s) to be a boolean, but "
                    "it was %s",

@@ -58,20 +58,16 @@ int bt_open_subscriptions(bt_ctx *cx, bt_ei *ei)
         return 0; /* most elements: nothing waits on them */
     baton_instance *in = cx->in;
     baton_engine *e = in->engine;
-    size_t n_subs = in->n_subs, n_recs = e->n_recs;
-    uint32_t n_cond = in->n_cond_subs;
+    size_t n_subs = in->n_subs, n_recs = e->n_recs, n_queue = in->n_queue;
     int rc = open_all(cx, ei);
     if (!rc && cx->fail.type >= 0) {
-        /* Nothing opens: the incident's retry opens them all again. */
+        /* Nothing opens: the incident's retry opens them all again (the
+         * commands queued meanwhile evaluate conditions, which count on
+         * nothing). */
         bt_subs_truncate(in, n_subs);
         e->n_recs = n_recs;
+        in->n_queue = n_queue;
     }
-    if (!rc && cx->fail.type < 0)
-        rc = bt_reserve(in, 0, 0, 1, 0) ? BATON_ENOMEM : 0;
-    /* A condition may hold already: evaluated at the next step. */
-    if (!rc && cx->fail.type < 0 && in->n_cond_subs > n_cond &&
-        !in->n_cond_cmds)
-        bt_push_cmd(in, BT_CMD_CONDITIONS, 0, 0, 0);
     return rc;
 }
 
@@ -174,6 +170,8 @@ static int complete(bt_ctx *cx, const bt_cmd *c)
     rc = bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETING, ei);
     if (!rc && ei->n_subs)
         rc = bt_sub_close_owned(in, ei, 0);
+    if (!rc && in->n_incidents)
+        rc = bt_incidents_resolve_announce(in, ei);
     if (!rc)
         rc = bt_apply_outputs(cx, ei);
     if (!rc)
@@ -190,9 +188,12 @@ static int complete(bt_ctx *cx, const bt_cmd *c)
     if ((rc = bt_comp_completed(in, ei)))
         return rc;
     bt_ei *scope = ei->scope;
+    uint64_t key = ei->key;
     int scope_done = 0;
     rc = p->completed ? p->completed(cx, ei, chosen, &scope_done)
                       : bt_leave(cx, ei, chosen, 0, &scope_done);
+    if (!rc && in->n_incidents)
+        bt_incidents_drop(in, key);
     if (!rc && scope_done)
         processor_of(scope)->child_completed(cx, scope);
     return rc;
@@ -216,7 +217,8 @@ static int transition(bt_ctx *cx, void *arg)
     case BT_CMD_COMPLETE: return complete(cx, &c);
     case BT_CMD_CALL_HANDLER: return bt_job_call_handler(cx, c.key);
     case BT_CMD_THROW_ERROR: return resume(cx, &c);
-    case BT_CMD_CONDITIONS: return bt_check_conditions(cx, c.key);
+    case BT_CMD_CONDITIONS:
+        return bt_check_conditions(cx, c.key, c.element == BT_COND_ONE);
     case BT_CMD_SUBSCRIBE: return resubscribe(cx, &c);
     case BT_CMD_TRIGGER: return bt_trigger_entry(cx, c.scope_key);
     default: return 0;

@@ -20,25 +20,21 @@ static int activated(bt_ctx *cx, bt_ei *ei)
     const bt_process *p = ei->proc;
     baton_instance *in = cx->in;
     size_t n_subs = in->n_subs, n_recs = in->engine->n_recs;
+    size_t n_queue = in->n_queue;
     int rc = bt_reserve_keys(in, (size_t)el->n_outgoing + BT_KEYS_PER_STEP);
-    if (!rc && bt_reserve(in, 0, 0, 1, 0))
-        rc = BATON_ENOMEM;
-    int conditions = 0;
     for (uint32_t i = 0; !rc && i < el->n_outgoing && cx->fail.type < 0;
          i++) {
         int32_t target = (int32_t)p->flows[el->outgoing[i]].target;
         if (flows_to(p, el, i, target))
             continue; /* two flows to one event: one subscription */
-        conditions |= p->elements[target].evdef == BT_EVDEF_CONDITIONAL;
         rc = bt_event_subscribe(cx, ei, target);
     }
     if (!rc && cx->fail.type >= 0) {
         /* None opens: the incident's retry opens them all again. */
         bt_subs_truncate(in, n_subs);
         in->engine->n_recs = n_recs;
+        in->n_queue = n_queue;
     }
-    if (!rc && cx->fail.type < 0 && conditions && !in->n_cond_cmds)
-        bt_push_cmd(in, BT_CMD_CONDITIONS, 0, 0, 0);
     return rc;
 }
 

@@ -11,15 +11,7 @@ static int activated(bt_ctx *cx, bt_ei *ei)
     if (ei->triggered || !bt_event_waits(el))
         return bt_complete_next(cx, ei);
     int rc = bt_reserve_keys(cx->in, BT_KEYS_PER_STEP);
-    if (!rc && bt_reserve(cx->in, 0, 0, 1, 0))
-        rc = BATON_ENOMEM;
-    if (!rc)
-        rc = bt_event_subscribe(cx, ei, ei->element);
-    if (!rc && cx->fail.type < 0 && el->evdef == BT_EVDEF_CONDITIONAL &&
-        !cx->in->n_cond_cmds)
-        /* Its condition may hold already (evaluated at the next step). */
-        bt_push_cmd(cx->in, BT_CMD_CONDITIONS, 0, 0, 0);
-    return rc;
+    return rc ? rc : bt_event_subscribe(cx, ei, ei->element);
 }
 
 const bt_processor bt_proc_intermediate_catch_event = {

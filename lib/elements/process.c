@@ -64,11 +64,13 @@ int bt_process_complete(bt_ctx *cx, bt_ei *root)
      * log is dropped once nothing can fail. */
     if (bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETING, root) ||
         (root->n_subs && bt_sub_close_owned(in, root, 0)) ||
+        (in->n_incidents && bt_incidents_resolve_announce(in, root)) ||
         bt_comp_announce_all(in) ||
         bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETED, root))
         return BATON_ENOMEM;
     root->state = BT_EI_COMPLETED;
     in->ended = BATON_INSTANCE_COMPLETED;
+    bt_incidents_drop(in, root->key);
     in->n_comps = 0;
     return 0;
 }

@@ -151,6 +151,8 @@ static int on_gateway(bt_ctx *cx, bt_ei *gw, uint64_t key, int32_t element,
         rc = bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETING, gw);
     if (!rc)
         rc = bt_sub_close_owned(in, gw, 0);
+    if (!rc && in->n_incidents)
+        rc = bt_incidents_resolve_announce(in, gw);
     if (!rc)
         rc = bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETED, gw);
     if (!rc)
@@ -158,7 +160,11 @@ static int on_gateway(bt_ctx *cx, bt_ei *gw, uint64_t key, int32_t element,
     if (rc)
         return rc;
     int done;
-    return bt_leave(cx, gw, flow, token, &done);
+    uint64_t gw_key = gw->key;
+    rc = bt_leave(cx, gw, flow, token, &done);
+    if (!rc && in->n_incidents)
+        bt_incidents_drop(in, gw_key);
+    return rc;
 }
 
 int bt_trigger(bt_ctx *cx, uint64_t key, json_t *payload)
@@ -257,16 +263,18 @@ int bt_fire_due(baton_instance *in, int64_t now)
 /* ---- conditions ----------------------------------------------------- */
 
 /* Evaluates the open conditional subscriptions after the one with key
- * `after`, oldest first, and triggers the first whose condition is met;
- * the evaluation goes on from there at the next step (one trigger a
- * step: a trigger may end what the others belong to). */
-int bt_check_conditions(bt_ctx *cx, uint64_t after)
+ * `after`, oldest first (or only that one, with `one`), and triggers the
+ * first whose condition is met; the evaluation goes on from there at the
+ * next step (one trigger a step: a trigger may end what the others
+ * belong to). */
+int bt_check_conditions(bt_ctx *cx, uint64_t after, int one)
 {
     baton_instance *in = cx->in;
     for (size_t i = 0; in->n_cond_subs && i < in->n_subs; i++) {
         bt_sub *s = &in->subs[i];
         if (s->gone || s->state != BT_SUB_OPEN ||
-            s->kind != BT_SUB_CONDITION || s->key <= after)
+            s->kind != BT_SUB_CONDITION ||
+            (one ? s->key != after : s->key <= after))
             continue;
         bt_ei *owner = bt_ei_find(in, s->ei_key);
         if (!owner || owner->state != BT_EI_ACTIVATED)
@@ -274,7 +282,8 @@ int bt_check_conditions(bt_ctx *cx, uint64_t after)
         int met;
         uint64_t key = s->key;
         int rc = bt_event_condition(cx, owner,
-                                    &owner->proc->elements[s->element], &met);
+                                    &owner->proc->elements[s->element], key,
+                                    &met);
         if (rc || cx->fail.type >= 0)
             return rc; /* a failure becomes the incident */
         if (!met)
@@ -283,7 +292,8 @@ int bt_check_conditions(bt_ctx *cx, uint64_t after)
         if (!bt_rec_sub(in, BATON_VT_CONDITIONAL_SUBSCRIPTION,
                         BATON_INTENT_TRIGGERED, s))
             return BATON_ENOMEM;
-        bt_push_cmd(in, BT_CMD_CONDITIONS, 0, key, 0);
+        if (!one)
+            bt_push_cmd(in, BT_CMD_CONDITIONS, BT_COND_ALL, key, 0);
         return bt_trigger(cx, key, NULL);
     }
     return 0;

@@ -53,6 +53,43 @@ int bt_incident_raise(baton_instance *in, const bt_failure *f)
     return 0;
 }
 
+int bt_incident_announce_resolved(baton_instance *in, const bt_incident *x)
+{
+    const bt_ei *ei = bt_ei_find(in, x->ei_key);
+    struct baton_record *r = bt_rec_push(in, BATON_VT_INCIDENT,
+                                         BATON_INTENT_RESOLVED, x->key);
+    if (!r || (x->message &&
+               !(r->u.incident.message = bt_scratch_strdup(in, x->message))))
+        return BATON_ENOMEM;
+    r->u.incident.type = bt_incident_type_names[x->type];
+    r->u.incident.job_key = x->job_key;
+    r->proc = ei ? ei->proc : in->proc;
+    r->element = x->element >= 0 ? &r->proc->elements[x->element] : NULL;
+    r->element_instance_key = x->ei_key;
+    return 0;
+}
+
+int bt_incidents_resolve_announce(baton_instance *in, const bt_ei *ei)
+{
+    for (size_t i = 0; i < in->n_incidents; i++)
+        if (in->incidents[i].ei_key == ei->key) {
+            int rc = bt_incident_announce_resolved(in, &in->incidents[i]);
+            if (rc)
+                return rc;
+        }
+    return 0;
+}
+
+void bt_incidents_drop(baton_instance *in, uint64_t ei_key)
+{
+    for (size_t k = 0; k < in->n_incidents;) {
+        if (in->incidents[k].ei_key == ei_key)
+            bt_incident_remove_at(in, k);
+        else
+            k++;
+    }
+}
+
 bt_incident *bt_incident_find(baton_instance *in, uint64_t key,
                               size_t *index)
 {

@@ -120,7 +120,9 @@ enum bt_cmd_kind {
     BT_CMD_CALL_HANDLER, /* job `key` */
     BT_CMD_TERMINATE,    /* element instance `key` and all inside it */
     BT_CMD_THROW_ERROR,  /* the error of error end event instance `key` */
-    BT_CMD_CONDITIONS,   /* evaluate the conditional subscriptions */
+    BT_CMD_CONDITIONS,   /* evaluate the conditional subscriptions: every
+                            one after key `key` (element BT_COND_ALL), or
+                            only subscription `key` (BT_COND_ONE) */
     BT_CMD_SUBSCRIBE,    /* open the subscriptions of element instance
                             `key` again (an incident's retry) */
     BT_CMD_TRIGGER,      /* the event `scope_key` (a TRIGGERED entry)
@@ -129,6 +131,8 @@ enum bt_cmd_kind {
     BT_CMD_COUNT,
     BT_CMD_NONE = 0xff   /* no command (an incident with nothing to retry) */
 };
+
+enum { BT_COND_ALL = 0, BT_COND_ONE = 1 };
 
 typedef struct bt_cmd {
     uint32_t kind;
@@ -533,6 +537,14 @@ bt_incident *bt_incident_find(baton_instance *in, uint64_t key,
                               size_t *index);
 /* Removes incident `i` (cannot fail). */
 void bt_incident_remove_at(baton_instance *in, size_t i);
+/* Announces incident `x` RESOLVED. */
+int bt_incident_announce_resolved(baton_instance *in, const bt_incident *x);
+/* An element instance that moves on while an incident about it is open
+ * (a conditional event whose condition failed, and whose other events
+ * fired) resolves it: announce, changing nothing, then drop after the
+ * last fallible operation. */
+int bt_incidents_resolve_announce(baton_instance *in, const bt_ei *ei);
+void bt_incidents_drop(baton_instance *in, uint64_t ei_key);
 
 /* ---- vars.c: variable scopes ------------------------------------- */
 

@@ -202,12 +202,7 @@ static int sweep(baton_instance *in, bt_ei *ei)
     }
     comp_sweep(in, ei);
     bt_sub_drop_owned(in, ei);
-    for (size_t k = 0; k < in->n_incidents;) {
-        if (in->incidents[k].ei_key == ei->key)
-            bt_incident_remove_at(in, k);
-        else
-            k++;
-    }
+    bt_incidents_drop(in, ei->key);
     bt_ei_remove(in, ei);
     return stale;
 }

@@ -189,9 +189,11 @@ static const char *check_cmd(const baton_instance *in, const sub_index *x,
                    : "error thrown by no error end event";
     }
     case BT_CMD_CONDITIONS:
-        /* Every condition (key 0), or those after a subscription that
-         * may have closed since. */
-        return !c->element && !c->scope_key && c->key < in->next_key
+        /* Every condition (key 0), those after a subscription that may
+         * have closed since, or that one alone (a key). */
+        return (c->element == BT_COND_ALL ||
+                (c->element == BT_COND_ONE && c->key)) &&
+                       !c->scope_key && c->key < in->next_key
                    ? NULL
                    : "evaluation of conditions that names something else";
     case BT_CMD_SUBSCRIBE: {

@@ -43,7 +43,7 @@ void bt_cmd_count(baton_instance *in, const bt_cmd *c, int delta)
         break;
     }
     case BT_CMD_CONDITIONS:
-        if (!c->key)
+        if (!c->key && c->element == BT_COND_ALL)
             in->n_cond_cmds += (uint32_t)delta;
         return;
     default:
