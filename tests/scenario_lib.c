@@ -937,7 +937,7 @@ static void apply_then(sc_run *r, const char *text)
     char verb[32], name[256], key[256];
     const char *rest = split(text, verb, sizeof verb);
     if (!strcmp(verb, "advance")) {
-        int64_t ms;
+        int64_t ms = 0;
         if (!rest || sc_parse_duration(rest, &ms))
             fail_msg("%s: bad duration", text);
         r->now += ms;

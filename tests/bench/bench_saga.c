@@ -292,7 +292,7 @@ int main(int argc, char **argv)
     enum { REPS = 2001 };
     static double t[REPS];
     for (int i = 0; i < REPS; i++) {
-        baton_instance *back;
+        baton_instance *back = NULL;
         double t0 = now_s();
         if (baton_instance_snapshot(parked[i % instances], &snap, &snap_len) ||
             baton_instance_restore(e, snap, snap_len, &back))

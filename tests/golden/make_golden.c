@@ -565,7 +565,7 @@ static void apply_then(gen *g, const char *text)
     char verb[32], name[256], key[256];
     const char *rest = split(text, verb, sizeof verb);
     if (!strcmp(verb, "advance")) {
-        int64_t ms;
+        int64_t ms = 0;
         if (!rest || parse_duration(rest, &ms))
             die("%s: bad duration", text);
         g->now += ms;
