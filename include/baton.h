@@ -129,8 +129,10 @@ typedef void (*baton_log_fn)(void *ud, int level, const char *message);
  *  starts or is looked at, a job fails with a backoff), and every
  *  transition of that call sees that one instant; baton_instance_run()
  *  fires every timer and backoff due at it. A call that needs the time
- *  when no hook is set fails with BATON_ESTATE and changes nothing. The
- *  hook must not call into the library. */
+ *  to start a timer or a backoff when no hook is set fails with
+ *  BATON_ESTATE and changes nothing; without a hook nothing is ever due,
+ *  so an instance that waits on time just waits. The hook must not call
+ *  into the library. */
 typedef int64_t (*baton_clock_fn)(void *ud);
 
 /** Record hook: called once for every record an instance produces, in

@@ -529,6 +529,71 @@ static void test_backoff(void **state)
     baton_engine_free(e);
 }
 
+/* Two tasks in parallel, one with a timer boundary event. */
+static const char pair_bpmn[] =
+    NS "<process id=\"p\" isExecutable=\"true\">\n"
+       "<startEvent id=\"start\"/>\n"
+       "<sequenceFlow id=\"f1\" sourceRef=\"start\" targetRef=\"fork\"/>\n"
+       "<parallelGateway id=\"fork\"/>\n"
+       "<sequenceFlow id=\"f2\" sourceRef=\"fork\" targetRef=\"A\"/>\n"
+       "<sequenceFlow id=\"f3\" sourceRef=\"fork\" targetRef=\"B\"/>\n"
+       "<serviceTask id=\"A\"/><serviceTask id=\"B\"/>\n"
+       "<sequenceFlow id=\"f4\" sourceRef=\"A\" targetRef=\"ea\"/>\n"
+       "<sequenceFlow id=\"f5\" sourceRef=\"B\" targetRef=\"eb\"/>\n"
+       "<endEvent id=\"ea\"/><endEvent id=\"eb\"/>\n"
+       "<boundaryEvent id=\"late\" attachedToRef=\"B\">"
+       "<timerEventDefinition><timeDuration xsi:type=\"tFormalExpression\">"
+       "PT1H</timeDuration></timerEventDefinition></boundaryEvent>\n"
+       "<sequenceFlow id=\"f6\" sourceRef=\"late\" targetRef=\"el\"/>\n"
+       "<endEvent id=\"el\"/>\n"
+       "</process>\n</definitions>\n";
+
+static int persisted;
+static int count_persist(void *ud, baton_instance *in, const void *snap,
+                         size_t size, uint64_t revision)
+{
+    (void)ud;
+    (void)in;
+    (void)snap;
+    (void)size;
+    (void)revision;
+    persisted++;
+    return 0;
+}
+
+static void test_backoff_not_listed_and_no_clock(void **state)
+{
+    (void)state;
+    clock_now = T0;
+    baton_engine *e = engine_with(pair_bpmn, 1);
+    baton_instance *in = NULL;
+    assert_int_equal(baton_instance_create(e, NULL, NULL, 0, &in), 0);
+    assert_int_equal(baton_instance_run(in, 0), BATON_STEP_WAITING);
+    assert_int_equal(baton_instance_job_count(in), 2);
+    baton_job *a = baton_instance_job(in, 0);
+    assert_string_equal(baton_job_element_id(a), "A");
+    assert_int_equal(baton_instance_fail_job_backoff(in, baton_job_key(a), 2,
+                                                     MIN, "later"),
+                     0);
+    /* A job in its backoff is not handed out; the others are. */
+    assert_int_equal(baton_instance_job_count(in), 1);
+    assert_string_equal(baton_job_element_id(baton_instance_job(in, 0)),
+                        "B");
+    assert_null(baton_instance_job(in, 1));
+    /* Without a clock (a host that restored the instance without one),
+     * what does not start a timer still runs, persists, and waits. */
+    baton_engine_set_clock(e, NULL, NULL);
+    persisted = 0;
+    baton_engine_set_persist(e, count_persist, NULL);
+    uint64_t b = baton_job_key(baton_instance_job(in, 0));
+    assert_int_equal(baton_instance_complete_job(in, b, NULL, 0), 0);
+    assert_int_equal(baton_instance_run(in, 0), BATON_STEP_WAITING);
+    assert_int_equal(persisted, 1);
+    assert_int_equal(baton_engine_errcode(e), 0);
+    baton_instance_free(in);
+    baton_engine_free(e);
+}
+
 /* ---- records --------------------------------------------------------- */
 
 static char timer_json[1024];
@@ -584,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_starts),
         cmocka_unit_test(test_no_none_start),
         cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_backoff_not_listed_and_no_clock),
         cmocka_unit_test(test_timer_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

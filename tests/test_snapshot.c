@@ -2344,8 +2344,10 @@ static void test_forged_event_commands(void **state)
     expect_refused(b.e, &f,
                    "evaluation of conditions that names something else");
     snap_free(&f);
+    /* Its bound (the subscriptions open before the change) is a key the
+     * instance has handed out. */
     f = copy(s);
-    s64(field(&f, QUEU, 4 + CMD_SCOPE), ei_key(&f, 0));
+    s64(field(&f, QUEU, 4 + CMD_SCOPE), next_key_of(&f) + 1);
     expect_refused(b.e, &f,
                    "evaluation of conditions that names something else");
     snap_free(&f);
@@ -2369,6 +2371,7 @@ static void test_forged_event_commands(void **state)
     f = copy(s);
     s32(field(&f, QUEU, 4 + CMD_KIND), 6 /* SUBSCRIBE */);
     s64(field(&f, QUEU, 4 + CMD_KEY), ei_key(&f, 0));
+    s64(field(&f, QUEU, 4 + CMD_SCOPE), 0); /* the evaluation's bound */
     expect_refused(b.e, &f,
                    "subscriptions opened for no active element instance");
     s32(field(&f, QUEU, 4 + CMD_ELEMENT), 0xffffffffu);

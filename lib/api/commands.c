@@ -196,6 +196,10 @@ static int resolve(bt_ctx *cx, void *p)
         if (bt_engine_handler(in->engine, job->type))
             bt_push_cmd(in, BT_CMD_CALL_HANDLER, job->ei->element, job->key,
                         0);
+    } else if (x->retry.kind == BT_CMD_CONDITIONS && in->n_cond_cmds) {
+        /* An evaluation of every condition is queued: it covers this one
+         * (evaluating it twice would fire a non-interrupting event twice
+         * for one change). */
     } else if (x->retry.kind != BT_CMD_NONE) {
         bt_push_cmd(in, x->retry.kind, x->retry.element, x->retry.key,
                     x->retry.scope_key);

@@ -97,11 +97,13 @@ void baton_instance_free(baton_instance *in)
 }
 
 /* Whether a timer or backoff is due at the call's time; asks the clock
- * only when the instance waits on time. */
+ * only when the instance waits on time. Without a clock nothing is due:
+ * the instance waits (a host that restores it without one must not see
+ * the steps it did make fail). */
 static int due_now(baton_instance *in, int64_t *now)
 {
     int64_t due;
-    if (!bt_next_due(in, &due))
+    if (!bt_next_due(in, &due) || !in->engine->clock)
         return 0;
     int rc = bt_now(in->engine, now);
     return rc ? rc : due <= *now;
@@ -282,7 +284,7 @@ baton_job *baton_instance_job(baton_instance *in, size_t index)
         at = in->job_cursor_index;
     }
     for (; j; j = j->newer) {
-        if (j->state == BT_JOB_INCIDENT)
+        if (bt_job_held(j->state))
             continue;
         if (at == index) {
             in->job_cursor = j;

@@ -59,7 +59,9 @@ int bt_throw_escalation(bt_ctx *cx, bt_ei *from, const char *code,
             continue;
         const bt_element *start = &p->elements[p->elements[e].scope.start];
         int interrupting = start->event.interrupting;
-        if (interrupting && bt_scope_interrupted(scope))
+        /* An interrupted scope starts no other event subprocess (errors.c
+         * skips it alike); its boundary events still catch. */
+        if (bt_scope_interrupted(scope))
             continue;
         int rc = announce(in, from, BATON_INTENT_ESCALATED, code, start);
         if (!rc && interrupting) {

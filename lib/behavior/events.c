@@ -205,7 +205,7 @@ int bt_event_condition(bt_ctx *cx, bt_ei *owner, const bt_element *catcher,
         return 0;
     }
     /* Resolved, it is evaluated again, alone. */
-    bt_cmd retry = { BT_CMD_CONDITIONS, BT_COND_ONE, key, 0 };
+    bt_cmd retry = { BT_CMD_CONDITIONS, BT_COND_RETRY, key, 0 };
     return bt_fail(cx->in, &cx->fail, BT_INC_CONDITION, owner, 0, &retry,
                    "expected the condition of '%s' (%s) to be a boolean, but "
                    "it was %s",

@@ -26,7 +26,10 @@ int bt_job_create(bt_ctx *cx, bt_ei *ei)
             return BATON_ENOMEM;
         if (!json_is_string(v)) {
             json_decref(v);
-            bt_cmd retry = { BT_CMD_COMPLETE, ei->element, ei->key, 0 };
+            /* Resolved, the element does what it does once active
+             * again: its job is created then. */
+            bt_cmd retry = { BT_CMD_SUBSCRIBE, ei->element, ei->key,
+                             ei->triggered };
             return bt_fail(in, &cx->fail, BT_INC_EXTRACT_VALUE, ei, 0, &retry,
                            "the job type expression did not give a string");
         }

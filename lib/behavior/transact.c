@@ -16,12 +16,13 @@ int bt_transact(baton_instance *in, size_t queue, bt_transition_fn fn,
     if (!rc && cx.fail.type >= 0)
         rc = bt_incident_raise(in, &cx.fail);
     /* Conditional events are evaluated when variables change (as Camunda
-     * 7 does), once for every change: at the next step. */
+     * 7 does), once for every change: at the next step, those that were
+     * open before this transition (one it opened is evaluated alone). */
     if (!rc && tx.vars.n && in->n_cond_subs && !in->n_cond_cmds) {
         if (bt_reserve(in, 0, 0, 1, 0))
             rc = BATON_ENOMEM;
         else
-            bt_push_cmd(in, BT_CMD_CONDITIONS, 0, 0, 0);
+            bt_push_cmd(in, BT_CMD_CONDITIONS, BT_COND_ALL, 0, tx.next_key);
     }
     if (rc)
         return bt_txn_abort(&tx, rc);

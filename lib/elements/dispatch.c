@@ -73,10 +73,11 @@ int bt_open_subscriptions(bt_ctx *cx, bt_ei *ei)
 
 /* Opens the subscriptions of `ei`, then calls its processor; a failure
  * to open them is an incident whose retry remembers whether its event
- * had occurred. */
+ * had occurred. A retry after the processor itself failed (its own
+ * subscription, its job type) finds them open already: they open once. */
 static int open_then_activated(bt_ctx *cx, bt_ei *ei)
 {
-    int rc = bt_open_subscriptions(cx, ei);
+    int rc = ei->n_subs ? 0 : bt_open_subscriptions(cx, ei);
     if (rc)
         return rc;
     if (cx->fail.type >= 0) {
@@ -218,7 +219,7 @@ static int transition(bt_ctx *cx, void *arg)
     case BT_CMD_CALL_HANDLER: return bt_job_call_handler(cx, c.key);
     case BT_CMD_THROW_ERROR: return resume(cx, &c);
     case BT_CMD_CONDITIONS:
-        return bt_check_conditions(cx, c.key, c.element == BT_COND_ONE);
+        return bt_check_conditions(cx, &c);
     case BT_CMD_SUBSCRIBE: return resubscribe(cx, &c);
     case BT_CMD_TRIGGER: return bt_trigger_entry(cx, c.scope_key);
     default: return 0;

@@ -76,9 +76,9 @@ int bt_trigger(bt_ctx *cx, uint64_t key, json_t *payload);
 int bt_trigger_entry(bt_ctx *cx, uint64_t entry_key);
 /* Fires the earliest timer or backoff due at `now`, as one transaction. */
 int bt_fire_due(baton_instance *in, int64_t now);
-/* Evaluates conditional subscriptions after key `after` (0: all), or
- * only subscription `after` when `one`. */
-int bt_check_conditions(bt_ctx *cx, uint64_t after, int one);
+/* A CONDITIONS command: evaluates the conditional subscriptions it
+ * names. */
+int bt_check_conditions(bt_ctx *cx, const bt_cmd *c);
 /* Opens the subscriptions an element instance has once activated: its
  * boundary events', its event subprocesses' starts; a failure is
  * returned in cx->fail with nothing opened. */

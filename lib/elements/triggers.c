@@ -262,30 +262,55 @@ int bt_fire_due(baton_instance *in, int64_t now)
 
 /* ---- conditions ----------------------------------------------------- */
 
+/* Whether the failed condition of subscription `key` already has its
+ * incident (a later change must not raise another). */
+static int has_incident(const baton_instance *in, uint64_t key)
+{
+    for (size_t i = 0; i < in->n_incidents; i++) {
+        const bt_cmd *r = &in->incidents[i].retry;
+        if (r->kind == BT_CMD_CONDITIONS && r->element == BT_COND_RETRY &&
+            r->key == key)
+            return 1;
+    }
+    return 0;
+}
+
 /* Evaluates the open conditional subscriptions after the one with key
- * `after`, oldest first (or only that one, with `one`), and triggers the
- * first whose condition is met; the evaluation goes on from there at the
- * next step (one trigger a step: a trigger may end what the others
- * belong to). */
-int bt_check_conditions(bt_ctx *cx, uint64_t after, int one)
+ * c->key and before c->scope_key (0: every one), oldest first, or only
+ * subscription c->key (BT_COND_ONE), and triggers the first whose
+ * condition is met; the evaluation goes on from there at the next step
+ * (one trigger a step: a trigger may end what the others belong to). A
+ * condition that is no boolean raises an incident, which holds its
+ * subscription until resolved (resolving evaluates it once); the others
+ * are evaluated all the same, from the next step. */
+int bt_check_conditions(bt_ctx *cx, const bt_cmd *c)
 {
     baton_instance *in = cx->in;
+    int one = c->element != BT_COND_ALL;
+    uint64_t after = c->key, before = c->scope_key;
     for (size_t i = 0; in->n_cond_subs && i < in->n_subs; i++) {
         bt_sub *s = &in->subs[i];
         if (s->gone || s->state != BT_SUB_OPEN ||
             s->kind != BT_SUB_CONDITION ||
-            (one ? s->key != after : s->key <= after))
+            (one ? s->key != after
+                 : s->key <= after || (before && s->key >= before)))
             continue;
         bt_ei *owner = bt_ei_find(in, s->ei_key);
-        if (!owner || owner->state != BT_EI_ACTIVATED)
-            continue;
+        if (!owner || owner->state != BT_EI_ACTIVATED ||
+            (!one && has_incident(in, s->key)))
+            continue; /* its incident holds it until resolved */
         int met;
         uint64_t key = s->key;
         int rc = bt_event_condition(cx, owner,
                                     &owner->proc->elements[s->element], key,
                                     &met);
-        if (rc || cx->fail.type >= 0)
-            return rc; /* a failure becomes the incident */
+        if (rc)
+            return rc;
+        if (cx->fail.type >= 0) {
+            if (!one)
+                bt_push_cmd(in, BT_CMD_CONDITIONS, BT_COND_ALL, key, before);
+            return 0; /* the failure becomes the incident */
+        }
         if (!met)
             continue;
         s = &in->subs[i];
@@ -293,7 +318,7 @@ int bt_check_conditions(bt_ctx *cx, uint64_t after, int one)
                         BATON_INTENT_TRIGGERED, s))
             return BATON_ENOMEM;
         if (!one)
-            bt_push_cmd(in, BT_CMD_CONDITIONS, BT_COND_ALL, key, 0);
+            bt_push_cmd(in, BT_CMD_CONDITIONS, BT_COND_ALL, key, before);
         return bt_trigger(cx, key, NULL);
     }
     return 0;

@@ -121,8 +121,10 @@ enum bt_cmd_kind {
     BT_CMD_TERMINATE,    /* element instance `key` and all inside it */
     BT_CMD_THROW_ERROR,  /* the error of error end event instance `key` */
     BT_CMD_CONDITIONS,   /* evaluate the conditional subscriptions: every
-                            one after key `key` (element BT_COND_ALL), or
-                            only subscription `key` (BT_COND_ONE) */
+                            one after key `key` and before `scope_key`
+                            (element BT_COND_ALL; 0: no bound), or only
+                            subscription `key` (BT_COND_ONE; BT_COND_RETRY
+                            when its incident is resolved) */
     BT_CMD_SUBSCRIBE,    /* open the subscriptions of element instance
                             `key` again (an incident's retry) */
     BT_CMD_TRIGGER,      /* the event `scope_key` (a TRIGGERED entry)
@@ -132,7 +134,7 @@ enum bt_cmd_kind {
     BT_CMD_NONE = 0xff   /* no command (an incident with nothing to retry) */
 };
 
-enum { BT_COND_ALL = 0, BT_COND_ONE = 1 };
+enum { BT_COND_ALL = 0, BT_COND_ONE = 1, BT_COND_RETRY = 2 };
 
 typedef struct bt_cmd {
     uint32_t kind;

@@ -14,6 +14,10 @@ int bt_terminate_ei(baton_instance *in, bt_ei *ei, uint64_t thrower)
         rc = bt_terminate_inside(in, ei, NULL);
     if (!rc)
         rc = bt_sub_close_owned(in, ei, 0);
+    /* Its incidents end with it, resolved (as Zeebe): the sweep drops
+     * them. */
+    if (!rc && in->n_incidents)
+        rc = bt_incidents_resolve_announce(in, ei);
     if (!rc && in->engine->terminating)
         rc = in->engine->terminating(in, ei, thrower);
     if (rc)

@@ -191,9 +191,10 @@ static const char *check_cmd(const baton_instance *in, const sub_index *x,
     case BT_CMD_CONDITIONS:
         /* Every condition (key 0), those after a subscription that may
          * have closed since, or that one alone (a key). */
-        return (c->element == BT_COND_ALL ||
-                (c->element == BT_COND_ONE && c->key)) &&
-                       !c->scope_key && c->key < in->next_key
+        return ((c->element == BT_COND_ALL && c->scope_key <= in->next_key) ||
+                ((c->element == BT_COND_ONE || c->element == BT_COND_RETRY) &&
+                 c->key && !c->scope_key)) &&
+                       c->key < in->next_key
                    ? NULL
                    : "evaluation of conditions that names something else";
     case BT_CMD_SUBSCRIBE: {
