@@ -1304,6 +1304,10 @@ int bt_parse_bpmn(const bt_alloc *a, const bt_load_limits *lim,
             ld.ids.slots = NULL;
             bt_free(&ld.alloc, ld.roots);
             ld.roots = NULL;
+            bt_free(&ld.alloc, ld.root_keys);
+            bt_free(&ld.alloc, ld.root_keyed);
+            ld.root_keys = NULL;
+            ld.root_keyed = NULL;
             xmlFreeDoc(doc);
         }
     }
@@ -1311,6 +1315,8 @@ int bt_parse_bpmn(const bt_alloc *a, const bt_load_limits *lim,
     int rc = report_problems(&ld, report, report_ud);
     bt_free(&ld.alloc, ld.ids.slots);
     bt_free(&ld.alloc, ld.roots);
+    bt_free(&ld.alloc, ld.root_keys);
+    bt_free(&ld.alloc, ld.root_keyed);
     bt_free(&ld.alloc, ld.probs);
     bt_arena_free(&ld.scratch);
     if (rc) {

@@ -66,7 +66,9 @@ void bt_load_roots(bt_loader *ld, const xmlNode *root)
     if (!n)
         return;
     ld->roots = bt_calloc(&ld->alloc, n, sizeof *ld->roots);
-    if (!ld->roots) {
+    ld->root_keys = bt_calloc(&ld->alloc, n, sizeof *ld->root_keys);
+    ld->root_keyed = bt_calloc(&ld->alloc, n, 1);
+    if (!ld->roots || !ld->root_keys || !ld->root_keyed) {
         ld->oom = 1;
         return;
     }
@@ -79,18 +81,27 @@ void bt_load_roots(bt_loader *ld, const xmlNode *root)
     }
 }
 
-/* The root element of kind `what` that attribute `attr` of the definition
- * names, or NULL after reporting that it names none. */
+/* The index in ld->roots of the root element of kind `what` that
+ * attribute `attr` of the definition names, or -1 after reporting that
+ * it names none. */
+static int32_t root_index(bt_loader *ld, const bt_element *e,
+                          const char *ref, int what, const char *attr,
+                          const char *a_kind)
+{
+    int32_t proc, k;
+    if (bt_load_ref(ld, ref, &proc, &k) == what)
+        return k;
+    bt_load_problem(ld, BATON_EMODEL, AT(e),
+                    "%s '%s' is not %s of this document", attr, ref, a_kind);
+    return -1;
+}
+
 static const xmlNode *root_ref(bt_loader *ld, const bt_element *e,
                                const char *ref, int what, const char *attr,
                                const char *a_kind)
 {
-    int32_t proc, k;
-    if (bt_load_ref(ld, ref, &proc, &k) == what)
-        return ld->roots[k];
-    bt_load_problem(ld, BATON_EMODEL, AT(e),
-                    "%s '%s' is not %s of this document", attr, ref, a_kind);
-    return NULL;
+    int32_t k = root_index(ld, e, ref, what, attr, a_kind);
+    return k >= 0 ? ld->roots[k] : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -163,10 +174,11 @@ static void read_message(bt_loader *ld, bt_element *e, const xmlNode *n,
                             owner);
         return;
     }
-    const xmlNode *m =
-        root_ref(ld, e, ref, BT_ID_MESSAGE, "messageRef", "a message");
-    if (!m)
+    int32_t k =
+        root_index(ld, e, ref, BT_ID_MESSAGE, "messageRef", "a message");
+    if (k < 0)
         return;
+    const xmlNode *m = ld->roots[k];
     const char *name = nonempty(bt_load_attr(ld, m, NULL, "name"));
     if (!name) {
         if (waits)
@@ -175,8 +187,15 @@ static void read_message(bt_loader *ld, bt_element *e, const xmlNode *n,
         return;
     }
     read_name(ld, e, name);
-    if (waits)
-        bt_load_subscription(ld, e, m);
+    if (!waits)
+        return;
+    if (ld->root_keyed[k]) {
+        e->event.correlation_key = ld->root_keys[k];
+        return;
+    }
+    bt_load_subscription(ld, e, m);
+    ld->root_keys[k] = e->event.correlation_key;
+    ld->root_keyed[k] = 1;
 }
 
 /* signalRef → the signal's name, which both a throw and a catch need. */
@@ -313,6 +332,19 @@ static const xmlNode *timer_child(bt_loader *ld, const bt_element *e,
 /* A timer's text: "=..." FEEL (Zeebe) and "${...}" JUEL (Camunda 7) are
  * evaluated when the timer starts; anything else is parsed now, so that a
  * definition that cannot run is refused with the model. */
+/* A timer that cannot fall due whenever it starts: a cycle of no
+ * repetitions (R0), or a duration that reaches past the year 9999 from
+ * any time a clock gives now (checked from 2000-01-01; the loader reads
+ * no clock). A cron expression whose days never occur is found when its
+ * timer starts. */
+static int never_due(const bt_timer_spec *t)
+{
+    int64_t due;
+    if (t->type == BT_TIMER_CYCLE && !t->is_cron && t->repeat == 0)
+        return 1;
+    return !t->is_cron && bt_timer_first(t, INT64_C(946684800000), &due);
+}
+
 static void read_timer(bt_loader *ld, bt_element *e, const xmlNode *d)
 {
     int type = 0;
@@ -352,6 +384,11 @@ static void read_timer(bt_loader *ld, bt_element *e, const xmlNode *d)
         else if (bt_timer_parse(type, text, len, spec, err, sizeof err))
             bt_load_problem(ld, BATON_EMODEL, AT(e),
                             "%s '%s' is not valid: %s", tag, text, err);
+        else if (never_due(spec))
+            bt_load_problem(ld, BATON_EMODEL, AT(e),
+                            "%s '%s' never falls due (no repetition, or "
+                            "beyond the year 9999)",
+                            tag, text);
         else
             e->event.timer = spec;
     }

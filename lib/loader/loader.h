@@ -86,6 +86,12 @@ typedef struct bt_loader {
      * elements, in document order. */
     const xmlNode **roots;
     uint32_t n_roots;
+    /* Per root message, what the dialects said of its subscription (the
+     * correlation key, compiled once and shared by every element that
+     * waits for it: reading it again for each would cost the message's
+     * size each time). */
+    struct bt_expr **root_keys;
+    uint8_t *root_keyed;
 } bt_loader;
 
 /* Bits of bt_proc_build.flags. */
