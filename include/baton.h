@@ -289,10 +289,10 @@ BATON_API const char *baton_model_start_name(const baton_model *model,
  *  once, at the date; a cycle at most its repetitions, each an interval
  *  after the previous (or at the cycle's own start); a cron expression
  *  at its next time after `since`. Returns 1 with `*due` set, 0 when it
- *  fires no more, BATON_EINVAL when `index` is not a timer start event,
- *  BATON_ENOMEM, or BATON_EEXPR when its definition is an expression
- *  (evaluated with no variables) that does not give a valid timer. A
- *  model belongs to no engine, so no last error is set. */
+ *  fires no more, or BATON_EINVAL when `index` is not a timer start
+ *  event (a model belongs to no engine, so no last error is set). A
+ *  timer given as an expression is worked out when the model loads,
+ *  without variables; one that gives no timer is a load error. */
 BATON_API int baton_model_start_next_due(const baton_model *model,
                                          size_t process, size_t index,
                                          int64_t since, uint32_t fired,

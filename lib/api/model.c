@@ -167,14 +167,6 @@ const char *baton_model_start_name(const baton_model *m, size_t process,
                : NULL;
 }
 
-static json_t *no_vars(void *ctx, const char *name, size_t len)
-{
-    (void)ctx;
-    (void)name;
-    (void)len;
-    return NULL;
-}
-
 int baton_model_start_next_due(const baton_model *m, size_t process,
                                size_t index, int64_t since, uint32_t fired,
                                int64_t *due)
@@ -182,26 +174,19 @@ int baton_model_start_next_due(const baton_model *m, size_t process,
     const bt_element *e = start_at(m, process, index);
     if (!e || e->evdef != BT_EVDEF_TIMER || !due)
         return BATON_EINVAL;
-    bt_timer_spec parsed;
+    /* An expression was worked out at load (a start event has no
+     * variables): every timer start event has its definition. */
     const bt_timer_spec *spec = e->event.timer;
-    if (!spec) {
-        /* An expression with no variables to read: a start event has
-         * none yet. */
-        json_t *v;
-        if (bt_expr_eval(e->event.timer_expr, no_vars, NULL, &v))
-            return BATON_ENOMEM;
-        char err[160];
-        int bad = !json_is_string(v) ||
-                  bt_timer_parse(e->event.timer_type, json_string_value(v),
-                                 json_string_length(v), &parsed, err,
-                                 sizeof err);
-        json_decref(v);
-        if (bad)
-            return BATON_EEXPR;
-        spec = &parsed;
+    if (!spec)
+        return BATON_EINVAL;
+    if (fired == 0) {
+        if (bt_timer_first(spec, since, due))
+            return 0;
+        /* A cycle whose start is past: at once (as open timers do). */
+        if (spec->type == BT_TIMER_CYCLE && *due < since)
+            *due = since;
+        return 1;
     }
-    if (fired == 0)
-        return bt_timer_first(spec, since, due) ? 0 : 1;
     int rc = bt_timer_next(spec, since, fired, due);
     return rc == 1 ? 1 : 0;
 }

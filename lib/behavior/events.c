@@ -109,6 +109,11 @@ static int open_timer(bt_ctx *cx, bt_ei *owner, const bt_element *c,
         return sub_fail(cx, owner, BT_INC_EXTRACT_VALUE,
                         "the timer of '%s' never falls due%s", c->id,
                         " (no repetition, or beyond year 9999)");
+    /* A cycle whose start is past fires now, and on from now (as Zeebe):
+     * the repetitions it missed before the timer existed are not
+     * replayed. */
+    if (spec->type == BT_TIMER_CYCLE && due < now)
+        due = now;
     bt_sub *s = bt_sub_add(in, owner, BT_SUB_TIMER, element, text, NULL);
     if (!s)
         return BATON_ENOMEM;

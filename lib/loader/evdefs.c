@@ -345,6 +345,36 @@ static int never_due(const bt_timer_spec *t)
     return !t->is_cron && bt_timer_first(t, INT64_C(946684800000), &due);
 }
 
+/* A process's timer start event is scheduled by the host before any
+ * instance exists: its expression is worked out now, without variables
+ * (as its name would be), and must give a timer that falls due. */
+static void timer_at_deployment(bt_loader *ld, bt_element *e, int type,
+                                const char *tag, const char *text)
+{
+    json_t *v = NULL;
+    if (bt_expr_eval(e->event.timer_expr, no_variables, NULL, &v)) {
+        ld->oom = 1;
+        return;
+    }
+    bt_timer_spec *spec = bt_arena_alloc(ld->ar, sizeof *spec);
+    char err[160];
+    if (!spec)
+        ld->oom = 1;
+    else if (!json_is_string(v) ||
+             bt_timer_parse(type, json_string_value(v), json_string_length(v),
+                            spec, err, sizeof err) ||
+             never_due(spec))
+        bt_load_problem(ld, BATON_EEXPR, AT(e),
+                        "%s '%s' of a process start event does not give a "
+                        "timer that falls due without variables",
+                        tag, text);
+    else {
+        e->event.timer = spec;
+        e->event.timer_expr = NULL;
+    }
+    json_decref(v);
+}
+
 static void read_timer(bt_loader *ld, bt_element *e, const xmlNode *d)
 {
     int type = 0;
@@ -365,12 +395,14 @@ static void read_timer(bt_loader *ld, bt_element *e, const xmlNode *d)
     bt_expr_site at = site_of(e);
     if (!len) {
         bt_load_problem(ld, BATON_EMODEL, AT(e), "%s is empty", tag);
-    } else if (text[0] == '=') {
+    } else if (text[0] == '=' || has_juel(text)) {
         e->event.timer_expr =
-            bt_load_compile(ld, &at, text + 1, len - 1, BT_EXPR_FEEL);
-    } else if (has_juel(text)) {
-        e->event.timer_expr =
-            bt_load_compile(ld, &at, text, len, BT_EXPR_JUEL);
+            text[0] == '='
+                ? bt_load_compile(ld, &at, text + 1, len - 1, BT_EXPR_FEEL)
+                : bt_load_compile(ld, &at, text, len, BT_EXPR_JUEL);
+        if (e->event.timer_expr && e->kind == BT_START_EVENT &&
+            e->parent < 0)
+            timer_at_deployment(ld, e, type, tag, text);
     } else if (memchr(text, '[', len) && !bt_timer_has_zones()) {
         bt_load_problem(ld, BATON_EUNSUPPORTED, AT(e),
                         "%s '%s' names a time zone, which needs a build "
