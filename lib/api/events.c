@@ -19,16 +19,31 @@ int baton_instance_next_due(const baton_instance *in, int64_t *due)
 
 /* ---- listing ------------------------------------------------------ */
 
+/* The index-th open subscription, oldest first: from where the last
+ * call stopped when that is still valid and not past `index`, so that
+ * listing them all costs one step each (as baton_instance_job()). */
 static const bt_sub *open_at(const baton_instance *in, size_t index)
 {
     if (!in || index >= in->n_open_subs)
         return NULL;
-    for (size_t i = 0, at = 0; i < in->n_subs; i++) {
-        const bt_sub *s = &in->subs[i];
+    baton_instance *w = (baton_instance *)in; /* the cursor only */
+    const bt_sub *s = in->oldest_sub;
+    size_t at = 0;
+    if (in->sub_cursor && in->sub_cursor_epoch == in->sub_epoch &&
+        in->sub_cursor_index <= index) {
+        s = in->sub_cursor;
+        at = in->sub_cursor_index;
+    }
+    for (; s; s = s->newer) {
         if (s->gone || s->state != BT_SUB_OPEN)
             continue;
-        if (at++ == index)
+        if (at == index) {
+            w->sub_cursor = s;
+            w->sub_cursor_index = at;
+            w->sub_cursor_epoch = in->sub_epoch;
             return s;
+        }
+        at++;
     }
     return NULL;
 }
@@ -142,44 +157,32 @@ static int deliver(bt_ctx *cx, void *p)
     /* First what matches (a message: the oldest; a signal: all), then
      * their triggered entries, then, with nothing left to fail, their
      * states and commands. */
-    size_t n = in->n_subs, first = in->n_subs, count = 0;
-    for (size_t i = 0; i < n; i++)
-        if (matches(&in->subs[i], d)) {
-            count++;
-            if (d->kind == BT_SUB_MESSAGE) {
-                first = i;
-                break;
-            }
-        }
+    size_t count = 0;
+    for (const bt_sub *s = in->oldest_sub; s; s = s->newer)
+        if (matches(s, d) && (++count, d->kind == BT_SUB_MESSAGE))
+            break;
     if (!count)
         return 0;
     if (bt_reserve_keys(in, count + BT_KEYS_PER_STEP))
         return BATON_ELIMIT;
     if (bt_reserve(in, 0, 0, count, 0))
         return BATON_ENOMEM;
-    for (size_t i = d->kind == BT_SUB_MESSAGE ? first : 0; i < n; i++) {
-        if (!matches(&in->subs[i], d))
+    bt_sub *last = in->newest_sub; /* the entries come after it */
+    for (bt_sub *s = in->oldest_sub; s; s = s == last ? NULL : s->newer) {
+        if (!matches(s, d))
             continue;
-        if (d->kind == BT_SUB_MESSAGE &&
-            correlated(in, &in->subs[i], d->vars))
+        if (d->kind == BT_SUB_MESSAGE && correlated(in, s, d->vars))
             return BATON_ENOMEM;
-        bt_sub *s = &in->subs[i];
-        bt_ei *owner = bt_ei_find(in, s->ei_key);
-        int32_t element = s->element;
-        uint64_t source = s->key;
-        bt_sub *t = bt_sub_add_triggered(in, owner, element, d->vars);
+        bt_sub *t = bt_sub_add_triggered(in, bt_ei_find(in, s->ei_key),
+                                         s->element, d->vars);
         if (!t)
             return BATON_ENOMEM;
-        t->source = source;
+        t->source = s->key;
         if (d->kind == BT_SUB_MESSAGE)
             break;
     }
-    size_t entry = n;
-    for (size_t i = 0; i < n && entry < in->n_subs; i++) {
-        bt_sub *s = &in->subs[i];
-        if (!matches(s, d) || s->key != in->subs[entry].source)
-            continue;
-        const bt_sub *t = &in->subs[entry++];
+    for (const bt_sub *t = last->newer; t; t = t->newer) {
+        bt_sub *s = bt_sub_find(in, t->source);
         bt_push_cmd(in, BT_CMD_TRIGGER, t->element, s->ei_key, t->key);
         if (fires_once(in, s))
             bt_sub_set_state(in, s, BT_SUB_PENDING);
@@ -211,8 +214,8 @@ static int deliver_call(baton_instance *in, deliver_arg *d, const char *vars,
     }
     /* Nothing waits for it: nothing changes, not even the revision. */
     int any = 0;
-    for (size_t i = 0; !any && i < in->n_subs; i++)
-        any = matches(&in->subs[i], d);
+    for (const bt_sub *s = in->oldest_sub; !any && s; s = s->newer)
+        any = matches(s, d);
     int rc = any ? bt_transact(in, 0, deliver, d) : 0;
     json_decref(d->vars);
     return rc ? rc : d->matched;

@@ -114,10 +114,10 @@ static int open_timer(bt_ctx *cx, bt_ei *owner, const bt_element *c,
      * replayed. */
     if (spec->type == BT_TIMER_CYCLE && due < now)
         due = now;
-    bt_sub *s = bt_sub_add(in, owner, BT_SUB_TIMER, element, text, NULL);
+    bt_sub *s = bt_sub_add(in, owner, BT_SUB_TIMER, element, text, NULL,
+                           due);
     if (!s)
         return BATON_ENOMEM;
-    s->due = due;
     s->repeat = spec->type == BT_TIMER_CYCLE ? spec->repeat : 1;
     return bt_sub_announce_open(in, s);
 }
@@ -140,7 +140,7 @@ static int open_named(bt_ctx *cx, bt_ei *owner, const bt_element *c,
     if (rc || !name || (d->correlation_key && kind == BT_SUB_MESSAGE &&
                         !corr))
         return rc;
-    bt_sub *s = bt_sub_add(in, owner, kind, element, name, corr);
+    bt_sub *s = bt_sub_add(in, owner, kind, element, name, corr, 0);
     return s ? bt_sub_announce_open(in, s) : BATON_ENOMEM;
 }
 
@@ -175,7 +175,7 @@ int bt_event_subscribe(bt_ctx *cx, bt_ei *owner, int32_t element)
         if (bt_reserve(in, 0, 0, 3, 0))
             return BATON_ENOMEM;
         bt_sub *s = bt_sub_add(in, owner, BT_SUB_CONDITION, element, NULL,
-                               NULL);
+                               NULL, 0);
         if (!s || bt_sub_announce_open(in, s))
             return BATON_ENOMEM;
         bt_push_cmd(in, BT_CMD_CONDITIONS, BT_COND_ONE, s->key, 0);

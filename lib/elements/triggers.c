@@ -37,10 +37,10 @@ static int rearm(bt_ctx *cx, bt_ei *owner, uint64_t key)
     bt_sub_close(in, s);
     if (more != 1)
         return 0;
-    bt_sub *n = bt_sub_add(in, owner, BT_SUB_TIMER, element, text, NULL);
+    bt_sub *n = bt_sub_add(in, owner, BT_SUB_TIMER, element, text, NULL,
+                           due);
     if (!n)
         return BATON_ENOMEM;
-    n->due = due;
     n->fired = fired;
     n->repeat = repeat;
     return bt_sub_announce_open(in, n);
@@ -226,16 +226,10 @@ static int fire(bt_ctx *cx, void *arg)
     uint64_t best_key = 0;
     int64_t best = 0;
     baton_job *best_job = NULL;
-    for (size_t i = 0; in->n_timer_subs && i < in->n_subs; i++) {
-        const bt_sub *s = &in->subs[i];
-        if (s->gone || s->state != BT_SUB_OPEN || s->kind != BT_SUB_TIMER ||
-            s->due > now)
-            continue;
-        if (!best_key || s->due < best ||
-            (s->due == best && s->key < best_key)) {
-            best = s->due;
-            best_key = s->key;
-        }
+    const bt_sub *t = bt_sub_next_timer(in); /* the heap's first */
+    if (t && t->due <= now) {
+        best = t->due;
+        best_key = t->key;
     }
     for (baton_job *j = in->oldest_job; in->n_backoff_jobs && j;
          j = j->newer) {
@@ -288,8 +282,9 @@ int bt_check_conditions(bt_ctx *cx, const bt_cmd *c)
     baton_instance *in = cx->in;
     int one = c->element != BT_COND_ALL;
     uint64_t after = c->key, before = c->scope_key;
-    for (size_t i = 0; in->n_cond_subs && i < in->n_subs; i++) {
-        bt_sub *s = &in->subs[i];
+    bt_sub *first = one ? bt_sub_find(in, after) : in->oldest_sub;
+    for (bt_sub *s = in->n_cond_subs ? first : NULL, *next; s; s = next) {
+        next = one ? NULL : s->newer;
         if (s->gone || s->state != BT_SUB_OPEN ||
             s->kind != BT_SUB_CONDITION ||
             (one ? s->key != after
@@ -313,7 +308,6 @@ int bt_check_conditions(bt_ctx *cx, const bt_cmd *c)
         }
         if (!met)
             continue;
-        s = &in->subs[i];
         if (!bt_rec_sub(in, BATON_VT_CONDITIONAL_SUBSCRIPTION,
                         BATON_INTENT_TRIGGERED, s))
             return BATON_ENOMEM;

@@ -50,9 +50,7 @@ void bt_instance_free(baton_instance *in)
     }
     for (size_t i = 0; i < in->n_incidents; i++)
         bt_free(a, in->incidents[i].message);
-    for (size_t i = 0; i < in->n_subs; i++)
-        bt_sub_free_strings(a, &in->subs[i]);
-    bt_free(a, in->subs);
+    bt_subs_free(in);
     bt_keymap_free(a, &in->ei_map);
     bt_keymap_free(a, &in->job_map);
     bt_free(a, in->incidents);

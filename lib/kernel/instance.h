@@ -57,6 +57,7 @@ struct bt_ei {
      * events that occurred for them), so that ending it scans the
      * subscriptions only when it has some. */
     uint32_t n_subs;
+    struct bt_sub *subs; /* those not closed, linked by owned_next */
     /* Set while it activates because its event already occurred (an
      * event-based gateway's event): it completes without waiting. */
     uint8_t triggered;
@@ -203,6 +204,14 @@ typedef struct bt_sub {
     char *corr;      /* messages: the correlation key, NULL for none */
     json_t *payload; /* TRIGGERED: the event's variables, or NULL */
     uint64_t source; /* TRIGGERED: the subscription that fired, or 0 */
+    /* Every subscription in creation order; those of one owner (while
+     * not closed); those closed in the transaction in progress; and an
+     * open timer's place in the instance's heap of due times (+ 1, 0:
+     * none). Lookups and changes cost what they touch. */
+    struct bt_sub *older, *newer;
+    struct bt_sub *owned_prev, *owned_next;
+    struct bt_sub *gone_prev, *gone_next;
+    size_t heap_at;
 } bt_sub;
 
 struct baton_instance {
@@ -239,10 +248,17 @@ struct baton_instance {
     size_t n_comps, cap_comps;
     /* Subscriptions, oldest first; how many are open, of conditions, and
      * jobs in backoff (the time waits are looked for only when some). */
-    bt_sub *subs;
-    size_t n_subs, cap_subs;
+    bt_sub *oldest_sub, *newest_sub;
+    size_t n_subs;    /* closed ones included until the commit */
+    bt_keymap sub_map; /* by key, closed ones included */
+    bt_sub *gone_subs; /* closed in the transaction in progress */
+    bt_sub **timers;   /* open timers, a heap by due time then key */
+    size_t n_timers, cap_timers;
+    /* Where baton_instance_subscription_*() last found one. */
+    const bt_sub *sub_cursor;
+    size_t sub_cursor_index;
+    uint64_t sub_cursor_epoch, sub_epoch;
     uint32_t n_open_subs, n_timer_subs, n_cond_subs;
-    uint32_t n_gone_subs; /* closed in the transaction in progress */
     uint32_t n_cond_cmds; /* queued evaluations of every condition */
     uint32_t n_backoff_jobs;
 };
@@ -419,11 +435,13 @@ void bt_records_drop(baton_engine *e);
 /* ---- subs.c: subscriptions ---------------------------------------- */
 
 /* A new OPEN subscription of `kind` for the catching `element`, belonging
- * to `owner`, with the next key; `name` and `corr` are copied. Announces
+ * to `owner`, with the next key; `name` and `corr` are copied; `due` is a
+ * timer's due time (0 for the other kinds). Announces
  * nothing. Returns NULL when out of memory. A failed transaction takes it
  * back. */
 bt_sub *bt_sub_add(baton_instance *in, bt_ei *owner, int kind,
-                   int32_t element, const char *name, const char *corr);
+                   int32_t element, const char *name, const char *corr,
+                   int64_t due);
 /* A TRIGGERED entry for the element `element` about to start in `scope`,
  * holding `payload` (a reference is taken; may be NULL). */
 bt_sub *bt_sub_add_triggered(baton_instance *in, bt_ei *scope,
@@ -438,6 +456,13 @@ void bt_sub_set_state(baton_instance *in, bt_sub *s, int state);
 /* Drops the subscriptions added since there were `n` (a failure while an
  * element instance opens its subscriptions). */
 void bt_subs_truncate(baton_instance *in, size_t n);
+/* The open timer due first, or NULL. */
+static inline bt_sub *bt_sub_next_timer(const baton_instance *in)
+{
+    return in->n_timers ? in->timers[0] : NULL;
+}
+/* Frees every subscription (the instance goes). */
+void bt_subs_free(baton_instance *in);
 /* The subscription with `key` (open or triggered, not closed), or NULL. */
 bt_sub *bt_sub_find(const baton_instance *in, uint64_t key);
 /* Closes a subscription in the transaction in progress (undone if it

@@ -228,8 +228,7 @@ static void put_waits(wbuf *w, const baton_instance *in)
     size_t s = section_begin(w, BT_SNAP_SUBS);
     uint32_t n = 0;
     put_u32(w, 0); /* patched below */
-    for (size_t i = 0; i < in->n_subs; i++) {
-        const bt_sub *x = &in->subs[i];
+    for (const bt_sub *x = in->oldest_sub; x; x = x->newer) {
         if (x->gone)
             continue;
         n++;

@@ -304,14 +304,12 @@ static int catches(const bt_ei *owner, const bt_sub *s)
  * for the TRIGGER of the entry that names it. */
 static const char *check_subs(const baton_instance *in, sub_index *x)
 {
-    for (size_t i = 0; i < in->n_subs; i++) {
-        const bt_sub *s = &in->subs[i];
+    for (const bt_sub *s = in->oldest_sub; s; s = s->newer) {
         bt_keymap_put(&x->by_key, s->key, (void *)s);
         if (s->state == BT_SUB_TRIGGERED && s->source)
             bt_keymap_put(&x->by_source, s->source, (void *)s);
     }
-    for (size_t i = 0; i < in->n_subs; i++) {
-        const bt_sub *s = &in->subs[i];
+    for (const bt_sub *s = in->oldest_sub; s; s = s->newer) {
         const bt_ei *owner = bt_ei_find(in, s->ei_key);
         int left = in->ended && owner == in->root &&
                    s->state != BT_SUB_OPEN;

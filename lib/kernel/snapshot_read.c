@@ -394,11 +394,7 @@ static int read_subs(reader *x, rbuf *r)
     /* Keys come from one counter: a subscription's is no other's, nor an
      * element instance's, a job's or an incident's. */
     bt_keymap keys = { 0 };
-    int rc = bt_keymap_reserve(a, &keys, n) ||
-                     bt_grow(a, (void **)&in->subs, &in->cap_subs, n,
-                             sizeof *in->subs)
-                 ? BATON_ENOMEM
-                 : 0;
+    int rc = bt_keymap_reserve(a, &keys, n) ? BATON_ENOMEM : 0;
     for (uint32_t i = 0; !rc && i < n; i++)
         rc = read_sub(x, r, &keys);
     for (size_t i = 0; !rc && i < in->n_incidents; i++)
@@ -514,8 +510,8 @@ static int check_keys(reader *x)
     for (size_t i = 0; i < in->n_incidents; i++)
         if (in->incidents[i].key >= in->next_key)
             return refuse(x, "incident key not below the next key");
-    for (size_t i = 0; i < in->n_subs; i++)
-        if (in->subs[i].key >= in->next_key)
+    for (const bt_sub *s = in->oldest_sub; s; s = s->newer)
+        if (s->key >= in->next_key)
             return refuse(x, "subscription key not below the next key");
     int oom;
     const char *why = bt_snapshot_check(x->in, &oom);
