@@ -171,6 +171,16 @@ BATON_API void baton_engine_set_record_sink(baton_engine *engine,
 BATON_API void baton_engine_set_persist(baton_engine *engine,
                                         baton_persist_fn fn, void *ud);
 
+/** Sets the ordinal of the next instance the engine creates: its key is
+ *  `ordinal << 32`, every key inside it shares those upper 32 bits, and
+ *  later instances count on from it. A host that creates instances from
+ *  several engines (threads, processes, machines) hands out ordinals from
+ *  one counter so that keys never collide. An engine starts at 1.
+ *  Returns BATON_OK, or BATON_EINVAL when `ordinal` is 0 or 2^31 or more
+ *  (keys stay below 2^63, a signed 64-bit integer in any database). */
+BATON_API int baton_engine_set_next_instance(baton_engine *engine,
+                                             uint64_t ordinal);
+
 /** Limits, all enforced while loading untrusted input. */
 enum baton_limit {
     BATON_LIMIT_DOCUMENT_BYTES = 0, /**< BPMN document size (16 MiB) */

@@ -76,6 +76,19 @@ void baton_engine_set_record_sink(baton_engine *e, baton_record_fn fn,
     }
 }
 
+int baton_engine_set_next_instance(baton_engine *e, uint64_t ordinal)
+{
+    if (!e)
+        return BATON_EINVAL;
+    bt_clear_error(e);
+    if (ordinal == 0 || ordinal >= (UINT64_C(1) << 31))
+        return bt_error(e, BATON_EINVAL, NULL, 0, 0, NULL,
+                        "instance ordinal %llu is out of range 1..2^31-1",
+                        (unsigned long long)ordinal);
+    e->next_instance = ordinal;
+    return BATON_OK;
+}
+
 void baton_engine_set_persist(baton_engine *e, baton_persist_fn fn, void *ud)
 {
     if (e) {
