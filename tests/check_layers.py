@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The layering check: a unit of lib/ uses only its own layer and the
 layers below it, by its #includes and by the symbols its object file
-needs. Usage: check_layers.py LIB_SOURCE_DIR STATIC_LIBRARY LAYER...
+needs; lib/host, the durable host, includes only public headers. Usage: check_layers.py LIB_SOURCE_DIR STATIC_LIBRARY LAYER...
 
 The layers, lowest first, come from lib/meson.build's layer_order."""
 import os
@@ -18,6 +18,20 @@ def layer_of_path(rel):
     return LAYERS.index(top) if top in LAYERS else None
 
 
+def check_host(libdir, rel, path):
+    """lib/host is a second library on the public API only: it includes
+    the public headers and its own files, nothing of libbaton's layers."""
+    problems = []
+    own = set(os.listdir(os.path.join(libdir, 'host')))
+    with open(path, encoding='utf-8') as f:
+        for n, line in enumerate(f, 1):
+            m = re.match(r'\s*#\s*include\s+"([^"]+)"', line)
+            if m and m.group(1) not in PUBLIC | {'baton_host.h'} | own:
+                problems.append(f'{rel}:{n}: the host includes '
+                                f'"{m.group(1)}", which is not public')
+    return problems
+
+
 def check_includes(libdir):
     problems = []
     for root, _, files in os.walk(libdir):
@@ -26,6 +40,9 @@ def check_includes(libdir):
                 continue
             path = os.path.join(root, name)
             rel = os.path.relpath(path, libdir)
+            if rel.startswith('host/'):
+                problems += check_host(libdir, rel, path)
+                continue
             mine = layer_of_path(rel)
             if mine is None:
                 problems.append(f'{rel}: not inside a layer folder')

@@ -117,6 +117,7 @@ void bh_op_begin(baton_host *h)
     h->err[0] = '\0';
     h->now = 0;
     h->last_db = 0;
+    h->notify = 0;
     bh_clear_recs(h);
     if (h->conn_lost && db_reconnect(h->db) == DB_OK)
         h->conn_lost = 0;
@@ -146,8 +147,13 @@ int bh_retry(baton_host *h, int (*op)(baton_host *h, void *arg), void *arg)
     for (int attempt = 0; attempt < 50; attempt++) {
         bh_op_begin(h);
         rc = bh_begin(h);
+        h->notify = 0;
         if (!rc)
             rc = op(h, arg);
+        /* Idle workers on PostgreSQL wait on LISTEN; others poll. */
+        if (!rc && h->notify && db_kind(h->db) == DB_PG &&
+            (rc = db_notify(h->db, "baton_work")) < 0)
+            rc = bh_db_fail(h, rc, "notifying workers");
         if (!rc)
             rc = bh_commit(h);
         if (!rc)

@@ -59,6 +59,7 @@ struct baton_host {
     int last_db;   /* the db code of the last store failure */
     int conn_lost; /* reconnect before the next operation */
     int signal_depth;
+    int notify; /* the transaction made work for other workers */
     baton_log_fn log;
     void *log_ud;
     int64_t last_sweep; /* when kept messages and history were last swept */

@@ -168,6 +168,8 @@ static int sync_jobs(baton_host *h, baton_instance *in, uint64_t key,
                      int64_t gen)
 {
     size_t n = baton_instance_job_count(in);
+    if (n)
+        h->notify = 1;
     for (size_t i = 0; i < n; i++) {
         baton_job *j = baton_instance_job(in, i);
         char *vars = NULL;
@@ -419,6 +421,8 @@ static int write_row(baton_host *h, hinst *hi, const void *snap, size_t size)
      * later would have a worker run it in a loop. */
     if (has_due && due <= now)
         due = now + 1000;
+    if (ready || has_due)
+        h->notify = 1;
     db_stmt *s;
     if (!hi->revision) {
         s = db_prepare(h->db,

@@ -406,6 +406,31 @@ static int act_tx(baton_host *h, void *arg)
                        h->settings[BATON_HOST_LEASE_MS], &a->jobs);
 }
 
+/* How long an idle worker may wait before something it knows of falls
+ * due (a timer, a backoff, a timer start): at most `max`. */
+static int64_t next_wait(baton_host *h, int64_t max)
+{
+    static const char *const sql[] = {
+        "SELECT MIN(wake_at) FROM baton_instances WHERE wake_at IS NOT NULL",
+        "SELECT MIN(due) FROM baton_starts WHERE due IS NOT NULL",
+    };
+    h->now = 0;
+    int64_t now = bh_now(h);
+    for (size_t i = 0; i < 2; i++) {
+        db_stmt *s = db_prepare(h->db, sql[i]);
+        if (!s)
+            break;
+        if (db_step(s) == DB_ROW && !db_col_null(s, 0)) {
+            int64_t in = db_col_int64(s, 0) - now;
+            if (in < max)
+                max = in < 1 ? 1 : in;
+        }
+        db_done(s);
+    }
+    h->now = 0;
+    return max;
+}
+
 static void sleep_ms(int64_t ms)
 {
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
@@ -597,6 +622,7 @@ int baton_host_worker_run(baton_host *h, const baton_host_worker_options *o)
             ? 1000 : h->settings[BATON_HOST_POLL_MS];
         if (inflight && wait > lease / 3)
             wait = lease / 3;
+        wait = next_wait(h, wait);
         int w = db_wait(h->db, wait, h->wake_fd[0]);
         if (w < 0)
             h->conn_lost = 1;
