@@ -237,7 +237,9 @@ BATON_API int baton_host_fail_job(baton_host *host, uint64_t job_key,
                                   int retries, int64_t backoff_ms,
                                   const char *message);
 
-/** Throws a BPMN error from a job, with optional variables. */
+/** Throws a BPMN error from a job. `vars` (may be NULL) is a JSON object
+ *  merged into the instance's variables first, so that the path that
+ *  catches the error sees them. */
 BATON_API int baton_host_throw_error(baton_host *host, uint64_t job_key,
                                      const char *code, const char *message,
                                      const char *vars, size_t len);

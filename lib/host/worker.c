@@ -497,7 +497,8 @@ static int round_once(baton_host *h, pool *p, const char *name,
     did += (int)units;
     for (size_t t = 0; t < h->n_handlers; t++) {
         pthread_mutex_lock(&p->mu);
-        size_t free_slots = concurrency - p->inflight;
+        size_t free_slots = concurrency > p->inflight
+                                ? concurrency - p->inflight : 0;
         pthread_mutex_unlock(&p->mu);
         if (!free_slots || p->h->stop)
             break;
