@@ -454,6 +454,109 @@ static void test_timer(void **state)
     json_decref(doc);
 }
 
+/* ---- Start events the host triggers ----------------------------------- */
+
+static size_t count_instances(fixture *f, const char *process_id,
+                              const char *state)
+{
+    char *out = NULL;
+    CHECK(f, baton_host_instances(f->h, state, process_id, 0, 1000, &out), 0);
+    json_t *list = json_loads(out, 0, NULL);
+    baton_host_free(out);
+    size_t n = json_array_size(list);
+    json_decref(list);
+    return n;
+}
+
+static void deploy_starts(fixture *f)
+{
+    char *xml = model_text("host-starts.bpmn");
+    char *out = NULL;
+    CHECK(f, baton_host_deploy(f->h, xml, BATON_NUL, "host-starts.bpmn",
+                               &out), 0);
+    assert_string_equal(out, "[{\"processId\":\"Hourly\",\"version\":1,"
+                             "\"new\":true},{\"processId\":\"OnOrder\","
+                             "\"version\":1,\"new\":true},{\"processId\":"
+                             "\"OnAlarm\",\"version\":1,\"new\":true},"
+                             "{\"processId\":\"AllClear\",\"version\":1,"
+                             "\"new\":true}]");
+    baton_host_free(out);
+    free(xml);
+}
+
+static void test_timer_start(void **state)
+{
+    FIXTURE(f);
+    deploy_starts(f);
+    size_t did = 0;
+    f->now += 3600 * 1000 - 1;
+    CHECK(f, baton_host_tick(f->h, &did), 0);
+    assert_int_equal(count_instances(f, "Hourly", NULL), 0);
+    f->now += 1;
+    CHECK(f, baton_host_tick(f->h, &did), 0);
+    assert_int_equal(count_instances(f, "Hourly", NULL), 1);
+    assert_true(activate_one(f, "tick", NULL) != 0);
+    /* R2: once more an hour later, then never again. */
+    f->now += 3600 * 1000;
+    CHECK(f, baton_host_tick(f->h, &did), 0);
+    assert_int_equal(count_instances(f, "Hourly", NULL), 2);
+    f->now += 10 * 3600 * 1000;
+    CHECK(f, baton_host_tick(f->h, &did), 0);
+    assert_int_equal(count_instances(f, "Hourly", NULL), 2);
+}
+
+static void test_message_start(void **state)
+{
+    FIXTURE(f);
+    deploy_starts(f);
+    char *out = NULL;
+    CHECK(f, baton_host_publish(f->h, "order-placed", "O-1",
+                                "{\"order\":\"O-1\"}", BATON_NUL, 0, NULL,
+                                &out), 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    baton_host_free(out);
+    assert_int_equal(json_array_size(json_object_get(doc, "started")), 1);
+    json_decref(doc);
+    /* The same correlation key while that instance runs: no second one. */
+    CHECK(f, baton_host_publish(f->h, "order-placed", "O-1", NULL, 0, 0, NULL,
+                                &out), 0);
+    assert_non_null(strstr(out, "\"started\":[]"));
+    baton_host_free(out);
+    CHECK(f, baton_host_publish(f->h, "order-placed", "O-2", NULL, 0, 0, NULL,
+                                NULL), 0);
+    assert_int_equal(count_instances(f, "OnOrder", NULL), 2);
+    json_t *job = NULL;
+    uint64_t j = activate_one(f, "handle-order", &job);
+    assert_string_equal(json_string_value(json_object_get(
+        json_object_get(job, "variables"), "order")), "O-1");
+    json_decref(job);
+    CHECK(f, baton_host_complete_job(f->h, j, NULL, 0), 0);
+    /* O-1's instance has ended: a new O-1 order starts again. */
+    CHECK(f, baton_host_publish(f->h, "order-placed", "O-1", NULL, 0, 0, NULL,
+                                NULL), 0);
+    assert_int_equal(count_instances(f, "OnOrder", NULL), 3);
+}
+
+static void test_signals(void **state)
+{
+    FIXTURE(f);
+    deploy_starts(f);
+    size_t n = 0;
+    CHECK(f, baton_host_signal(f->h, "alarm", "{\"level\":3}", BATON_NUL, &n),
+          0);
+    assert_int_equal(n, 1);
+    CHECK(f, baton_host_signal(f->h, "alarm", NULL, 0, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(count_instances(f, "OnAlarm", "WAITING"), 2);
+    /* Another process's throw reaches both, in the same transaction. */
+    uint64_t key = 0;
+    CHECK(f, baton_host_start(f->h, "AllClear", NULL, 0, NULL, &key), 0);
+    assert_string_equal(state_of(f, key), "COMPLETED");
+    assert_int_equal(count_instances(f, "OnAlarm", "COMPLETED"), 2);
+    CHECK(f, baton_host_signal(f->h, "nobody-listens", NULL, 0, &n), 0);
+    assert_int_equal(n, 0);
+}
+
 /* ---- A worker with handlers ------------------------------------------- */
 
 typedef struct calls {
@@ -633,6 +736,9 @@ int main(void)
         BOTH(test_cancel),
         BOTH(test_message_kept_until_subscription),
         BOTH(test_timer),
+        BOTH(test_timer_start),
+        BOTH(test_message_start),
+        BOTH(test_signals),
         BOTH(test_worker),
         BOTH(test_bad_arguments),
         cmocka_unit_test(test_bad_uri),
