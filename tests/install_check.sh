@@ -129,6 +129,53 @@ if grep -q libbaton <<<"$libs"; then
 fi
 "$work/hello-static" || die "the statically linked program failed"
 
+step "a program using baton_host.h builds with pkg-config baton-host and runs"
+hflags=$(pkg-config --cflags --libs baton-host) ||
+    die "pkg-config cannot use baton-host.pc"
+sed -n '/^static const char model/,/^    "<\/bpmn:process>/p' "$work/hello.c" \
+    >"$work/model.inc"
+cat >"$work/durable.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include <baton_host.h>
+
+#include "model.inc"
+
+static void greet(void *ud, baton_host_job *job)
+{
+    (void)ud;
+    baton_host_job_complete(job, "{\"greeting\": \"hello\"}", BATON_NUL);
+}
+
+int main(int argc, char **argv)
+{
+    baton_host *h = NULL;
+    char *out = NULL;
+    uint64_t key = 0;
+    baton_host_worker_options o = {.concurrency = 2, .until_idle = 1};
+    int rc = argc == 2 ? baton_host_open(argv[1], &h) : BATON_EINVAL;
+    if (!rc) rc = baton_host_deploy(h, model, sizeof model - 1, "hello", NULL);
+    if (!rc) rc = baton_host_start(h, "hello", NULL, 0, NULL, &key);
+    if (!rc) rc = baton_host_register(h, "greet", greet, NULL);
+    if (!rc) rc = baton_host_worker_run(h, &o);
+    if (!rc) rc = baton_host_instance(h, key, 0, &out);
+    if (rc)
+        fprintf(stderr, "%s\n", h ? baton_host_errmsg(h) : "no host");
+    else
+        printf("%s\n", out);
+    rc = rc || !strstr(out, "\"state\":\"COMPLETED\"") ||
+         !strstr(out, "\"greeting\":\"hello\"");
+    baton_host_free(out);
+    baton_host_close(h);
+    return rc;
+}
+C
+# shellcheck disable=SC2086 # $hflags is a list of compiler arguments
+quiet cc-host.log "${CC:-cc}" -std=c99 -Wall -Wextra -Werror -I"$work" \
+    -o "$work/durable" "$work/durable.c" $hflags -Wl,-rpath,"$libdir"
+"$work/durable" "sqlite:$work/hello.db" ||
+    die "the program built against the installed host failed"
+
 step "the man page renders"
 page=$prefix/share/man/man1/baton.1
 [ -f "$page" ] || die "no man page at $page"

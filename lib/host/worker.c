@@ -455,6 +455,32 @@ static void drain(int fd)
         ;
 }
 
+static int cmp_job(const void *a, const void *b)
+{
+    uint64_t x = (*(baton_host_job *const *)a)->key;
+    uint64_t y = (*(baton_host_job *const *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
+static baton_host_job *sort_by_key(baton_host_job *list)
+{
+    size_t n = 0;
+    for (baton_host_job *j = list; j; j = j->next)
+        n++;
+    baton_host_job **v = malloc(n * sizeof *v);
+    if (!v)
+        return list; /* unsorted still commits; a deadlock is retried */
+    n = 0;
+    for (baton_host_job *j = list; j; j = j->next)
+        v[n++] = j;
+    qsort(v, n, sizeof *v, cmp_job);
+    for (size_t i = 0; i < n; i++)
+        v[i]->next = i + 1 < n ? v[i + 1] : NULL;
+    list = v[0];
+    free(v);
+    return list;
+}
+
 /* One round of the loop; returns units of work done, or an error. */
 static int round_once(baton_host *h, pool *p, const char *name,
                       size_t concurrency, size_t *next_type)
@@ -465,6 +491,9 @@ static int round_once(baton_host *h, pool *p, const char *name,
     p->done = NULL;
     pthread_mutex_unlock(&p->mu);
     if (done) {
+        /* In key order: two workers committing batches lock instances in
+         * the same order, so they do not deadlock each other. */
+        done = sort_by_key(done);
         commit_arg c = {done, 0};
         int rc = bh_retry(h, commit_tx, &c);
         if (rc) {
