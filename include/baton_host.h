@@ -141,10 +141,11 @@ BATON_API int baton_host_start(baton_host *host, const char *process_id,
                                const char *business_key,
                                uint64_t *key_out);
 
-/** Publishes a message with Zeebe's semantics: it correlates to every
- *  open subscription of (name, correlation_key), at most once per
- *  instance, and starts an instance of each process whose latest version
- *  has a message start event of that name; when `ttl_ms` > 0 it is then
+/** Publishes a message with Zeebe's semantics: it correlates to the
+ *  oldest open subscription of (name, correlation_key) of each process id
+ *  (a message goes at most once to a process), and starts an instance of
+ *  each other process whose latest version has a message start event of
+ *  that name; when `ttl_ms` > 0 it is then
  *  kept until it expires and correlates to subscriptions that open later.
  *  `message_id` (may be NULL) makes it unique: a second publish with the
  *  same name and id while the first is kept is refused with

@@ -420,6 +420,36 @@ static void test_message_kept_until_subscription(void **state)
                                         0, 1000, "cb-1", NULL), 0);
 }
 
+/* A message goes at most once to a process id: of two instances that
+ * wait for the same name and key, the older subscription takes it. */
+static void test_message_once_per_process(void **state)
+{
+    FIXTURE(f);
+    deploy(f, "events-flight-receive.bpmn", 1, 1);
+    uint64_t k[2];
+    for (int i = 0; i < 2; i++) {
+        CHECK(f, baton_host_start(f->h, "FlightReceive",
+                                  "{\"bookingId\":\"B-1\"}", BATON_NUL, NULL,
+                                  &k[i]), 0);
+        uint64_t j = activate_one(f, "book-flight", NULL);
+        CHECK(f, baton_host_complete_job(f->h, j, NULL, 0), 0);
+    }
+    char *out = NULL;
+    CHECK(f, baton_host_publish(f->h, "airline-callback", "B-1", NULL, 0, 0,
+                                NULL, &out), 0);
+    char expect[64];
+    snprintf(expect, sizeof expect, "\"correlated\":[%llu]",
+             (unsigned long long)k[0]);
+    assert_non_null(strstr(out, expect));
+    baton_host_free(out);
+    CHECK(f, baton_host_publish(f->h, "airline-callback", "B-1", NULL, 0, 0,
+                                NULL, &out), 0);
+    snprintf(expect, sizeof expect, "\"correlated\":[%llu]",
+             (unsigned long long)k[1]);
+    assert_non_null(strstr(out, expect));
+    baton_host_free(out);
+}
+
 static void test_timer(void **state)
 {
     FIXTURE(f);
@@ -735,6 +765,7 @@ int main(void)
         BOTH(test_fail_incident_resolve),
         BOTH(test_cancel),
         BOTH(test_message_kept_until_subscription),
+        BOTH(test_message_once_per_process),
         BOTH(test_timer),
         BOTH(test_timer_start),
         BOTH(test_message_start),

@@ -189,23 +189,33 @@ typedef struct publish_arg {
     int64_t ttl;
     json_t *correlated, *started;
     int64_t message_key;
+    json_t *processes; /* process ids the message went to */
 } publish_arg;
+
+static int took_it(publish_arg *a, const char *process_id)
+{
+    return json_object_get(a->processes, process_id) != NULL;
+}
 
 static int correlate_open(baton_host *h, publish_arg *a)
 {
     keys k = {0};
     db_stmt *s = db_prepare(h->db,
-        "SELECT DISTINCT s.instance_key FROM baton_message_subs s "
+        "SELECT s.instance_key, i.process_id, NULL FROM baton_message_subs s "
         "JOIN baton_instances i ON i.key = s.instance_key "
         "WHERE s.name = $1 AND (s.correlation_key = $2 OR "
         "s.correlation_key IS NULL) AND i.error IS NULL "
-        "ORDER BY s.instance_key");
+        "ORDER BY s.key");
     if (!s)
         return bh_db_fail(h, DB_ENOMEM, "finding message subscriptions");
     db_bind_text(s, 1, a->name, strlen(a->name));
     db_bind_text(s, 2, a->ckey, strlen(a->ckey));
-    int rc = keys_read(h, s, &k, 0);
+    int rc = keys_read(h, s, &k, 1);
     for (size_t i = 0; !rc && i < k.n; i++) {
+        /* The oldest subscription of each process takes it (as Zeebe: a
+         * message goes at most once to a process id). */
+        if (!k.a[i] || took_it(a, k.a[i]))
+            continue;
         hinst hi;
         rc = bh_load(h, (uint64_t)k.v[i], &hi);
         if (rc == BATON_ESNAPSHOT) {
@@ -223,6 +233,7 @@ static int correlate_open(baton_host *h, publish_arg *a)
             continue;
         }
         json_array_append_new(a->correlated, json_integer(k.v[i]));
+        json_object_set_new(a->processes, k.a[i], json_true());
         rc = a->ttl > 0 ? bh_record_correlation(h, a->message_key, k.v[i]) : 0;
         if (!rc)
             rc = bh_run_save(h, &hi);
@@ -248,7 +259,7 @@ static int start_by_message(baton_host *h, publish_arg *a)
     int rc = keys_read(h, s, &k, 1);
     const char *last = NULL;
     for (size_t i = 0; !rc && i < k.n; i++) {
-        if (last && strcmp(last, k.a[i]) == 0)
+        if ((last && strcmp(last, k.a[i]) == 0) || took_it(a, k.a[i]))
             continue;
         last = k.a[i];
         if (*a->ckey) {
@@ -290,6 +301,7 @@ static int publish_tx(baton_host *h, void *arg)
     publish_arg *a = arg;
     json_array_clear(a->correlated);
     json_array_clear(a->started);
+    json_object_clear(a->processes);
     int64_t now = bh_now(h);
     int rc = bh_next_id(h, "next_message", &a->message_key);
     if (rc)
@@ -386,9 +398,10 @@ int baton_host_publish(baton_host *h, const char *name,
     }
     publish_arg a = {name, correlation_key ? correlation_key : "", vars,
                      message_id, vars ? len : 0, ttl_ms, json_array(),
-                     json_array(), 0};
-    int rc = a.correlated && a.started ? bh_retry(h, publish_tx, &a)
-                                       : BATON_ENOMEM;
+                     json_array(), 0, json_object()};
+    int rc = a.correlated && a.started && a.processes
+                 ? bh_retry(h, publish_tx, &a)
+                 : bh_fail(h, BATON_ENOMEM, "out of memory");
     if (!rc && out) {
         json_t *o = json_pack("{sIsOsO}", "messageKey",
                               (json_int_t)a.message_key, "correlated",
@@ -400,6 +413,7 @@ int baton_host_publish(baton_host *h, const char *name,
     }
     json_decref(a.correlated);
     json_decref(a.started);
+    json_decref(a.processes);
     return rc;
 }
 
