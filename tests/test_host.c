@@ -652,6 +652,39 @@ static void test_worker(void **state)
     json_decref(list);
 }
 
+static void test_history_retention(void **state)
+{
+    FIXTURE(f);
+    assert_int_equal(baton_host_set(f->h, BATON_HOST_HISTORY_RETENTION_MS,
+                                    3600 * 1000), 0);
+    assert_int_equal(baton_host_set(f->h, BATON_HOST_BATCH, 0),
+                     BATON_EINVAL);
+    deploy(f, "trip-booking-saga.bpmn", 1, 1);
+    uint64_t done = 0, waiting = 0;
+    CHECK(f, baton_host_start(f->h, "TripBookingSaga", NULL, 0, NULL, &done),
+          0);
+    CHECK(f, baton_host_cancel(f->h, done), 0);
+    CHECK(f, baton_host_start(f->h, "TripBookingSaga", NULL, 0, NULL,
+                              &waiting), 0);
+    size_t did;
+    f->now += 3600 * 1000 - 1;
+    CHECK(f, baton_host_tick(f->h, &did), 0);
+    json_t *doc = instance(f, done);
+    assert_true(json_array_size(json_object_get(doc, "history")) > 0);
+    json_decref(doc);
+    /* An hour after it ended, at the next sweep (once a minute). */
+    f->now += 60 * 1000;
+    CHECK(f, baton_host_tick(f->h, &did), 0);
+    doc = instance(f, done);
+    assert_int_equal(json_array_size(json_object_get(doc, "history")), 0);
+    assert_string_equal(json_string_value(json_object_get(doc, "state")),
+                        "TERMINATED");
+    json_decref(doc);
+    doc = instance(f, waiting);
+    assert_true(json_array_size(json_object_get(doc, "history")) > 0);
+    json_decref(doc);
+}
+
 /* ---- Bad input ---------------------------------------------------------- */
 
 static void test_bad_arguments(void **state)
@@ -771,6 +804,7 @@ int main(void)
         BOTH(test_message_start),
         BOTH(test_signals),
         BOTH(test_worker),
+        BOTH(test_history_retention),
         BOTH(test_bad_arguments),
         cmocka_unit_test(test_bad_uri),
         BOTH(test_damaged_row),
