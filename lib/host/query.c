@@ -143,6 +143,30 @@ static const char *const incident_names[] = {"key", "instanceKey", "type",
                                              "created", NULL};
 static const char *const history_names[] = {"position", "record", NULL};
 
+/* History rows hold the records of one run each; the listing has one
+ * entry per record. */
+static json_t *flatten(json_t *rows_in)
+{
+    json_t *out = json_array();
+    size_t i, j;
+    json_t *row, *rec;
+    json_array_foreach(rows_in, i, row) {
+        json_int_t pos = json_integer_value(json_object_get(row, "position"));
+        json_array_foreach(json_object_get(row, "record"), j, rec) {
+            json_t *e = json_pack("{sIsO}", "position",
+                                  (json_int_t)(pos + (json_int_t)j),
+                                  "record", rec);
+            if (!e || json_array_append_new(out, e)) {
+                json_decref(out);
+                json_decref(rows_in);
+                return NULL;
+            }
+        }
+    }
+    json_decref(rows_in);
+    return out;
+}
+
 static int instance_tx(baton_host *h, uint64_t key, int history, json_t *o)
 {
     struct {
@@ -164,7 +188,7 @@ static int instance_tx(baton_host *h, uint64_t key, int history, json_t *o)
         {"incidents", "SELECT key, instance_key, type, message, element_id, "
          "job_key, created FROM baton_incidents WHERE instance_key = $1 "
          "ORDER BY key", incident_names, "iisssii"},
-        {"history", "SELECT position, record FROM baton_history "
+        {"history", "SELECT position, records FROM baton_history "
          "WHERE instance_key = $1 ORDER BY position", history_names, "ij"},
     };
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
@@ -175,6 +199,8 @@ static int instance_tx(baton_host *h, uint64_t key, int history, json_t *o)
                       &arr);
         if (rc)
             return rc;
+        if (strcmp(parts[i].field, "history") == 0 && !(arr = flatten(arr)))
+            return bh_fail(h, BATON_ENOMEM, "out of memory");
         if (json_object_set_new(o, parts[i].field, arr))
             return bh_fail(h, BATON_ENOMEM, "out of memory");
     }

@@ -473,27 +473,52 @@ static int write_row(baton_host *h, hinst *hi, const void *snap, size_t size)
     return 0;
 }
 
+static int insert_history(baton_host *h, size_t from, size_t to)
+{
+    size_t len = 2;
+    for (size_t i = from; i < to; i++)
+        len += strlen(h->recs[i].json) + 1;
+    char *text = malloc(len + 1), *p = text;
+    if (!text)
+        return bh_fail(h, BATON_ENOMEM, "out of memory keeping records");
+    *p++ = '[';
+    for (size_t i = from; i < to; i++) {
+        size_t n = strlen(h->recs[i].json);
+        if (i > from)
+            *p++ = ',';
+        memcpy(p, h->recs[i].json, n);
+        p += n;
+    }
+    *p++ = ']';
+    *p = '\0';
+    db_stmt *s = db_prepare(h->db,
+        "INSERT INTO baton_history (instance_key, position, last_position, "
+        "records) VALUES ($1, $2, $3, $4)");
+    if (s) {
+        db_bind_int64(s, 1, (int64_t)h->recs[from].instance);
+        db_bind_int64(s, 2, (int64_t)h->recs[from].position);
+        db_bind_int64(s, 3, (int64_t)h->recs[to - 1].position);
+        db_bind_text(s, 4, text, (size_t)(p - text));
+    }
+    int rc = run_stmt(h, s, "writing the history");
+    free(text);
+    return rc;
+}
+
 static int write_history(baton_host *h)
 {
     if (h->rec_failed)
         return bh_fail(h, BATON_ENOMEM, "out of memory keeping records");
     if (!h->settings[BATON_HOST_HISTORY])
         return 0;
-    for (size_t i = 0; i < h->n_recs; i++) {
-        hrec *r = &h->recs[i];
-        db_stmt *s = db_prepare(h->db,
-            "INSERT INTO baton_history (instance_key, position, value_type, "
-            "intent, record) VALUES ($1, $2, $3, $4, $5)");
-        if (s) {
-            db_bind_int64(s, 1, (int64_t)r->instance);
-            db_bind_int64(s, 2, (int64_t)r->position);
-            db_bind_int64(s, 3, r->value_type);
-            db_bind_int64(s, 4, r->intent);
-            db_bind_text(s, 5, r->json, strlen(r->json));
-        }
-        int rc = run_stmt(h, s, "writing the history");
+    size_t from = 0;
+    for (size_t i = 1; i <= h->n_recs; i++) {
+        if (i < h->n_recs && h->recs[i].instance == h->recs[from].instance)
+            continue;
+        int rc = insert_history(h, from, i);
         if (rc)
             return rc;
+        from = i;
     }
     return 0;
 }

@@ -99,10 +99,12 @@ static const char schema_v1[] =
     " created BIGINT NOT NULL, gen BIGINT NOT NULL);"
     "CREATE INDEX baton_incidents_instance ON baton_incidents"
     " (instance_key);"
+    /* The records of one run of one instance per row, as a JSON array:
+     * one insert per change however many records it made. */
     "CREATE TABLE baton_history ("
     " instance_key BIGINT NOT NULL, position BIGINT NOT NULL,"
-    " value_type INTEGER NOT NULL, intent INTEGER NOT NULL,"
-    " record TEXT NOT NULL, PRIMARY KEY (instance_key, position));";
+    " last_position BIGINT NOT NULL, records TEXT NOT NULL,"
+    " PRIMARY KEY (instance_key, position));";
 
 static int exists(baton_host *h, int *yes)
 {
