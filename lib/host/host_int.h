@@ -97,6 +97,9 @@ typedef struct hinst {
     uint64_t revision; /* as loaded (0: new) */
     char *business_key;
     char *start_key;
+    /* Which index tables hold rows of it (jobs, timers, message subs,
+     * signal subs, incidents: bits 0..4), as saved. */
+    unsigned indexed;
 } hinst;
 
 int bh_load(baton_host *h, uint64_t key, hinst *hi);

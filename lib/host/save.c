@@ -79,9 +79,10 @@ int bh_load(baton_host *h, uint64_t key, hinst *hi)
     memset(hi, 0, sizeof *hi);
     db_stmt *s = db_prepare(h->db, db_kind(h->db) == DB_PG
         ? "SELECT process_id, version, revision, snapshot, business_key, "
-          "start_key, error FROM baton_instances WHERE key = $1 FOR UPDATE"
+          "start_key, error, indexed FROM baton_instances WHERE key = $1 "
+          "FOR UPDATE"
         : "SELECT process_id, version, revision, snapshot, business_key, "
-          "start_key, error FROM baton_instances WHERE key = $1");
+          "start_key, error, indexed FROM baton_instances WHERE key = $1");
     if (!s)
         return bh_db_fail(h, DB_ENOMEM, "loading an instance");
     db_bind_int64(s, 1, (int64_t)key);
@@ -104,6 +105,7 @@ int bh_load(baton_host *h, uint64_t key, hinst *hi)
                                          : strdup(db_col_text(s, 4, NULL));
     hi->start_key = db_col_null(s, 5) ? NULL : strdup(db_col_text(s, 5, NULL));
     char *error = db_col_null(s, 6) ? NULL : strdup(db_col_text(s, 6, NULL));
+    hi->indexed = (unsigned)db_col_int64(s, 7);
     db_done(s);
     if (!pid || (size && !copy)) {
         free(pid), free(copy), free(error);
@@ -144,8 +146,10 @@ int bh_load(baton_host *h, uint64_t key, hinst *hi)
         bh_release(hi);
         return rc;
     }
+    unsigned indexed = hi->indexed;
     hi->key = key;
     hi->revision = revision;
+    hi->indexed = indexed;
     return 0;
 }
 
@@ -306,7 +310,10 @@ static int sync_incidents(baton_host *h, baton_instance *in, uint64_t key,
     return 0;
 }
 
-static int drop_stale(baton_host *h, uint64_t key, int64_t gen)
+/* Deletes the rows the save did not rewrite, in the tables where the
+ * instance had rows before (bits of `indexed`, in the order of del[]). */
+static int drop_stale(baton_host *h, uint64_t key, int64_t gen,
+                      unsigned indexed)
 {
     static const char *const del[] = {
         "DELETE FROM baton_jobs WHERE instance_key = $1 AND gen <> $2",
@@ -316,6 +323,8 @@ static int drop_stale(baton_host *h, uint64_t key, int64_t gen)
         "DELETE FROM baton_incidents WHERE instance_key = $1 AND gen <> $2",
     };
     for (size_t i = 0; i < sizeof del / sizeof del[0]; i++) {
+        if (!(indexed & (1u << i)))
+            continue;
         db_stmt *s = db_prepare(h->db, del[i]);
         if (s) {
             db_bind_int64(s, 1, (int64_t)key);
@@ -390,6 +399,13 @@ static int sync_all(baton_host *h, hinst *hi, int64_t gen)
         rc = sync_incidents(h, in, hi->key, gen);
     size_t n = baton_instance_subscription_count(in);
     int again = 0;
+    unsigned mask = (baton_instance_job_count(in) ? 1u : 0) |
+                    (baton_instance_incident_count(in) ? 16u : 0);
+    for (size_t i = 0; i < n; i++) {
+        int kind = baton_instance_subscription_kind(in, i);
+        if (kind >= BATON_SUB_TIMER && kind <= BATON_SUB_SIGNAL)
+            mask |= 2u << kind;
+    }
     for (size_t i = 0; !rc && i < n; i++) {
         int added = 0;
         rc = sync_sub(h, in, i, hi->key, gen, &added);
@@ -403,7 +419,9 @@ static int sync_all(baton_host *h, hinst *hi, int64_t gen)
         }
     }
     if (!rc)
-        rc = drop_stale(h, hi->key, gen);
+        rc = drop_stale(h, hi->key, gen, hi->indexed);
+    if (!rc)
+        hi->indexed = mask;
     return rc ? rc : again;
 }
 
@@ -428,8 +446,8 @@ static int write_row(baton_host *h, hinst *hi, const void *snap, size_t size)
         s = db_prepare(h->db,
             "INSERT INTO baton_instances (key, process_id, version, state, "
             "revision, snapshot, business_key, start_key, created, updated, "
-            "ended, wake_at, ready) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-            "$9, $9, $10, $11, $12)");
+            "ended, wake_at, ready, indexed) VALUES ($1, $2, $3, $4, $5, $6, "
+            "$7, $8, $9, $9, $10, $11, $12, $14)");
         if (!s)
             return bh_db_fail(h, DB_ENOMEM, "saving an instance");
         const char *pid = baton_instance_process_id(in);
@@ -441,7 +459,7 @@ static int write_row(baton_host *h, hinst *hi, const void *snap, size_t size)
         s = db_prepare(h->db,
             "UPDATE baton_instances SET state = $4, revision = $5, "
             "snapshot = $6, updated = $9, ended = $10, wake_at = $11, "
-            "ready = $12 WHERE key = $1 AND revision = $13");
+            "ready = $12, indexed = $14 WHERE key = $1 AND revision = $13");
         if (!s)
             return bh_db_fail(h, DB_ENOMEM, "saving an instance");
         db_bind_int64(s, 13, (int64_t)hi->revision);
@@ -461,6 +479,7 @@ static int write_row(baton_host *h, hinst *hi, const void *snap, size_t size)
     else
         db_bind_null(s, 11);
     db_bind_int64(s, 12, ready);
+    db_bind_int64(s, 14, hi->indexed);
     int rc = db_step(s);
     int64_t changed = rc >= 0 ? db_changes(s) : 0;
     db_done(s);

@@ -45,7 +45,7 @@ static const char schema_v1[] =
     " revision BIGINT NOT NULL, snapshot %s NOT NULL, business_key TEXT,"
     " start_key TEXT, created BIGINT NOT NULL, updated BIGINT NOT NULL,"
     " ended BIGINT, wake_at BIGINT, ready INTEGER NOT NULL DEFAULT 0,"
-    " error TEXT);"
+    " error TEXT, indexed INTEGER NOT NULL DEFAULT 31);"
     "CREATE INDEX baton_instances_wake ON baton_instances (wake_at)"
     " WHERE wake_at IS NOT NULL;"
     "CREATE INDEX baton_instances_ready ON baton_instances (ready)"
