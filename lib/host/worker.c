@@ -294,6 +294,9 @@ typedef struct pool {
     baton_host_job *done;
     size_t inflight; /* activated, not yet committed */
     int quit;
+    int tick_due;      /* due instance work may be waiting */
+    int64_t last_tick; /* when it was last looked for */
+    int ticked;        /* looked for in this round */
 } pool;
 
 static hhandler *handler_for(baton_host *h, const char *type)
@@ -393,17 +396,38 @@ static int renew_tx(baton_host *h, void *arg)
     return renew(h, arg);
 }
 
+/* Activates jobs of every registered type in one transaction, the
+ * types taken in turn from `first` so that none starves. */
 typedef struct act_req {
-    const char *type, *worker;
-    size_t max;
+    const char *worker;
+    size_t max, first;
     baton_host_job *jobs;
 } act_req;
 
 static int act_tx(baton_host *h, void *arg)
 {
     act_req *a = arg;
-    return bh_activate(h, a->type, a->worker, a->max,
-                       h->settings[BATON_HOST_LEASE_MS], &a->jobs);
+    a->jobs = NULL;
+    baton_host_job **tail = &a->jobs;
+    size_t left = a->max;
+    int rc = 0;
+    for (size_t t = 0; !rc && left && t < h->n_handlers; t++) {
+        const char *type = h->handlers[(a->first + t) % h->n_handlers].type;
+        rc = bh_activate(h, type, a->worker, left,
+                         h->settings[BATON_HOST_LEASE_MS], tail);
+        while (*tail) {
+            tail = &(*tail)->next;
+            left--;
+        }
+    }
+    if (rc) {
+        while (a->jobs) {
+            baton_host_job *n = a->jobs->next;
+            bh_job_free(a->jobs);
+            a->jobs = n;
+        }
+    }
+    return rc;
 }
 
 /* How long an idle worker may wait before something it knows of falls
@@ -519,41 +543,44 @@ static int round_once(baton_host *h, pool *p, const char *name,
         pthread_mutex_unlock(&p->mu);
         did += (int)n;
     }
-    size_t units = 0;
-    int rc = baton_host_tick(h, &units);
-    if (rc)
-        return rc;
-    did += (int)units;
-    for (size_t t = 0; t < h->n_handlers; t++) {
-        pthread_mutex_lock(&p->mu);
-        size_t free_slots = concurrency > p->inflight
-                                ? concurrency - p->inflight : 0;
-        pthread_mutex_unlock(&p->mu);
-        if (!free_slots || p->h->stop)
-            break;
-        size_t ti = (*next_type + t) % h->n_handlers;
-        act_req a = {h->handlers[ti].type, name, free_slots, NULL};
-        rc = bh_retry(h, act_tx, &a);
+    /* Due instance work: after a wake-up, after a tick that found some,
+     * and every 200 ms while busy, so that timers are not starved. */
+    int64_t now = bh_now(h);
+    h->now = 0;
+    if (p->tick_due || now - p->last_tick >= 200) {
+        size_t units = 0;
+        int rc = baton_host_tick(h, &units);
         if (rc)
             return rc;
-        size_t n = 0;
-        for (baton_host_job *j = a.jobs; j; j = j->next)
-            n++;
-        if (!n)
-            continue;
-        pthread_mutex_lock(&p->mu);
-        *p->todo_tail = a.jobs;
-        baton_host_job *last = a.jobs;
-        while (last->next)
-            last = last->next;
-        p->todo_tail = &last->next;
-        p->inflight += n;
-        pthread_cond_broadcast(&p->cv);
-        pthread_mutex_unlock(&p->mu);
-        did += (int)n;
+        p->last_tick = now;
+        p->tick_due = units > 0;
+        p->ticked = 1;
+        did += (int)units;
     }
-    if (h->n_handlers)
+    pthread_mutex_lock(&p->mu);
+    size_t free_slots = concurrency > p->inflight ? concurrency - p->inflight
+                                                  : 0;
+    pthread_mutex_unlock(&p->mu);
+    if (free_slots && h->n_handlers && !h->stop) {
+        act_req a = {name, free_slots, *next_type, NULL};
+        int rc = bh_retry(h, act_tx, &a);
+        if (rc)
+            return rc;
         *next_type = (*next_type + 1) % h->n_handlers;
+        size_t n = 0;
+        baton_host_job *last = NULL;
+        for (baton_host_job *j = a.jobs; j; j = j->next, n++)
+            last = j;
+        if (n) {
+            pthread_mutex_lock(&p->mu);
+            *p->todo_tail = a.jobs;
+            p->todo_tail = &last->next;
+            p->inflight += n;
+            pthread_cond_broadcast(&p->cv);
+            pthread_mutex_unlock(&p->mu);
+            did += (int)n;
+        }
+    }
     return did;
 }
 
@@ -585,7 +612,7 @@ int baton_host_worker_run(baton_host *h, const baton_host_worker_options *o)
     if (db_kind(h->db) == DB_PG && db_listen(h->db, "baton_work") < 0)
         return bh_db_fail(h, DB_ECONN, "listening for work");
     h->stop = 0;
-    pool p = {.h = h};
+    pool p = {.h = h, .tick_due = 1};
     p.todo_tail = &p.todo;
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
@@ -613,6 +640,7 @@ int baton_host_worker_run(baton_host *h, const baton_host_worker_options *o)
     int64_t lease = h->settings[BATON_HOST_LEASE_MS];
     while (!rc) {
         int stopping = h->stop;
+        p.ticked = 0;
         int did = round_once(h, &p, name, stopping ? 0 : concurrency,
                              &next_type);
         if (did < 0) {
@@ -646,8 +674,12 @@ int baton_host_worker_run(baton_host *h, const baton_host_worker_options *o)
         }
         if (did || done_waiting)
             continue;
-        if (opts.until_idle && !inflight)
-            break;
+        if (opts.until_idle && !inflight) {
+            if (p.ticked)
+                break;
+            p.tick_due = 1; /* idle only once due work was looked for */
+            continue;
+        }
         int64_t wait = db_kind(h->db) == DB_PG
             ? 1000 : h->settings[BATON_HOST_POLL_MS];
         if (inflight && wait > lease / 3)
@@ -656,6 +688,7 @@ int baton_host_worker_run(baton_host *h, const baton_host_worker_options *o)
         int w = db_wait(h->db, wait, h->wake_fd[0]);
         if (w < 0)
             h->conn_lost = 1;
+        p.tick_due = 1;
         drain(h->wake_fd[0]);
     }
     pthread_mutex_lock(&p.mu);
