@@ -68,6 +68,18 @@ static int keys_read(baton_host *h, db_stmt *s, keys *k, int texts)
     return rc < 0 ? bh_db_fail(h, rc, "reading the store") : 0;
 }
 
+/* Loads an instance that a message or signal reaches; one that cannot
+ * be restored is marked FAILED and skipped (1) rather than failing the
+ * delivery to all the others. */
+static int load_live(baton_host *h, uint64_t key, hinst *hi)
+{
+    int rc = bh_load(h, key, hi);
+    if (rc != BATON_ESNAPSHOT)
+        return rc;
+    rc = bh_mark_failed(h, key, h->err);
+    return rc ? rc : 1;
+}
+
 /* ---- Start ------------------------------------------------------------ */
 
 typedef struct start_arg {
@@ -117,13 +129,10 @@ int bh_deliver_signal(baton_host *h, const char *name, const char *vars,
     int rc = keys_read(h, s, &k, 0);
     for (size_t i = 0; !rc && i < k.n; i++) {
         hinst hi;
-        rc = bh_load(h, (uint64_t)k.v[i], &hi);
-        if (rc == BATON_ESNAPSHOT) {
-            rc = bh_mark_failed(h, (uint64_t)k.v[i], h->err);
+        if ((rc = load_live(h, (uint64_t)k.v[i], &hi)) != 0) {
+            rc = rc > 0 ? 0 : rc;
             continue;
         }
-        if (rc)
-            break;
         rc = baton_instance_signal(hi.in, name, vars, len);
         if (rc < 0) {
             rc = bh_engine_fail(h, rc, "delivering a signal");
@@ -217,13 +226,10 @@ static int correlate_open(baton_host *h, publish_arg *a)
         if (!k.a[i] || took_it(a, k.a[i]))
             continue;
         hinst hi;
-        rc = bh_load(h, (uint64_t)k.v[i], &hi);
-        if (rc == BATON_ESNAPSHOT) {
-            rc = bh_mark_failed(h, (uint64_t)k.v[i], h->err);
+        if ((rc = load_live(h, (uint64_t)k.v[i], &hi)) != 0) {
+            rc = rc > 0 ? 0 : rc;
             continue;
         }
-        if (rc)
-            break;
         rc = baton_instance_correlate_message(hi.in, a->name, a->ckey,
                                               a->vars, a->len);
         if (rc <= 0) {
