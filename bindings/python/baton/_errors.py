@@ -14,6 +14,10 @@ EIO = -9
 ESNAPSHOT = -10
 EEXPR = -11
 EBUDGET = -12
+# enum baton_host_status (baton_host.h)
+HOST_ESTORE = -100
+HOST_ECONFLICT = -101
+HOST_ESCHEMA = -102
 
 STATUS_NAMES = {
     OK: "BATON_OK", ENOMEM: "BATON_ENOMEM", EINVAL: "BATON_EINVAL",
@@ -22,6 +26,8 @@ STATUS_NAMES = {
     ESTATE: "BATON_ESTATE", ELIMIT: "BATON_ELIMIT", EIO: "BATON_EIO",
     ESNAPSHOT: "BATON_ESNAPSHOT", EEXPR: "BATON_EEXPR",
     EBUDGET: "BATON_EBUDGET",
+    HOST_ESTORE: "BATON_HOST_ESTORE", HOST_ECONFLICT: "BATON_HOST_ECONFLICT",
+    HOST_ESCHEMA: "BATON_HOST_ESCHEMA",
 }
 
 
@@ -122,12 +128,28 @@ class ClosedError(Error, ValueError):
     """The object was closed (or its engine was)."""
 
 
+class StoreError(Error):
+    """BATON_HOST_ESTORE: the durable host's store failed or went away;
+    nothing was written, the call may be repeated."""
+
+
+class ConflictError(Error):
+    """BATON_HOST_ECONFLICT: another worker changed the same instance or
+    job first (or a message with the same id is still kept)."""
+
+
+class SchemaError(Error):
+    """BATON_HOST_ESCHEMA: the store is not a Baton store, or was written
+    by a newer version of Baton."""
+
+
 _CLASSES = {
     ENOMEM: OutOfMemoryError, EINVAL: InvalidArgumentError,
     EPARSE: ParseError, EUNSUPPORTED: UnsupportedError, EMODEL: ModelError,
     ENOTFOUND: NotFoundError, ESTATE: StateError, ELIMIT: LimitError,
     EIO: InputOutputError, ESNAPSHOT: SnapshotError, EEXPR: ExpressionError,
-    EBUDGET: BudgetError,
+    EBUDGET: BudgetError, HOST_ESTORE: StoreError,
+    HOST_ECONFLICT: ConflictError, HOST_ESCHEMA: SchemaError,
 }
 
 

@@ -14,6 +14,14 @@ A library that loads but is not libbaton, or has another major version
 than the one this package was written for, is refused like one that does
 not load. When nothing is left, one ImportError lists every place tried
 and why each failed.
+
+libbaton-host, the durable host (baton.Store, baton.Worker), is loaded
+the same way, on first use rather than at import (load_host()):
+``BATON_HOST_LIBRARY`` (the only place tried when set), the package
+folder, the folder of the loaded libbaton and its ``host`` subfolder (the
+layout of a build tree: build/lib/libbaton.so, build/lib/host/), then
+``ctypes.util.find_library('baton-host')`` and the soname
+(``libbaton-host.so.0``).
 """
 
 import ctypes
@@ -67,10 +75,11 @@ def _check(lib):
     return None
 
 
-def load():
-    """Returns (the CDLL, the path or name it was loaded from)."""
+def _load_first(candidates, check, intro, hint):
+    """Loads the first candidate that `check` accepts; else one
+    ImportError that lists every place tried and why each failed."""
     tried = []
-    for where, path, must_exist in _candidates():
+    for where, path, must_exist in candidates:
         if path is None:
             tried.append("%s: not found" % where)
             continue
@@ -84,13 +93,78 @@ def load():
             reason = str(e) if path in str(e) else "%s: %s" % (path, e)
             tried.append("%s: %s" % (where, reason))
             continue
-        problem = _check(lib)
+        problem = check(lib)
         if problem:
             tried.append("%s: %s: %s" % (where, path, problem))
             continue
         return lib, path
-    raise ImportError(
-        "baton: cannot load the libbaton shared library. Tried:\n  "
-        + "\n  ".join(tried)
-        + "\nSet BATON_LIBRARY to the full path of libbaton (for example "
+    raise ImportError(intro + " Tried:\n  " + "\n  ".join(tried) + "\n"
+                      + hint)
+
+
+def load():
+    """Returns (the CDLL, the path or name it was loaded from)."""
+    return _load_first(
+        _candidates(), _check,
+        "baton: cannot load the libbaton shared library.",
+        "Set BATON_LIBRARY to the full path of libbaton (for example "
         "build/lib/libbaton.so), or install the library (meson install).")
+
+
+# ------------------------------------------------------------ libbaton-host
+
+def _host_file_names():
+    """libbaton-host's file names on this platform, the versioned one
+    first."""
+    if sys.platform == "darwin":
+        return ["libbaton-host.%d.dylib" % MAJOR, "libbaton-host.dylib"]
+    if sys.platform in ("win32", "cygwin"):
+        return ["baton-host-%d.dll" % MAJOR, "baton-host.dll",
+                "libbaton-host.dll"]
+    return ["libbaton-host.so.%d" % MAJOR, "libbaton-host.so"]
+
+
+def _host_candidates(libbaton_path=None):
+    """(where, path or None, must exist as a file) for libbaton-host;
+    `libbaton_path` is where libbaton was loaded from."""
+    env = os.environ.get("BATON_HOST_LIBRARY")
+    if env:
+        yield "BATON_HOST_LIBRARY", os.path.abspath(env), False
+        return
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in _host_file_names():
+        yield "package folder", os.path.join(here, name), True
+    if libbaton_path and os.path.dirname(libbaton_path):
+        beside = os.path.dirname(os.path.abspath(libbaton_path))
+        for folder in (beside, os.path.join(beside, "host")):
+            for name in _host_file_names():
+                yield "beside libbaton", os.path.join(folder, name), True
+    yield "ctypes.util.find_library('baton-host')", \
+        ctypes.util.find_library("baton-host"), False
+    yield "soname", _host_file_names()[0], False
+
+
+def _check_host(lib):
+    """None when `lib` is a libbaton-host, else why not."""
+    try:
+        lib.baton_host_open
+        version = lib.baton_host_schema_version
+    except AttributeError:
+        return "not libbaton-host (it has no baton_host_open)"
+    version.argtypes = []
+    version.restype = ctypes.c_int
+    if version() < 1:
+        return "not libbaton-host (it writes schema version %d)" % version()
+    return None
+
+
+def load_host(libbaton_path=None):
+    """Returns (the CDLL of libbaton-host, the path or name it was loaded
+    from); `libbaton_path` is where libbaton was loaded from."""
+    return _load_first(
+        _host_candidates(libbaton_path), _check_host,
+        "baton: cannot load the libbaton-host shared library (the durable "
+        "host, for baton.Store and baton.Worker).",
+        "Set BATON_HOST_LIBRARY to the full path of libbaton-host (for "
+        "example build/lib/host/libbaton-host.so), or install the library "
+        "(meson install).")
