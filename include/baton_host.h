@@ -73,6 +73,9 @@ BATON_API void baton_host_free(void *buffer);
 /** Closes the connection. Accepts NULL. */
 BATON_API void baton_host_close(baton_host *host);
 
+/** A short text for a status of the host or of baton.h (never NULL). */
+BATON_API const char *baton_host_strerror(int code);
+
 /** The message of the last failed call ("" when the last call succeeded). */
 BATON_API const char *baton_host_errmsg(const baton_host *host);
 
@@ -308,7 +311,8 @@ typedef struct baton_host_worker_options {
 BATON_API int baton_host_worker_run(baton_host *host,
                                     const baton_host_worker_options *opts);
 
-/** Asks a running worker to stop after the jobs in flight are committed.
+/** Asks the running worker, or the next one to run on this host, to stop
+ *  after the jobs in flight are committed; a run consumes the request.
  *  Safe to call from another thread or a signal handler. */
 BATON_API void baton_host_worker_stop(baton_host *host);
 

@@ -685,6 +685,24 @@ static void test_history_retention(void **state)
     json_decref(doc);
 }
 
+/* A stop asked before the run is not lost: the run returns at once
+ * (without until_idle it would otherwise wait for work forever). */
+static void test_stop_before_run(void **state)
+{
+    FIXTURE(f);
+    deploy(f, "trip-booking-saga.bpmn", 1, 1);
+    CHECK(f, baton_host_register(f->h, "ReserveCar", book, NULL), 0);
+    CHECK(f, baton_host_register(f->h, "", book, NULL), BATON_EINVAL);
+    assert_non_null(strstr(baton_host_errmsg(f->h), "needs a job type"));
+    baton_host_worker_stop(f->h);
+    baton_host_worker_options o = {.concurrency = 2};
+    CHECK(f, baton_host_worker_run(f->h, &o), 0);
+    assert_string_equal(baton_host_strerror(BATON_HOST_ECONFLICT),
+                        "changed by another worker first");
+    assert_string_equal(baton_host_strerror(BATON_ENOTFOUND),
+                        baton_strerror(BATON_ENOTFOUND));
+}
+
 /* ---- Bad input ---------------------------------------------------------- */
 
 static void test_bad_arguments(void **state)
@@ -805,6 +823,7 @@ int main(void)
         BOTH(test_signals),
         BOTH(test_worker),
         BOTH(test_history_retention),
+        BOTH(test_stop_before_run),
         BOTH(test_bad_arguments),
         cmocka_unit_test(test_bad_uri),
         BOTH(test_damaged_row),

@@ -433,13 +433,28 @@ void bh_log(baton_host *h, int level, const char *fmt, ...)
     h->log(h->log_ud, level, msg);
 }
 
+const char *baton_host_strerror(int code)
+{
+    switch (code) {
+    case BATON_HOST_ESTORE: return "the store failed";
+    case BATON_HOST_ECONFLICT: return "changed by another worker first";
+    case BATON_HOST_ESCHEMA: return "not a Baton store, or a newer one";
+    default: return baton_strerror(code);
+    }
+}
+
 int64_t baton_host_set(baton_host *h, int setting, int64_t value)
 {
-    if (!h || setting < 0 || (size_t)setting >= N_SETTINGS || value < 0)
+    if (!h)
         return BATON_EINVAL;
-    if ((setting == BATON_HOST_BATCH || setting == BATON_HOST_POLL_MS ||
-         setting == BATON_HOST_LEASE_MS) && value == 0)
-        return BATON_EINVAL;
+    bh_op_begin(h);
+    if (setting < 0 || (size_t)setting >= N_SETTINGS)
+        return bh_fail(h, BATON_EINVAL, "no setting number %d", setting);
+    if (value < 0 || (value == 0 && (setting == BATON_HOST_BATCH ||
+                                     setting == BATON_HOST_POLL_MS ||
+                                     setting == BATON_HOST_LEASE_MS)))
+        return bh_fail(h, BATON_EINVAL, "setting %d cannot be %lld",
+                       setting, (long long)value);
     int64_t old = h->settings[setting];
     h->settings[setting] = value;
     return old;

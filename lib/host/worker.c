@@ -258,8 +258,11 @@ int baton_host_tick(baton_host *h, size_t *did)
 int baton_host_register(baton_host *h, const char *type,
                         baton_host_handler_fn fn, void *ud)
 {
-    if (!h || !type || !*type)
+    if (!h)
         return BATON_EINVAL;
+    bh_op_begin(h);
+    if (!type || !*type)
+        return bh_fail(h, BATON_EINVAL, "a handler needs a job type");
     for (size_t i = 0; i < h->n_handlers; i++) {
         if (strcmp(h->handlers[i].type, type) != 0)
             continue;
@@ -276,11 +279,11 @@ int baton_host_register(baton_host *h, const char *type,
         return BATON_OK;
     hhandler *n = realloc(h->handlers, (h->n_handlers + 1) * sizeof *n);
     if (!n)
-        return BATON_ENOMEM;
+        return bh_fail(h, BATON_ENOMEM, "out of memory");
     h->handlers = n;
     char *copy = strdup(type);
     if (!copy)
-        return BATON_ENOMEM;
+        return bh_fail(h, BATON_ENOMEM, "out of memory");
     h->handlers[h->n_handlers++] = (hhandler){copy, fn, ud};
     return BATON_OK;
 }
@@ -611,7 +614,6 @@ int baton_host_worker_run(baton_host *h, const baton_host_worker_options *o)
     }
     if (db_kind(h->db) == DB_PG && db_listen(h->db, "baton_work") < 0)
         return bh_db_fail(h, DB_ECONN, "listening for work");
-    h->stop = 0;
     pool p = {.h = h, .tick_due = 1};
     p.todo_tail = &p.todo;
     pthread_mutex_init(&p.mu, NULL);
@@ -712,6 +714,7 @@ int baton_host_worker_run(baton_host *h, const baton_host_worker_options *o)
     }
     pthread_mutex_destroy(&p.mu);
     pthread_cond_destroy(&p.cv);
+    h->stop = 0; /* consumed: the next run works again */
     return rc;
 }
 
