@@ -962,14 +962,11 @@ class Worker(object):
             store._lock.release()
             raise
         try:
-            while True:
+            # Joined in slices, so that Ctrl-C reaches this thread. A
+            # stop() that comes before the host's loop begins is kept
+            # for it by the host.
+            while thread.is_alive():
                 thread.join(0.1)
-                if not thread.is_alive():
-                    break
-                if self._stop_requested:
-                    # A stop() that came before the host's loop began
-                    # would be lost: ask again until it ends.
-                    _lib.baton_host_worker_stop(ptr)
         except BaseException:
             self.stop()
             thread.join()
