@@ -1,8 +1,10 @@
 /*
- * baton - run and check BPMN models from the command line.
+ * baton - run and check BPMN models from the command line, and run them
+ * durably over a store (SQLite or PostgreSQL).
  *
  * The reference host of the library: everything it does goes through the
- * public API in baton.h. See docs/cli.md.
+ * public API in baton.h, and baton_host.h for the store commands. See
+ * docs/cli.md.
  */
 #include <stdio.h>
 #include <string.h>
@@ -69,12 +71,29 @@ void cli_usage(FILE *f)
     fputs(
 "usage: baton run MODEL [OPTION]...   run a process instance\n"
 "       baton check MODEL...          report every problem in models\n"
+"\n"
+"Over a store (--store URI, $BATON_STORE, default sqlite:baton.db):\n"
+"       baton deploy MODEL...         deploy models\n"
+"       baton start PROCESS_ID        start an instance, print its key\n"
+"       baton publish NAME            publish a message\n"
+"       baton signal NAME             broadcast a signal\n"
+"       baton worker                  run due work and --exec jobs\n"
+"       baton jobs activate|complete|fail|error   external job workers\n"
+"       baton instances               list instances\n"
+"       baton instance KEY            show one instance\n"
+"       baton incidents               list open incidents\n"
+"       baton resolve INCIDENT_KEY    resolve an incident\n"
+"       baton cancel KEY              cancel an instance\n"
+"\n"
 "       baton --version               print the version\n"
 "       baton --help                  print this help\n"
+"       baton COMMAND --help          print the help of a command\n"
 "\n", f);
     cli_usage_run(f);
     fputc('\n', f);
     cli_usage_check(f);
+    fputc('\n', f);
+    cli_usage_store(f);
 }
 
 int main(int argc, char **argv)
@@ -96,6 +115,8 @@ int main(int argc, char **argv)
         rc = cli_run(argc - 1, argv + 1);
     else if (strcmp(argv[1], "check") == 0)
         rc = cli_check(argc - 1, argv + 1);
+    else if (cli_is_store_command(argv[1]))
+        rc = cli_store_main(argc - 1, argv + 1);
     else
         return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
     return rc;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "baton.h"
+#include "baton_host.h"
 
 /* Exit statuses, documented in docs/cli.md. */
 enum cli_exit {
@@ -140,5 +141,59 @@ int cli_then_apply(const struct then_action *a, baton_engine *engine,
  * `, "nextDue": ...` when it waits on time, `, "subscriptions": [...]`
  * when it has open subscriptions; nothing otherwise. */
 void cli_print_waits(FILE *f, const baton_instance *inst);
+
+/* ---- Commands over a store (store.c, worker.c, duration.c) -------- */
+
+/* Whether `name` is a command over a store (deploy, start, worker, ...),
+ * and runs it; argv[0] is the command's name. */
+int cli_is_store_command(const char *name);
+int cli_store_main(int argc, char **argv);
+
+/* Usage of every store command, and of one (NULL: none printed). */
+void cli_usage_store(FILE *f);
+int cli_usage_store_command(FILE *f, const char *name);
+
+/* The worker (worker.c). */
+int cli_worker(int argc, char **argv);
+
+/* One option of a store command. A flag sets `*flag` to 1; an option
+ * with a value sets `*value` (the last one given wins) or, with `add`,
+ * hands each value to it (repeatable options); `add` returns 0 or an
+ * exit status (message printed). */
+struct cli_opt {
+    const char *name; /* "--store" */
+    int takes_value;
+    const char **value;
+    int *flag;
+    int (*add)(void *ud, const char *value);
+    void *ud;
+};
+
+/* Parses argv[1..argc-1] against `opts` (ended by a NULL name): options
+ * may come before or after operands, as "--opt VALUE" or "--opt=VALUE";
+ * "--" ends the options. The operands are moved to argv[1..*n_operands].
+ * --help and -h print the command's usage. Returns 0, -1 when help was
+ * printed (exit with 0), or an exit status (message printed). */
+int cli_parse_opts(const char *command, int argc, char **argv,
+                   const struct cli_opt *opts, size_t *n_operands);
+
+/* Opens the store of --store `uri` (NULL: $BATON_STORE, then
+ * sqlite:baton.db). Returns 0, or an exit status (message printed, never
+ * the URI). */
+int cli_store_open(const char *command, const char *uri, baton_host **out);
+
+/* Prints "baton: MESSAGE" of the host's last error; returns
+ * CLI_EXIT_REFUSED. */
+int cli_host_error(const baton_host *host, int code);
+
+/* Parses a duration: an ISO 8601 duration of fixed length
+ * (P[nW][nD][T[nH][nM][n[.f]S]], letters in either case, a fraction only
+ * on seconds) or plain milliseconds. Returns 0, or -1 with what is wrong
+ * in `why`. */
+int cli_duration_ms(const char *text, int64_t *out, char *why, size_t size);
+
+/* Parses a positive decimal key (an instance, job or incident key).
+ * Returns 0 or -1. */
+int cli_parse_key(const char *text, uint64_t *out);
 
 #endif
