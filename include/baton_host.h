@@ -191,7 +191,8 @@ BATON_API int baton_host_update_retries(baton_host *host, uint64_t job_key,
 /* ------------------------------------------------------------------ */
 
 /** Instances as a JSON array, newest first: each {"key", "processId",
- *  "version", "state", "businessKey", "created", "updated", "incidents"}.
+ *  "version", "state", "businessKey", "error" (why a FAILED one cannot be
+ *  restored, else null), "created", "updated", "incidents"}.
  *  `state` (may be NULL) filters by state name ("ACTIVE", "WAITING",
  *  "INCIDENT", "COMPLETED", "TERMINATED", "FAILED"), `process_id` (may be
  *  NULL) by process; `before_key` 0 starts at the newest, otherwise only
@@ -202,8 +203,8 @@ BATON_API int baton_host_instances(baton_host *host, const char *state,
                                    char **out);
 
 /** One instance as a JSON object: its row, "variables", "jobs",
- *  "subscriptions", "incidents" and, when `history` is non-zero,
- *  "history" (its records in order). BATON_ENOTFOUND: no such instance. */
+ *  "timers", "messageSubscriptions", "signalSubscriptions", "incidents"
+ *  and, when `history` is non-zero, "history" (its records in order). BATON_ENOTFOUND: no such instance. */
 BATON_API int baton_host_instance(baton_host *host, uint64_t instance_key,
                                   int history, char **out);
 
@@ -277,17 +278,19 @@ BATON_API int baton_host_job_retries(const baton_host_job *job);
 BATON_API const char *baton_host_job_variables(const baton_host_job *job);
 BATON_API const char *baton_host_job_headers(const baton_host_job *job);
 
-/** Settle a job inside its handler. Returns BATON_OK, BATON_EINVAL,
- *  BATON_EPARSE (vars is not a JSON object) or BATON_ESTATE (already
- *  settled). The result is committed by the worker after the handler
- *  returns. */
+/** Settle a job inside its handler, as baton_host_complete_job(),
+ *  _fail_job() and _throw_error() do from outside. Returns BATON_OK,
+ *  BATON_EINVAL, BATON_EPARSE (vars is not a JSON object) or BATON_ESTATE
+ *  (already settled). The result is committed by the worker after the
+ *  handler returns. */
 BATON_API int baton_host_job_complete(baton_host_job *job, const char *vars,
                                       size_t len);
 BATON_API int baton_host_job_fail(baton_host_job *job, int retries,
                                   int64_t backoff_ms, const char *message);
 BATON_API int baton_host_job_throw_error(baton_host_job *job,
                                          const char *code,
-                                         const char *message);
+                                         const char *message,
+                                         const char *vars, size_t len);
 
 /** Worker options; zero-initialise and set what you need. */
 typedef struct baton_host_worker_options {

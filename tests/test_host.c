@@ -599,7 +599,8 @@ static void book(void *ud, baton_host_job *job)
     const char *type = baton_host_job_type(job);
     if (strcmp(type, "BookFlight") == 0 &&
         strstr(baton_host_job_variables(job), "\"fail\":true")) {
-        baton_host_job_throw_error(job, "FLIGHT_BOOKING_FAILED", "no seats");
+        baton_host_job_throw_error(job, "FLIGHT_BOOKING_FAILED", "no seats",
+                                   "{\"reason\":\"sold out\"}", BATON_NUL);
         return;
     }
     char vars[128];
@@ -631,6 +632,15 @@ static void test_worker(void **state)
         assert_string_equal(tasks, i % 2 ? "ReserveCar BookHotel CancelHotel "
                                            "CancelCar"
                                          : "ReserveCar BookHotel BookFlight");
+        /* The error's variables reached the instance. */
+        json_t *doc = instance(f, keys[i]);
+        json_t *reason = json_object_get(json_object_get(doc, "variables"),
+                                         "reason");
+        if (i % 2)
+            assert_string_equal(json_string_value(reason), "sold out");
+        else
+            assert_null(reason);
+        json_decref(doc);
     }
     char *out = NULL;
     CHECK(f, baton_host_instances(f->h, "COMPLETED", NULL, 0, 5,
@@ -773,11 +783,24 @@ static void test_damaged_row(void **state)
     assert_int_equal(rc, BATON_ESNAPSHOT);
     assert_non_null(strstr(baton_host_errmsg(f->h), "cannot be restored"));
     CHECK(f, baton_host_complete_job(f->h, jb, NULL, 0), 0);
-    assert_string_equal(state_of(f, a), "WAITING");
+    /* Marked FAILED with the reason: its jobs are not handed out again
+     * (the lock ran out), and it takes no further change. */
+    assert_string_equal(state_of(f, a), "FAILED");
     json_t *doc = instance(f, a);
     assert_non_null(strstr(json_string_value(json_object_get(doc, "error")),
                            "cannot be restored"));
+    assert_int_equal(json_array_size(json_object_get(doc, "jobs")), 0);
     json_decref(doc);
+    f->now += 3600 * 1000;
+    assert_int_equal(activate_one(f, "ReserveCar", NULL), 0);
+    CHECK(f, baton_host_cancel(f->h, a), BATON_ESTATE);
+    assert_non_null(strstr(baton_host_errmsg(f->h), "is FAILED"));
+    char *out = NULL;
+    CHECK(f, baton_host_instances(f->h, "FAILED", NULL, 0, 0, &out), 0);
+    json_t *list = json_loads(out, 0, NULL);
+    baton_host_free(out);
+    assert_int_equal(json_array_size(list), 1);
+    json_decref(list);
 }
 
 static void test_newer_schema(void **state)

@@ -514,13 +514,19 @@ static void settle_output(const struct worker *w, baton_host_job *job,
     if (e) {
         const char *code = json_string_value(json_object_get(e, "code"));
         const char *m = json_string_value(json_object_get(e, "message"));
-        if (!json_is_object(e) || !code || !*code) {
+        json_t *ev = json_object_get(e, "variables");
+        if (!json_is_object(e) || !code || !*code ||
+            (ev && !json_is_object(ev))) {
             json_decref(doc);
             fail_job(w, job, "the command's bpmnError has no \"code\" "
-                     "string");
+                     "string, or \"variables\" that are not an object");
             return;
         }
-        rc = baton_host_job_throw_error(job, code, m);
+        char *etext = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+        rc = ev && !etext ? BATON_ENOMEM
+                          : baton_host_job_throw_error(job, code, m, etext,
+                                                       BATON_NUL);
+        free(etext);
         if (rc == BATON_OK)
             job_log(w, BATON_LOG_INFO, job, "threw BPMN error %s", code);
         else

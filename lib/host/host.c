@@ -141,9 +141,26 @@ void bh_rollback(baton_host *h)
         db_rollback(h->db);
 }
 
+/* An operation failed on an instance whose snapshot cannot be restored:
+ * mark it FAILED in a transaction of its own, so that no worker takes its
+ * jobs again, and keep the operation's own error. */
+static void mark_damaged(baton_host *h)
+{
+    char why[sizeof h->err];
+    memcpy(why, h->err, sizeof why);
+    uint64_t key = h->damaged;
+    if (bh_begin(h) == 0) {
+        if (bh_mark_failed(h, key, why) == 0)
+            bh_commit(h);
+        bh_rollback(h);
+    }
+    memcpy(h->err, why, sizeof why);
+}
+
 int bh_retry(baton_host *h, int (*op)(baton_host *h, void *arg), void *arg)
 {
     int rc = 0;
+    h->damaged = 0;
     for (int attempt = 0; attempt < 50; attempt++) {
         bh_op_begin(h);
         rc = bh_begin(h);
@@ -160,6 +177,10 @@ int bh_retry(baton_host *h, int (*op)(baton_host *h, void *arg), void *arg)
             return 0;
         bh_rollback(h);
         bh_clear_recs(h);
+        if (h->damaged) {
+            mark_damaged(h);
+            break;
+        }
         int busy = h->last_db == DB_EBUSY || rc == BATON_HOST_ECONFLICT;
         if (!busy || attempt == 49)
             break;

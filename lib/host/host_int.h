@@ -11,6 +11,7 @@
 #ifndef BATON_HOST_INT_H
 #define BATON_HOST_INT_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,13 +54,14 @@ struct baton_host {
     int rec_failed;
     hhandler *handlers;
     size_t n_handlers;
-    volatile int stop; /* set by baton_host_worker_stop() */
+    volatile sig_atomic_t stop; /* set by baton_host_worker_stop() */
     int wake_fd[2];    /* handler threads wake the worker */
     int schema;
     int last_db;   /* the db code of the last store failure */
     int conn_lost; /* reconnect before the next operation */
     int signal_depth;
     int notify; /* the transaction made work for other workers */
+    uint64_t damaged; /* an instance bh_load() could not restore */
     baton_log_fn log;
     void *log_ud;
     int64_t last_sweep; /* when kept messages and history were last swept */

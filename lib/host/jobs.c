@@ -244,9 +244,19 @@ typedef struct act_arg {
     baton_host_job *jobs;
 } act_arg;
 
+static void free_list(baton_host_job **list)
+{
+    while (*list) {
+        baton_host_job *n = (*list)->next;
+        bh_job_free(*list);
+        *list = n;
+    }
+}
+
 static int activate_tx(baton_host *h, void *arg)
 {
     act_arg *a = arg;
+    free_list(&a->jobs); /* a try whose commit failed */
     return bh_activate(h, a->type, a->worker, a->max, a->lock, &a->jobs);
 }
 
@@ -280,8 +290,10 @@ int baton_host_activate_jobs(baton_host *h, const char *type,
     }
     act_arg a = {type, worker, max ? max : 1, lock_ms, NULL};
     int rc = bh_retry(h, activate_tx, &a);
-    if (rc)
+    if (rc) {
+        free_list(&a.jobs);
         return rc;
+    }
     size_t n = 0, cap = 256, used = 0;
     char *buf = malloc(cap);
     for (baton_host_job *j = a.jobs; j && buf; j = j->next) {
@@ -312,11 +324,7 @@ int baton_host_activate_jobs(baton_host *h, const char *type,
         free(line);
         n++;
     }
-    while (a.jobs) {
-        baton_host_job *next = a.jobs->next;
-        bh_job_free(a.jobs);
-        a.jobs = next;
-    }
+    free_list(&a.jobs);
     if (!buf)
         return bh_fail(h, BATON_ENOMEM, "out of memory; the jobs stay "
                        "locked until their lock expires");
@@ -374,6 +382,24 @@ static char *dup_opt(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+/* Keeps a handler's variables, a JSON object, for the commit. */
+static int keep_vars(baton_host_job *j, const char *vars, size_t len)
+{
+    if (len == BATON_NUL)
+        len = strlen(vars);
+    json_t *doc = json_loadb(vars, len, 0, NULL);
+    int ok = json_is_object(doc);
+    json_decref(doc);
+    if (!ok)
+        return BATON_EPARSE;
+    if (!(j->vars_out = malloc(len + 1)))
+        return BATON_ENOMEM;
+    memcpy(j->vars_out, vars, len);
+    j->vars_out[len] = '\0';
+    j->vars_len = len;
+    return BATON_OK;
+}
+
 int baton_host_job_complete(baton_host_job *j, const char *vars, size_t len)
 {
     if (!j)
@@ -381,18 +407,9 @@ int baton_host_job_complete(baton_host_job *j, const char *vars, size_t len)
     if (j->settled)
         return BATON_ESTATE;
     if (vars) {
-        if (len == BATON_NUL)
-            len = strlen(vars);
-        json_t *doc = json_loadb(vars, len, 0, NULL);
-        int ok = json_is_object(doc);
-        json_decref(doc);
-        if (!ok)
-            return BATON_EPARSE;
-        if (!(j->vars_out = malloc(len + 1)))
-            return BATON_ENOMEM;
-        memcpy(j->vars_out, vars, len);
-        j->vars_out[len] = '\0';
-        j->vars_len = len;
+        int rc = keep_vars(j, vars, len);
+        if (rc)
+            return rc;
     }
     j->settled = BH_COMPLETE;
     return BATON_OK;
@@ -414,16 +431,22 @@ int baton_host_job_fail(baton_host_job *j, int retries, int64_t backoff_ms,
 }
 
 int baton_host_job_throw_error(baton_host_job *j, const char *code,
-                               const char *message)
+                               const char *message, const char *vars,
+                               size_t len)
 {
     if (!j || !code || !*code)
         return BATON_EINVAL;
     if (j->settled)
         return BATON_ESTATE;
+    if (vars) {
+        int rc = keep_vars(j, vars, len);
+        if (rc)
+            return rc;
+    }
     if (!(j->code = strdup(code)) ||
         (message && !(j->message = dup_opt(message)))) {
-        free(j->code);
-        j->code = NULL;
+        free(j->code), free(j->vars_out);
+        j->code = j->vars_out = NULL;
         return BATON_ENOMEM;
     }
     j->settled = BH_ERROR;

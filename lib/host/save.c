@@ -52,6 +52,7 @@ void bh_release(hinst *hi)
 
 int bh_mark_failed(baton_host *h, uint64_t key, const char *why)
 {
+    h->damaged = 0; /* handled in this transaction */
     bh_log(h, BATON_LOG_ERROR, "instance %" PRIu64 " is marked FAILED: %s",
            key, why);
     /* Its jobs cannot be settled any more; its snapshot and history stay
@@ -125,6 +126,8 @@ int bh_load(baton_host *h, uint64_t key, hinst *hi)
         if (rc) {
             bh_fail(h, rc, "instance %" PRIu64 " cannot be restored: %s", key,
                     baton_engine_errmsg(h->engine));
+            if (rc == BATON_ESNAPSHOT)
+                h->damaged = key;
         } else if (baton_instance_key(hi->in) != key ||
                    strcmp(baton_instance_process_id(hi->in), pid) != 0 ||
                    baton_instance_process_version(hi->in) != version ||
@@ -139,6 +142,7 @@ int bh_load(baton_host *h, uint64_t key, hinst *hi)
                          baton_instance_process_version(hi->in),
                          baton_instance_revision(hi->in), pid, version,
                          revision);
+            h->damaged = key;
         }
     }
     free(pid), free(copy);

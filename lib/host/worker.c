@@ -370,10 +370,17 @@ static int commit_tx(baton_host *h, void *arg)
             return rc;
         bh_log(h, BATON_LOG_WARN, "the result of job %" PRIu64 " (%s) is "
                "dropped: %s", j->key, j->type, h->err);
+        char why[sizeof h->err];
+        memcpy(why, h->err, sizeof why);
         int drc = db_rollback_to(h->db, "job");
         if (drc < 0)
             return bh_db_fail(h, drc, "committing job results");
         bh_clear_recs(h);
+        /* An instance that cannot be restored would have its jobs taken
+         * and dropped again after every lease. */
+        if (rc == BATON_ESNAPSHOT &&
+            (rc = bh_mark_failed(h, BH_INSTANCE_OF(j->key), why)))
+            return rc;
     }
     return 0;
 }
@@ -407,10 +414,19 @@ typedef struct act_req {
     baton_host_job *jobs;
 } act_req;
 
+static void free_jobs(baton_host_job **list)
+{
+    while (*list) {
+        baton_host_job *n = (*list)->next;
+        bh_job_free(*list);
+        *list = n;
+    }
+}
+
 static int act_tx(baton_host *h, void *arg)
 {
     act_req *a = arg;
-    a->jobs = NULL;
+    free_jobs(&a->jobs); /* a try whose commit failed */
     baton_host_job **tail = &a->jobs;
     size_t left = a->max;
     int rc = 0;
@@ -423,13 +439,8 @@ static int act_tx(baton_host *h, void *arg)
             left--;
         }
     }
-    if (rc) {
-        while (a->jobs) {
-            baton_host_job *n = a->jobs->next;
-            bh_job_free(a->jobs);
-            a->jobs = n;
-        }
-    }
+    if (rc)
+        free_jobs(&a->jobs);
     return rc;
 }
 
@@ -567,8 +578,10 @@ static int round_once(baton_host *h, pool *p, const char *name,
     if (free_slots && h->n_handlers && !h->stop) {
         act_req a = {name, free_slots, *next_type, NULL};
         int rc = bh_retry(h, act_tx, &a);
-        if (rc)
+        if (rc) {
+            free_jobs(&a.jobs);
             return rc;
+        }
         *next_type = (*next_type + 1) % h->n_handlers;
         size_t n = 0;
         baton_host_job *last = NULL;
@@ -608,9 +621,12 @@ int baton_host_worker_run(baton_host *h, const baton_host_worker_options *o)
         if (pipe(h->wake_fd) != 0)
             return bh_fail(h, BATON_ENOMEM, "cannot create a pipe: %s",
                            strerror(errno));
-        for (int i = 0; i < 2; i++)
+        /* Not inherited by what handlers start. */
+        for (int i = 0; i < 2; i++) {
             fcntl(h->wake_fd[i], F_SETFL,
                   fcntl(h->wake_fd[i], F_GETFL) | O_NONBLOCK);
+            fcntl(h->wake_fd[i], F_SETFD, FD_CLOEXEC);
+        }
     }
     if (db_kind(h->db) == DB_PG && db_listen(h->db, "baton_work") < 0)
         return bh_db_fail(h, DB_ECONN, "listening for work");

@@ -281,7 +281,8 @@ static void saga_handler(void *ud, baton_host_job *job)
     const char *type = baton_host_job_type(job);
     if (strcmp(type, "BookFlight") == 0 &&
         strstr(baton_host_job_variables(job), "\"fail\":true")) {
-        baton_host_job_throw_error(job, "FLIGHT_BOOKING_FAILED", "no seats");
+        baton_host_job_throw_error(job, "FLIGHT_BOOKING_FAILED", "no seats",
+                                   NULL, 0);
         return;
     }
     /* One variable per task, as bench_saga's handlers set. */

@@ -92,7 +92,7 @@ static void handle(void *ud, baton_host_job *job)
     if (strcmp(type, "BookFlight") == 0 &&
         json_is_true(json_object_get(vars, "fail"))) {
         rc = baton_host_job_throw_error(job, "FLIGHT_BOOKING_FAILED",
-                                        "no seats");
+                                        "no seats", NULL, 0);
     } else {
         /* A result that depends on the input only, e.g.
          * {"ReserveCar": "ReserveCar:T-7"}, and a counter that shows a

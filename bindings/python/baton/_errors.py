@@ -162,12 +162,17 @@ class BpmnError(Exception):
     job's task; a boundary event or event subprocess catching the code
     takes over, or the instance raises an UNHANDLED_ERROR_EVENT incident."""
 
-    def __init__(self, code, message=None):
+    def __init__(self, code, message=None, variables=None):
         if not isinstance(code, str) or not code:
             raise TypeError("BpmnError needs a non-empty error code (str)")
+        if variables is not None and not isinstance(variables, dict):
+            raise TypeError("BpmnError variables must be a dict")
         super().__init__(code, message)
         self.code = code
         self.message = message
+        # Merged into the instance's variables before the error is thrown
+        # (the durable host's Worker; the engine's handlers ignore them).
+        self.variables = variables
 
     def __str__(self):
         return self.code + (": " + self.message if self.message else "")

@@ -184,7 +184,8 @@ _PROTOTYPES = {
                                 _check_plain),
     "baton_host_job_fail": (c_int, [HOST_JOB, c_int, c_int64, c_char_p],
                             _check_plain),
-    "baton_host_job_throw_error": (c_int, [HOST_JOB, c_char_p, c_char_p],
+    "baton_host_job_throw_error": (c_int, [HOST_JOB, c_char_p, c_char_p,
+                                           c_char_p, c_size_t],
                                    _check_plain),
     "baton_host_worker_run": (c_int, [HOST, _P(_WorkerOptions)],
                               _check_host),
@@ -1019,7 +1020,10 @@ class Worker(object):
                 lib.baton_host_job_complete(ptr, data,
                                             len(data) if data else 0)
             elif outcome[0] == "error":
-                lib.baton_host_job_throw_error(ptr, outcome[1], outcome[2])
+                lib.baton_host_job_throw_error(ptr, outcome[1], outcome[2],
+                                               outcome[3],
+                                               len(outcome[3])
+                                               if outcome[3] else 0)
             else:
                 lib.baton_host_job_fail(ptr, outcome[1], outcome[2],
                                         _c_text(outcome[3]))
@@ -1046,7 +1050,9 @@ class Worker(object):
                                 "or None" % (job.type, type(result).__name__))
             return ("complete", _json_object(result, "the task's result"))
         except BpmnError as e:
-            return ("error", _c_text(e.code), _c_text(e.message))
+            variables = getattr(e, "variables", None)
+            return ("error", _c_text(e.code), _c_text(e.message),
+                    json.dumps(variables).encode() if variables else None)
         except Exception as e:
             return ("fail", max(job.retries - 1, 0), backoff,
                     _failure_message(e))
