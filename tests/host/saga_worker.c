@@ -57,10 +57,16 @@ static int64_t shifted_clock(void *ud)
     return now_us() / 1000 + clock_offset;
 }
 
+static volatile sig_atomic_t terminated;
+
+/* A SIGTERM before the host is open (it may wait for the store's lock)
+ * is kept, and the worker is asked to stop as soon as there is one. */
 static void on_term(int sig)
 {
     (void)sig;
-    baton_host_worker_stop(host);
+    terminated = 1;
+    if (host)
+        baton_host_worker_stop(host);
 }
 
 static void on_log(void *ud, int level, const char *msg)
@@ -132,6 +138,10 @@ int main(int argc, char **argv)
                 "[DELAY_US [CLOCK_OFFSET_MS [UNTIL_IDLE]]]\n", argv[0]);
         return 2;
     }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
     const char *uri = argv[1];
     int concurrency = atoi(argv[3]);
     int64_t lease = atoll(argv[4]);
@@ -161,10 +171,8 @@ int main(int argc, char **argv)
         "hold-seat", "pay-seat"};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         baton_host_register(host, types[i], handle, NULL);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_term;
-    sigaction(SIGTERM, &sa, NULL);
+    if (terminated)
+        baton_host_worker_stop(host);
     baton_host_worker_options o = {.concurrency = concurrency,
                                    .until_idle = until_idle};
     rc = baton_host_worker_run(host, &o);
