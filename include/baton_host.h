@@ -31,8 +31,8 @@
  *    instance (elements, jobs, incidents) shares the instance key's upper
  *    32 bits, so a job key names its instance.
  *  - Buffers handed over through `char **out` are released with
- *    baton_host_free() (not baton_free()). Listings are JSON texts whose shapes docs/durable-host.md
- *    documents.
+ *    baton_host_free(), not with the engine's baton_free. Listings are
+ *    JSON texts whose shapes docs/durable-host.md documents.
  */
 #ifndef BATON_HOST_H
 #define BATON_HOST_H

@@ -1,5 +1,6 @@
-// The public header compiles as C++ with every warning an error.
+// The public headers compile as C++ with every warning an error.
 #include "baton.h"
+#include "baton_host.h"
 
 int main()
 {
