@@ -149,14 +149,7 @@ static void damaged_snapshot(const char *kind)
            "time(s) over two passes\n", kind, (unsigned long long)damaged[1]);
     su_free_instances(v, n);
     baton_host_close(h);
-    if (strcmp(kind, "sqlite") == 0) {
-        char p[600];
-        remove(uri + 7);
-        snprintf(p, sizeof p, "%s-wal", uri + 7);
-        remove(p);
-        snprintf(p, sizeof p, "%s-shm", uri + 7);
-        remove(p);
-    }
+    su_remove_sqlite(uri);
 }
 
 /* PostgreSQL cuts every client connection but the caller's. */
@@ -241,11 +234,7 @@ static void database_goes_away(void)
     EXPECT(completed == total, "the worker finished %ld of %d sagas after "
            "the store came back", completed, total);
     kill(pid, SIGTERM);
-    int st = su_wait(pid, su_now_ms() + 60000);
-    if (st == -1) {
-        kill(pid, SIGKILL);
-        su_wait(pid, 0);
-    }
+    int st = su_wait_or_kill(pid, su_now_ms() + 60000);
     EXPECT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
            "the worker did not stop cleanly: status %d", st);
     size_t n = 0, nc = 0;
@@ -288,11 +277,7 @@ static void database_goes_away(void)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s SAGA_WORKER\n", argv[0]);
-        return 2;
-    }
-    worker_path = argv[1];
+    worker_path = su_worker_arg(argc, argv);
     damaged_snapshot("sqlite");
     if (store_have_pg()) {
         damaged_snapshot("postgresql");

@@ -158,11 +158,7 @@ static void run_store(const char *kind, int workers, int sagas,
     for (int w = 0; w < workers; w++)
         kill(pids[w], SIGTERM);
     for (int w = 0; w < workers; w++) {
-        int st = su_wait(pids[w], su_now_ms() + 60000);
-        if (st == -1) {
-            kill(pids[w], SIGKILL);
-            su_wait(pids[w], 0);
-        }
+        int st = su_wait_or_kill(pids[w], su_now_ms() + 60000);
         EXPECT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
                "%s: worker %d did not stop cleanly (status %d)", kind, w,
                st);
@@ -229,23 +225,12 @@ static void run_store(const char *kind, int workers, int sagas,
     baton_host_close(h);
     if (!su_failures)
         remove(effects);
-    if (strncmp(uri, "sqlite:", 7) == 0) {
-        char p[600];
-        remove(uri + 7);
-        snprintf(p, sizeof p, "%s-wal", uri + 7);
-        remove(p);
-        snprintf(p, sizeof p, "%s-shm", uri + 7);
-        remove(p);
-    }
+    su_remove_sqlite(uri);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s SAGA_WORKER\n", argv[0]);
-        return 2;
-    }
-    worker_path = argv[1];
+    worker_path = su_worker_arg(argc, argv);
     int64_t deadline = env_long("BATON_CONC_DEADLINE_S", 240);
     run_store("sqlite", 4, (int)env_long("BATON_CONC_SAGAS_SQLITE", 1000),
               deadline);

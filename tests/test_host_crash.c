@@ -105,25 +105,9 @@ static void run_worker(const char *uri, const char *effects,
     const char *argv[] = {worker_path, uri, effects, "4", lease, "0",
                           offset, "1", NULL};
     pid_t pid = su_spawn(argv);
-    int st = su_wait(pid, su_now_ms() + 120000);
-    if (st == -1) {
-        kill(pid, SIGKILL);
-        su_wait(pid, 0);
-    }
+    int st = su_wait_or_kill(pid, su_now_ms() + 120000);
     EXPECT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
            "a worker to the end of %s: status %d", uri, st);
-}
-
-static void remove_sqlite(const char *uri)
-{
-    if (strncmp(uri, "sqlite:", 7) != 0)
-        return;
-    char p[600];
-    remove(uri + 7);
-    snprintf(p, sizeof p, "%s-wal", uri + 7);
-    remove(p);
-    snprintf(p, sizeof p, "%s-shm", uri + 7);
-    remove(p);
 }
 
 static long max_ms = 80;
@@ -310,17 +294,13 @@ static void run_store(const char *kind, long kills, int sagas)
         remove(effects);
         remove(twin_effects);
     }
-    remove_sqlite(uri);
-    remove_sqlite(twin_uri);
+    su_remove_sqlite(uri);
+    su_remove_sqlite(twin_uri);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s SAGA_WORKER\n", argv[0]);
-        return 2;
-    }
-    worker_path = argv[1];
+    worker_path = su_worker_arg(argc, argv);
     unsigned long long seed = (unsigned long long)env_long(
         "BATON_CRASH_SEED", (long)time(NULL) ^ (long)getpid());
     rng = seed ? seed : 1;

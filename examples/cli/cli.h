@@ -142,7 +142,7 @@ int cli_then_apply(const struct then_action *a, baton_engine *engine,
  * when it has open subscriptions; nothing otherwise. */
 void cli_print_waits(FILE *f, const baton_instance *inst);
 
-/* ---- Commands over a store (store.c, worker.c, duration.c) -------- */
+/* ---- Commands over a store (store.c, query.c, worker.c, duration.c) */
 
 /* Whether `name` is a command over a store (deploy, start, worker, ...),
  * and runs it; argv[0] is the command's name. */
@@ -156,6 +156,11 @@ int cli_usage_store_command(FILE *f, const char *name);
 /* The worker (worker.c). */
 int cli_worker(int argc, char **argv);
 
+/* The commands that read a store (query.c). */
+int cli_instances(int argc, char **argv);
+int cli_instance(int argc, char **argv);
+int cli_incidents(int argc, char **argv);
+
 /* One option of a store command. A flag sets `*flag` to 1; an option
  * with a value sets `*value` (the last one given wins) or, with `add`,
  * hands each value to it (repeatable options); `add` returns 0 or an
@@ -168,6 +173,11 @@ struct cli_opt {
     int (*add)(void *ud, const char *value);
     void *ud;
 };
+
+/* Entries of an option list: an option with a value, a flag, the end. */
+#define CLI_OPT(name, value) {name, 1, value, NULL, NULL, NULL}
+#define CLI_FLAG(name, flag) {name, 0, NULL, flag, NULL, NULL}
+#define CLI_OPT_END {NULL, 0, NULL, NULL, NULL, NULL}
 
 /* Parses argv[1..argc-1] against `opts` (ended by a NULL name): options
  * may come before or after operands, as "--opt VALUE" or "--opt=VALUE";
@@ -195,5 +205,54 @@ int cli_duration_ms(const char *text, int64_t *out, char *why, size_t size);
 /* Parses a positive decimal key (an instance, job or incident key).
  * Returns 0 or -1. */
 int cli_parse_key(const char *text, uint64_t *out);
+
+/* Parses a decimal count from 0 to `max`. Returns 0 or -1. */
+int cli_parse_count(const char *text, long max, long *out);
+
+/* ---- What the store commands share (store.c) ---------------------- */
+
+/* What cli_parse_args() returns when the command goes on. */
+#define CLI_GO_ON (-1)
+
+/* Parses the options of `command` (cli_parse_opts()) and checks the
+ * number of its operands, left in argv[1..*n] (`n` may be NULL): exactly
+ * one when `none` and `many` are given (the messages when there is none
+ * and when there are more), one or more when only `none` is, none when
+ * neither is. Returns CLI_GO_ON, or the command's exit status (0 after
+ * --help; otherwise a message was printed). */
+int cli_parse_args(const char *command, int argc, char **argv,
+                   const struct cli_opt *opts, const char *none,
+                   const char *many, size_t *n);
+
+/* Parses the key operand `text` of `command`; `what` names the key with
+ * its article ("an instance"). Returns 0 or CLI_EXIT_USAGE (message
+ * printed). */
+int cli_key_operand(const char *command, const char *text, const char *what,
+                    uint64_t *out);
+
+/* One command's call of the host: the store and the variables of --vars. */
+struct cli_call {
+    baton_host *host;
+    const char *vars; /* the JSON text, or NULL */
+    size_t len;
+    char *buf;        /* what holds the variables read from a file */
+};
+
+/* Reads the variables of --vars `vars` (JSON, @FILE or @-; NULL: none),
+ * then opens the store of --store `store` (cli_store_open()). Returns 0,
+ * or an exit status (message printed). */
+int cli_call_open(struct cli_call *c, const char *command, const char *store,
+                  const char *vars);
+
+/* Ends the call whose host function returned `rc`: prints the host's
+ * message when it failed, frees the variables, closes the store. Returns
+ * 0 or CLI_EXIT_REFUSED. */
+int cli_call_end(struct cli_call *c, int rc);
+
+/* Prints the host's JSON text `out` and frees it: as it is with `json`,
+ * otherwise read and handed to `print`, which prints it and returns 0 or
+ * an exit status. Returns 0 or an exit status (message printed). */
+struct json_t;
+int cli_print_host_json(char *out, int json, int (*print)(struct json_t *));
 
 #endif

@@ -1,13 +1,13 @@
-/* The commands of `baton` over a durable store (baton_host.h): deploy,
- * start, publish, signal, jobs, instances, instance, incidents, resolve
- * and cancel. The worker is in worker.c. See docs/cli.md. */
+/* The commands of `baton` that change a durable store (baton_host.h):
+ * deploy, start, publish, signal, jobs, resolve and cancel, with what all
+ * the store commands share, their dispatch and their usage. The commands
+ * that read a store are in query.c, the worker is in worker.c. See
+ * docs/cli.md. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,8 +143,7 @@ int cli_parse_key(const char *text, uint64_t *out)
     return 0;
 }
 
-/* A non-negative decimal int. Returns 0 or -1. */
-static int parse_count(const char *text, long max, long *out)
+int cli_parse_count(const char *text, long max, long *out)
 {
     long v = 0;
     const char *p = text;
@@ -204,167 +203,100 @@ static int load_vars(const char *command, const char *arg, char **buf,
     return 0;
 }
 
-/* Prints the host's JSON text and a newline. */
-static int print_json_text(const char *text)
+int cli_parse_args(const char *command, int argc, char **argv,
+                   const struct cli_opt *opts, const char *none,
+                   const char *many, size_t *n)
 {
-    fputs(text, stdout);
-    fputc('\n', stdout);
-    return cli_finish_stdout() == 0 ? 0 : CLI_EXIT_REFUSED;
+    size_t count;
+    int rc = cli_parse_opts(command, argc, argv, opts, &count);
+
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (!none && count)
+        return cli_usage_error(command, "unexpected operand '%s'", argv[1]);
+    if (none && count == 0)
+        return cli_usage_error(command, "%s", none);
+    if (many && count > 1)
+        return cli_usage_error(command, "%s", many);
+    if (n)
+        *n = count;
+    return CLI_GO_ON;
 }
 
-/* ---- Tables -------------------------------------------------------- */
-
-struct table {
-    size_t cols, n, cap;
-    char **cells;
-    int oom;
-};
-
-static void table_add(struct table *t, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void table_add(struct table *t, const char *fmt, ...)
+int cli_key_operand(const char *command, const char *text, const char *what,
+                    uint64_t *out)
 {
-    va_list ap;
-    char *cell;
-    int len;
-
-    if (t->oom)
-        return;
-    if (t->n == t->cap) {
-        size_t ncap = t->cap ? t->cap * 2 : 64;
-        char **nc = realloc(t->cells, ncap * sizeof *nc);
-        if (!nc) {
-            t->oom = 1;
-            return;
-        }
-        t->cells = nc;
-        t->cap = ncap;
-    }
-    va_start(ap, fmt);
-    len = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    cell = len >= 0 ? malloc((size_t)len + 1) : NULL;
-    if (!cell) {
-        t->oom = 1;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(cell, (size_t)len + 1, fmt, ap);
-    va_end(ap);
-    /* One line per row: control characters become spaces. */
-    for (char *p = cell; *p; p++)
-        if ((unsigned char)*p < 0x20)
-            *p = ' ';
-    t->cells[t->n++] = cell;
-}
-
-static void table_free(struct table *t)
-{
-    for (size_t i = 0; i < t->n; i++)
-        free(t->cells[i]);
-    free(t->cells);
-}
-
-/* Display width: UTF-8 continuation bytes take no column. */
-static size_t width(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xc0) != 0x80)
-            w++;
-    return w;
-}
-
-/* Prints the table, columns two spaces apart, each line after `indent`.
- * Returns 0, or -1 when memory ran out (message printed). */
-static int table_print(struct table *t, const char *indent)
-{
-    size_t *w, r, c;
-
-    if (t->oom) {
-        fputs("baton: out of memory\n", stderr);
-        return -1;
-    }
-    w = calloc(t->cols, sizeof *w);
-    if (!w) {
-        fputs("baton: out of memory\n", stderr);
-        return -1;
-    }
-    for (r = 0; r < t->n; r++) {
-        size_t cw = width(t->cells[r]);
-        if (cw > w[r % t->cols])
-            w[r % t->cols] = cw;
-    }
-    for (r = 0; r < t->n; r += t->cols) {
-        size_t last = t->cols - 1;
-        /* Trailing empty cells print nothing. */
-        while (last > 0 && !*t->cells[r + last])
-            last--;
-        fputs(indent, stdout);
-        for (c = 0; c <= last; c++) {
-            const char *cell = t->cells[r + c];
-            fputs(cell, stdout);
-            if (c < last)
-                fprintf(stdout, "%*s", (int)(w[c] - width(cell) + 2), "");
-        }
-        fputc('\n', stdout);
-    }
-    free(w);
+    if (cli_parse_key(text, out) != 0)
+        return cli_usage_error(command, "'%s' is not %s key (a positive "
+                               "number)", text, what);
     return 0;
 }
 
-/* ---- JSON fields --------------------------------------------------- */
-
-static const char *jstr(const json_t *o, const char *key)
+int cli_call_open(struct cli_call *c, const char *command, const char *store,
+                  const char *vars)
 {
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
+    int rc;
 
-static json_int_t jint(const json_t *o, const char *key)
-{
-    return json_integer_value(json_object_get(o, key));
-}
-
-/* A time in milliseconds since the epoch as YYYY-MM-DDThh:mm:ssZ, or ""
- * for null. */
-static const char *jtime(const json_t *o, const char *key, char buf[32])
-{
-    json_t *v = json_object_get(o, key);
-    size_t n;
-
-    if (!json_is_integer(v))
-        return "";
-    cli_time_format(json_integer_value(v), buf);
-    /* Seconds are enough for people. */
-    n = strlen(buf);
-    if (n > 5 && buf[n - 5] == '.') {
-        buf[n - 5] = 'Z';
-        buf[n - 4] = '\0';
+    c->host = NULL;
+    rc = load_vars(command, vars, &c->buf, &c->vars, &c->len);
+    if (rc)
+        return rc;
+    rc = cli_store_open(command, store, &c->host);
+    if (rc) {
+        free(c->buf);
+        c->buf = NULL;
     }
-    return buf;
+    return rc;
 }
 
-/* Any JSON value as compact text (malloc'ed), or NULL. */
-static char *jtext(const json_t *v)
+int cli_call_end(struct cli_call *c, int rc)
 {
-    if (!v)
-        return NULL;
-    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    free(c->buf);
+    c->buf = NULL;
+    if (rc != BATON_OK)
+        rc = cli_host_error(c->host, rc);
+    baton_host_close(c->host);
+    c->host = NULL;
+    return rc;
 }
 
-static json_t *load_json(const char *text)
+/* The exit status after the output: 0, or CLI_EXIT_REFUSED when standard
+ * output could not be written (message printed). */
+static int stdout_status(void)
 {
-    json_t *doc = json_loads(text, 0, NULL);
+    return cli_finish_stdout() == 0 ? 0 : CLI_EXIT_REFUSED;
+}
 
+/* The host's JSON text `out` read, and freed; NULL (message printed) when
+ * it cannot be read. */
+static json_t *read_host_json(char *out)
+{
+    json_t *doc = json_loads(out, 0, NULL);
+
+    baton_host_free(out);
     if (!doc)
         fputs("baton: the store returned JSON that cannot be read\n",
               stderr);
     return doc;
+}
+
+int cli_print_host_json(char *out, int json, int (*print)(json_t *))
+{
+    json_t *doc;
+    int rc;
+
+    if (json) {
+        fputs(out, stdout);
+        fputc('\n', stdout);
+        baton_host_free(out);
+        return stdout_status();
+    }
+    doc = read_host_json(out);
+    if (!doc)
+        return CLI_EXIT_REFUSED;
+    rc = print(doc);
+    json_decref(doc);
+    return rc ? rc : stdout_status();
 }
 
 /* ------------------------------------------------------------------ */
@@ -376,24 +308,23 @@ static int cmd_deploy(int argc, char **argv)
     const char *store = NULL;
     int json = 0, rc, failed = 0;
     const struct cli_opt opts[] = {
-        {"--store", 1, &store, NULL, NULL, NULL},
-        {"--json", 0, NULL, &json, NULL, NULL},
-        {NULL, 0, NULL, NULL, NULL, NULL}};
-    size_t n, i;
-    baton_host *host;
+        CLI_OPT("--store", &store),
+        CLI_FLAG("--json", &json),
+        CLI_OPT_END};
+    size_t n = 0, i;
+    struct cli_call c;
     json_t *all;
 
-    rc = cli_parse_opts("deploy", argc, argv, opts, &n);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if (n == 0)
-        return cli_usage_error("deploy", "no MODEL given");
-    rc = cli_store_open("deploy", store, &host);
+    rc = cli_parse_args("deploy", argc, argv, opts, "no MODEL given", NULL,
+                        &n);
+    if (rc != CLI_GO_ON)
+        return rc;
+    rc = cli_call_open(&c, "deploy", store, NULL);
     if (rc)
         return rc;
     all = json_array();
     if (!all) {
-        baton_host_close(host);
+        cli_call_end(&c, BATON_OK);
         fputs("baton: out of memory\n", stderr);
         return CLI_EXIT_REFUSED;
     }
@@ -410,30 +341,32 @@ static int cmd_deploy(int argc, char **argv)
             failed = 1;
             continue;
         }
-        rc = baton_host_deploy(host, xml, len, name, &out);
+        rc = baton_host_deploy(c.host, xml, len, name, &out);
         free(xml);
         if (rc != BATON_OK) {
-            cli_host_error(host, rc);
+            cli_host_error(c.host, rc);
             failed = 1;
             continue;
         }
-        doc = load_json(out);
-        baton_host_free(out);
+        doc = read_host_json(out);
         if (!doc) {
             failed = 1;
             continue;
         }
         json_array_foreach(doc, k, d) {
+            const char *id = json_string_value(json_object_get(d,
+                                                               "processId"));
             if (!json)
                 printf("%s version %" JSON_INTEGER_FORMAT " (%s)\n",
-                       jstr(d, "processId"), jint(d, "version"),
+                       id ? id : "",
+                       json_integer_value(json_object_get(d, "version")),
                        json_is_true(json_object_get(d, "new"))
                            ? "new" : "unchanged");
             json_array_append(all, d);
         }
         json_decref(doc);
     }
-    baton_host_close(host);
+    cli_call_end(&c, BATON_OK);
     if (json) {
         char *text = json_dumps(all, JSON_COMPACT);
         if (text) {
@@ -456,146 +389,106 @@ static int cmd_deploy(int argc, char **argv)
 
 static int cmd_start(int argc, char **argv)
 {
-    const char *store = NULL, *vars = NULL, *business_key = NULL, *text;
+    const char *store = NULL, *vars = NULL, *business_key = NULL;
     const struct cli_opt opts[] = {
-        {"--store", 1, &store, NULL, NULL, NULL},
-        {"--vars", 1, &vars, NULL, NULL, NULL},
-        {"--business-key", 1, &business_key, NULL, NULL, NULL},
-        {NULL, 0, NULL, NULL, NULL, NULL}};
-    size_t n, len;
-    char *buf;
-    baton_host *host;
+        CLI_OPT("--store", &store),
+        CLI_OPT("--vars", &vars),
+        CLI_OPT("--business-key", &business_key),
+        CLI_OPT_END};
+    struct cli_call c;
     uint64_t key = 0;
     int rc;
 
-    rc = cli_parse_opts("start", argc, argv, opts, &n);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if (n != 1)
-        return cli_usage_error("start", n ? "more than one PROCESS_ID"
-                                          : "no PROCESS_ID given");
-    rc = load_vars("start", vars, &buf, &text, &len);
+    rc = cli_parse_args("start", argc, argv, opts, "no PROCESS_ID given",
+                        "more than one PROCESS_ID", NULL);
+    if (rc != CLI_GO_ON)
+        return rc;
+    rc = cli_call_open(&c, "start", store, vars);
     if (rc)
         return rc;
-    rc = cli_store_open("start", store, &host);
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    rc = baton_host_start(host, argv[1], text, len, business_key, &key);
-    free(buf);
-    if (rc != BATON_OK) {
-        cli_host_error(host, rc);
-        baton_host_close(host);
+    rc = baton_host_start(c.host, argv[1], c.vars, c.len, business_key, &key);
+    if (cli_call_end(&c, rc) != 0)
         return CLI_EXIT_REFUSED;
-    }
-    baton_host_close(host);
     printf("%" PRIu64 "\n", key);
-    return cli_finish_stdout() == 0 ? 0 : CLI_EXIT_REFUSED;
+    return stdout_status();
+}
+
+/* Prints what `baton publish` did: the instances it reached and those it
+ * started. */
+static int print_published(json_t *doc)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(json_object_get(doc, "correlated"), i, v)
+        printf("correlated %" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
+    json_array_foreach(json_object_get(doc, "started"), i, v)
+        printf("started %" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
+    return 0;
 }
 
 static int cmd_publish(int argc, char **argv)
 {
     const char *store = NULL, *vars = NULL, *key = NULL, *ttl = NULL,
-               *id = NULL, *text;
+               *id = NULL;
     int json = 0;
     const struct cli_opt opts[] = {
-        {"--store", 1, &store, NULL, NULL, NULL},
-        {"--key", 1, &key, NULL, NULL, NULL},
-        {"--vars", 1, &vars, NULL, NULL, NULL},
-        {"--ttl", 1, &ttl, NULL, NULL, NULL},
-        {"--id", 1, &id, NULL, NULL, NULL},
-        {"--json", 0, NULL, &json, NULL, NULL},
-        {NULL, 0, NULL, NULL, NULL, NULL}};
-    size_t n, len, i;
-    char *buf, *out = NULL;
+        CLI_OPT("--store", &store),
+        CLI_OPT("--key", &key),
+        CLI_OPT("--vars", &vars),
+        CLI_OPT("--ttl", &ttl),
+        CLI_OPT("--id", &id),
+        CLI_FLAG("--json", &json),
+        CLI_OPT_END};
+    char *out = NULL;
     int64_t ttl_ms = 0;
-    baton_host *host;
-    json_t *doc, *v;
+    struct cli_call c;
     int rc;
 
-    rc = cli_parse_opts("publish", argc, argv, opts, &n);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if (n != 1)
-        return cli_usage_error("publish", n ? "more than one NAME"
-                                            : "no message NAME given");
+    rc = cli_parse_args("publish", argc, argv, opts, "no message NAME given",
+                        "more than one NAME", NULL);
+    if (rc != CLI_GO_ON)
+        return rc;
     if (ttl && (rc = parse_duration_opt("publish", "--ttl", ttl, &ttl_ms)))
         return rc;
-    rc = load_vars("publish", vars, &buf, &text, &len);
+    rc = cli_call_open(&c, "publish", store, vars);
     if (rc)
         return rc;
-    rc = cli_store_open("publish", store, &host);
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    rc = baton_host_publish(host, argv[1], key, text, len, ttl_ms, id, &out);
-    free(buf);
-    if (rc != BATON_OK) {
-        cli_host_error(host, rc);
-        baton_host_close(host);
+    rc = baton_host_publish(c.host, argv[1], key, c.vars, c.len, ttl_ms, id,
+                            &out);
+    if (cli_call_end(&c, rc) != 0)
         return CLI_EXIT_REFUSED;
-    }
-    baton_host_close(host);
-    if (json) {
-        rc = print_json_text(out);
-        baton_host_free(out);
-        return rc;
-    }
-    doc = load_json(out);
-    baton_host_free(out);
-    if (!doc)
-        return CLI_EXIT_REFUSED;
-    json_array_foreach(json_object_get(doc, "correlated"), i, v)
-        printf("correlated %" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
-    json_array_foreach(json_object_get(doc, "started"), i, v)
-        printf("started %" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
-    json_decref(doc);
-    return cli_finish_stdout() == 0 ? 0 : CLI_EXIT_REFUSED;
+    return cli_print_host_json(out, json, print_published);
 }
 
 static int cmd_signal(int argc, char **argv)
 {
-    const char *store = NULL, *vars = NULL, *text;
+    const char *store = NULL, *vars = NULL;
     int json = 0;
     const struct cli_opt opts[] = {
-        {"--store", 1, &store, NULL, NULL, NULL},
-        {"--vars", 1, &vars, NULL, NULL, NULL},
-        {"--json", 0, NULL, &json, NULL, NULL},
-        {NULL, 0, NULL, NULL, NULL, NULL}};
-    size_t n, len, count = 0;
-    char *buf;
-    baton_host *host;
+        CLI_OPT("--store", &store),
+        CLI_OPT("--vars", &vars),
+        CLI_FLAG("--json", &json),
+        CLI_OPT_END};
+    size_t count = 0;
+    struct cli_call c;
     int rc;
 
-    rc = cli_parse_opts("signal", argc, argv, opts, &n);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if (n != 1)
-        return cli_usage_error("signal", n ? "more than one NAME"
-                                           : "no signal NAME given");
-    rc = load_vars("signal", vars, &buf, &text, &len);
+    rc = cli_parse_args("signal", argc, argv, opts, "no signal NAME given",
+                        "more than one NAME", NULL);
+    if (rc != CLI_GO_ON)
+        return rc;
+    rc = cli_call_open(&c, "signal", store, vars);
     if (rc)
         return rc;
-    rc = cli_store_open("signal", store, &host);
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    rc = baton_host_signal(host, argv[1], text, len, &count);
-    free(buf);
-    if (rc != BATON_OK) {
-        cli_host_error(host, rc);
-        baton_host_close(host);
+    rc = baton_host_signal(c.host, argv[1], c.vars, c.len, &count);
+    if (cli_call_end(&c, rc) != 0)
         return CLI_EXIT_REFUSED;
-    }
-    baton_host_close(host);
     if (json)
         printf("{\"instances\":%zu}\n", count);
     else
         printf("%zu\n", count);
-    return cli_finish_stdout() == 0 ? 0 : CLI_EXIT_REFUSED;
+    return stdout_status();
 }
 
 /* ------------------------------------------------------------------ */
@@ -606,27 +499,26 @@ static int jobs_activate(int argc, char **argv)
 {
     const char *store = NULL, *worker = NULL, *max = NULL, *lock = NULL;
     const struct cli_opt opts[] = {
-        {"--store", 1, &store, NULL, NULL, NULL},
-        {"--worker", 1, &worker, NULL, NULL, NULL},
-        {"--max", 1, &max, NULL, NULL, NULL},
-        {"--lock", 1, &lock, NULL, NULL, NULL},
-        {NULL, 0, NULL, NULL, NULL, NULL}};
-    size_t n, count = 0;
+        CLI_OPT("--store", &store),
+        CLI_OPT("--worker", &worker),
+        CLI_OPT("--max", &max),
+        CLI_OPT("--lock", &lock),
+        CLI_OPT_END};
+    size_t count = 0;
     long max_jobs = 32;
     int64_t lock_ms = 300000;
-    baton_host *host;
+    struct cli_call c;
     char *out = NULL;
     int rc;
 
-    rc = cli_parse_opts("jobs activate", argc, argv, opts, &n);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if (n != 1)
-        return cli_usage_error("jobs activate", n ? "more than one TYPE"
-                                                  : "no job TYPE given");
+    rc = cli_parse_args("jobs activate", argc, argv, opts,
+                        "no job TYPE given", "more than one TYPE", NULL);
+    if (rc != CLI_GO_ON)
+        return rc;
     if (!worker || !*worker)
         return cli_usage_error("jobs activate", "--worker NAME is required");
-    if (max && (parse_count(max, 100000, &max_jobs) != 0 || max_jobs < 1))
+    if (max &&
+        (cli_parse_count(max, 100000, &max_jobs) != 0 || max_jobs < 1))
         return cli_usage_error("jobs activate", "--max '%s': expected a "
                                "number from 1 to 100000", max);
     if (lock) {
@@ -637,17 +529,13 @@ static int jobs_activate(int argc, char **argv)
             return cli_usage_error("jobs activate", "--lock '%s': the lock "
                                    "must last longer than 0", lock);
     }
-    rc = cli_store_open("jobs activate", store, &host);
+    rc = cli_call_open(&c, "jobs activate", store, NULL);
     if (rc)
         return rc;
-    rc = baton_host_activate_jobs(host, argv[1], worker, (size_t)max_jobs,
+    rc = baton_host_activate_jobs(c.host, argv[1], worker, (size_t)max_jobs,
                                   lock_ms, &out, &count);
-    if (rc != BATON_OK) {
-        cli_host_error(host, rc);
-        baton_host_close(host);
+    if (cli_call_end(&c, rc) != 0)
         return CLI_EXIT_REFUSED;
-    }
-    baton_host_close(host);
     if (out && *out) {
         size_t len = strlen(out);
         fputs(out, stdout);
@@ -655,56 +543,50 @@ static int jobs_activate(int argc, char **argv)
             fputc('\n', stdout);
     }
     baton_host_free(out);
-    return cli_finish_stdout() == 0 ? 0 : CLI_EXIT_REFUSED;
+    return stdout_status();
 }
 
 /* complete, fail and error: JOB_KEY and their options. */
 static int jobs_settle(const char *what, int argc, char **argv)
 {
     const char *store = NULL, *vars = NULL, *retries = NULL,
-               *backoff = NULL, *message = NULL, *code = NULL, *text;
+               *backoff = NULL, *message = NULL, *code = NULL;
     char command[32];
     struct cli_opt opts[8];
-    size_t k = 0, n, len;
+    size_t k = 0;
     int is_complete = strcmp(what, "complete") == 0;
     int is_fail = strcmp(what, "fail") == 0;
     uint64_t key;
     long retries_n = 0;
     int64_t backoff_ms = 0;
-    char *buf = NULL;
-    baton_host *host;
+    struct cli_call c;
     int rc;
 
     snprintf(command, sizeof command, "jobs %s", what);
     memset(opts, 0, sizeof opts);
-    opts[k++] = (struct cli_opt){"--store", 1, &store, NULL, NULL, NULL};
+    opts[k++] = (struct cli_opt)CLI_OPT("--store", &store);
     if (!is_fail)
-        opts[k++] = (struct cli_opt){"--vars", 1, &vars, NULL, NULL, NULL};
+        opts[k++] = (struct cli_opt)CLI_OPT("--vars", &vars);
     if (is_fail) {
-        opts[k++] = (struct cli_opt){"--retries", 1, &retries, NULL, NULL,
-                                     NULL};
-        opts[k++] = (struct cli_opt){"--backoff", 1, &backoff, NULL, NULL,
-                                     NULL};
+        opts[k++] = (struct cli_opt)CLI_OPT("--retries", &retries);
+        opts[k++] = (struct cli_opt)CLI_OPT("--backoff", &backoff);
     }
     if (!is_complete)
-        opts[k++] = (struct cli_opt){"--message", 1, &message, NULL, NULL,
-                                     NULL};
+        opts[k++] = (struct cli_opt)CLI_OPT("--message", &message);
     if (!is_complete && !is_fail)
-        opts[k++] = (struct cli_opt){"--code", 1, &code, NULL, NULL, NULL};
+        opts[k++] = (struct cli_opt)CLI_OPT("--code", &code);
 
-    rc = cli_parse_opts(command, argc, argv, opts, &n);
+    rc = cli_parse_args(command, argc, argv, opts, "no JOB_KEY given",
+                        "more than one JOB_KEY", NULL);
+    if (rc != CLI_GO_ON)
+        return rc;
+    rc = cli_key_operand(command, argv[1], "a job", &key);
     if (rc)
-        return rc < 0 ? 0 : rc;
-    if (n != 1)
-        return cli_usage_error(command, n ? "more than one JOB_KEY"
-                                          : "no JOB_KEY given");
-    if (cli_parse_key(argv[1], &key) != 0)
-        return cli_usage_error(command, "'%s' is not a job key (a positive "
-                               "number)", argv[1]);
+        return rc;
     if (is_fail) {
         if (!retries)
             return cli_usage_error(command, "--retries N is required");
-        if (parse_count(retries, 1000000, &retries_n) != 0)
+        if (cli_parse_count(retries, 1000000, &retries_n) != 0)
             return cli_usage_error(command, "--retries '%s': expected a "
                                    "number from 0 to 1000000", retries);
         if (backoff &&
@@ -714,26 +596,18 @@ static int jobs_settle(const char *what, int argc, char **argv)
     }
     if (!is_complete && !is_fail && (!code || !*code))
         return cli_usage_error(command, "--code CODE is required");
-    rc = load_vars(command, vars, &buf, &text, &len);
+    rc = cli_call_open(&c, command, store, vars);
     if (rc)
         return rc;
-    rc = cli_store_open(command, store, &host);
-    if (rc) {
-        free(buf);
-        return rc;
-    }
     if (is_complete)
-        rc = baton_host_complete_job(host, key, text, len);
+        rc = baton_host_complete_job(c.host, key, c.vars, c.len);
     else if (is_fail)
-        rc = baton_host_fail_job(host, key, (int)retries_n, backoff_ms,
+        rc = baton_host_fail_job(c.host, key, (int)retries_n, backoff_ms,
                                  message);
     else
-        rc = baton_host_throw_error(host, key, code, message, text, len);
-    free(buf);
-    if (rc != BATON_OK)
-        rc = cli_host_error(host, rc);
-    baton_host_close(host);
-    return rc;
+        rc = baton_host_throw_error(c.host, key, code, message, c.vars,
+                                    c.len);
+    return cli_call_end(&c, rc);
 }
 
 static int cmd_jobs(int argc, char **argv)
@@ -745,7 +619,7 @@ static int cmd_jobs(int argc, char **argv)
                                "complete, fail or error)");
     if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
         cli_usage_store_command(stdout, "jobs");
-        return cli_finish_stdout() == 0 ? 0 : CLI_EXIT_REFUSED;
+        return stdout_status();
     }
     if (strcmp(sub, "activate") == 0)
         return jobs_activate(argc - 1, argv + 1);
@@ -757,396 +631,45 @@ static int cmd_jobs(int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------ */
-/* instances, instance, incidents                                      */
-/* ------------------------------------------------------------------ */
-
-static const char *const states[] = {"ACTIVE", "WAITING", "INCIDENT",
-                                     "COMPLETED", "TERMINATED", "FAILED"};
-
-static int cmd_instances(int argc, char **argv)
-{
-    const char *store = NULL, *state = NULL, *process = NULL, *limit = NULL;
-    int json = 0;
-    const struct cli_opt opts[] = {
-        {"--store", 1, &store, NULL, NULL, NULL},
-        {"--state", 1, &state, NULL, NULL, NULL},
-        {"--process", 1, &process, NULL, NULL, NULL},
-        {"--limit", 1, &limit, NULL, NULL, NULL},
-        {"--json", 0, NULL, &json, NULL, NULL},
-        {NULL, 0, NULL, NULL, NULL, NULL}};
-    char state_buf[16];
-    const char *state_name = NULL;
-    long limit_n = 100;
-    size_t n, i;
-    baton_host *host;
-    char *out = NULL;
-    json_t *doc, *o;
-    struct table t = {7, 0, 0, NULL, 0};
-    int rc;
-
-    rc = cli_parse_opts("instances", argc, argv, opts, &n);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if (n)
-        return cli_usage_error("instances", "unexpected operand '%s'",
-                               argv[1]);
-    if (state) {
-        size_t k;
-        for (k = 0; state[k] && k + 1 < sizeof state_buf; k++)
-            state_buf[k] = (char)(state[k] >= 'a' && state[k] <= 'z'
-                                      ? state[k] - 'a' + 'A' : state[k]);
-        state_buf[k] = '\0';
-        for (k = 0; k < sizeof states / sizeof states[0]; k++)
-            if (strcmp(states[k], state_buf) == 0)
-                state_name = states[k];
-        if (!state_name)
-            return cli_usage_error("instances", "--state '%s': expected "
-                                   "ACTIVE, WAITING, INCIDENT, COMPLETED, "
-                                   "TERMINATED or FAILED", state);
-    }
-    if (limit && (parse_count(limit, 1000000, &limit_n) != 0 || limit_n < 1))
-        return cli_usage_error("instances", "--limit '%s': expected a "
-                               "number from 1 to 1000000", limit);
-    rc = cli_store_open("instances", store, &host);
-    if (rc)
-        return rc;
-    rc = baton_host_instances(host, state_name, process, 0, (size_t)limit_n,
-                              &out);
-    if (rc != BATON_OK) {
-        cli_host_error(host, rc);
-        baton_host_close(host);
-        return CLI_EXIT_REFUSED;
-    }
-    baton_host_close(host);
-    if (json) {
-        rc = print_json_text(out);
-        baton_host_free(out);
-        return rc;
-    }
-    doc = load_json(out);
-    baton_host_free(out);
-    if (!doc)
-        return CLI_EXIT_REFUSED;
-    table_add(&t, "KEY");
-    table_add(&t, "PROCESS");
-    table_add(&t, "VERSION");
-    table_add(&t, "STATE");
-    table_add(&t, "INCIDENTS");
-    table_add(&t, "UPDATED");
-    table_add(&t, "BUSINESS_KEY");
-    json_array_foreach(doc, i, o) {
-        char tb[32];
-        table_add(&t, "%" JSON_INTEGER_FORMAT, jint(o, "key"));
-        table_add(&t, "%s", jstr(o, "processId"));
-        table_add(&t, "%" JSON_INTEGER_FORMAT, jint(o, "version"));
-        table_add(&t, "%s", jstr(o, "state"));
-        table_add(&t, "%" JSON_INTEGER_FORMAT, jint(o, "incidents"));
-        table_add(&t, "%s", jtime(o, "updated", tb));
-        table_add(&t, "%s", jstr(o, "businessKey"));
-    }
-    json_decref(doc);
-    rc = table_print(&t, "");
-    table_free(&t);
-    if (rc)
-        return CLI_EXIT_REFUSED;
-    return cli_finish_stdout() == 0 ? 0 : CLI_EXIT_REFUSED;
-}
-
-static void incidents_table(struct table *t, json_t *list, int with_instance)
-{
-    size_t i;
-    json_t *o;
-
-    table_add(t, "KEY");
-    if (with_instance)
-        table_add(t, "INSTANCE");
-    table_add(t, "TYPE");
-    table_add(t, "ELEMENT");
-    table_add(t, "JOB");
-    table_add(t, "CREATED");
-    table_add(t, "MESSAGE");
-    json_array_foreach(list, i, o) {
-        char tb[32];
-        table_add(t, "%" JSON_INTEGER_FORMAT, jint(o, "key"));
-        if (with_instance)
-            table_add(t, "%" JSON_INTEGER_FORMAT, jint(o, "instanceKey"));
-        table_add(t, "%s", jstr(o, "type"));
-        table_add(t, "%s", jstr(o, "elementId"));
-        if (json_is_integer(json_object_get(o, "jobKey")))
-            table_add(t, "%" JSON_INTEGER_FORMAT, jint(o, "jobKey"));
-        else
-            table_add(t, "-");
-        table_add(t, "%s", jtime(o, "created", tb));
-        table_add(t, "%s", jstr(o, "message"));
-    }
-}
-
-/* Prints one section of `baton instance`: a title and a table, when the
- * list is not empty. */
-static int print_section(const char *title, struct table *t)
-{
-    int rc;
-
-    if (t->n <= t->cols) { /* the header only */
-        table_free(t);
-        return 0;
-    }
-    printf("\n%s:\n", title);
-    rc = table_print(t, "  ");
-    table_free(t);
-    return rc;
-}
-
-static int print_instance(json_t *o)
-{
-    char tb[32];
-    char *vars = jtext(json_object_get(o, "variables"));
-    struct table t = {2, 0, 0, NULL, 0};
-    json_t *list, *v;
-    size_t i;
-    int rc = 0;
-
-    table_add(&t, "key");
-    table_add(&t, "%" JSON_INTEGER_FORMAT, jint(o, "key"));
-    table_add(&t, "process");
-    table_add(&t, "%s version %" JSON_INTEGER_FORMAT, jstr(o, "processId"),
-              jint(o, "version"));
-    table_add(&t, "state");
-    table_add(&t, "%s", jstr(o, "state"));
-    if (*jstr(o, "businessKey")) {
-        table_add(&t, "business key");
-        table_add(&t, "%s", jstr(o, "businessKey"));
-    }
-    table_add(&t, "created");
-    table_add(&t, "%s", jtime(o, "created", tb));
-    table_add(&t, "updated");
-    table_add(&t, "%s", jtime(o, "updated", tb));
-    if (json_is_integer(json_object_get(o, "ended"))) {
-        table_add(&t, "ended");
-        table_add(&t, "%s", jtime(o, "ended", tb));
-    }
-    if (*jstr(o, "error")) {
-        table_add(&t, "error");
-        table_add(&t, "%s", jstr(o, "error"));
-    }
-    table_add(&t, "variables");
-    table_add(&t, "%s", vars ? vars : "null");
-    free(vars);
-    rc |= table_print(&t, "");
-    table_free(&t);
-
-    t = (struct table){6, 0, 0, NULL, 0};
-    table_add(&t, "KEY");
-    table_add(&t, "TYPE");
-    table_add(&t, "ELEMENT");
-    table_add(&t, "RETRIES");
-    table_add(&t, "WORKER");
-    table_add(&t, "LOCKED_UNTIL");
-    json_array_foreach(json_object_get(o, "jobs"), i, v) {
-        table_add(&t, "%" JSON_INTEGER_FORMAT, jint(v, "key"));
-        table_add(&t, "%s", jstr(v, "type"));
-        table_add(&t, "%s", jstr(v, "elementId"));
-        table_add(&t, "%" JSON_INTEGER_FORMAT, jint(v, "retries"));
-        table_add(&t, "%s", *jstr(v, "worker") ? jstr(v, "worker") : "-");
-        table_add(&t, "%s", jtime(v, "deadline", tb));
-    }
-    rc |= print_section("jobs", &t);
-
-    t = (struct table){6, 0, 0, NULL, 0};
-    incidents_table(&t, json_object_get(o, "incidents"), 0);
-    rc |= print_section("incidents", &t);
-
-    /* What it waits for: timers, messages and signals. */
-    t = (struct table){4, 0, 0, NULL, 0};
-    table_add(&t, "KIND");
-    table_add(&t, "ELEMENT");
-    table_add(&t, "NAME");
-    table_add(&t, "DUE_OR_KEY");
-    json_array_foreach(json_object_get(o, "timers"), i, v) {
-        table_add(&t, "timer");
-        table_add(&t, "%s", jstr(v, "elementId"));
-        table_add(&t, "-");
-        table_add(&t, "%s", jtime(v, "due", tb));
-    }
-    json_array_foreach(json_object_get(o, "messageSubscriptions"), i, v) {
-        table_add(&t, "message");
-        table_add(&t, "%s", jstr(v, "elementId"));
-        table_add(&t, "%s", jstr(v, "name"));
-        table_add(&t, "%s", jstr(v, "correlationKey"));
-    }
-    json_array_foreach(json_object_get(o, "signalSubscriptions"), i, v) {
-        table_add(&t, "signal");
-        table_add(&t, "%s", jstr(v, "elementId"));
-        table_add(&t, "%s", jstr(v, "name"));
-        table_add(&t, "%s", "");
-    }
-    rc |= print_section("waiting for", &t);
-
-    list = json_object_get(o, "history");
-    t = (struct table){5, 0, 0, NULL, 0};
-    table_add(&t, "POSITION");
-    table_add(&t, "VALUE_TYPE");
-    table_add(&t, "INTENT");
-    table_add(&t, "ELEMENT_TYPE");
-    table_add(&t, "ELEMENT");
-    json_array_foreach(list, i, v) {
-        json_t *rec = json_object_get(v, "record");
-        json_t *val = json_object_get(rec, "value");
-        table_add(&t, "%" JSON_INTEGER_FORMAT, jint(v, "position"));
-        table_add(&t, "%s", jstr(rec, "valueType"));
-        table_add(&t, "%s", jstr(rec, "intent"));
-        table_add(&t, "%s", jstr(val, "bpmnElementType"));
-        /* Variables have a name where elements have an id. */
-        table_add(&t, "%s", *jstr(val, "elementId") ? jstr(val, "elementId")
-                                                     : jstr(val, "name"));
-    }
-    rc |= print_section("history", &t);
-    return rc ? -1 : 0;
-}
-
-static int cmd_instance(int argc, char **argv)
-{
-    const char *store = NULL;
-    int json = 0;
-    const struct cli_opt opts[] = {
-        {"--store", 1, &store, NULL, NULL, NULL},
-        {"--json", 0, NULL, &json, NULL, NULL},
-        {NULL, 0, NULL, NULL, NULL, NULL}};
-    size_t n;
-    uint64_t key;
-    baton_host *host;
-    char *out = NULL;
-    json_t *doc;
-    int rc;
-
-    rc = cli_parse_opts("instance", argc, argv, opts, &n);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if (n != 1)
-        return cli_usage_error("instance", n ? "more than one KEY"
-                                             : "no instance KEY given");
-    if (cli_parse_key(argv[1], &key) != 0)
-        return cli_usage_error("instance", "'%s' is not an instance key (a "
-                               "positive number)", argv[1]);
-    rc = cli_store_open("instance", store, &host);
-    if (rc)
-        return rc;
-    rc = baton_host_instance(host, key, 1, &out);
-    if (rc != BATON_OK) {
-        cli_host_error(host, rc);
-        baton_host_close(host);
-        return CLI_EXIT_REFUSED;
-    }
-    baton_host_close(host);
-    if (json) {
-        rc = print_json_text(out);
-        baton_host_free(out);
-        return rc;
-    }
-    doc = load_json(out);
-    baton_host_free(out);
-    if (!doc)
-        return CLI_EXIT_REFUSED;
-    rc = print_instance(doc);
-    json_decref(doc);
-    if (rc)
-        return CLI_EXIT_REFUSED;
-    return cli_finish_stdout() == 0 ? 0 : CLI_EXIT_REFUSED;
-}
-
-static int cmd_incidents(int argc, char **argv)
-{
-    const char *store = NULL;
-    int json = 0;
-    const struct cli_opt opts[] = {
-        {"--store", 1, &store, NULL, NULL, NULL},
-        {"--json", 0, NULL, &json, NULL, NULL},
-        {NULL, 0, NULL, NULL, NULL, NULL}};
-    size_t n;
-    baton_host *host;
-    char *out = NULL;
-    json_t *doc;
-    struct table t = {7, 0, 0, NULL, 0};
-    int rc;
-
-    rc = cli_parse_opts("incidents", argc, argv, opts, &n);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if (n)
-        return cli_usage_error("incidents", "unexpected operand '%s'",
-                               argv[1]);
-    rc = cli_store_open("incidents", store, &host);
-    if (rc)
-        return rc;
-    rc = baton_host_incidents(host, &out);
-    if (rc != BATON_OK) {
-        cli_host_error(host, rc);
-        baton_host_close(host);
-        return CLI_EXIT_REFUSED;
-    }
-    baton_host_close(host);
-    if (json) {
-        rc = print_json_text(out);
-        baton_host_free(out);
-        return rc;
-    }
-    doc = load_json(out);
-    baton_host_free(out);
-    if (!doc)
-        return CLI_EXIT_REFUSED;
-    incidents_table(&t, doc, 1);
-    json_decref(doc);
-    rc = table_print(&t, "");
-    table_free(&t);
-    if (rc)
-        return CLI_EXIT_REFUSED;
-    return cli_finish_stdout() == 0 ? 0 : CLI_EXIT_REFUSED;
-}
-
-/* ------------------------------------------------------------------ */
 /* resolve, cancel                                                     */
 /* ------------------------------------------------------------------ */
 
-static int by_key(const char *command, const char *what, int argc,
-                  char **argv, int (*fn)(baton_host *, uint64_t))
+/* A command whose operand is one key: `what` names it with its article,
+ * `none` is the message without it, `fn` is the host's function. */
+static int by_key(const char *command, const char *what, const char *none,
+                  int argc, char **argv, int (*fn)(baton_host *, uint64_t))
 {
     const char *store = NULL;
     const struct cli_opt opts[] = {
-        {"--store", 1, &store, NULL, NULL, NULL},
-        {NULL, 0, NULL, NULL, NULL, NULL}};
-    size_t n;
+        CLI_OPT("--store", &store),
+        CLI_OPT_END};
     uint64_t key;
-    baton_host *host;
+    struct cli_call c;
     int rc;
 
-    rc = cli_parse_opts(command, argc, argv, opts, &n);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if (n > 1)
-        return cli_usage_error(command, "more than one KEY");
-    if (n == 0)
-        return cli_usage_error(command, "no %s key given", what);
-    if (cli_parse_key(argv[1], &key) != 0)
-        return cli_usage_error(command, "'%s' is not an %s key (a positive "
-                               "number)", argv[1], what);
-    rc = cli_store_open(command, store, &host);
+    rc = cli_parse_args(command, argc, argv, opts, none, "more than one KEY",
+                        NULL);
+    if (rc != CLI_GO_ON)
+        return rc;
+    rc = cli_key_operand(command, argv[1], what, &key);
     if (rc)
         return rc;
-    rc = fn(host, key);
-    if (rc != BATON_OK)
-        rc = cli_host_error(host, rc);
-    baton_host_close(host);
-    return rc;
+    rc = cli_call_open(&c, command, store, NULL);
+    if (rc)
+        return rc;
+    return cli_call_end(&c, fn(c.host, key));
 }
 
 static int cmd_resolve(int argc, char **argv)
 {
-    return by_key("resolve", "incident", argc, argv, baton_host_resolve);
+    return by_key("resolve", "an incident", "no incident key given", argc,
+                  argv, baton_host_resolve);
 }
 
 static int cmd_cancel(int argc, char **argv)
 {
-    return by_key("cancel", "instance", argc, argv, baton_host_cancel);
+    return by_key("cancel", "an instance", "no instance key given", argc,
+                  argv, baton_host_cancel);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1228,18 +751,18 @@ static const struct store_command commands[] = {
 "\"elementId\", \"retries\", \"deadline\", \"customHeaders\", \"variables\"}.\n"
 "complete, fail (0 retries raises an incident) and error (throws a BPMN\n"
 "error) settle one job and run its instance.\n"},
-    {"instances", cmd_instances,
+    {"instances", cli_instances,
 "usage: baton instances [--store URI] [--state STATE] [--process ID]\n"
 "                       [--limit N] [--json]\n"
 "\n"
 "Lists instances, newest first (at most N, default 100). STATE is one of\n"
 "ACTIVE, WAITING, INCIDENT, COMPLETED, TERMINATED, FAILED.\n"},
-    {"instance", cmd_instance,
+    {"instance", cli_instance,
 "usage: baton instance [--store URI] KEY [--json]\n"
 "\n"
 "Shows one instance: its state, variables, jobs, incidents, what it waits\n"
 "for, and its history.\n"},
-    {"incidents", cmd_incidents,
+    {"incidents", cli_incidents,
 "usage: baton incidents [--store URI] [--json]\n"
 "\n"
 "Lists the open incidents of all instances.\n"},

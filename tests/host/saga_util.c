@@ -70,6 +70,37 @@ int su_wait(pid_t pid, int64_t deadline_ms)
     }
 }
 
+int su_wait_or_kill(pid_t pid, int64_t deadline_ms)
+{
+    int st = su_wait(pid, deadline_ms);
+    if (st == -1) {
+        kill(pid, SIGKILL);
+        su_wait(pid, 0);
+    }
+    return st;
+}
+
+void su_remove_sqlite(const char *uri)
+{
+    if (strncmp(uri, "sqlite:", 7) != 0)
+        return;
+    char p[600];
+    remove(uri + 7);
+    snprintf(p, sizeof p, "%s-wal", uri + 7);
+    remove(p);
+    snprintf(p, sizeof p, "%s-shm", uri + 7);
+    remove(p);
+}
+
+const char *su_worker_arg(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s SAGA_WORKER\n", argv[0]);
+        exit(2);
+    }
+    return argv[1];
+}
+
 baton_host *su_open(const char *uri)
 {
     baton_host *h = NULL;

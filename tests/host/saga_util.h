@@ -32,6 +32,15 @@ pid_t su_spawn(const char *const *argv);
 /* Waits for `pid` until `deadline_ms` (su_now_ms() time; 0: no
  * deadline); returns its wait status, or -1 when the deadline passed. */
 int su_wait(pid_t pid, int64_t deadline_ms);
+/* su_wait(), and when the deadline passed, kills `pid` (SIGKILL) and
+ * reaps it; returns its wait status, or -1 when it had to be killed. */
+int su_wait_or_kill(pid_t pid, int64_t deadline_ms);
+/* Removes the files of an SQLite store (the database, -wal and -shm);
+ * nothing for another kind of `uri`. */
+void su_remove_sqlite(const char *uri);
+/* The path of saga_worker, the test program's one argument; without it,
+ * prints the usage and exits with 2. */
+const char *su_worker_arg(int argc, char **argv);
 
 /* A model of tests/models (BATON_MODELS) deployed to `h`; exits on
  * failure. */
