@@ -301,6 +301,11 @@ typedef struct baton_host_worker_options {
     int until_idle;
     /** The worker's name in job locks (default "HOST:PID:RANDOM"). */
     const char *name;
+    /** When set (milliseconds since the epoch, by the host's clock), the
+     *  worker takes no new job from then on and returns once the jobs in
+     *  flight are committed: a host with a deadline of its own (a Lambda
+     *  invocation) leaves the rest in the store for later. */
+    int64_t deadline_ms;
 } baton_host_worker_options;
 
 /** Runs a worker on this connection until baton_host_worker_stop() or,

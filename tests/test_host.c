@@ -713,6 +713,22 @@ static void test_stop_before_run(void **state)
                         baton_strerror(BATON_ENOTFOUND));
 }
 
+/* A worker past its deadline takes no job and returns: the work stays in
+ * the store for a later run. */
+static void test_deadline(void **state)
+{
+    FIXTURE(f);
+    deploy(f, "trip-booking-saga.bpmn", 1, 1);
+    uint64_t key = 0;
+    CHECK(f, baton_host_start(f->h, "TripBookingSaga", NULL, 0, NULL, &key),
+          0);
+    CHECK(f, baton_host_register(f->h, "ReserveCar", book, NULL), 0);
+    baton_host_worker_options o = {.concurrency = 2, .deadline_ms = f->now};
+    CHECK(f, baton_host_worker_run(f->h, &o), 0);
+    assert_string_equal(state_of(f, key), "WAITING");
+    assert_true(activate_one(f, "ReserveCar", NULL) != 0);
+}
+
 /* ---- Bad input ---------------------------------------------------------- */
 
 static void test_bad_arguments(void **state)
@@ -847,6 +863,7 @@ int main(void)
         BOTH(test_worker),
         BOTH(test_history_retention),
         BOTH(test_stop_before_run),
+        BOTH(test_deadline),
         BOTH(test_bad_arguments),
         cmocka_unit_test(test_bad_uri),
         BOTH(test_damaged_row),

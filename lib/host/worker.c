@@ -658,6 +658,12 @@ int baton_host_worker_run(baton_host *h, const baton_host_worker_options *o)
     int64_t lease = h->settings[BATON_HOST_LEASE_MS];
     while (!rc) {
         int stopping = h->stop;
+        if (opts.deadline_ms) {
+            h->now = 0;
+            if (bh_now(h) >= opts.deadline_ms)
+                stopping = 1;
+            h->now = 0;
+        }
         p.ticked = 0;
         int did = round_once(h, &p, name, stopping ? 0 : concurrency,
                              &next_type);
@@ -700,6 +706,11 @@ int baton_host_worker_run(baton_host *h, const baton_host_worker_options *o)
         }
         int64_t wait = db_kind(h->db) == DB_PG
             ? 1000 : h->settings[BATON_HOST_POLL_MS];
+        if (opts.deadline_ms) {
+            int64_t left = opts.deadline_ms - now;
+            if (wait > left)
+                wait = left < 1 ? 1 : left;
+        }
         if (inflight && wait > lease / 3)
             wait = lease / 3;
         wait = next_wait(h, wait);
