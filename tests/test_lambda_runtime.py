@@ -236,6 +236,24 @@ def main():
         check("the failed /next is logged", "HTTP 500" in err, err)
         check("exits 1 once the Runtime API is gone", rc == 1, rc)
 
+        # With credentials the Lambda invoker handles the listed job types
+        # (when the runtime is built with libbaton-lambda).
+        by_id, recs, rc, out, err, s = run(
+            [{"id": "c", "event": {"process": "AllClear"}}], models,
+            os.path.join(tmp, "creds.db"),
+            extra_env={"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+                       "AWS_SECRET_ACCESS_KEY": "not-a-secret",
+                       "BATON_LAMBDA_ENDPOINT": "http://127.0.0.1:9",
+                       "BATON_LAMBDA_JOB_TYPES": "lambda, invoke-fn"})
+        check("with credentials: invoker registered",
+              ("job type lambda runs Lambda functions" in err
+               and "job type invoke-fn runs Lambda functions" in err)
+              or "built without libbaton-lambda" in err, err)
+        check("with credentials: still answers",
+              body(by_id.get("c")) and
+              body(by_id.get("c")).get("state") == "COMPLETED", recs)
+        check("credentials never logged", "not-a-secret" not in err + out)
+
         # A malformed model: init error, exit 1, nothing else asked.
         bad_models = os.path.join(tmp, "bad-models")
         os.mkdir(bad_models)
