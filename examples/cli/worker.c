@@ -1,5 +1,6 @@
-/* baton worker: the store's due work, and jobs run by shell commands
- * (--exec TYPE=COMMAND). See docs/cli.md.
+/* baton worker: the store's due work, jobs run by shell commands
+ * (--exec TYPE=COMMAND) and AWS Lambda functions invoked through
+ * libbaton-lambda (--lambda TYPE). See docs/cli.md.
  *
  * Handlers run on the host's handler threads, several at once with
  * --concurrency: each job forks /bin/sh -c COMMAND with pipes to its
@@ -23,6 +24,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "baton_lambda.h"
 #if defined(__linux__)
 #include <sys/syscall.h>
 #endif
@@ -43,6 +46,8 @@ struct exec_rule {
 struct worker {
     struct exec_rule *rules;
     size_t n_rules, cap_rules;
+    const char **lambda_types; /* --lambda TYPE, in argv */
+    size_t n_lambda, cap_lambda;
     int log_level;
     int open_max; /* descriptors the child closes above 2 */
 };
@@ -594,6 +599,20 @@ static void exec_handler(void *ud, baton_host_job *job)
 
 /* ---- The command --------------------------------------------------- */
 
+/* Whether `type` is already taken by an --exec or a --lambda. */
+static int type_taken(const struct worker *w, const char *type, size_t tlen)
+{
+    for (size_t i = 0; i < w->n_rules; i++)
+        if (strlen(w->rules[i].type) == tlen &&
+            strncmp(w->rules[i].type, type, tlen) == 0)
+            return 1;
+    for (size_t i = 0; i < w->n_lambda; i++)
+        if (strlen(w->lambda_types[i]) == tlen &&
+            strncmp(w->lambda_types[i], type, tlen) == 0)
+            return 1;
+    return 0;
+}
+
 static int add_exec(void *ud, const char *spec)
 {
     struct worker *w = ud;
@@ -604,11 +623,9 @@ static int add_exec(void *ud, const char *spec)
         return cli_usage_error("worker", "--exec '%s': expected TYPE=COMMAND",
                                spec);
     tlen = (size_t)(eq - spec);
-    for (size_t i = 0; i < w->n_rules; i++)
-        if (strlen(w->rules[i].type) == tlen &&
-            strncmp(w->rules[i].type, spec, tlen) == 0)
-            return cli_usage_error("worker", "--exec: job type '%.*s' is "
-                                   "given twice", (int)tlen, spec);
+    if (type_taken(w, spec, tlen))
+        return cli_usage_error("worker", "--exec: job type '%.*s' is "
+                               "given twice", (int)tlen, spec);
     if (w->n_rules == w->cap_rules) {
         size_t ncap = w->cap_rules ? w->cap_rules * 2 : 8;
         struct exec_rule *nr = realloc(w->rules, ncap * sizeof *nr);
@@ -628,6 +645,29 @@ static int add_exec(void *ud, const char *spec)
 oom:
     fputs("baton: out of memory\n", stderr);
     return CLI_EXIT_REFUSED;
+}
+
+static int add_lambda(void *ud, const char *type)
+{
+    struct worker *w = ud;
+
+    if (!*type)
+        return cli_usage_error("worker", "--lambda: expected a job type");
+    if (type_taken(w, type, strlen(type)))
+        return cli_usage_error("worker", "--lambda: job type '%s' is given "
+                               "twice", type);
+    if (w->n_lambda == w->cap_lambda) {
+        size_t ncap = w->cap_lambda ? w->cap_lambda * 2 : 4;
+        const char **nt = realloc(w->lambda_types, ncap * sizeof *nt);
+        if (!nt) {
+            fputs("baton: out of memory\n", stderr);
+            return CLI_EXIT_REFUSED;
+        }
+        w->lambda_types = nt;
+        w->cap_lambda = ncap;
+    }
+    w->lambda_types[w->n_lambda++] = type;
+    return 0;
 }
 
 static baton_host *volatile signal_host;
@@ -662,6 +702,7 @@ int cli_worker(int argc, char **argv)
     struct cli_opt opts[] = {
         {"--store", 1, &store, NULL, NULL, NULL},
         {"--exec", 1, NULL, NULL, add_exec, NULL},
+        {"--lambda", 1, NULL, NULL, add_lambda, NULL},
         {"--concurrency", 1, &concurrency, NULL, NULL, NULL},
         {"--lease", 1, &lease, NULL, NULL, NULL},
         {"--name", 1, &name, NULL, NULL, NULL},
@@ -675,10 +716,12 @@ int cli_worker(int argc, char **argv)
     long n_conc = 1;
     size_t n, i;
     baton_host *host = NULL;
+    baton_lambda *lambda = NULL;
 
     memset(&w, 0, sizeof w);
     w.log_level = BATON_LOG_WARN;
     opts[1].ud = &w;
+    opts[2].ud = &w;
     rc = cli_parse_opts("worker", argc, argv, opts, &n);
     if (rc)
         goto out;
@@ -711,6 +754,21 @@ int cli_worker(int argc, char **argv)
     }
     if (verbose)
         w.log_level = BATON_LOG_DEBUG;
+    if (w.n_lambda) {
+        /* Region, credentials and endpoint from the environment; the
+         * message never carries a secret. */
+        baton_lambda_config lc;
+        memset(&lc, 0, sizeof lc);
+        rc = baton_lambda_new(&lc, &lambda);
+        if (rc != BATON_OK) {
+            const char *m = lambda ? baton_lambda_errmsg(lambda) : NULL;
+            fprintf(stderr, "baton: %s\n", m && *m ? m
+                    : rc == BATON_ENOMEM ? "out of memory"
+                    : "cannot create the Lambda invoker");
+            rc = CLI_EXIT_REFUSED;
+            goto out;
+        }
+    }
     {
         long m = sysconf(_SC_OPEN_MAX);
         w.open_max = m < 0 || m > 65536 ? 65536 : (int)m;
@@ -735,6 +793,14 @@ int cli_worker(int argc, char **argv)
         uds[i].w = &w;
         rc = baton_host_register(host, w.rules[i].type, exec_handler,
                                  &uds[i]);
+        if (rc != BATON_OK) {
+            rc = cli_host_error(host, rc);
+            goto out;
+        }
+    }
+    for (i = 0; i < w.n_lambda; i++) {
+        rc = baton_host_register(host, w.lambda_types[i],
+                                 baton_lambda_host_handler, lambda);
         if (rc != BATON_OK) {
             rc = cli_host_error(host, rc);
             goto out;
@@ -766,7 +832,9 @@ int cli_worker(int argc, char **argv)
     rc = rc == BATON_OK ? 0 : cli_host_error(host, rc);
 out:
     baton_host_close(host);
+    baton_lambda_free(lambda);
     free(uds);
+    free(w.lambda_types);
     for (i = 0; i < w.n_rules; i++)
         free(w.rules[i].type);
     free(w.rules);
