@@ -47,8 +47,8 @@ from ._engine import (  # noqa: E402
     Subscription, library_version, library_version_number, strerror)
 from ._time import ManualClock, system_clock  # noqa: E402
 from ._host import (  # noqa: E402
-    HOST_STATES, SETTINGS, Store, Worker, WorkerJob, host_library_path,
-    host_schema_version)
+    HOST_STATES, SETTINGS, Lambda, Store, Worker, WorkerJob,
+    host_library_path, host_schema_version, lambda_library_path)
 
 __all__ = [
     "Engine", "Model", "Instance", "Job", "DEFER", "BpmnError",
@@ -62,5 +62,5 @@ __all__ = [
     "ManualClock", "system_clock",
     "Store", "Worker", "WorkerJob", "StoreError", "ConflictError",
     "SchemaError", "HOST_STATES", "SETTINGS", "host_library_path",
-    "host_schema_version",
+    "host_schema_version", "Lambda", "lambda_library_path",
 ]

@@ -23,6 +23,12 @@ the handler thunk on its own handler threads; ctypes takes the GIL for
 each call. The thunk is a module-level ctypes object that lives as long
 as the module and finds its worker in a weak registry by the id it gets
 as user data; nothing it raises reaches C.
+
+Lambda. An invoker of libbaton-lambda (include/baton_lambda.h), a third
+library loaded on first use. Worker.lambda_task() registers the C
+handler baton_lambda_host_handler itself (its address, cast to the host
+handler type) with the invoker as user data: those jobs never enter
+Python, and run in parallel on the handler threads.
 """
 
 import asyncio
@@ -44,7 +50,7 @@ from ._engine import _LOGGING_LEVELS, _Handle, _cstr, _json_object
 from ._errors import BpmnError, ClosedError, StateError
 from ._ffi import LOG_FN, strerror, text
 from ._ffi import library_path as _libbaton_path
-from ._loader import load_host
+from ._loader import load_host, load_lambda
 
 _INT64_MAX = (1 << 63) - 1
 _UINT64_MAX = (1 << 64) - 1
@@ -360,6 +366,140 @@ def _handler_thunk(ud, job):
         # settled nothing") with one retry less.
     except BaseException:
         pass  # _dispatch settles the job and catches everything
+
+
+# ----------------------------------------------------------------- lambda
+
+class _LambdaConfig(Structure):
+    """struct baton_lambda_config."""
+    _fields_ = [("region", c_char_p), ("endpoint", c_char_p),
+                ("access_key_id", c_char_p),
+                ("secret_access_key", c_char_p),
+                ("session_token", c_char_p), ("timeout_ms", c_int64),
+                ("retry_backoff_ms", c_int64)]
+
+
+class _LambdaLibrary(object):
+    """libbaton-lambda, loaded and declared on first use."""
+
+    def __init__(self):
+        self._cdll = None
+        self.path = None
+        self._lock = threading.Lock()
+
+    def load(self):
+        if self._cdll is None:
+            with self._lock:
+                if self._cdll is None:
+                    # libbaton-lambda needs libbaton-host loaded first.
+                    _lib.load()
+                    cdll, path = load_lambda((_libbaton_path, _lib.path))
+                    cdll.baton_lambda_new.restype = c_int
+                    cdll.baton_lambda_new.argtypes = [
+                        POINTER(_LambdaConfig), POINTER(c_void_p)]
+                    cdll.baton_lambda_free.restype = None
+                    cdll.baton_lambda_free.argtypes = [c_void_p]
+                    cdll.baton_lambda_errmsg.restype = c_char_p
+                    cdll.baton_lambda_errmsg.argtypes = [c_void_p]
+                    # The handler, as the function pointer the host calls.
+                    self.host_handler = HOST_HANDLER_FN(
+                        cast(cdll.baton_lambda_host_handler, c_void_p).value)
+                    self.path = path
+                    self._cdll = cdll
+        return self._cdll
+
+
+_lambda_lib = _LambdaLibrary()
+
+
+def lambda_library_path():
+    """Where libbaton-lambda was loaded from (loading it if need be)."""
+    _lambda_lib.load()
+    return _lambda_lib.path
+
+
+class Lambda(object):
+    """An AWS Lambda invoker (libbaton-lambda) for Worker.lambda_task()::
+
+        invoker = baton.Lambda(region="eu-west-1")
+        worker.lambda_task("lambda", invoker)
+
+    Jobs run with zeebe-lambda-worker's contract: the task header
+    ``functionName`` names the function, ``body`` is an optional payload
+    template, ``resultName`` the variable of the result,
+    ``functionErrorCode`` the BPMN error of a function error.
+
+    Each argument left None comes from the environment: `region` from
+    AWS_REGION, `endpoint` from BATON_LAMBDA_ENDPOINT (default
+    https://lambda.REGION.amazonaws.com), the credentials from
+    AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
+    `timeout` (per invocation, default 15 minutes) and `retry_backoff`
+    (after throttling or a server error, default 1 s) are timedeltas or
+    seconds. A missing region or credentials, or a bad endpoint, raise
+    baton.InvalidArgumentError (a ValueError) whose message names no
+    secret.
+    """
+
+    def __init__(self, region=None, endpoint=None, access_key_id=None,
+                 secret_access_key=None, session_token=None, timeout=None,
+                 retry_backoff=None):
+        self._ptr = None
+        self._users = 0
+        lib = _lambda_lib.load()
+        config = _LambdaConfig(
+            _cstr(region, "region"), _cstr(endpoint, "endpoint"),
+            _cstr(access_key_id, "access_key_id"),
+            _cstr(secret_access_key, "secret_access_key"),
+            _cstr(session_token, "session_token"),
+            seconds_millis(timeout, "timeout") if timeout is not None else 0,
+            seconds_millis(retry_backoff, "retry_backoff")
+            if retry_backoff is not None else 0)
+        out = c_void_p()
+        rc = lib.baton_lambda_new(byref(config), byref(out))
+        if rc != 0:
+            message = None
+            if out.value:
+                message = text(lib.baton_lambda_errmsg(out))
+                lib.baton_lambda_free(out)
+            raise _errors.error_class(rc)(message or strerror(rc), rc)
+        self._ptr = out.value
+
+    @property
+    def closed(self):
+        return self._ptr is None
+
+    def close(self):
+        """Frees the invoker. Not allowed while a worker has it
+        registered (Worker.remove_task() or Worker.close() first)."""
+        if self._users:
+            raise StateError("the invoker is registered with a worker")
+        ptr, self._ptr = self._ptr, None
+        if ptr:
+            _lambda_lib.load().baton_lambda_free(ptr)
+
+    def __del__(self):
+        try:
+            if not self._users:
+                self.close()
+        except BaseException:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return "<baton.Lambda%s>" % (" closed" if self._ptr is None else "")
+
+
+class _LambdaTask(object):
+    """A job type run by libbaton-lambda's handler."""
+
+    def __init__(self, invoker, owned):
+        self.fn = invoker
+        self.owned = owned
 
 
 # ------------------------------------------------------------------ store
@@ -853,7 +993,8 @@ class Worker(object):
         if not store.closed:
             for task_type in list(self._tasks):
                 self.remove_task(task_type)
-        self._tasks.clear()
+        for task_type in list(self._tasks):
+            self._forget(task_type)
         self._store = None
         if self._owns_store:
             store.close()
@@ -898,7 +1039,54 @@ class Worker(object):
         task = _Task(task_type, fn, retry_backoff)
         self._live_store()._call(_lib.baton_host_register, raw,
                                  _handler_thunk, self._id)
+        self._forget(task_type)
         self._tasks[task_type] = task
+
+    def lambda_task(self, task_type, invoker=None, **config):
+        """Runs jobs of `task_type` as AWS Lambda invocations with
+        libbaton-lambda's handler (baton_lambda_host_handler), in C on the
+        handler threads (replacing a task registered before). `invoker`
+        is a baton.Lambda (left open when the task is removed); without
+        one, the worker makes its own from `config` (Lambda's arguments:
+        region, endpoint, access_key_id, ..., each from the environment
+        when left out) and frees it with the task. Returns the
+        invoker."""
+        if self._running:
+            raise StateError("tasks cannot change while the worker runs")
+        raw = _cstr(task_type, "task type")
+        if not raw:
+            raise ValueError("a task type cannot be empty")
+        store = self._live_store()
+        owned = invoker is None
+        if owned:
+            invoker = Lambda(**config)
+        elif config:
+            raise TypeError("give either an invoker or its configuration")
+        elif not isinstance(invoker, Lambda):
+            raise TypeError("invoker must be a baton.Lambda, not %s"
+                            % type(invoker).__name__)
+        if invoker.closed:
+            raise ClosedError("the invoker is closed")
+        try:
+            store._call(_lib.baton_host_register, raw,
+                        _lambda_lib.host_handler, invoker._ptr)
+        except BaseException:
+            if owned:
+                invoker.close()
+            raise
+        self._forget(task_type)
+        invoker._users += 1
+        self._tasks[task_type] = _LambdaTask(invoker, owned)
+        return invoker
+
+    def _forget(self, task_type):
+        """Drops the task of `task_type` from the table; a Lambda task
+        releases its invoker."""
+        task = self._tasks.pop(task_type, None)
+        if isinstance(task, _LambdaTask):
+            task.fn._users -= 1
+            if task.owned:
+                task.fn.close()
 
     def remove_task(self, task_type):
         """Unregisters the task of `task_type`."""
@@ -908,7 +1096,7 @@ class Worker(object):
             self._live_store()._call(_lib.baton_host_register,
                                      _cstr(task_type, "task type"),
                                      cast(None, HOST_HANDLER_FN), None)
-            del self._tasks[task_type]
+            self._forget(task_type)
 
     @property
     def tasks(self):
@@ -1058,5 +1246,6 @@ class Worker(object):
                     _failure_message(e))
 
 
-__all__ = ["Store", "Worker", "WorkerJob", "SETTINGS", "HOST_STATES",
-           "MAX_CONCURRENCY", "host_library_path", "host_schema_version"]
+__all__ = ["Store", "Worker", "WorkerJob", "Lambda", "SETTINGS",
+           "HOST_STATES", "MAX_CONCURRENCY", "host_library_path",
+           "host_schema_version", "lambda_library_path"]

@@ -22,6 +22,13 @@ folder, the folder of the loaded libbaton and its ``host`` subfolder (the
 layout of a build tree: build/lib/libbaton.so, build/lib/host/), then
 ``ctypes.util.find_library('baton-host')`` and the soname
 (``libbaton-host.so.0``).
+
+libbaton-lambda (baton.Lambda, Worker.lambda_task()) likewise, on first
+use (load_lambda()): ``BATON_LAMBDA_LIBRARY`` (the only place tried when
+set), the package folder, the folders of the loaded libbaton and
+libbaton-host and their ``lambda`` folders (build/lib/lambda/ in a build
+tree), ``ctypes.util.find_library('baton-lambda')`` and the soname
+(``libbaton-lambda.so.0``).
 """
 
 import ctypes
@@ -168,3 +175,67 @@ def load_host(libbaton_path=None):
         "Set BATON_HOST_LIBRARY to the full path of libbaton-host (for "
         "example build/lib/host/libbaton-host.so), or install the library "
         "(meson install).")
+
+
+# ---------------------------------------------------------- libbaton-lambda
+
+def _lambda_file_names():
+    """libbaton-lambda's file names on this platform, the versioned one
+    first."""
+    if sys.platform == "darwin":
+        return ["libbaton-lambda.%d.dylib" % MAJOR, "libbaton-lambda.dylib"]
+    if sys.platform in ("win32", "cygwin"):
+        return ["baton-lambda-%d.dll" % MAJOR, "baton-lambda.dll",
+                "libbaton-lambda.dll"]
+    return ["libbaton-lambda.so.%d" % MAJOR, "libbaton-lambda.so"]
+
+
+def _lambda_candidates(beside=()):
+    """(where, path or None, must exist as a file) for libbaton-lambda;
+    `beside` are the paths libbaton and libbaton-host were loaded from."""
+    env = os.environ.get("BATON_LAMBDA_LIBRARY")
+    if env:
+        yield "BATON_LAMBDA_LIBRARY", os.path.abspath(env), False
+        return
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in _lambda_file_names():
+        yield "package folder", os.path.join(here, name), True
+    folders = []
+    for path in beside:
+        if path and os.path.dirname(path):
+            folder = os.path.dirname(os.path.abspath(path))
+            # The layout of a build tree: build/lib/libbaton.so,
+            # build/lib/host/, build/lib/lambda/.
+            for f in (folder, os.path.join(folder, "lambda"),
+                      os.path.join(os.path.dirname(folder), "lambda")):
+                if f not in folders:
+                    folders.append(f)
+    for folder in folders:
+        for name in _lambda_file_names():
+            yield "beside libbaton", os.path.join(folder, name), True
+    yield "ctypes.util.find_library('baton-lambda')", \
+        ctypes.util.find_library("baton-lambda"), False
+    yield "soname", _lambda_file_names()[0], False
+
+
+def _check_lambda(lib):
+    """None when `lib` is a libbaton-lambda, else why not."""
+    try:
+        lib.baton_lambda_new
+        lib.baton_lambda_host_handler
+    except AttributeError:
+        return "not libbaton-lambda (it has no baton_lambda_new)"
+    return None
+
+
+def load_lambda(beside=()):
+    """Returns (the CDLL of libbaton-lambda, the path or name it was
+    loaded from); `beside` are the paths of the libraries loaded before
+    (libbaton, libbaton-host), whose folders are searched."""
+    return _load_first(
+        _lambda_candidates(beside), _check_lambda,
+        "baton: cannot load the libbaton-lambda shared library (AWS Lambda "
+        "functions as tasks, for baton.Lambda).",
+        "Set BATON_LAMBDA_LIBRARY to the full path of libbaton-lambda (for "
+        "example build/lib/lambda/libbaton-lambda.so), or install the "
+        "library (meson install).")
