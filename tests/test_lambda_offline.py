@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""The Baton runtime for AWS Lambda (examples/lambda/bootstrap) invoking
+real Node functions (tests/lambda/offline) through serverless-offline's
+Lambda Invoke API, end to end.
+
+Usage: tests/lambda/with_offline.sh \\
+           test_lambda_offline.py BOOTSTRAP STANDIN.py MODELS_DIR CORPUS_DIR
+
+with_offline.sh sets BATON_LAMBDA_ENDPOINT and BATON_OFFLINE_LOG (one JSON
+line per invocation: {"fn", "trip", "start", "end"}). The bootstrap runs
+against the Runtime API stand-in (tests/lambda/runtime_standin.py):
+  1. the seed trip-booking model (Zeebe, functionName headers of the
+     serverless example) behind an API Gateway event, on its four paths;
+  2. lambda-parallel-offline.bpmn: three one-second bookings in parallel;
+  3. a function that throws, with and without functionErrorCode, and an
+     unknown function (404).
+Ends with "N passed, N failed".
+"""
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+BOOTSTRAP, STANDIN, MODELS, CORPUS = sys.argv[1:5]
+ENDPOINT = os.environ.get("BATON_LAMBDA_ENDPOINT")
+LOG = os.environ.get("BATON_OFFLINE_LOG")
+if not ENDPOINT or not LOG:
+    print("run through tests/lambda/with_offline.sh")
+    sys.exit(77)
+
+SEED = os.path.join(
+    CORPUS, "seed",
+    "trip-booking-saga-serverless__zeebe__aws__trip-booking.bpmn")
+FN = "trip-booking-functions-dev-"
+
+spec = importlib.util.spec_from_file_location("runtime_standin", STANDIN)
+standin_mod = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(standin_mod)
+
+passed = failed = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok   %s" % name)
+    else:
+        failed += 1
+        print("FAIL %s %s" % (name, detail))
+
+
+def run(script, models_dir, store, extra_env=None, timeout=60):
+    """Runs bootstrap against a stand-in serving `script` until each entry
+    is answered. Returns (records by id, exit code, stdout, stderr)."""
+    s = standin_mod.RuntimeStandin(script).start()
+    env = dict(os.environ)
+    env.pop("BATON_PROCESS", None)
+    env.update({"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:%d" % s.port,
+                "BATON_STORE": "sqlite:" + store,
+                "BATON_MODELS_DIR": models_dir,
+                "BATON_LAMBDA_JOB_TYPES": "lambda",
+                "AWS_REGION": "us-east-1",
+                "AWS_ACCESS_KEY_ID": "AKIDOFFLINETEST",
+                "AWS_SECRET_ACCESS_KEY": "offline-test-secret"})
+    env.update(extra_env or {})
+    p = subprocess.Popen([BOOTSTRAP], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    if not s.wait_records(len(script), timeout):
+        print("timed out waiting for %d answers (got %d)"
+              % (len(script), len(s.records)))
+    s.stop()
+    try:
+        out, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    return {r["id"]: r for r in s.records}, p.returncode, out, err
+
+
+def log_lines():
+    with open(LOG) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def calls(trip):
+    """The functions invoked for `trip`, in the order they started (the
+    suffix after the service and stage)."""
+    lines = sorted((x for x in log_lines() if x.get("trip") == trip),
+                   key=lambda x: (x["start"], x["end"]))
+    return [x["fn"][len(FN):] if x["fn"].startswith(FN) else x["fn"]
+            for x in lines]
+
+
+def body(rec):
+    return rec["body"] if rec and rec.get("kind") == "response" else None
+
+
+def apigw(variables):
+    return {"resource": "/trip", "path": "/trip", "httpMethod": "POST",
+            "headers": {"Content-Type": "application/json"},
+            "requestContext": {"requestId": "r-%s" % variables["trip"],
+                               "stage": "dev"},
+            "body": json.dumps(variables), "isBase64Encoded": False}
+
+
+ERRORS_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"
+    id="Definitions_%s" targetNamespace="http://baton.example/lambda">
+  <bpmn:error id="Boom" name="Boom" errorCode="BOOM" />
+%s
+</bpmn:definitions>
+"""
+
+ERROR_PROCESS = """  <bpmn:process id="%(id)s" isExecutable="true">
+    <bpmn:startEvent id="Start" />
+    <bpmn:sequenceFlow id="f0" sourceRef="Start" targetRef="Call" />
+    <bpmn:serviceTask id="Call" name="Call">
+      <bpmn:extensionElements>
+        <zeebe:taskDefinition type="lambda" retries="1" />
+        <zeebe:taskHeaders>
+          <zeebe:header key="functionName" value="%(fn)s" />
+          <zeebe:header key="resultName" value="callResult" />%(extra)s
+        </zeebe:taskHeaders>
+      </bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="Call" targetRef="Done" />
+    <bpmn:endEvent id="Done" />
+    <bpmn:boundaryEvent id="Caught" attachedToRef="Call">
+      <bpmn:errorEventDefinition id="CaughtDef" errorRef="Boom" />
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="Caught" targetRef="Handled" />
+    <bpmn:endEvent id="Handled" />
+  </bpmn:process>"""
+
+
+def error_process(pid, fn, code=None):
+    extra = ('\n          <zeebe:header key="functionErrorCode" value="%s" />'
+             % code) if code else ""
+    return ERROR_PROCESS % {"id": pid, "fn": fn, "extra": extra}
+
+
+def incident_text(b):
+    return json.dumps(b.get("incidents")) if b else ""
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="baton-lambda-offline-")
+    try:
+        models = os.path.join(tmp, "models")
+        os.mkdir(models)
+        shutil.copy(SEED, models)
+        shutil.copy(os.path.join(MODELS, "lambda-parallel-offline.bpmn"),
+                    models)
+        for pid, fn, code in (
+                ("explode-caught", FN + "explode", "BOOM"),
+                ("explode-uncaught", FN + "explode", None),
+                ("unknown-function", FN + "no-such-function", None)):
+            with open(os.path.join(models, pid + ".bpmn"), "w") as f:
+                f.write(ERRORS_BPMN % (pid, error_process(pid, fn, code)))
+
+        # 1. The seed model behind API Gateway, bound to its process.
+        paths = {
+            "all-booked": ({}, True,
+                           ["book-hotel", "book-car", "book-flight"]),
+            "hotel-fails": ({"failHotel": True}, False,
+                            ["book-hotel", "cancel-hotel"]),
+            "car-fails": ({"failCar": True}, False,
+                          ["book-hotel", "book-car", "cancel-car",
+                           "cancel-hotel"]),
+            "flight-fails": ({"failFlight": True}, False,
+                             ["book-hotel", "book-car", "book-flight",
+                              "cancel-flight", "cancel-car",
+                              "cancel-hotel"]),
+        }
+        script = []
+        for trip, (flags, _, _) in paths.items():
+            v = dict(flags, trip=trip)
+            script.append({"id": trip, "event": apigw(v)})
+        by_id, rc, out, err = run(script, models,
+                                  os.path.join(tmp, "seed.db"),
+                                  {"BATON_PROCESS": "trip-booking"})
+        if len(by_id) != len(script):
+            sys.stderr.write(err)
+        check("seed: every invocation answered", len(by_id) == len(script),
+              "%d of %d" % (len(by_id), len(script)))
+        for trip, (flags, ok, order) in paths.items():
+            b = body(by_id.get(trip))
+            check("seed %s: proxy 200 JSON" % trip,
+                  b and b.get("statusCode") == 200
+                  and isinstance(b.get("body"), str), b)
+            try:
+                inner = json.loads(b["body"])
+            except Exception:
+                inner = {}
+            v = inner.get("variables") or {}
+            check("seed %s: COMPLETED, no incident" % trip,
+                  inner.get("state") == "COMPLETED"
+                  and inner.get("processId") == "trip-booking"
+                  and inner.get("incidents") == [], inner)
+            check("seed %s: request variables kept" % trip,
+                  v.get("trip") == trip
+                  and all(v.get(k) == x for k, x in flags.items()), v)
+            want = {"bookHotelResult": {"success": "hotel" not in trip}}
+            if "hotel" not in trip:
+                want["bookCarResult"] = {"success": "car" not in trip}
+            if trip in ("all-booked", "flight-fails"):
+                want["bookFlightResult"] = {"success": ok}
+            check("seed %s: results" % trip,
+                  all(v.get(k) == x for k, x in want.items())
+                  and all(v.get(k + "StatusCode") == 200 for k in want)
+                  and all(json.loads(v.get(k + "JsonString", "null")) == x
+                          for k, x in want.items())
+                  and not any(k in v for k in
+                              {"bookHotelResult", "bookCarResult",
+                               "bookFlightResult"} - set(want)), v)
+            got = calls(trip)
+            check("seed %s: functions in order" % trip, got == order,
+                  "%s != %s" % (got, order))
+
+        # 2. Parallel bookings, each one second; 3. function errors.
+        script = [
+            {"id": "parallel", "event": {
+                "process": "lambda-parallel-offline",
+                "variables": {"trip": "parallel", "slow": True}}},
+            {"id": "caught", "event": {
+                "process": "explode-caught",
+                "variables": {"trip": "caught", "reason": "boom caught"}}},
+            {"id": "uncaught", "event": {
+                "process": "explode-uncaught",
+                "variables": {"trip": "uncaught",
+                              "reason": "boom uncaught"}}},
+            {"id": "unknown", "event": {
+                "process": "unknown-function",
+                "variables": {"trip": "unknown"}}},
+        ]
+        by_id, rc, out, err = run(script, models,
+                                  os.path.join(tmp, "more.db"))
+        if len(by_id) != len(script):
+            sys.stderr.write(err)
+        check("more: every invocation answered", len(by_id) == len(script),
+              "%d of %d" % (len(by_id), len(script)))
+
+        b = body(by_id.get("parallel"))
+        v = (b or {}).get("variables") or {}
+        check("parallel: COMPLETED",
+              b and b.get("state") == "COMPLETED"
+              and b.get("incidents") == [], b)
+        check("parallel: three results",
+              all(v.get(k) == {"success": True}
+                  and v.get(k + "StatusCode") == 200
+                  for k in ("hotel", "car", "flight")), v)
+        lines = [x for x in log_lines() if x.get("trip") == "parallel"]
+        check("parallel: three bookings",
+              sorted(x["fn"] for x in lines)
+              == sorted(FN + f for f in ("book-car", "book-flight",
+                                         "book-hotel")), lines)
+        check("parallel: each took a second",
+              lines and all(x["end"] - x["start"] >= 900 for x in lines),
+              lines)
+        check("parallel: all three started before any ended",
+              lines and max(x["start"] for x in lines)
+              < min(x["end"] for x in lines), lines)
+
+        b = body(by_id.get("caught"))
+        check("functionErrorCode: the BPMN error is caught, COMPLETED",
+              b and b.get("state") == "COMPLETED"
+              and b.get("incidents") == []
+              and "callResult" not in (b.get("variables") or {}), b)
+        check("functionErrorCode: the function ran once",
+              calls("caught") == ["explode"], calls("caught"))
+
+        b = body(by_id.get("uncaught"))
+        text = incident_text(b)
+        check("function error without code: INCIDENT",
+              b and b.get("state") == "INCIDENT" and b.get("incidents"), b)
+        check("function error without code: the function's message",
+              "boom uncaught" in text and "Error" in text
+              and FN + "explode" in text, text)
+        check("function error without code: no result",
+              "callResult" not in ((b or {}).get("variables") or {}), b)
+
+        b = body(by_id.get("unknown"))
+        text = incident_text(b)
+        check("unknown function: INCIDENT",
+              b and b.get("state") == "INCIDENT" and b.get("incidents"), b)
+        check("unknown function: HTTP 404 and the API's message",
+              "404" in text and "Function not found" in text
+              and FN + "no-such-function" in text, text)
+        check("unknown function: nothing ran", calls("unknown") == [],
+              calls("unknown"))
+        if failed:
+            sys.stderr.write(err)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
