@@ -95,12 +95,12 @@ BATON_API int baton_lambda_invoke(baton_lambda *lambda, const char *headers,
                                   baton_lambda_outcome *out);
 BATON_API void baton_lambda_outcome_clear(baton_lambda_outcome *outcome);
 
-/** A handler for baton_host_register() (`ud` is the baton_lambda): runs
+/** A handler for baton_host_register (`ud` is the baton_lambda): runs
  *  baton_lambda_invoke() and settles the job with its outcome (a FAIL
  *  with the job's retries less one). */
 BATON_API void baton_lambda_host_handler(void *ud, baton_host_job *job);
 
-/** A handler for baton_engine_register_handler() (`ud` is the
+/** A handler for baton_engine_register_handler (`ud` is the
  *  baton_lambda), for hosts of the engine alone; it invokes synchronously. */
 BATON_API int baton_lambda_engine_handler(void *ud, baton_job *job);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The layering check: a unit of lib/ uses only its own layer and the
 layers below it, by its #includes and by the symbols its object file
-needs; lib/host, the durable host, includes only public headers. Usage: check_layers.py LIB_SOURCE_DIR STATIC_LIBRARY LAYER...
+needs; lib/host and lib/lambda, libraries of their own, include only
+public headers. Usage: check_layers.py LIB_SOURCE_DIR STATIC_LIBRARY LAYER...
 
 The layers, lowest first, come from lib/meson.build's layer_order."""
 import os
@@ -18,17 +19,23 @@ def layer_of_path(rel):
     return LAYERS.index(top) if top in LAYERS else None
 
 
+# Libraries built on libbaton's public API only (the durable host, the
+# Lambda invoker): they include public headers and their own files.
+SECOND_LIBRARIES = ('host', 'lambda')
+PUBLIC_SECOND = {'baton_host.h', 'baton_lambda.h'}
+
+
 def check_host(libdir, rel, path):
-    """lib/host is a second library on the public API only: it includes
-    the public headers and its own files, nothing of libbaton's layers."""
+    """A second library includes the public headers and its own files,
+    nothing of libbaton's layers."""
     problems = []
-    own = set(os.listdir(os.path.join(libdir, 'host')))
+    own = set(os.listdir(os.path.join(libdir, rel.split('/', 1)[0])))
     with open(path, encoding='utf-8') as f:
         for n, line in enumerate(f, 1):
             m = re.match(r'\s*#\s*include\s+"([^"]+)"', line)
-            if m and m.group(1) not in PUBLIC | {'baton_host.h'} | own:
-                problems.append(f'{rel}:{n}: the host includes '
-                                f'"{m.group(1)}", which is not public')
+            if m and m.group(1) not in PUBLIC | PUBLIC_SECOND | own:
+                problems.append(f'{rel}:{n}: includes "{m.group(1)}", '
+                                'which is not public')
     return problems
 
 
@@ -40,7 +47,7 @@ def check_includes(libdir):
                 continue
             path = os.path.join(root, name)
             rel = os.path.relpath(path, libdir)
-            if rel.startswith('host/'):
+            if rel.split('/', 1)[0] in SECOND_LIBRARIES:
                 problems += check_host(libdir, rel, path)
                 continue
             mine = layer_of_path(rel)

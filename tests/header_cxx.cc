@@ -1,6 +1,7 @@
 // The public headers compile as C++ with every warning an error.
 #include "baton.h"
 #include "baton_host.h"
+#include "baton_lambda.h"
 
 int main()
 {

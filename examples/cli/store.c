@@ -713,9 +713,9 @@ static const struct store_command commands[] = {
 "processes with a signal start event NAME. Prints how many instances it\n"
 "reached (with --json {\"instances\": N}).\n"},
     {"worker", cli_worker,
-"usage: baton worker [--store URI] [--exec TYPE=COMMAND]... [--concurrency N]\n"
-"                    [--lease DURATION] [--name NAME] [--until-idle]\n"
-"                    [--verbose]\n"
+"usage: baton worker [--store URI] [--exec TYPE=COMMAND]... [--lambda TYPE]...\n"
+"                    [--concurrency N] [--lease DURATION] [--name NAME]\n"
+"                    [--until-idle] [--verbose]\n"
 "\n"
 "Runs the store's due work (ready instances, timers, retries, kept\n"
 "messages) and the jobs of each --exec TYPE, each with the shell command\n"
@@ -726,6 +726,10 @@ static const struct store_command commands[] = {
 "object printed on standard output (nothing: no variables), or throws the\n"
 "BPMN error of {\"bpmnError\": {\"code\": ..., \"message\": ...}}; any\n"
 "other status fails it (retries - 1) with standard error as the message.\n"
+"Jobs of each --lambda TYPE invoke the AWS Lambda function their task\n"
+"header functionName names (docs/lambda.md); the region, credentials and\n"
+"endpoint come from AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,\n"
+"AWS_SESSION_TOKEN and BATON_LAMBDA_ENDPOINT.\n"
 "\n"
 "  --concurrency N   jobs run at once (default 1, at most 1024)\n"
 "  --lease DURATION  lock of a running job, renewed while it runs\n"
