@@ -13,7 +13,12 @@ against the Runtime API stand-in (tests/lambda/runtime_standin.py):
      serverless example) behind an API Gateway event, on its four paths;
   2. lambda-parallel-offline.bpmn: three one-second bookings in parallel;
   3. a function that throws, with and without functionErrorCode, and an
-     unknown function (404).
+     unknown function (404);
+  4. a timer (PT2S) between two bookings: WAITING, then a scheduled
+     EventBridge event finishes the instance;
+  5. a deadline that arrives mid-saga (slow functions): WAITING with the
+     instance in the store, then a scheduled event finishes it, each
+     function called once.
 Ends with "N passed, N failed".
 """
 import importlib.util
@@ -22,7 +27,9 @@ import os
 import shutil
 import subprocess
 import sys
+import sqlite3
 import tempfile
+import time
 
 BOOTSTRAP, STANDIN, MODELS, CORPUS = sys.argv[1:5]
 ENDPOINT = os.environ.get("BATON_LAMBDA_ENDPOINT")
@@ -142,6 +149,69 @@ def error_process(pid, fn, code=None):
     extra = ('\n          <zeebe:header key="functionErrorCode" value="%s" />'
              % code) if code else ""
     return ERROR_PROCESS % {"id": pid, "fn": fn, "extra": extra}
+
+
+TIMER_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"
+    id="Definitions_timer" targetNamespace="http://baton.example/lambda">
+  <bpmn:process id="trip-booking-timer" isExecutable="true">
+    <bpmn:startEvent id="Start" />
+    <bpmn:sequenceFlow id="f0" sourceRef="Start" targetRef="BookHotel" />
+    <bpmn:serviceTask id="BookHotel" name="Book hotel">
+      <bpmn:extensionElements>
+        <zeebe:taskDefinition type="lambda" />
+        <zeebe:taskHeaders>
+          <zeebe:header key="functionName" value="%(fn)sbook-hotel" />
+          <zeebe:header key="resultName" value="bookHotelResult" />
+        </zeebe:taskHeaders>
+      </bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="BookHotel" targetRef="Pause" />
+    <bpmn:intermediateCatchEvent id="Pause" name="Two seconds">
+      <bpmn:timerEventDefinition id="PauseDef">
+        <bpmn:timeDuration>PT2S</bpmn:timeDuration>
+      </bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="Pause" targetRef="BookCar" />
+    <bpmn:serviceTask id="BookCar" name="Book car">
+      <bpmn:extensionElements>
+        <zeebe:taskDefinition type="lambda" />
+        <zeebe:taskHeaders>
+          <zeebe:header key="functionName" value="%(fn)sbook-car" />
+          <zeebe:header key="resultName" value="bookCarResult" />
+        </zeebe:taskHeaders>
+      </bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="BookCar" targetRef="Done" />
+    <bpmn:endEvent id="Done" />
+  </bpmn:process>
+</bpmn:definitions>
+""" % {"fn": FN}
+
+
+def scheduled_event():
+    return {"version": "0", "id": "sched-%d" % int(time.time() * 1000),
+            "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "000000000000",
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "region": "us-east-1",
+            "resources": ["arn:aws:events:us-east-1:000000000000:rule/baton"],
+            "detail": {}}
+
+
+def stored_state(store, key):
+    """The instance's state in the SQLite store, or None."""
+    try:
+        con = sqlite3.connect(store)
+        try:
+            row = con.execute("SELECT state FROM baton_instances "
+                              "WHERE key = ?", (key,)).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error as e:
+        return "error: %s" % e
+    return row[0] if row else None
 
 
 def incident_text(b):
@@ -294,6 +364,94 @@ def main():
         check("unknown function: nothing ran", calls("unknown") == [],
               calls("unknown"))
         if failed:
+            sys.stderr.write(err)
+
+        # 4. A timer between two bookings: the start answers WAITING after
+        # the hotel; a scheduled event after the timer books the car.
+        with open(os.path.join(models, "trip-booking-timer.bpmn"), "w") as f:
+            f.write(TIMER_BPMN)
+        store = os.path.join(tmp, "timer.db")
+        by_id, rc, out, err = run(
+            [{"id": "timer-start", "event": {
+                "process": "trip-booking-timer",
+                "variables": {"trip": "timer"}}}], models, store)
+        started = time.time()
+        b = body(by_id.get("timer-start"))
+        key = (b or {}).get("key")
+        check("timer: the start answers WAITING with the key",
+              b and b.get("state") == "WAITING" and b.get("incidents") == []
+              and isinstance(key, int) and key > 0, b)
+        check("timer: the hotel is booked",
+              ((b or {}).get("variables") or {}).get("bookHotelResult")
+              == {"success": True}, b)
+        check("timer: only book-hotel ran", calls("timer") == ["book-hotel"],
+              calls("timer"))
+        check("timer: the instance waits in the store",
+              stored_state(store, key) == "WAITING",
+              stored_state(store, key))
+        if b is None:
+            sys.stderr.write(err)
+        left = started + 2.5 - time.time()
+        if left > 0:
+            time.sleep(left)
+        by_id, rc, out, err = run(
+            [{"id": "timer-tick", "event": scheduled_event()}], models,
+            store)
+        b = body(by_id.get("timer-tick"))
+        check("timer: the scheduled event answers {due: N}",
+              isinstance(b, dict) and isinstance(b.get("due"), int)
+              and b["due"] >= 1, b)
+        check("timer: the instance is COMPLETED",
+              stored_state(store, key) == "COMPLETED",
+              stored_state(store, key))
+        check("timer: book-car after book-hotel",
+              calls("timer") == ["book-hotel", "book-car"], calls("timer"))
+        lines = sorted((x for x in log_lines() if x.get("trip") == "timer"),
+                       key=lambda x: x["start"])
+        check("timer: the car waited for the timer",
+              len(lines) == 2 and lines[1]["start"] - lines[0]["end"] >= 1900,
+              lines)
+        if b is None or failed:
+            sys.stderr.write(err)
+
+        # 5. The deadline arrives mid-saga: one-second functions, 1.5 s
+        # beyond the margin. The answer is WAITING before the saga could
+        # have finished; a scheduled event finishes it.
+        store = os.path.join(tmp, "deadline.db")
+        margin = 200
+        by_id, rc, out, err = run(
+            [{"id": "deadline-start", "deadline_in_ms": margin + 1500,
+              "event": {"process": "trip-booking",
+                        "variables": {"trip": "deadline", "slow": True}}}],
+            models, store, {"BATON_DEADLINE_MARGIN_MS": str(margin)})
+        b = body(by_id.get("deadline-start"))
+        key = (b or {}).get("key")
+        done = calls("deadline")
+        check("deadline: the start answers WAITING with the key",
+              b and b.get("state") == "WAITING" and b.get("incidents") == []
+              and isinstance(key, int) and key > 0, b)
+        check("deadline: fewer than all bookings done",
+              1 <= len(done) < 3
+              and done == ["book-hotel", "book-car", "book-flight"][
+                  :len(done)], done)
+        check("deadline: the instance is in the store",
+              stored_state(store, key) in ("WAITING", "ACTIVE"),
+              stored_state(store, key))
+        if b is None:
+            sys.stderr.write(err)
+        by_id, rc, out, err = run(
+            [{"id": "deadline-tick", "event": scheduled_event()}], models,
+            store, {"BATON_DEADLINE_MARGIN_MS": str(margin)})
+        b = body(by_id.get("deadline-tick"))
+        check("deadline: the scheduled event answers {due: N}",
+              isinstance(b, dict) and isinstance(b.get("due"), int), b)
+        check("deadline: the instance is COMPLETED",
+              stored_state(store, key) == "COMPLETED",
+              stored_state(store, key))
+        check("deadline: each booking once, in order",
+              calls("deadline") == ["book-hotel", "book-car",
+                                    "book-flight"], calls("deadline"))
+        if b is None or failed:
             sys.stderr.write(err)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
