@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "host_int.h"
 
 static const int64_t setting_default[] = {0, 60000, 100, 32, 1};
@@ -188,6 +190,21 @@ int bh_retry(baton_host *h, int (*op)(baton_host *h, void *arg), void *arg)
         nanosleep(&ts, NULL);
     }
     return rc;
+}
+
+int bh_check_object(baton_host *h, const char *text, size_t len,
+                    const char *what)
+{
+    if (!text)
+        return 0;
+    json_error_t e;
+    json_t *doc = json_loadb(text, len, 0, &e);
+    int ok = json_is_object(doc);
+    json_decref(doc);
+    if (ok)
+        return 0;
+    return bh_fail(h, BATON_EPARSE, "%s: %s", what,
+                   doc ? "not a JSON object" : e.text);
 }
 
 const char *bh_state_name(int state)

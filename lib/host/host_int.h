@@ -85,6 +85,10 @@ void bh_clear_recs(baton_host *h);
 int bh_next_ordinal(baton_host *h, uint64_t *ordinal);
 int bh_next_id(baton_host *h, const char *counter, int64_t *out);
 const char *bh_state_name(int state);
+/* BATON_EPARSE, naming `what`, unless `text` (NULL: none) is a JSON
+ * object. */
+int bh_check_object(baton_host *h, const char *text, size_t len,
+                    const char *what);
 /* Runs `op` in a transaction, again while the store reports it busy or
  * the instance changed under it (at most a few times). */
 int bh_retry(baton_host *h, int (*op)(baton_host *h, void *arg), void *arg);

@@ -15,6 +15,15 @@
 
 #include "jobs.h"
 
+void bh_job_free_list(baton_host_job **list)
+{
+    while (*list) {
+        baton_host_job *n = (*list)->next;
+        bh_job_free(*list);
+        *list = n;
+    }
+}
+
 void bh_job_free(baton_host_job *j)
 {
     if (!j)
@@ -166,19 +175,6 @@ static int settle_tx(baton_host *h, void *arg)
     return bh_settle(h, arg);
 }
 
-static int check_vars(baton_host *h, const char *vars, size_t len)
-{
-    if (!vars)
-        return 0;
-    json_error_t e;
-    json_t *doc = json_loadb(vars, len, 0, &e);
-    int ok = json_is_object(doc);
-    json_decref(doc);
-    if (ok)
-        return 0;
-    return bh_fail(h, BATON_EPARSE, "variables: %s",
-                   doc ? "not a JSON object" : e.text);
-}
 
 static int settle_by_key(baton_host *h, baton_host_job *j)
 {
@@ -194,7 +190,7 @@ int baton_host_complete_job(baton_host *h, uint64_t job_key,
     bh_op_begin(h);
     if (vars && len == BATON_NUL)
         len = strlen(vars);
-    int rc = check_vars(h, vars, len);
+    int rc = bh_check_object(h, vars, len, "variables");
     if (rc)
         return rc;
     baton_host_job j = {.key = job_key, .settled = BH_COMPLETE,
@@ -226,7 +222,7 @@ int baton_host_throw_error(baton_host *h, uint64_t job_key, const char *code,
         return bh_fail(h, BATON_EINVAL, "a BPMN error needs a code");
     if (vars && len == BATON_NUL)
         len = strlen(vars);
-    int rc = check_vars(h, vars, len);
+    int rc = bh_check_object(h, vars, len, "variables");
     if (rc)
         return rc;
     baton_host_job j = {.key = job_key, .settled = BH_ERROR,
@@ -244,19 +240,10 @@ typedef struct act_arg {
     baton_host_job *jobs;
 } act_arg;
 
-static void free_list(baton_host_job **list)
-{
-    while (*list) {
-        baton_host_job *n = (*list)->next;
-        bh_job_free(*list);
-        *list = n;
-    }
-}
-
 static int activate_tx(baton_host *h, void *arg)
 {
     act_arg *a = arg;
-    free_list(&a->jobs); /* a try whose commit failed */
+    bh_job_free_list(&a->jobs); /* a try whose commit failed */
     return bh_activate(h, a->type, a->worker, a->max, a->lock, &a->jobs);
 }
 
@@ -291,7 +278,7 @@ int baton_host_activate_jobs(baton_host *h, const char *type,
     act_arg a = {type, worker, max ? max : 1, lock_ms, NULL};
     int rc = bh_retry(h, activate_tx, &a);
     if (rc) {
-        free_list(&a.jobs);
+        bh_job_free_list(&a.jobs);
         return rc;
     }
     size_t n = 0, cap = 256, used = 0;
@@ -324,7 +311,7 @@ int baton_host_activate_jobs(baton_host *h, const char *type,
         free(line);
         n++;
     }
-    free_list(&a.jobs);
+    bh_job_free_list(&a.jobs);
     if (!buf)
         return bh_fail(h, BATON_ENOMEM, "out of memory; the jobs stay "
                        "locked until their lock expires");

@@ -29,6 +29,8 @@ struct baton_host_job {
 };
 
 void bh_job_free(baton_host_job *j);
+/* Frees a list of jobs and sets *list to NULL. */
+void bh_job_free_list(baton_host_job **list);
 /* Locks up to `max` activatable jobs of `type` for `worker`; a list in
  * *out. Inside a transaction. */
 int bh_activate(baton_host *h, const char *type, const char *worker,

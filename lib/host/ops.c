@@ -392,15 +392,10 @@ int baton_host_publish(baton_host *h, const char *name,
     if (vars && len == BATON_NUL)
         len = strlen(vars);
     if (vars) {
-        json_error_t e;
-        json_t *doc = json_loadb(vars, len, 0, &e);
-        int ok = json_is_object(doc);
-        json_decref(doc);
-        if (!ok) {
-            bh_op_begin(h);
-            return bh_fail(h, BATON_EPARSE, "message variables: %s",
-                           doc ? "not a JSON object" : e.text);
-        }
+        bh_op_begin(h);
+        int rc = bh_check_object(h, vars, len, "message variables");
+        if (rc)
+            return rc;
     }
     publish_arg a = {name, correlation_key ? correlation_key : "", vars,
                      message_id, vars ? len : 0, ttl_ms, json_array(),

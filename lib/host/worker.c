@@ -414,19 +414,10 @@ typedef struct act_req {
     baton_host_job *jobs;
 } act_req;
 
-static void free_jobs(baton_host_job **list)
-{
-    while (*list) {
-        baton_host_job *n = (*list)->next;
-        bh_job_free(*list);
-        *list = n;
-    }
-}
-
 static int act_tx(baton_host *h, void *arg)
 {
     act_req *a = arg;
-    free_jobs(&a->jobs); /* a try whose commit failed */
+    bh_job_free_list(&a->jobs); /* a try whose commit failed */
     baton_host_job **tail = &a->jobs;
     size_t left = a->max;
     int rc = 0;
@@ -440,7 +431,7 @@ static int act_tx(baton_host *h, void *arg)
         }
     }
     if (rc)
-        free_jobs(&a->jobs);
+        bh_job_free_list(&a->jobs);
     return rc;
 }
 
@@ -579,7 +570,7 @@ static int round_once(baton_host *h, pool *p, const char *name,
         act_req a = {name, free_slots, *next_type, NULL};
         int rc = bh_retry(h, act_tx, &a);
         if (rc) {
-            free_jobs(&a.jobs);
+            bh_job_free_list(&a.jobs);
             return rc;
         }
         *next_type = (*next_type + 1) % h->n_handlers;
@@ -729,16 +720,8 @@ int baton_host_worker_run(baton_host *h, const baton_host_worker_options *o)
     free(threads);
     /* Jobs never handed to a handler, or whose result was not committed,
      * stay locked until their lease ends, then run again elsewhere. */
-    while (p.todo) {
-        baton_host_job *n = p.todo->next;
-        bh_job_free(p.todo);
-        p.todo = n;
-    }
-    while (p.done) {
-        baton_host_job *n = p.done->next;
-        bh_job_free(p.done);
-        p.done = n;
-    }
+    bh_job_free_list(&p.todo);
+    bh_job_free_list(&p.done);
     pthread_mutex_destroy(&p.mu);
     pthread_cond_destroy(&p.cv);
     h->stop = 0; /* consumed: the next run works again */
