@@ -172,14 +172,46 @@ static char *headers_json(baton_job *j)
     return text;
 }
 
+/* Refreshes the row of a job that has one, leaving its variables: 1 when
+ * there was a row, 0 when the job is new. */
+static int keep_job(baton_host *h, baton_job *j, int64_t gen)
+{
+    db_stmt *s = db_prepare(h->db, "UPDATE baton_jobs SET retries = $2, "
+                                   "gen = $3 WHERE key = $1");
+    if (!s)
+        return bh_db_fail(h, DB_ENOMEM, "saving a job");
+    db_bind_int64(s, 1, (int64_t)baton_job_key(j));
+    db_bind_int64(s, 2, baton_job_retries(j));
+    db_bind_int64(s, 3, gen);
+    int rc = db_step(s);
+    int64_t changed = rc >= 0 ? db_changes(s) : 0;
+    db_done(s);
+    if (rc < 0)
+        return bh_db_fail(h, rc, "saving a job");
+    return changed > 0;
+}
+
 static int sync_jobs(baton_host *h, baton_instance *in, uint64_t key,
                      int64_t gen)
 {
     size_t n = baton_instance_job_count(in);
     if (n)
         h->notify = 1;
+    /* A job row keeps the variables it sees; they are written again only
+     * when this change set a variable (a VARIABLE record), not on every
+     * save of every waiting job. */
+    int vars_changed = 0;
+    for (size_t r = 0; r < h->n_recs && !vars_changed; r++)
+        vars_changed = h->recs[r].value_type == BATON_VT_VARIABLE;
     for (size_t i = 0; i < n; i++) {
         baton_job *j = baton_instance_job(in, i);
+        if (!vars_changed) {
+            int kept = keep_job(h, j, gen);
+            if (kept < 0)
+                return kept;
+            if (kept)
+                continue;
+        }
         char *vars = NULL;
         size_t vlen = 0;
         if (baton_job_variables(j, &vars, &vlen))
