@@ -266,11 +266,14 @@ _PROTOTYPES = {
 }
 
 
-def _declare():
+def declare(cdll, path, prototypes):
+    """Sets restype, argtypes and errcheck of every function of
+    `prototypes` ({name: (restype, argtypes, errcheck)}) on `cdll`; a
+    library that lacks any of them is refused with ImportError."""
     missing = []
-    for name, (restype, argtypes, errcheck) in _PROTOTYPES.items():
+    for name, (restype, argtypes, errcheck) in prototypes.items():
         try:
-            fn = getattr(lib, name)
+            fn = getattr(cdll, name)
         except AttributeError:
             missing.append(name)
             continue
@@ -280,10 +283,10 @@ def _declare():
             fn.errcheck = errcheck
     if missing:
         raise ImportError("baton: the library at %s lacks %s (too old?)"
-                          % (library_path, ", ".join(missing)))
+                          % (path, ", ".join(missing)))
 
 
-_declare()
+declare(lib, library_path, _PROTOTYPES)
 
 
 def take_buffer(call, *args):

@@ -45,7 +45,7 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_char_p, c_int,
                     c_int64, c_size_t, c_uint64, c_void_p, cast, string_at)
 from datetime import timedelta
 
-from . import _errors
+from . import _errors, _ffi
 from ._engine import _LOGGING_LEVELS, _Handle, _cstr, _json_object
 from ._errors import BpmnError, ClosedError, StateError
 from ._ffi import LOG_FN, strerror, text
@@ -213,30 +213,13 @@ class _Library(object):
             with self._lock:
                 if self._cdll is None:
                     cdll, path = load_host(_libbaton_path)
-                    _declare(cdll, path)
+                    _ffi.declare(cdll, path, _PROTOTYPES)
                     self.path = path
                     self._cdll = cdll
         return self._cdll
 
     def __getattr__(self, name):
         return getattr(self.load(), name)
-
-
-def _declare(cdll, path):
-    missing = []
-    for name, (restype, argtypes, errcheck) in _PROTOTYPES.items():
-        try:
-            fn = getattr(cdll, name)
-        except AttributeError:
-            missing.append(name)
-            continue
-        fn.restype = restype
-        fn.argtypes = argtypes
-        if errcheck is not None:
-            fn.errcheck = errcheck
-    if missing:
-        raise ImportError("baton: the library at %s lacks %s (too old?)"
-                          % (path, ", ".join(missing)))
 
 
 _lib = _Library()
