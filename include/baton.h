@@ -352,7 +352,8 @@ BATON_API uint64_t baton_job_element_instance_key(const baton_job *job);
 BATON_API uint64_t baton_job_process_instance_key(const baton_job *job);
 BATON_API const char *baton_job_process_id(const baton_job *job);
 BATON_API int baton_job_retries(const baton_job *job);
-/** Custom headers (zeebe:taskHeaders): count, and the i-th name/value. */
+/** Custom headers (zeebe:taskHeaders, Camunda 7's camunda:properties):
+ * count, and the i-th name/value. */
 BATON_API size_t baton_job_header_count(const baton_job *job);
 BATON_API const char *baton_job_header_name(const baton_job *job,
                                             size_t index);

@@ -399,7 +399,16 @@ static void seed_serverless_compensation(void **state)
         assert_int_equal(find(p, pairs[i][1])->is_for_compensation, 1);
     }
     /* camunda:failedJobRetryTimeCycle R3/PT1S. */
-    assert_int_equal(find(p, "ServiceTask_BookHotel")->job.retries, 3);
+    const bt_element *hotel = find(p, "ServiceTask_BookHotel");
+    assert_int_equal(hotel->job.retries, 3);
+    /* camunda:properties: the headers. */
+    assert_int_equal(hotel->job.n_headers, 2);
+    assert_string_equal(header(hotel, "functionName"),
+                        "trip-booking-functions-dev-book-hotel");
+    assert_string_equal(header(hotel, "invocationError"), "true");
+    assert_string_equal(header(find(p, "ServiceTask_CancelCar"),
+                               "functionName"),
+                        "trip-booking-functions-dev-cancel-car");
     assert_string_equal(find(p, "ServiceTask_CancelHotel")->job.type,
                         "#{lambdaInvocationDelegate}");
     bt_model_unref(m);
@@ -944,6 +953,18 @@ static void camunda7_job_types(void **state)
     assert_string_equal(find(p, "Human")->job.type, "Human");
     /* Zeebe's task definition wins over Camunda 7 attributes. */
     assert_string_equal(find(p, "Both")->job.type, "zeebe-type");
+
+    /* camunda:properties are the job's headers, in document order. */
+    const bt_element *d = find(p, "Delegate");
+    assert_int_equal(d->job.n_headers, 3);
+    assert_string_equal(d->job.headers[0].name, "functionName");
+    assert_string_equal(d->job.headers[0].value, "book-flight");
+    assert_string_equal(d->job.headers[1].name, "empty");
+    assert_string_equal(d->job.headers[1].value, "");
+    assert_string_equal(d->job.headers[2].name, "second");
+    assert_string_equal(d->job.headers[2].value, "list");
+    assert_int_equal(find(p, "External")->job.n_headers, 0);
+    assert_int_equal(find(p, "Start")->job.n_headers, 0);
 
     const bt_element *io = find(p, "External");
     assert_int_equal(io->job.retries, 3);

@@ -1,8 +1,10 @@
 /* The Camunda 7 dialect: the job that camunda:type/topic, camunda:class,
  * camunda:delegateExpression or camunda:expression names, its retries and
- * their backoff from camunda:failedJobRetryTimeCycle, camunda:inputOutput
- * parameters and the variables a caught error goes to, read for the core
- * through dialect.h. Camunda 7 writes expressions as "${<JUEL>}". */
+ * their backoff from camunda:failedJobRetryTimeCycle, camunda:properties
+ * as its headers (what Camunda 7 hands an external task client as
+ * extension properties), camunda:inputOutput parameters and the variables
+ * a caught error goes to, read for the core through dialect.h. Camunda 7
+ * writes expressions as "${<JUEL>}". */
 #include "loader/dialect.h"
 
 #include <stdint.h>
@@ -16,10 +18,14 @@ static int has_expression(const char *text)
 
 static void count_ext(const xmlNode *c, bt_ext_counts *k)
 {
-    if (!bt_is_elem_named(c, BT_NS_CAMUNDA, "inputOutput"))
+    int props = bt_is_elem_named(c, BT_NS_CAMUNDA, "properties");
+    if (!props && !bt_is_elem_named(c, BT_NS_CAMUNDA, "inputOutput"))
         return;
     for (const xmlNode *g = c->children; g; g = g->next) {
-        if (bt_is_elem_named(g, BT_NS_CAMUNDA, "inputParameter"))
+        if (props) {
+            if (bt_is_elem_named(g, BT_NS_CAMUNDA, "property"))
+                k->headers++;
+        } else if (bt_is_elem_named(g, BT_NS_CAMUNDA, "inputParameter"))
             k->inputs++;
         else if (bt_is_elem_named(g, BT_NS_CAMUNDA, "outputParameter"))
             k->outputs++;
@@ -137,6 +143,13 @@ static void read_param(bt_loader *ld, bt_element *e, const xmlNode *g,
 
 static void read_ext(bt_loader *ld, bt_element *e, const xmlNode *c)
 {
+    if (bt_is_elem_named(c, BT_NS_CAMUNDA, "properties")) {
+        for (const xmlNode *g = c->children; g; g = g->next)
+            if (e->job.headers &&
+                bt_is_elem_named(g, BT_NS_CAMUNDA, "property"))
+                bt_ext_header(ld, e, g, "camunda:property", "name");
+        return;
+    }
     if (!bt_is_elem_named(c, BT_NS_CAMUNDA, "inputOutput"))
         return;
     for (const xmlNode *g = c->children; g; g = g->next) {

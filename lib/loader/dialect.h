@@ -60,6 +60,12 @@ bt_expr *bt_ext_literal(bt_loader *ld, const bt_element *e, const char *text);
 /* The expression `null`, where a dialect maps nothing to null. */
 bt_expr *bt_ext_null(bt_loader *ld, const bt_element *e);
 
+/* Adds header `g` (`what`, a zeebe:header or camunda:property: its name
+ * in attribute `name_attr`, its value in "value") to `e`'s job; reports
+ * it when it has no name. */
+void bt_ext_header(bt_loader *ld, bt_element *e, const xmlNode *g,
+                   const char *what, const char *name_attr);
+
 /* Reads the decimal digits at `p` into `*v`, stopping once `*v` is past
  * INT32_MAX; returns where they end. */
 const char *bt_ext_digits(const char *p, long *v);

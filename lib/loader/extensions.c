@@ -78,6 +78,21 @@ bt_expr *bt_ext_null(bt_loader *ld, const bt_element *e)
     return bt_load_compile(ld, &at, "null", 4, BT_EXPR_FEEL);
 }
 
+void bt_ext_header(bt_loader *ld, bt_element *e, const xmlNode *g,
+                   const char *what, const char *name_attr)
+{
+    const char *name = bt_load_attr(ld, g, NULL, name_attr);
+    const char *value = bt_load_attr(ld, g, NULL, "value");
+    if (!name || !*name) {
+        bt_load_problem(ld, BATON_EMODEL, bt_load_line(g), 0, e->tag, e->id,
+                        "%s has no %s", what, name_attr);
+        return;
+    }
+    bt_header *h = &e->job.headers[e->job.n_headers++];
+    h->name = bt_load_dup(ld, name);
+    h->value = bt_load_dup(ld, value ? value : "");
+}
+
 const char *bt_ext_digits(const char *p, long *v)
 {
     for (*v = 0; *p >= '0' && *p <= '9' && *v <= INT32_MAX; p++)

@@ -68,20 +68,6 @@ static int read_job(bt_loader *ld, bt_element *e, const xmlNode *n)
     return 1;
 }
 
-static void read_header(bt_loader *ld, bt_element *e, const xmlNode *g)
-{
-    const char *key = bt_load_attr(ld, g, NULL, "key");
-    const char *value = bt_load_attr(ld, g, NULL, "value");
-    if (!key || !*key) {
-        bt_load_problem(ld, BATON_EMODEL, bt_load_line(g), 0, e->tag, e->id,
-                        "zeebe:header has no key");
-        return;
-    }
-    bt_header *h = &e->job.headers[e->job.n_headers++];
-    h->name = bt_load_dup(ld, key);
-    h->value = bt_load_dup(ld, value ? value : "");
-}
-
 static void read_mapping(bt_loader *ld, bt_element *e, const xmlNode *g,
                          bt_mapping *m)
 {
@@ -110,7 +96,7 @@ static void read_ext(bt_loader *ld, bt_element *e, const xmlNode *c)
     for (const xmlNode *g = c->children; g; g = g->next) {
         if (headers && e->job.headers &&
             bt_is_elem_named(g, BT_NS_ZEEBE, "header"))
-            read_header(ld, e, g);
+            bt_ext_header(ld, e, g, "zeebe:header", "key");
         else if (io && bt_is_elem_named(g, BT_NS_ZEEBE, "input"))
             read_mapping(ld, e, g, &e->inputs[e->n_inputs++]);
         else if (io && bt_is_elem_named(g, BT_NS_ZEEBE, "output"))
