@@ -18,7 +18,12 @@ against the Runtime API stand-in (tests/lambda/runtime_standin.py):
      EventBridge event finishes the instance;
   5. a deadline that arrives mid-saga (slow functions): WAITING with the
      instance in the store, then a scheduled event finishes it, each
-     function called once.
+     function called once;
+  6. the seed's Camunda 7 saga (camunda:properties name the functions,
+     an error event subprocess throws compensation), with a
+     functionErrorCode property beside each invocationError="true": on
+     its four paths the functions that failed are not cancelled and the
+     bookings made are cancelled in reverse order.
 Ends with "N passed, N failed".
 """
 import importlib.util
@@ -41,6 +46,11 @@ if not ENDPOINT or not LOG:
 SEED = os.path.join(
     CORPUS, "seed",
     "trip-booking-saga-serverless__zeebe__aws__trip-booking.bpmn")
+SEED_C7 = os.path.join(
+    CORPUS, "seed",
+    "trip-booking-saga-serverless__camunda__workflow__"
+    "trip-compensation.bpmn")
+C7_ERROR = "io.berndruecker.serverless.aws.lambda.LambdaInvocationError"
 FN = "trip-booking-functions-dev-"
 
 spec = importlib.util.spec_from_file_location("runtime_standin", STANDIN)
@@ -216,6 +226,74 @@ def stored_state(store, key):
 
 def incident_text(b):
     return json.dumps(b.get("incidents")) if b else ""
+
+
+def camunda7_model():
+    """The seed's Camunda 7 saga, where each task that the original
+    delegate lets throw LambdaInvocationError (invocationError="true")
+    also says so in the form the Lambda handler reads."""
+    with open(SEED_C7) as f:
+        text = f.read()
+    mark = '<camunda:property name="invocationError" value="true" />'
+    check("camunda 7: three bookings let a function error throw",
+          text.count(mark) == 3, text.count(mark))
+    return text.replace(mark, mark + '<camunda:property name="'
+                        'functionErrorCode" value="%s" />' % C7_ERROR)
+
+
+def camunda7_saga(tmp):
+    models = os.path.join(tmp, "models-c7")
+    os.mkdir(models)
+    with open(os.path.join(models, "trip-compensation.bpmn"), "w") as f:
+        f.write(camunda7_model())
+    paths = {
+        "c7-all-booked": ({}, ["book-hotel", "book-car", "book-flight"]),
+        "c7-hotel-fails": ({"failHotel": True}, ["book-hotel"]),
+        "c7-car-fails": ({"failCar": True},
+                         ["book-hotel", "book-car", "cancel-hotel"]),
+        "c7-flight-fails": ({"failFlight": True},
+                            ["book-hotel", "book-car", "book-flight",
+                             "cancel-car", "cancel-hotel"]),
+    }
+    script = [{"id": trip, "event": {
+        "process": "trip",
+        "variables": dict(flags, trip=trip, throwOnFail=True)}}
+        for trip, (flags, _) in paths.items()]
+    by_id, rc, out, err = run(
+        script, models, os.path.join(tmp, "c7.db"),
+        {"BATON_LAMBDA_JOB_TYPES": "#{lambdaInvocationDelegate}",
+         "BATON_COMPLETE_JOB_TYPES": "#{true}"})
+    check("camunda 7: every invocation answered", len(by_id) == len(script),
+          "%d of %d" % (len(by_id), len(script)))
+    for trip, (flags, order) in paths.items():
+        b = body(by_id.get(trip))
+        v = (b or {}).get("variables") or {}
+        check("camunda 7 %s: COMPLETED, no incident" % trip,
+              b and b.get("state") == "COMPLETED"
+              and b.get("processId") == "trip"
+              and b.get("incidents") == [], b)
+        got = calls(trip)
+        check("camunda 7 %s: functions in order" % trip, got == order,
+              "%s != %s" % (got, order))
+        booked = [f for f in order if f.startswith("book-")]
+        failed_fn = booked[-1] if flags else None
+        check("camunda 7 %s: each booking's result under its function's "
+              "name" % trip,
+              all(v.get(FN + f) == {"success": True}
+                  and v.get(FN + f + "StatusCode") == 200
+                  for f in booked if f != failed_fn)
+              and (failed_fn is None or FN + failed_fn not in v), v)
+        if flags:
+            check("camunda 7 %s: the error event subprocess has the error"
+                  % trip,
+                  v.get("errorCode") == C7_ERROR
+                  and "no booking for %s" % trip
+                  in (v.get("errorMessage") or ""), v)
+        else:
+            check("camunda 7 %s: no error" % trip,
+                  "errorCode" not in v and "errorMessage" not in v, v)
+    if failed:
+        sys.stderr.write(err)
 
 
 def main():
@@ -453,6 +531,8 @@ def main():
                                     "book-flight"], calls("deadline"))
         if b is None or failed:
             sys.stderr.write(err)
+
+        camunda7_saga(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d passed, %d failed" % (passed, failed))

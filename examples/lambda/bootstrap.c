@@ -208,6 +208,46 @@ static int deploy_models(baton_host *host, const char *dir, char *msg,
     return rc;
 }
 
+/* Registers `fn` for each job type of the comma-separated list in
+ * environment variable `var` (`def` when unset); `what` says what the
+ * types do, for the log. */
+static void register_types(rt_ctx *c, const char *var, const char *def,
+                           baton_host_handler_fn fn, void *ud,
+                           const char *what)
+{
+    char *types = strdup(env_or(var, def));
+    if (!types) {
+        fprintf(stderr, "baton-runtime: out of memory reading %s\n", var);
+        return;
+    }
+    char *save = NULL;
+    for (char *t = strtok_r(types, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ')
+            t++;
+        size_t tl = strlen(t);
+        while (tl && t[tl - 1] == ' ')
+            t[--tl] = '\0';
+        if (!*t)
+            continue;
+        if (baton_host_register(c->host, t, fn, ud) != BATON_OK)
+            fprintf(stderr, "baton-runtime: cannot register %s: %s\n", t,
+                    baton_host_errmsg(c->host));
+        else
+            fprintf(stderr, "baton-runtime: job type %s %s\n", t, what);
+    }
+    free(types);
+}
+
+/* Placeholder tasks ($BATON_COMPLETE_JOB_TYPES), such as Camunda 7's
+ * camunda:expression="#{true}": completed at once, setting nothing. */
+static void complete_at_once(void *ud, baton_host_job *job)
+{
+    (void)ud;
+    /* Without variables there is nothing to refuse. */
+    (void)baton_host_job_complete(job, NULL, 0);
+}
+
 #ifdef BATON_RT_HAVE_LAMBDA
 /* The Lambda invoker for the job types of $BATON_LAMBDA_JOB_TYPES. */
 static void register_lambda(rt_ctx *c)
@@ -224,28 +264,8 @@ static void register_lambda(rt_ctx *c)
         return;
     }
     c->lambda = l;
-    char *types = strdup(env_or("BATON_LAMBDA_JOB_TYPES", "lambda"));
-    if (!types)
-        return;
-    char *save = NULL;
-    for (char *t = strtok_r(types, ",", &save); t;
-         t = strtok_r(NULL, ",", &save)) {
-        while (*t == ' ')
-            t++;
-        size_t tl = strlen(t);
-        while (tl && t[tl - 1] == ' ')
-            t[--tl] = '\0';
-        if (!*t)
-            continue;
-        if (baton_host_register(c->host, t, baton_lambda_host_handler, l) !=
-            BATON_OK)
-            fprintf(stderr, "baton-runtime: cannot register %s: %s\n", t,
-                    baton_host_errmsg(c->host));
-        else
-            fprintf(stderr, "baton-runtime: job type %s runs Lambda "
-                    "functions\n", t);
-    }
-    free(types);
+    register_types(c, "BATON_LAMBDA_JOB_TYPES", "lambda",
+                   baton_lambda_host_handler, l, "runs Lambda functions");
 }
 #endif
 
@@ -485,6 +505,8 @@ int main(void)
         status = init_error(c.rt, "Runtime.InitError", msg);
         goto done;
     }
+    register_types(&c, "BATON_COMPLETE_JOB_TYPES", "",
+                   complete_at_once, NULL, "is completed at once");
 #ifdef BATON_RT_HAVE_LAMBDA
     register_lambda(&c);
 #else

@@ -5,6 +5,9 @@
 // body header) or the variables themselves (no body header).
 //   failHotel / failCar / failFlight: true  -> that booking answers
 //                                             success: false
+//   throwOnFail: true                       -> ... or throws instead (a
+//                                             function error), as the
+//                                             Camunda 7 saga expects
 //   slow: true (or a number of ms)          -> the function takes 1 s
 // Each invocation appends one JSON line to $BATON_OFFLINE_LOG:
 // {"fn": function name, "trip": the variable trip, "start": ms, "end": ms}.
@@ -41,6 +44,9 @@ function fn(failFlag) {
     if (v.slow) await sleep(typeof v.slow === 'number' ? v.slow : 1000);
     const success = !(failFlag && v[failFlag] === true);
     log(context, v, start);
+    if (!success && v.throwOnFail === true) {
+      throw new Error(context.functionName + ': no booking for ' + v.trip);
+    }
     return { statusCode: 200, body: JSON.stringify({ success }) };
   };
 }
