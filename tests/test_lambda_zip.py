@@ -10,6 +10,7 @@ Ends with "N passed, N failed".
 """
 import importlib.util
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -37,6 +38,51 @@ def check(name, cond, detail=""):
         print("FAIL %s %s" % (name, detail))
 
 
+def vkey(v):
+    return tuple(int(p) for p in v.split("."))
+
+
+def needed_glibc(path):
+    """The newest GLIBC_x.y that `path` asks for, from its version needs
+    (readelf -V), or None."""
+    p = subprocess.run(["readelf", "-V", "-W", path], capture_output=True,
+                       text=True)
+    need = p.stdout.split(".gnu.version_r")[-1] \
+        if ".gnu.version_r" in p.stdout else ""
+    vs = re.findall(r"Name: GLIBC_([0-9][0-9.]*)", need)
+    return max(vs, key=vkey) if vs else None
+
+
+def check_glibc(x, built):
+    """package.sh's glibc line and warning against readelf's reading of
+    the extracted files."""
+    if not shutil.which("readelf") or not shutil.which("objdump"):
+        print("skip glibc check: no binutils")
+        return
+    files = ["bootstrap"] + ["lib/" + n for n in sorted(os.listdir(
+        os.path.join(x, "lib")))]
+    need = {f: needed_glibc(os.path.join(x, f)) for f in files}
+    need = {f: v for f, v in need.items() if v}
+    newest = max(need.values(), key=vkey)
+    check("package.sh prints the newest glibc the package needs",
+          "glibc: the package needs %s (target 2.34)" % newest
+          in built.stdout, built.stdout)
+    too_new = sorted(f for f, v in need.items() if vkey(v) > vkey("2.34"))
+    m = re.search(r"glibc 2\.34 \(docs/lambda\.md\):(.*)", built.stderr)
+    listed = sorted(w.split("(")[0] for w in m.group(1).split()) if m else []
+    check("package.sh warns of exactly the files glibc 2.34 cannot load",
+          listed == too_new and (m is not None) == bool(too_new),
+          "%s != %s\n%s" % (listed, too_new, built.stderr))
+    with tempfile.TemporaryDirectory() as d:
+        p = subprocess.run(["sh", PACKAGE, BOOTSTRAP,
+                            os.path.join(d, "p.zip")],
+                           env=dict(os.environ, BATON_LAMBDA_GLIBC=newest),
+                           capture_output=True, text=True)
+    check("no warning for a target with the newest glibc needed",
+          p.returncode == 0 and "warning" not in p.stderr
+          and "(target %s)" % newest in p.stdout, p.stdout + p.stderr)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="baton-lambda-zip-")
     try:
@@ -46,6 +92,7 @@ def main():
         check("package.sh succeeds", p.returncode == 0, p.stderr)
         if p.returncode != 0:
             return
+        built = p
 
         # The listing, as `python3 -m zipfile -l` shows it.
         p = subprocess.run([sys.executable, "-m", "zipfile", "-l", out],
@@ -74,6 +121,8 @@ def main():
                 m = (info.external_attr >> 16) & 0o777
                 if m:
                     os.chmod(os.path.join(x, info.filename), m)
+
+        check_glibc(x, built)
 
         libdir = os.path.join(x, "lib")
         env = dict(os.environ)

@@ -17,7 +17,11 @@
 # The libraries are those of the build machine: build the package on the
 # target's architecture and with a glibc no newer than the target's
 # (provided.al2023 has glibc 2.34); docs/lambda.md gives a container
-# command. Zips with `zip` when present, else with Python's zipfile.
+# command. The script prints the newest glibc symbol version that the
+# package needs (objdump -T, from binutils) and warns, naming the files,
+# when it is newer than $BATON_LAMBDA_GLIBC (default 2.34): such a
+# package does not start on the target. Zips with `zip` when present,
+# else with Python's zipfile.
 #
 # Copyright (c) the Baton authors. MIT license, see COPYING.
 set -eu
@@ -78,6 +82,31 @@ for m in "$@"; do
     [ -f "$m" ] || { echo "$0: no model $m" >&2; exit 1; }
     cp "$m" "$stage/models/"
 done
+
+# The newest GLIBC_x.y each shipped file asks for.
+target_glibc=${BATON_LAMBDA_GLIBC:-2.34}
+if command -v objdump >/dev/null 2>&1; then
+    newest=
+    too_new=
+    for f in "$stage/bootstrap" "$stage"/lib/*; do
+        v=$(objdump -T "$f" | grep -o 'GLIBC_[0-9][0-9.]*' |
+            sed 's/GLIBC_//' | sort -u -V | tail -n 1)
+        [ -n "$v" ] || continue
+        newest=$(printf '%s\n%s\n' "$newest" "$v" | sort -V | tail -n 1)
+        top=$(printf '%s\n%s\n' "$target_glibc" "$v" | sort -V | tail -n 1)
+        if [ "$top" != "$target_glibc" ]; then
+            too_new="$too_new ${f#"$stage"/}($v)"
+        fi
+    done
+    echo "glibc: the package needs $newest (target $target_glibc)"
+    if [ -n "$too_new" ]; then
+        echo "$0: warning: these need a glibc newer than $target_glibc and" \
+             "will not load on the target; build the package on a system" \
+             "with glibc $target_glibc (docs/lambda.md):$too_new" >&2
+    fi
+else
+    echo "glibc: not checked (no objdump)"
+fi
 
 rm -f "$out"
 cd "$stage"
