@@ -11,7 +11,9 @@
  * the contract; in short, per job:
  *
  *  - task header "functionName" (required): the function to invoke, a
- *    name, partial or full ARN;
+ *    name or "name:qualifier" (a version or alias), or a partial or full
+ *    ARN with libcurl 8.15 or later (older ones sign the encoded path
+ *    differently from AWS: such a job fails, naming the cause);
  *  - task header "body" (optional): the payload, a template over the
  *    job's variables plus "variablesJson" (the variables as JSON) and
  *    "variablesJsonEscaped" (that text escaped for a JSON string): {{name}}

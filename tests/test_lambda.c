@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "baton_lambda.h"
@@ -265,6 +266,42 @@ static void test_invoke_results(void **state)
     /* A result that is not JSON. */
     expect_complete("{\"functionName\": \"text\"}", "{}",
                     "{\"text\":\"plain text, not JSON\"}");
+    /* name:qualifier goes as ?Qualifier= (the stand-in checks that the
+     * signature covers it, '$' encoded). */
+    static const char *const q[][2] = {{"echo:live", "live"},
+                                       {"echo:$LATEST", "$LATEST"}};
+    for (size_t i = 0; i < 2; i++) {
+        size_t before = log_count();
+        char h[128];
+        snprintf(h, sizeof h,
+                 "{\"functionName\": \"%s\", \"resultName\": \"r\"}",
+                 q[i][0]);
+        expect_complete(h, "{\"x\": 1}", "{\"r\":{\"x\":1}}");
+        json_t *a = log_since(before);
+        assert_int_equal(json_array_size(a), 1);
+        json_t *e = json_array_get(a, 0);
+        assert_string_equal(json_string_value(json_object_get(e, "path")),
+                            "/2015-03-31/functions/echo/invocations");
+        assert_string_equal(
+            json_string_value(json_object_get(e, "qualifier")), q[i][1]);
+        json_decref(a);
+    }
+    /* A full ARN goes percent-encoded in the path; the signature must
+     * cover that path encoded once more, as AWS checks for every service
+     * but S3. Only a libcurl that does so (8.15 on) may send it. */
+    const char *arn = "{\"functionName\": "
+                      "\"arn:aws:lambda:us-east-1:123456789012:function:echo\","
+                      " \"resultName\": \"r\"}";
+    size_t before = log_count();
+    if (curl_version_info(CURLVERSION_NOW)->version_num >= 0x080f00) {
+        expect_complete(arn, "{\"x\": 1}", "{\"r\":{\"x\":1}}");
+        assert_int_equal(log_count(), before + 1);
+    } else {
+        expect_fail(arn, 0,
+                    "cannot invoke function arn:aws:lambda:us-east-1:"
+                    "123456789012:function:echo: an ARN needs libcurl 8.15");
+        assert_int_equal(log_count(), before);
+    }
 }
 
 static void test_invoke_errors(void **state)

@@ -43,6 +43,12 @@ int baton_lambda_invoke(baton_lambda *l, const char *headers_text,
                                  "it names the Lambda function to invoke");
         goto done;
     }
+    const char *refused = lambda_function_refused(l, function);
+    if (refused) {
+        rc = lambda_outcome_fail(out, 0, "cannot invoke function %s: %s",
+                                 function, refused);
+        goto done;
+    }
     const char *body = header(headers, "body");
     char *payload = body ? lambda_template_render(body, vars)
                          : json_dumps(vars, JSON_COMPACT);

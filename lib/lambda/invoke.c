@@ -5,8 +5,8 @@
  *
  * Copyright (c) the Baton authors. MIT license, see COPYING.
  *
- * POST {endpoint}/2015-03-31/functions/{functionName}/invocations with the
- * payload as body, Content-Type application/json and, with a session
+ * POST {endpoint}/2015-03-31/functions/{functionName}/invocations (with
+ * ?Qualifier= for "name:qualifier") with the payload as body, Content-Type application/json and, with a session
  * token, X-Amz-Security-Token. Each call has its own easy handle, so any
  * number of threads may invoke at once; curl_global_init runs once.
  * Neither the secret key nor the session token is ever put in a message.
@@ -73,6 +73,7 @@ static int configure(baton_lambda *l, const baton_lambda_config *c)
         return set_err(l, BATON_EINVAL,
                        "libcurl %s is too old: AWS signing needs 7.75",
                        v ? v->version : "?");
+    l->signs_encoded_path = v->version_num >= 0x080f00;
     l->region = dup_or_env(c->region, "AWS_REGION");
     l->access_key_id = dup_or_env(c->access_key_id, "AWS_ACCESS_KEY_ID");
     l->secret_access_key =
@@ -220,26 +221,62 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* The function name percent-encoded for the path (an ARN's ':' too). */
-static char *url_for(const baton_lambda *l, const char *function)
+/* Percent-encodes s[0..n) at p, all but unreserved characters; returns
+ * the end. */
+static char *pct(char *p, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t n = strlen(l->endpoint) + 3 * strlen(function) + 64;
+    for (const unsigned char *u = (const unsigned char *)s; n--; u++) {
+        if ((*u >= 'A' && *u <= 'Z') || (*u >= 'a' && *u <= 'z') ||
+            (*u >= '0' && *u <= '9') || strchr("-._~", *u)) {
+            *p++ = (char)*u;
+        } else {
+            *p++ = '%';
+            *p++ = hex[*u >> 4];
+            *p++ = hex[*u & 15];
+        }
+    }
+    return p;
+}
+
+static size_t colons(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == ':';
+    return n;
+}
+
+const char *lambda_function_refused(const baton_lambda *l,
+                                    const char *function)
+{
+    if (colons(function) < 2 || l->signs_encoded_path)
+        return NULL;
+    return "an ARN needs libcurl 8.15 or later, which signs the ':' of "
+           "the path as AWS checks them; name the function by its name, "
+           "or name:qualifier";
+}
+
+/* The Invoke URL: "name:qualifier" (a version or alias) as the name in
+ * the path and ?Qualifier=, which every libcurl signs as AWS does; any
+ * other name (an ARN holds two ':' or more) percent-encoded in the
+ * path. */
+static char *url_for(const baton_lambda *l, const char *function)
+{
+    size_t fl = strlen(function);
+    size_t n = strlen(l->endpoint) + 3 * fl + 64;
     char *url = malloc(n);
     if (!url)
         return NULL;
     char *p = url + sprintf(url, "%s/2015-03-31/functions/", l->endpoint);
-    for (const unsigned char *s = (const unsigned char *)function; *s; s++) {
-        if ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-            (*s >= '0' && *s <= '9') || strchr("-._~", *s)) {
-            *p++ = (char)*s;
-        } else {
-            *p++ = '%';
-            *p++ = hex[*s >> 4];
-            *p++ = hex[*s & 15];
-        }
+    const char *q = colons(function) == 1 ? strchr(function, ':') : NULL;
+    p = pct(p, function, q ? (size_t)(q - function) : fl);
+    p = stpcpy(p, "/invocations");
+    if (q) {
+        p = stpcpy(p, "?Qualifier=");
+        p = pct(p, q + 1, strlen(q + 1));
     }
-    strcpy(p, "/invocations");
+    *p = '\0';
     return url;
 }
 

@@ -24,6 +24,9 @@ struct baton_lambda {
     char *sigv4;         /* "aws:amz:REGION:lambda" */
     int64_t timeout_ms;
     int64_t retry_backoff_ms;
+    /* libcurl encodes the path once more when it signs (8.15 on), as
+     * SigV4 asks of every service but S3; older ones sign it as sent. */
+    int signs_encoded_path;
     char *errmsg;
 };
 
@@ -36,6 +39,12 @@ typedef struct lambda_response {
     char *transport_error;/* curl's message when status is 0 */
     int timed_out;
 } lambda_response;
+
+/* invoke.c: NULL when `function` can be invoked, else why not: an ARN
+ * or partial ARN goes percent-encoded in the path, which a libcurl that
+ * signs the path as sent signs differently from AWS. */
+const char *lambda_function_refused(const baton_lambda *lambda,
+                                    const char *function);
 
 /* invoke.c: POSTs `payload` to the function's Invoke route. Returns 0, or
  * -1 when memory ran out (the response is then cleared). */

@@ -145,7 +145,10 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         start = time.time()
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        path = urllib.parse.urlsplit(self.path).path
+        split = urllib.parse.urlsplit(self.path)
+        path = split.path
+        qualifier = urllib.parse.parse_qs(split.query).get("Qualifier",
+                                                            [None])[0]
         if not (path.startswith(PREFIX) and path.endswith(SUFFIX)):
             return self.send(404, {}, json.dumps({"message": "no route"}))
         name = urllib.parse.unquote(path[len(PREFIX):-len(SUFFIX)])
@@ -161,7 +164,8 @@ class Handler(BaseHTTPRequestHandler):
             status, headers, text = answer(name, payload)
         end = time.time()
         with log_lock, open(LOG, "a") as f:
-            f.write(json.dumps({"function": name, "payload": payload,
+            f.write(json.dumps({"function": name, "qualifier": qualifier,
+                                "path": path, "payload": payload,
                                 "status": status, "start": start,
                                 "end": end}) + "\n")
         self.send(status, headers, text)
