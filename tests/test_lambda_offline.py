@@ -26,11 +26,9 @@ against the Runtime API stand-in (tests/lambda/runtime_standin.py):
      bookings made are cancelled in reverse order.
 Ends with "N passed, N failed".
 """
-import importlib.util
 import json
 import os
 import shutil
-import subprocess
 import sys
 import sqlite3
 import tempfile
@@ -53,49 +51,27 @@ SEED_C7 = os.path.join(
 C7_ERROR = "io.berndruecker.serverless.aws.lambda.LambdaInvocationError"
 FN = "trip-booking-functions-dev-"
 
-spec = importlib.util.spec_from_file_location("runtime_standin", STANDIN)
-standin_mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(standin_mod)
+sys.path.insert(0, os.path.dirname(os.path.abspath(STANDIN)))
+import runtime_standin as standin_mod  # noqa: E402
 
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   %s" % name)
-    else:
-        failed += 1
-        print("FAIL %s %s" % (name, detail))
+check = standin_mod.Checks()
 
 
 def run(script, models_dir, store, extra_env=None, timeout=60):
-    """Runs bootstrap against a stand-in serving `script` until each entry
-    is answered. Returns (records by id, exit code, stdout, stderr)."""
-    s = standin_mod.RuntimeStandin(script).start()
-    env = dict(os.environ)
-    env.pop("BATON_PROCESS", None)
-    env.update({"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:%d" % s.port,
-                "BATON_STORE": "sqlite:" + store,
+    """bootstrap against a stand-in serving `script` until each entry is
+    answered, invoking functions on serverless-offline. Returns (records
+    by id, exit code, stdout, stderr)."""
+    env = standin_mod.base_env()
+    env.update({"BATON_STORE": "sqlite:" + store,
                 "BATON_MODELS_DIR": models_dir,
                 "BATON_LAMBDA_JOB_TYPES": "lambda",
                 "AWS_REGION": "us-east-1",
                 "AWS_ACCESS_KEY_ID": "AKIDOFFLINETEST",
                 "AWS_SECRET_ACCESS_KEY": "offline-test-secret"})
     env.update(extra_env or {})
-    p = subprocess.Popen([BOOTSTRAP], env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    if not s.wait_records(len(script), timeout):
-        print("timed out waiting for %d answers (got %d)"
-              % (len(script), len(s.records)))
-    s.stop()
-    try:
-        out, err = p.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
-    return {r["id"]: r for r in s.records}, p.returncode, out, err
+    by_id, _, rc, out, err, _ = standin_mod.run_bootstrap(
+        BOOTSTRAP, script, env, None, timeout)
+    return by_id, rc, out, err
 
 
 def log_lines():
@@ -292,7 +268,7 @@ def camunda7_saga(tmp):
         else:
             check("camunda 7 %s: no error" % trip,
                   "errorCode" not in v and "errorMessage" not in v, v)
-    if failed:
+    if check.failed:
         sys.stderr.write(err)
 
 
@@ -441,7 +417,7 @@ def main():
               and FN + "no-such-function" in text, text)
         check("unknown function: nothing ran", calls("unknown") == [],
               calls("unknown"))
-        if failed:
+        if check.failed:
             sys.stderr.write(err)
 
         # 4. A timer between two bookings: the start answers WAITING after
@@ -489,7 +465,7 @@ def main():
         check("timer: the car waited for the timer",
               len(lines) == 2 and lines[1]["start"] - lines[0]["end"] >= 1900,
               lines)
-        if b is None or failed:
+        if b is None or check.failed:
             sys.stderr.write(err)
 
         # 5. The deadline arrives mid-saga: one-second functions, 1.5 s
@@ -529,14 +505,13 @@ def main():
         check("deadline: each booking once, in order",
               calls("deadline") == ["book-hotel", "book-car",
                                     "book-flight"], calls("deadline"))
-        if b is None or failed:
+        if b is None or check.failed:
             sys.stderr.write(err)
 
         camunda7_saga(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

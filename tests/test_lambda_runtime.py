@@ -8,65 +8,32 @@ Runs the real bootstrap with AWS_LAMBDA_RUNTIME_API pointing at the
 stand-in, an SQLite store and a copy of some models in a temporary
 folder, and checks its answers. Ends with "N passed, N failed".
 """
-import importlib.util
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
 BOOTSTRAP, STANDIN, MODELS = sys.argv[1], sys.argv[2], sys.argv[3]
 
-spec = importlib.util.spec_from_file_location("runtime_standin", STANDIN)
-standin_mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(standin_mod)
+sys.path.insert(0, os.path.dirname(os.path.abspath(STANDIN)))
+import runtime_standin as standin_mod  # noqa: E402
 
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   %s" % name)
-    else:
-        failed += 1
-        print("FAIL %s %s" % (name, detail))
+check = standin_mod.Checks()
 
 
 def run(script, models_dir, store, extra_env=None, answers=None,
         timeout=120):
-    """Runs bootstrap against a stand-in serving `script` until `answers`
-    answers are recorded (default: one per entry), then stops the
-    stand-in; the runtime exits after its /next retries. Returns (records
-    by id, all records, exit code, stdout, stderr, stand-in)."""
-    s = standin_mod.RuntimeStandin(script).start()
-    env = dict(os.environ)
-    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-              "AWS_SESSION_TOKEN", "BATON_PROCESS"):
-        env.pop(k, None)
-    env.update({"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:%d" % s.port,
-                "BATON_STORE": "sqlite:" + store,
+    """bootstrap against a stand-in serving `script` (see
+    runtime_standin.run_bootstrap), with an SQLite store and no
+    credentials."""
+    env = standin_mod.base_env()
+    env.update({"BATON_STORE": "sqlite:" + store,
                 "BATON_MODELS_DIR": models_dir,
                 "AWS_REGION": "us-east-1"})
     env.update(extra_env or {})
-    p = subprocess.Popen([BOOTSTRAP], env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    n = len(script) if answers is None else answers
-    ok = s.wait_records(n, timeout)
-    if not ok:
-        print("timed out waiting for %d answers (got %d)"
-              % (n, len(s.records)))
-    s.stop()
-    try:
-        out, err = p.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
-    by_id = {r["id"]: r for r in s.records}
-    return by_id, s.records, p.returncode, out, err, s
+    return standin_mod.run_bootstrap(BOOTSTRAP, script, env, answers,
+                                     timeout)
 
 
 def body(rec):
@@ -133,7 +100,7 @@ def main():
                 "resources": [], "detail": {}}},
         ]
         by_id, recs, rc, out, err, s = run(script, models, store)
-        if failed or rc != 1:
+        if check.failed or rc != 1:
             sys.stderr.write(err)
         check("every invocation answered", len(recs) == len(script),
               "%d of %d" % (len(recs), len(script)))
@@ -283,8 +250,7 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -8,11 +8,9 @@ one direct invocation.
 Usage: test_lambda_zip.py PACKAGE.sh BOOTSTRAP STANDIN.py MODEL.bpmn...
 Ends with "N passed, N failed".
 """
-import importlib.util
 import os
 import re
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -21,21 +19,10 @@ import zipfile
 PACKAGE, BOOTSTRAP, STANDIN = sys.argv[1], sys.argv[2], sys.argv[3]
 MODELS = sys.argv[4:]
 
-spec = importlib.util.spec_from_file_location("runtime_standin", STANDIN)
-standin_mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(standin_mod)
+sys.path.insert(0, os.path.dirname(os.path.abspath(STANDIN)))
+import runtime_standin as standin_mod  # noqa: E402
 
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   %s" % name)
-    else:
-        failed += 1
-        print("FAIL %s %s" % (name, detail))
+check = standin_mod.Checks()
 
 
 def vkey(v):
@@ -125,7 +112,7 @@ def main():
         check_glibc(x, built)
 
         libdir = os.path.join(x, "lib")
-        env = dict(os.environ)
+        env = standin_mod.base_env()
         env["LD_LIBRARY_PATH"] = libdir
         p = subprocess.run(["ldd", os.path.join(x, "bootstrap")], env=env,
                            capture_output=True, text=True)
@@ -138,25 +125,13 @@ def main():
         # credentials its Lambda tasks have no worker, so it waits.
         script = [{"id": "direct", "event": {
             "process": "trip-booking", "variables": {"trip": "T1"}}}]
-        s = standin_mod.RuntimeStandin(script).start()
-        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                  "AWS_SESSION_TOKEN", "BATON_PROCESS", "BATON_MODELS_DIR"):
-            env.pop(k, None)
-        env.update({"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:%d" % s.port,
-                    "LAMBDA_TASK_ROOT": x,
+        env.update({"LAMBDA_TASK_ROOT": x,
                     "BATON_STORE": "sqlite:" + os.path.join(tmp, "baton.db"),
                     "AWS_REGION": "us-east-1"})
-        proc = subprocess.Popen([os.path.join(x, "bootstrap")], env=env,
-                                stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        got = s.wait_records(1, 60)
-        s.stop()
-        try:
-            so, se = proc.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            so, se = proc.communicate()
-        r = s.records[0] if s.records else None
+        _, records, _, _, se, _ = standin_mod.run_bootstrap(
+            os.path.join(x, "bootstrap"), script, env, None, 60)
+        got = len(records) == 1
+        r = records[0] if records else None
         b = r.get("body") if r else None
         ok = (got and r["kind"] == "response" and isinstance(b, dict)
               and b.get("processId") == "trip-booking"
@@ -171,5 +146,4 @@ def main():
 
 
 main()
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(check.summary())

@@ -16,12 +16,15 @@ Each entry of the script is an object:
   "fail_next":     /next first answers HTTP 500 this many times.
 Once the script is done, /next blocks until the stand-in stops.
 
-Use it in-process (RuntimeStandin) or as a program:
+Use it in-process (RuntimeStandin; run_bootstrap runs a runtime against
+one, and Checks counts a test's outcomes) or as a program:
   runtime_standin.py SCRIPT.json [RECORD.json]
 prints "PORT N" on its first line, then one JSON line per answer; writes
 the whole record to RECORD.json after each answer.
 """
 import json
+import os
+import subprocess
 import sys
 import threading
 import time
@@ -168,6 +171,59 @@ class RuntimeStandin:
         if self.on_record:
             self.on_record(rec, self.records)
         h._reply(202, b'{"status":"OK"}')
+
+
+class Checks:
+    """A test's named outcomes: check(name, cond, detail) prints "ok NAME"
+    or "FAIL NAME DETAIL"; summary() prints "N passed, N failed" and
+    returns the exit status."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def __call__(self, name, cond, detail=""):
+        if cond:
+            self.passed += 1
+            print("ok   %s" % name)
+        else:
+            self.failed += 1
+            print("FAIL %s %s" % (name, detail))
+
+    def summary(self):
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        return 1 if self.failed else 0
+
+
+def run_bootstrap(bootstrap, script, env, answers=None, timeout=120):
+    """Runs the runtime `bootstrap` with environment `env` (plus
+    AWS_LAMBDA_RUNTIME_API) against a stand-in serving `script` until
+    `answers` answers are recorded (default: one per entry), then stops
+    the stand-in; the runtime exits after its /next retries. Returns
+    (records by id, all records, exit code, stdout, stderr, stand-in)."""
+    s = RuntimeStandin(script).start()
+    env = dict(env, AWS_LAMBDA_RUNTIME_API="127.0.0.1:%d" % s.port)
+    p = subprocess.Popen([bootstrap], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    n = len(script) if answers is None else answers
+    if not s.wait_records(n, timeout):
+        print("timed out waiting for %d answers (got %d)"
+              % (n, len(s.records)))
+    s.stop()
+    try:
+        out, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    by_id = {r["id"]: r for r in s.records}
+    return by_id, s.records, p.returncode, out, err, s
+
+
+def base_env(drop=("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                   "AWS_SESSION_TOKEN", "BATON_PROCESS",
+                   "BATON_MODELS_DIR")):
+    """This process's environment without the variables a runtime test
+    sets itself."""
+    return {k: v for k, v in os.environ.items() if k not in drop}
 
 
 def main(argv):
