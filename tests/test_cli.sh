@@ -27,28 +27,7 @@ RECEIVE=$MODELS/events-flight-receive.bpmn
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-failures=0
-checks=0
-current=""
-
-fail() {
-    failures=$((failures + 1))
-    echo "FAIL [$current] $*" >&2
-    echo "  command: baton ${last_args:-}" >&2
-    sed 's/^/  stdout: /' "$tmp/out" >&2 || true
-    sed 's/^/  stderr: /' "$tmp/err" >&2 || true
-}
-
-ok() {
-    checks=$((checks + 1))
-}
-
-# baton ARGS...: runs the tool, keeping stdout, stderr and the status.
-baton() {
-    last_args="$*"
-    status=0
-    "$BATON" "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
-}
+. "$(dirname "$0")/cli_checks.sh"
 
 # Reads the output of `baton run`: records, then the state line.
 inspect() {
@@ -146,10 +125,6 @@ elif mode == "due-in":
 else:
     sys.exit("unknown mode " + mode)
 PY
-}
-
-expect_status() {
-    if [ "$status" -eq "$1" ]; then ok; else fail "exit status $status, expected $1"; fi
 }
 
 expect_eq() { # WHAT GOT EXPECTED
@@ -908,5 +883,4 @@ expect_status 1
 expect_grep out "^$tmp/malformed.bpmn:[0-9]+: "
 if grep -q "$TRIP" "$tmp/out"; then fail "the good model was reported"; else ok; fi
 
-echo "$checks checks passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -33,34 +33,11 @@ trap cleanup EXIT
 unset BATON_STORE AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY \
       AWS_SESSION_TOKEN BATON_LAMBDA_ENDPOINT AWS_DEFAULT_REGION
 
-failures=0
-checks=0
-current=""
-last_args=""
+. "$(dirname "$0")/cli_checks.sh"
 
-fail() {
-    failures=$((failures + 1))
-    echo "FAIL [$current] $*" >&2
-    echo "  command: baton $last_args" >&2
-    sed 's/^/  stdout: /' "$tmp/out" >&2 || true
-    sed 's/^/  stderr: /' "$tmp/err" >&2 || true
-}
-
-ok() {
-    checks=$((checks + 1))
-}
-
-# bs ARGS...: the tool on the test's store, keeping stdout, stderr and
-# the status.
+# bs ARGS...: the tool on the test's store.
 bs() {
-    last_args="$*"
-    status=0
-    "$BATON" "$@" --store "sqlite:$tmp/baton.db" >"$tmp/out" 2>"$tmp/err" ||
-        status=$?
-}
-
-expect_status() {
-    if [ "$status" -eq "$1" ]; then ok; else fail "status $status, expected $1"; fi
+    baton "$@" --store "sqlite:$tmp/baton.db"
 }
 
 # expect_py EXPR VALUE: EXPR over the JSON of stdout (as d) prints VALUE.
@@ -68,10 +45,6 @@ expect_py() {
     got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
         "$tmp/out" "$1" 2>&1) || true
     if [ "$got" = "$2" ]; then ok; else fail "$1 is '$got', expected '$2'"; fi
-}
-
-expect_err() {
-    if grep -qF -- "$1" "$tmp/err"; then ok; else fail "stderr lacks '$1'"; fi
 }
 
 expect_no_secret() {
@@ -109,14 +82,14 @@ AWS_ACCESS_KEY_ID=$ACCESS AWS_SECRET_ACCESS_KEY=$SECRET \
     AWS_SESSION_TOKEN=$TOKEN BATON_LAMBDA_ENDPOINT=$ENDPOINT \
     bs worker --lambda lambda --until-idle
 expect_status 1
-expect_err "baton: no AWS region"
+expect_err_has "baton: no AWS region"
 expect_no_secret
 
 current="no credentials"
 AWS_REGION=$REGION AWS_ACCESS_KEY_ID=$ACCESS AWS_SESSION_TOKEN=$TOKEN \
     BATON_LAMBDA_ENDPOINT=$ENDPOINT bs worker --lambda lambda --until-idle
 expect_status 1
-expect_err "baton: no AWS credentials"
+expect_err_has "baton: no AWS credentials"
 expect_no_secret
 
 current="bad endpoint"
@@ -124,7 +97,7 @@ AWS_REGION=$REGION AWS_ACCESS_KEY_ID=$ACCESS AWS_SECRET_ACCESS_KEY=$SECRET \
     AWS_SESSION_TOKEN=$TOKEN BATON_LAMBDA_ENDPOINT=ftp://example \
     bs worker --lambda lambda --until-idle
 expect_status 1
-expect_err "baton: bad Lambda endpoint"
+expect_err_has "baton: bad Lambda endpoint"
 expect_no_secret
 
 current="type given twice"
@@ -167,5 +140,4 @@ else
     fail "the calls were not all signed and answered"
 fi
 
-echo "$checks checks, $failures failures"
-[ "$failures" -eq 0 ]
+finish

@@ -35,30 +35,7 @@ cleanup() {
 trap cleanup EXIT
 unset BATON_STORE
 
-failures=0
-checks=0
-current=""
-last_args=""
-
-fail() {
-    failures=$((failures + 1))
-    echo "FAIL [$current] $*" >&2
-    echo "  command: baton $last_args" >&2
-    sed 's/^/  stdout: /' "$tmp/out" >&2 || true
-    sed 's/^/  stderr: /' "$tmp/err" >&2 || true
-}
-
-ok() {
-    checks=$((checks + 1))
-}
-
-# baton ARGS...: runs the tool on the store of the current suite, keeping
-# stdout, stderr and the status.
-baton() {
-    last_args="$*"
-    status=0
-    "$BATON" "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
-}
+. "$(dirname "$0")/cli_checks.sh"
 
 # bs ARGS...: the same with --store of the current suite.
 bs() {
@@ -71,10 +48,6 @@ bs() {
     else
         baton "$cmd" --store "$URI" "$@"
     fi
-}
-
-expect_status() {
-    if [ "$status" -eq "$1" ]; then ok; else fail "exit status $status, want $1"; fi
 }
 
 # The whole of stdout.
@@ -92,10 +65,6 @@ expect_err() {
     local got
     got=$(cat "$tmp/err")
     if [ "$got" = "$1" ]; then ok; else fail "stderr: want '$1'"; fi
-}
-
-expect_err_has() {
-    if grep -qF -- "$1" "$tmp/err"; then ok; else fail "stderr lacks '$1'"; fi
 }
 
 expect_err_lacks() {
@@ -518,5 +487,4 @@ else
     echo "BATON_TEST_PG is not set: the PostgreSQL half is skipped" >&2
 fi
 
-echo "$checks checks, $failures failures"
-[ "$failures" -eq 0 ]
+finish
