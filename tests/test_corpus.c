@@ -156,12 +156,31 @@ static void check_event(const char *rel, const bt_process *p,
         assert_true(e->event.name || e->event.name_expr);
 }
 
+/* Flow nodes that start their scope `parent` for want of a start event:
+ * in that scope, without incoming flows, and not started otherwise. */
+static void check_implicit(const char *rel, const bt_process *p,
+                           const uint32_t *list, uint32_t n, int32_t parent)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        check_index(rel, p, (int32_t)list[k], 0, "implicit start");
+        const bt_element *s = &p->elements[list[k]];
+        assert_int_equal(s->parent, parent);
+        assert_int_equal(s->n_incoming, 0);
+        assert_int_equal(s->is_for_compensation, 0);
+        assert_int_not_equal(s->kind, BT_START_EVENT);
+        assert_int_not_equal(s->kind, BT_BOUNDARY_EVENT);
+        if (k)
+            assert_true(list[k] > list[k - 1]);
+    }
+}
+
 /* The starts of a process: at most its one none start event, and every
- * start at process level. */
+ * start at process level; without any, its implicit starts. */
 static void check_starts(const char *rel, const bt_process *p)
 {
-    if (!p->n_starts)
-        fail_msg("%s: process %s has no start", rel, p->id);
+    if (p->n_starts)
+        assert_int_equal(p->n_implicit_starts, 0);
+    check_implicit(rel, p, p->implicit_starts, p->n_implicit_starts, -1);
     check_index(rel, p, p->start, 1, "start");
     if (p->start >= 0) {
         assert_int_equal(p->elements[p->start].kind, BT_START_EVENT);
@@ -189,7 +208,12 @@ static void check_links(const char *rel, const bt_process *p,
     check_index(rel, p, e->event.attached_to, 1, "attached_to");
     check_index(rel, p, e->compensation_handler, 1, "compensation_handler");
     check_index(rel, p, e->event.activity_ref, 1, "activity_ref");
-    if (e->kind == BT_SUB_PROCESS) {
+    if (e->kind == BT_SUB_PROCESS && e->scope.start < 0) {
+        assert_int_equal(e->scope.triggered_by_event, 0);
+        check_implicit(rel, p, e->scope.implicit_starts,
+                       e->scope.n_implicit_starts, (int32_t)k);
+    } else if (e->kind == BT_SUB_PROCESS) {
+        assert_int_equal(e->scope.n_implicit_starts, 0);
         check_index(rel, p, e->scope.start, 0, "subprocess start");
         assert_int_equal(p->elements[e->scope.start].kind, BT_START_EVENT);
         assert_int_equal(p->elements[e->scope.start].parent, (int32_t)k);

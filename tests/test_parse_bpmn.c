@@ -709,7 +709,18 @@ static void definitions_without_processes(void **state)
                      0);
     assert_string_equal(m->source_name, "");
     bt_model_unref(m);
-    const char *bad = HEAD TAIL;
+    /* An empty process loads (it completes at once); one whose only
+     * flow nodes form a cycle could never start. */
+    const char *empty = HEAD TAIL;
+    assert_int_equal(bt_parse_bpmn(&alloc, NULL, empty, strlen(empty), NULL,
+                                   NULL, NULL, &m),
+                     0);
+    assert_int_equal(m->processes[0].n_implicit_starts, 0);
+    bt_model_unref(m);
+    const char *bad = HEAD
+        "<bpmn:task id=\"a\"/>\n"
+        "<bpmn:sequenceFlow id=\"f\" sourceRef=\"a\" targetRef=\"a\"/>\n"
+        TAIL;
     assert_int_equal(bt_parse_bpmn(&alloc, NULL, bad, strlen(bad), NULL, NULL,
                                    NULL, &m),
                      BATON_EMODEL);

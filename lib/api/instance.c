@@ -13,7 +13,7 @@ static int find_start(baton_engine *e, const bt_process *p,
 {
     *start = 0;
     if (!start_id) {
-        if (p->start >= 0)
+        if (bt_process_starts_plainly(p))
             return 0;
         return bt_error(e, BATON_ENOTFOUND, NULL, (int)p->line, 0, p->id,
                         "process '%s' has no none start event: start it "

@@ -51,6 +51,13 @@ void bt_outcome_clear(const bt_alloc *a, bt_outcome *o);
 
 /* ---- flows.c ------------------------------------------------------ */
 
+/* Starts `scope`: at element `start`, or, when it is -1, at each of
+ * `implicit` in order (the flow nodes of a scope without a start event);
+ * a scope with neither has nothing to do and completes at the next step.
+ * Returns 0 or BATON_ENOMEM. */
+int bt_start_scope(baton_instance *in, const bt_ei *scope, int32_t start,
+                   const uint32_t *implicit, uint32_t n_implicit);
+
 /* Leaves a completed element by its outgoing flows (all of them, or only
  * `chosen` when >= 0), removes it, and says in `*scope_done` whether its
  * scope has nothing left to run. `token` (0: none) goes with the

@@ -37,6 +37,24 @@ static void take_flow(baton_instance *in, bt_ei *scope, uint32_t fi,
     bt_push_cmd(in, BT_CMD_ACTIVATE, (int32_t)f->target, 0, scope->key);
 }
 
+int bt_start_scope(baton_instance *in, const bt_ei *scope, int32_t start,
+                   const uint32_t *implicit, uint32_t n_implicit)
+{
+    if (start >= 0) {
+        bt_push_cmd(in, BT_CMD_ACTIVATE, start, 0, scope->key);
+        return 0;
+    }
+    if (!n_implicit) {
+        bt_push_cmd(in, BT_CMD_COMPLETE, scope->element, scope->key, 0);
+        return 0;
+    }
+    if (bt_reserve(in, 0, 0, n_implicit, 0))
+        return BATON_ENOMEM;
+    for (uint32_t i = 0; i < n_implicit; i++)
+        bt_push_cmd(in, BT_CMD_ACTIVATE, (int32_t)implicit[i], 0, scope->key);
+    return 0;
+}
+
 int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, uint64_t token,
              int *scope_done)
 {

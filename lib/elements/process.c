@@ -1,6 +1,7 @@
 /* The process instance: it exists from creation, announces its initial
- * variables when it activates, starts its none start event, and ends
- * the instance when nothing is left to run in it. */
+ * variables when it activates, starts its none start event (or, without
+ * any start event, its flow nodes without incoming flows), and ends the
+ * instance when nothing is left to run in it. */
 #include "elements/processor.h"
 
 int bt_process_activate(bt_ctx *cx, bt_ei *root, int32_t start)
@@ -44,9 +45,13 @@ int bt_process_start(bt_ctx *cx, bt_ei *root, int32_t start)
         cx->fail.retry.scope_key = (uint64_t)start + 1;
         return 0;
     }
+    const bt_process *p = root->proc;
+    if (start < 0)
+        return bt_start_scope(in, root, -1, p->implicit_starts,
+                              p->n_implicit_starts);
     /* An instantiating receive task received its message already. */
     uint64_t token = 0;
-    if (root->proc->elements[start].kind == BT_RECEIVE_TASK) {
+    if (p->elements[start].kind == BT_RECEIVE_TASK) {
         bt_sub *t = bt_sub_add_triggered(in, root, start, NULL);
         if (!t)
             return BATON_ENOMEM;

@@ -1,12 +1,13 @@
 /* Embedded subprocesses and event subprocesses: a scope that starts at
- * its start event and completes when nothing is left to run inside. */
+ * its start event (or, without one, at its flow nodes without incoming
+ * flows) and completes when nothing is left to run inside. */
 #include "elements/processor.h"
 
 static int activated(bt_ctx *cx, bt_ei *ei)
 {
-    bt_push_cmd(cx->in, BT_CMD_ACTIVATE, bt_ei_el(ei)->scope.start, 0,
-                ei->key);
-    return 0;
+    const bt_scope_def *d = &bt_ei_el(ei)->scope;
+    return bt_start_scope(cx->in, ei, d->start, d->implicit_starts,
+                          d->n_implicit_starts);
 }
 
 static int completed(bt_ctx *cx, bt_ei *ei, int64_t chosen, int *scope_done)

@@ -91,7 +91,7 @@ static const char *check_marks(const baton_instance *in)
 static int is_start(const bt_process *p, uint64_t start)
 {
     if (!start)
-        return p->start >= 0;
+        return bt_process_starts_plainly(p);
     for (uint32_t i = 0; i < p->n_starts; i++)
         if (p->starts[i] + 1 == start)
             return 1;

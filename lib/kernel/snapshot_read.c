@@ -101,7 +101,7 @@ static int cmd_ok(const baton_instance *in, const bt_cmd *c)
            /* the process's activation names its start event + 1 */
            (c->kind != BT_CMD_ACTIVATE || c->element >= 0 ||
             (c->scope_key <= in->proc->n_elements &&
-             (c->scope_key || in->proc->start >= 0)));
+             (c->scope_key || bt_process_starts_plainly(in->proc))));
 }
 
 static int read_elements(reader *x, rbuf *r)

@@ -386,27 +386,6 @@ static void list_starts(bt_loader *ld, bt_proc_build *pb)
             p->starts[p->n_starts++] = i;
 }
 
-static void scope_has_start(bt_loader *ld, const bt_proc_build *pb,
-                            const events_build *b)
-{
-    const bt_process *p = pb->p;
-    /* A scope whose start events were refused already has its problem;
-     * "no start event" would only repeat it. */
-    if (!p->n_starts && !b->refused[0])
-        bt_load_problem(ld, BATON_EMODEL, (int)p->line, 0, "process", p->id,
-                        "process has no start event");
-    for (uint32_t i = 0; i < p->n_elements; i++) {
-        const bt_element *e = &p->elements[i];
-        if (e->kind != BT_SUB_PROCESS || b->starts[i + 1] ||
-            b->refused[i + 1])
-            continue;
-        bt_load_problem(ld, BATON_EMODEL, AT(e),
-                        e->scope.triggered_by_event
-                            ? "event subprocess has no start event"
-                            : "subprocess has no none start event");
-    }
-}
-
 /* attachedToRef and cancelActivity (§10.5.4): an activity of the same
  * scope; an error boundary always interrupts. */
 static void boundary_event(bt_loader *ld, bt_proc_build *pb, events_build *b,
@@ -606,7 +585,7 @@ void bt_load_events(bt_loader *ld, bt_proc_build *pb)
             b.n_evsubs[e->parent + 1]++;
     }
     list_starts(ld, pb);
-    scope_has_start(ld, pb, &b);
+    bt_load_scope_starts(ld, pb, b.starts, b.refused);
     bt_load_links(ld, pb);
     bt_load_event_gateways(ld, pb);
     for (uint32_t i = 0; i < pb->n_assoc; i++)

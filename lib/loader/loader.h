@@ -246,6 +246,13 @@ void bt_load_evdef_detail(bt_loader *ld, bt_proc_build *pb, uint32_t i);
 void bt_load_links(bt_loader *ld, bt_proc_build *pb);
 void bt_load_event_gateways(bt_loader *ld, const bt_proc_build *pb);
 
+/* starts.c: checks that each scope can start, at its start events (the
+ * counts per slot in `starts`, slot 0 the process and i + 1 element i;
+ * `refused` flags slots whose start events were refused) or else at its
+ * flow nodes without incoming flows, which it lists. */
+void bt_load_scope_starts(bt_loader *ld, bt_proc_build *pb,
+                          const uint32_t *starts, const uint8_t *refused);
+
 /* After the flows are linked: event definitions' details (error codes,
  * activityRef, the others through bt_load_evdef_detail), start events of
  * every scope, boundary events, event subprocess lists, compensation

@@ -93,6 +93,11 @@ typedef struct bt_job_def {
  * subprocess), and the event subprocesses directly inside them. */
 typedef struct bt_scope_def {
     int32_t start;
+    /* Without a start event, the flow nodes of the scope that have no
+     * incoming sequence flow, in document order: each starts with the
+     * scope (BPMN 2.0.2 §10.5.2). */
+    uint32_t *implicit_starts;
+    uint32_t n_implicit_starts;
     uint8_t triggered_by_event; /* an event subprocess */
     uint32_t *event_subprocesses;
     uint32_t n_event_subprocesses;
@@ -196,6 +201,10 @@ typedef struct bt_process {
     bt_flow *flows;
     uint32_t n_flows;
     int32_t start; /* the process-level none start event, -1 if none */
+    /* Without any start event, the process-level flow nodes that have no
+     * incoming sequence flow (as bt_scope_def's). */
+    uint32_t *implicit_starts;
+    uint32_t n_implicit_starts;
     /* Every process-level start event (none, timer, message, signal) and
      * instantiating receive task, in document order. */
     uint32_t *starts;
@@ -236,6 +245,14 @@ static inline int bt_el_has_job(const bt_element *e)
     return bt_kind_has(e->kind, BT_KF_JOB) ||
            (e->evdef == BT_EVDEF_MESSAGE &&
             (e->kind == BT_END_EVENT || e->kind == BT_INTERMEDIATE_THROW_EVENT));
+}
+
+/* Whether a process starts without naming a start event: at its none
+ * start event, or, having no start event at all, at its flow nodes
+ * without incoming flows (none when it is empty). */
+static inline int bt_process_starts_plainly(const bt_process *p)
+{
+    return p->start >= 0 || !p->n_starts;
 }
 
 /* Zeebe's bpmnElementType for an element ("SERVICE_TASK", ...). */
