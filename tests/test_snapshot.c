@@ -1187,6 +1187,14 @@ static void test_forged_elements(void **state)
     expect_refused(b.e, &f, "bad element instance");
     snap_free(&f);
 
+    /* A process instance that has not started (ACTIVATING) while a task
+     * of it waits on a job: before its first step nothing lives in it. */
+    f = copy(s);
+    set_ei32(&f, 0, EI_STATE, 0);
+    expect_refused(b.e, &f,
+                   "the process instance has not started but holds work");
+    snap_free(&f);
+
     /* A scope that does not exist. */
     f = copy(s);
     set_ei64(&f, task, EI_SCOPE, root_key + 0x7777);

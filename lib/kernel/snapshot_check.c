@@ -360,6 +360,22 @@ static const char *check_log(const baton_instance *in, bt_keymap *subs)
     return NULL;
 }
 
+/* Before its first step a process has done nothing: its activation is
+ * all that is queued, and nothing runs or waits in it yet. (Checked
+ * after the commands, which say more precisely what is wrong with one.) */
+static const char *check_not_started(const baton_instance *in)
+{
+    if (in->ended || in->root->state != BT_EI_ACTIVATING)
+        return NULL;
+    const bt_cmd *c = in->n_queue > in->q_head ? &in->queue[in->q_head]
+                                                : NULL;
+    if (in->root->first || in->oldest_sub || in->oldest_job ||
+        in->n_incidents || in->n_comps || in->n_queue - in->q_head != 1 ||
+        c->kind != BT_CMD_ACTIVATE || c->element >= 0)
+        return "the process instance has not started but holds work";
+    return NULL;
+}
+
 const char *bt_snapshot_check(baton_instance *in, int *oom)
 {
     const bt_alloc *a = &in->engine->alloc;
@@ -379,6 +395,8 @@ const char *bt_snapshot_check(baton_instance *in, int *oom)
         why = check_work(in, &si);
     if (!*oom && !why)
         why = check_log(in, &logs);
+    if (!*oom && !why)
+        why = check_not_started(in);
     bt_keymap_free(a, &si.by_key);
     bt_keymap_free(a, &si.by_source);
     bt_keymap_free(a, &logs);
