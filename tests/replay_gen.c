@@ -353,6 +353,8 @@ static void edge_from(edge *e, const char *src)
 static void link(gen *g, scope *s, const edge *in, const char *dst)
 {
     char id[ID_LEN];
+    if (!in->src[0])
+        return; /* the first node of a scope without a start event */
     snprintf(id, sizeof id, "f%u", ++g->flows);
     g->m->n_flows++;
     if (in->flow_id)
@@ -1208,14 +1210,21 @@ static void event_subprocess(gen *g, scope *s, unsigned *used,
 }
 
 /* A start event, a path of up to `blocks` blocks and, now and then,
- * event subprocesses. */
+ * event subprocesses. Now and then no start event: the path then begins
+ * at a flow node without incoming flows, which starts with the scope
+ * (BPMN 2.0.2 §10.5.2). */
 static void scope_body(gen *g, scope *s, unsigned blocks)
 {
-    char start[ID_LEN];
-    node(g, "st", start, RG_START_EVENT);
-    emit(s, "<startEvent id=\"%s\"/>", start);
     edge e;
-    edge_from(&e, start);
+    if (rg_chance(&g->r, 8)) {
+        g->m->n[RG_NO_START]++;
+        edge_from(&e, "");
+    } else {
+        char start[ID_LEN];
+        node(g, "st", start, RG_START_EVENT);
+        emit(s, "<startEvent id=\"%s\"/>", start);
+        edge_from(&e, start);
+    }
     path(g, s, e, blocks, NULL, 0, 0);
     unsigned used = 0, esc_used = 0;
     /* Event subprocesses may overspend the budget a little. */
@@ -1308,6 +1317,7 @@ const char *rg_kind_name(int kind)
 {
     static const char *const names[RG_KINDS] = {
         [RG_START_EVENT] = "start event",
+        [RG_NO_START] = "scope without start event",
         [RG_END_NONE] = "none end event",
         [RG_END_TERMINATE] = "terminate end event",
         [RG_END_ERROR] = "error end event",

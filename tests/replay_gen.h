@@ -73,6 +73,7 @@ void rg_cond_vars(rg_rng *r, char *buf, size_t cap);
 /* What a model holds, by kind, for the summary. */
 enum rg_kind {
     RG_START_EVENT,
+    RG_NO_START,              /* a scope without a start event */
     RG_END_NONE,
     RG_END_TERMINATE,
     RG_END_ERROR,
