@@ -65,6 +65,15 @@ int bt_start_scope(baton_instance *in, const bt_ei *scope, int32_t start,
  * it starts (a triggered subscription's key). */
 int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, uint64_t token,
              int *scope_done);
+/* Evaluates the condition of flow `f` leaving gateway instance `ei` into
+ * `*holds` (a flow without condition holds); one that gives no boolean
+ * is returned as a CONDITION_ERROR failure, whose retry completes `ei`
+ * again. */
+int bt_flow_holds(bt_ctx *cx, const bt_ei *ei, const bt_flow *f,
+                  int *holds);
+/* No condition held: the default flow of `ei` in `*chosen`, else a
+ * CONDITION_ERROR failure. */
+int bt_flow_default(bt_ctx *cx, const bt_ei *ei, int64_t *chosen);
 
 /* ---- errors.c ----------------------------------------------------- */
 

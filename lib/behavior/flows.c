@@ -1,4 +1,5 @@
-/* Sequence flows and joins: how a completed element hands its token on. */
+/* Sequence flows and joins: how a completed element hands its token on,
+ * and the conditions of the gateways that choose their flows. */
 #include "behavior/behavior.h"
 
 /* Whether a token taking flow `fi` waits at a join for the others. */
@@ -78,4 +79,40 @@ int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, uint64_t token,
     bt_ei_remove(in, ei);
     *scope_done = !el->n_outgoing && !bt_scope_busy(scope);
     return 0;
+}
+
+/* The incidents of the gateways that choose name the gateway: their
+ * retry completes it, choosing again with the variables as they are. */
+int bt_flow_holds(bt_ctx *cx, const bt_ei *ei, const bt_flow *f,
+                  int *holds)
+{
+    *holds = 1;
+    if (!f->condition)
+        return 0;
+    bt_eval_ctx ctx = { ei, NULL };
+    json_t *v;
+    if (bt_expr_eval(f->condition, bt_eval_lookup, &ctx, &v))
+        return BATON_ENOMEM;
+    int kind = json_typeof(v);
+    json_decref(v);
+    *holds = kind == JSON_TRUE;
+    if (kind == JSON_TRUE || kind == JSON_FALSE)
+        return 0;
+    bt_cmd retry = { BT_CMD_COMPLETE, ei->element, ei->key, 0 };
+    return bt_fail(cx->in, &cx->fail, BT_INC_CONDITION, ei, 0, &retry,
+                   "expected the condition of sequence flow '%s' (%s) to "
+                   "be a boolean, but it was %s",
+                   f->id, bt_expr_text(f->condition),
+                   kind == JSON_NULL ? "null" : "not a boolean");
+}
+
+int bt_flow_default(bt_ctx *cx, const bt_ei *ei, int64_t *chosen)
+{
+    *chosen = bt_ei_el(ei)->default_flow;
+    if (*chosen >= 0)
+        return 0;
+    bt_cmd retry = { BT_CMD_COMPLETE, ei->element, ei->key, 0 };
+    return bt_fail(cx->in, &cx->fail, BT_INC_CONDITION, ei, 0, &retry,
+                   "no condition of an outgoing sequence flow was true and "
+                   "there is no default flow");
 }
