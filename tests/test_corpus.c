@@ -255,6 +255,26 @@ static void check_links(const char *rel, const bt_process *p,
     check_event(rel, p, e);
 }
 
+/* The joins listed for scope `scope` (-1: the process level): every
+ * element of that scope where tokens wait for others, in order. */
+static void check_joins(const char *rel, const bt_process *p, int32_t scope)
+{
+    const bt_scope_joins *sj = bt_joins_of(p, scope);
+    uint32_t n = 0, reachable = 0;
+    for (uint32_t k = 0; k < p->n_elements; k++) {
+        const bt_element *e = &p->elements[k];
+        if (e->parent != scope || !bt_el_joins(e))
+            continue;
+        if (n >= sj->n_joins || sj->joins[n] != k)
+            fail_msg("%s: process %s: join %s not listed in its scope", rel,
+                     p->id, e->id);
+        n++;
+        reachable += e->kind == BT_INCLUSIVE_GATEWAY;
+    }
+    assert_int_equal(sj->n_joins, n);
+    assert_int_equal(sj->n_reachable, reachable);
+}
+
 /* A loaded model must be coherent: indices in range, the lists of
  * incoming and outgoing flows mirror the flows, executable processes have
  * a start, scopes, boundary events, compensation handlers and links point
@@ -269,6 +289,7 @@ static void check_model(const char *rel, const baton_model *m)
             continue;
         }
         check_starts(rel, p);
+        check_joins(rel, p, -1);
         uint32_t n_in = 0, n_out = 0;
         for (uint32_t k = 0; k < p->n_elements; k++) {
             const bt_element *e = &p->elements[k];
@@ -289,6 +310,8 @@ static void check_model(const char *rel, const baton_model *m)
             if (e->kind == BT_SERVICE_TASK || e->kind == BT_USER_TASK)
                 assert_true(e->job.type || e->job.type_expr);
             check_links(rel, p, e, k);
+            if (e->kind == BT_SUB_PROCESS)
+                check_joins(rel, p, (int32_t)k);
             n_in += e->n_incoming;
             n_out += e->n_outgoing;
         }
@@ -418,6 +441,25 @@ static void pinned_outcomes(void **state)
     };
     for (size_t i = 0; i < sizeof compensation / sizeof compensation[0]; i++)
         assert_int_equal(load_rel(compensation[i]).rc, 0);
+
+    /* Inclusive gateways: two forks whose flows have no condition. A
+     * Zeebe test model whose default flow enters the gateway instead of
+     * leaving it, and one refused for a JavaScript condition on a flow
+     * leaving one (both were refused for the gateway itself until
+     * inclusive gateways ran). */
+    assert_int_equal(load_rel("bpmn-elements/multiple-endEvents.bpmn").rc,
+                     0);
+    o = load_rel("zeebe/bpmn-model/default-flow-inclusive-gateway.bpmn");
+    assert_int_equal(o.rc, BATON_EMODEL);
+    assert_string_equal(o.tag, "inclusiveGateway");
+    assert_string_equal(o.message, "default flow 'SequenceFlow_0s7tk8n' is "
+                                   "not an outgoing flow of this gateway");
+    o = load_rel("bpmn-elements/mother-of-all.bpmn");
+    assert_int_equal(o.rc, BATON_EUNSUPPORTED);
+    assert_string_equal(o.id, "toLoop");
+    assert_string_equal(o.message,
+                        "conditions in language 'JavaScript' are not "
+                        "supported");
 
     /* A timer boundary event, refused until timers ran. */
     o = load_rel("bpmn-elements/boundary-timeout.bpmn");

@@ -1037,6 +1037,65 @@ static void conditions(void **state)
     bt_model_unref(m);
 }
 
+/* Inclusive gateways take conditions and a default flow as exclusive
+ * ones do; each scope lists its joins, the gateways with several
+ * incoming flows where tokens wait (a fork with one incoming flow is
+ * none), and how many of them are inclusive. */
+static void inclusive_gateways_and_joins(void **state)
+{
+    (void)state;
+    saw s;
+    baton_model *m;
+    const char *xml = HEAD
+        "<bpmn:startEvent id=\"start\"/>\n"
+        "<bpmn:inclusiveGateway id=\"fork\" default=\"f3\"/>\n"
+        "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"start\" targetRef=\"fork\"/>\n"
+        "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"fork\" targetRef=\"pj\">"
+        "<bpmn:conditionExpression>= a</bpmn:conditionExpression>"
+        "</bpmn:sequenceFlow>\n"
+        "<bpmn:sequenceFlow id=\"f2\" sourceRef=\"fork\" targetRef=\"sub\">"
+        "<bpmn:conditionExpression>${b}</bpmn:conditionExpression>"
+        "</bpmn:sequenceFlow>\n"
+        "<bpmn:sequenceFlow id=\"f3\" sourceRef=\"fork\" targetRef=\"ij\"/>\n"
+        "<bpmn:subProcess id=\"sub\">\n"
+        "<bpmn:startEvent id=\"s0\"/>\n"
+        "<bpmn:inclusiveGateway id=\"sf\"/>\n"
+        "<bpmn:inclusiveGateway id=\"sj\"/>\n"
+        "<bpmn:endEvent id=\"s9\"/>\n"
+        "<bpmn:sequenceFlow id=\"s1\" sourceRef=\"s0\" targetRef=\"sf\"/>\n"
+        "<bpmn:sequenceFlow id=\"s2\" sourceRef=\"sf\" targetRef=\"sj\"/>\n"
+        "<bpmn:sequenceFlow id=\"s3\" sourceRef=\"sf\" targetRef=\"sj\"/>\n"
+        "<bpmn:sequenceFlow id=\"s4\" sourceRef=\"sj\" targetRef=\"s9\"/>\n"
+        "</bpmn:subProcess>\n"
+        "<bpmn:parallelGateway id=\"pj\"/>\n"
+        "<bpmn:inclusiveGateway id=\"ij\"/>\n"
+        "<bpmn:sequenceFlow id=\"f4\" sourceRef=\"sub\" targetRef=\"ij\"/>\n"
+        "<bpmn:sequenceFlow id=\"f5\" sourceRef=\"ij\" targetRef=\"pj\"/>\n"
+        "<bpmn:endEvent id=\"end\"/>\n"
+        "<bpmn:sequenceFlow id=\"f6\" sourceRef=\"pj\" targetRef=\"end\"/>\n"
+        TAIL;
+    assert_int_equal(parse(xml, &s, &m), 0);
+    const bt_process *p = &m->processes[0];
+    const bt_element *fork = find(p, "fork");
+    assert_int_equal(fork->kind, BT_INCLUSIVE_GATEWAY);
+    assert_string_equal(bt_kind_zeebe_name(fork), "INCLUSIVE_GATEWAY");
+    assert_string_equal(p->flows[fork->default_flow].id, "f3");
+    assert_string_equal(expr_text(find_flow(p, "f1")->condition), "a");
+    assert_string_equal(expr_text(find_flow(p, "f2")->condition), "${b}");
+    assert_false(bt_el_joins(fork));
+    /* The process level: pj and ij, in document order; ij inclusive. */
+    assert_int_equal(p->joins.n_joins, 2);
+    assert_ptr_equal(&p->elements[p->joins.joins[0]], find(p, "pj"));
+    assert_ptr_equal(&p->elements[p->joins.joins[1]], find(p, "ij"));
+    assert_int_equal(p->joins.n_reachable, 1);
+    /* The subprocess: sj only (two flows from sf to it). */
+    const bt_scope_joins *sj = bt_joins_of(p, bt_process_find(p, "sub"));
+    assert_int_equal(sj->n_joins, 1);
+    assert_ptr_equal(&p->elements[sj->joins[0]], find(p, "sj"));
+    assert_int_equal(sj->n_reachable, 1);
+    bt_model_unref(m);
+}
+
 /* ------------------------------------------------------------------ */
 /* Compensation                                                        */
 /* ------------------------------------------------------------------ */
@@ -1355,6 +1414,7 @@ int main(void)
         cmocka_unit_test(zeebe_jobs_and_mappings),
         cmocka_unit_test(camunda7_job_types),
         cmocka_unit_test(conditions),
+        cmocka_unit_test(inclusive_gateways_and_joins),
         cmocka_unit_test(compensation_associations),
         cmocka_unit_test(camunda7_retry_cycle),
         cmocka_unit_test(event_starts_and_catches),

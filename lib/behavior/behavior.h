@@ -15,6 +15,10 @@ typedef struct bt_ctx {
     baton_instance *in;
     bt_varlog *log;
     bt_failure fail;
+    /* The outgoing flows an element chose when completing, where it
+     * chose several (an inclusive gateway): one flag per outgoing flow,
+     * in the step's scratch arena; NULL otherwise. */
+    const uint8_t *take;
 } bt_ctx;
 
 /* ---- transact.c ------------------------------------------------- */
@@ -65,6 +69,9 @@ int bt_start_scope(baton_instance *in, const bt_ei *scope, int32_t start,
  * it starts (a triggered subscription's key). */
 int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, uint64_t token,
              int *scope_done);
+/* The same, by the outgoing flows whose flag in `take` is set. */
+int bt_leave_by(bt_ctx *cx, bt_ei *ei, const uint8_t *take,
+                int *scope_done);
 /* Evaluates the condition of flow `f` leaving gateway instance `ei` into
  * `*holds` (a flow without condition holds); one that gives no boolean
  * is returned as a CONDITION_ERROR failure, whose retry completes `ei`
@@ -74,6 +81,28 @@ int bt_flow_holds(bt_ctx *cx, const bt_ei *ei, const bt_flow *f,
 /* No condition held: the default flow of `ei` in `*chosen`, else a
  * CONDITION_ERROR failure. */
 int bt_flow_default(bt_ctx *cx, const bt_ei *ei, int64_t *chosen);
+
+/* ---- joins.c ------------------------------------------------------ */
+
+/* What releasing the inclusive joins of a scope needs, reserved before a
+ * transition changes anything. */
+typedef struct bt_join_room {
+    bt_ei *scope;   /* NULL: nothing to release */
+    uint32_t queue; /* activations it may queue, one per inclusive join */
+} bt_join_room;
+
+/* Prepares releasing the inclusive joins of `scope` once `el` has left
+ * it (its flows may bring them tokens): the scratch of the reachability
+ * pass, and in room->queue the activations to reserve room for; nothing
+ * when no inclusive join of the scope has a token or can get one from
+ * `el`. */
+int bt_joins_reserve(baton_instance *in, bt_ei *scope, const bt_element *el,
+                     bt_join_room *room);
+/* Activates each inclusive join of the scope (room reserved) that waits
+ * for no token any more: one incoming flow at least has one, and no
+ * token of the scope can reach an incoming flow without one (BPMN 2.0.2
+ * §13.4.3). Cannot fail. */
+void bt_joins_release(baton_instance *in, bt_join_room *room);
 
 /* ---- errors.c ----------------------------------------------------- */
 

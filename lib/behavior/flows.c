@@ -5,13 +5,13 @@
 /* Whether a token taking flow `fi` waits at a join for the others. */
 static int into_join(const bt_process *p, uint32_t fi)
 {
-    const bt_element *t = &p->elements[p->flows[fi].target];
-    return bt_kind_has(t->kind, BT_KF_JOINS_ALL) && t->n_incoming >= 2;
+    return bt_el_joins(&p->elements[p->flows[fi].target]);
 }
 
 /* Takes a sequence flow: announces it and queues its target, or leaves a
- * mark at a join that waits for every incoming flow and queues the join
- * when each has a token (BPMN 2.0.2 §13.3.4). The caller reserved the
+ * mark at a join. A join that waits for every incoming flow is queued
+ * when each has a token (BPMN 2.0.2 §13.3.4); an inclusive join, once
+ * the element has left (bt_joins_release()). The caller reserved the
  * record, the command and the mark, so this cannot fail. */
 static void take_flow(baton_instance *in, bt_ei *scope, uint32_t fi,
                       uint64_t token)
@@ -32,7 +32,8 @@ static void take_flow(baton_instance *in, bt_ei *scope, uint32_t fi,
     }
     const bt_element *t = &p->elements[f->target];
     /* Every incoming flow needs a token; one each is consumed. */
-    if (bt_ei_add_mark(scope, fi) < t->n_incoming)
+    if (bt_ei_add_mark(scope, fi) < t->n_incoming ||
+        !bt_kind_has(t->kind, BT_KF_JOINS_ALL))
         return;
     bt_ei_take_marks(scope, f->target);
     bt_push_cmd(in, BT_CMD_ACTIVATE, (int32_t)f->target, 0, scope->key);
@@ -56,8 +57,10 @@ int bt_start_scope(baton_instance *in, const bt_ei *scope, int32_t start,
     return 0;
 }
 
-int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, uint64_t token,
-             int *scope_done)
+/* Leaves by every outgoing flow, or only `chosen` when >= 0, or those
+ * `take` flags when not NULL. */
+static int leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, const uint8_t *take,
+                 uint64_t token, int *scope_done)
 {
     baton_instance *in = cx->in;
     const bt_element *el = bt_ei_el(ei);
@@ -67,18 +70,37 @@ int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, uint64_t token,
     int rc = bt_reserve_keys(in, (size_t)el->n_outgoing + BT_KEYS_PER_STEP);
     if (rc)
         return rc;
-    if (bt_reserve(in, 0, 0, el->n_outgoing, el->n_outgoing))
+    bt_join_room room;
+    if (bt_joins_reserve(in, scope, el, &room) ||
+        bt_reserve(in, 0, 0, (size_t)el->n_outgoing + room.queue,
+                   el->n_outgoing))
         return BATON_ENOMEM;
     for (uint32_t i = 0; i < el->n_outgoing; i++)
         if (into_join(scope->proc, el->outgoing[i]) &&
             bt_ei_reserve_marks(in, scope))
             return BATON_ENOMEM;
     for (uint32_t i = 0; i < el->n_outgoing; i++)
-        if (chosen < 0 || (int64_t)el->outgoing[i] == chosen)
+        if (take ? take[i]
+                 : chosen < 0 || (int64_t)el->outgoing[i] == chosen)
             take_flow(in, scope, el->outgoing[i], token);
     bt_ei_remove(in, ei);
+    /* A token that moved or ended may have been the last one an
+     * inclusive join of the scope waited for. */
+    bt_joins_release(in, &room);
     *scope_done = !el->n_outgoing && !bt_scope_busy(scope);
     return 0;
+}
+
+int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, uint64_t token,
+             int *scope_done)
+{
+    return leave(cx, ei, chosen, NULL, token, scope_done);
+}
+
+int bt_leave_by(bt_ctx *cx, bt_ei *ei, const uint8_t *take,
+                int *scope_done)
+{
+    return leave(cx, ei, -1, take, 0, scope_done);
 }
 
 /* The incidents of the gateways that choose name the gateway: their

@@ -11,7 +11,7 @@ int bt_transact(baton_instance *in, size_t queue, bt_transition_fn fn,
     int rc = bt_txn_begin(in, &tx, queue);
     if (rc)
         return rc;
-    bt_ctx cx = { in, &tx.vars, BT_NO_FAILURE };
+    bt_ctx cx = { in, &tx.vars, BT_NO_FAILURE, NULL };
     rc = fn(&cx, arg);
     if (!rc && cx.fail.type >= 0)
         rc = bt_incident_raise(in, &cx.fail);

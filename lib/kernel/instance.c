@@ -56,6 +56,7 @@ void bt_instance_free(baton_instance *in)
     bt_free(a, in->incidents);
     bt_free(a, in->queue);
     bt_free(a, in->comps);
+    bt_free(a, in->join_seen);
     bt_model_unref(in->model);
     bt_free(a, in);
 }
@@ -230,7 +231,10 @@ void bt_ei_take_marks(bt_ei *scope, uint32_t target)
     const bt_element *t = &scope->proc->elements[target];
     uint32_t ready = 0;
     for (uint32_t i = 0; i < t->n_incoming; i++) {
-        if (--j->flow_marks[t->incoming[i]])
+        uint32_t *m = &j->flow_marks[t->incoming[i]];
+        if (!*m)
+            continue;
+        if (--*m)
             ready++;
         j->n_marks--;
     }

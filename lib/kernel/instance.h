@@ -261,6 +261,13 @@ struct baton_instance {
     uint32_t n_open_subs, n_timer_subs, n_cond_subs;
     uint32_t n_cond_cmds; /* queued evaluations of every condition */
     uint32_t n_backoff_jobs;
+    /* Scratch of the reachability pass of inclusive joins
+     * (behavior/joins.c), per element of the process: the last pass that
+     * reached it (pass numbers grow, so nothing is cleared between
+     * passes), and a stack. Allocated at first need, freed between
+     * runs. */
+    uint32_t *join_seen, *join_work;
+    uint32_t join_pass;
 };
 
 /* ---- instance.c: element instances and jobs ---------------------- */
@@ -300,7 +307,8 @@ int bt_ei_reserve_marks(baton_instance *in, bt_ei *scope);
 /* Adds a mark on flow `flow` of `scope` (room reserved) and returns how
  * many incoming flows of the flow's target now have one. */
 uint32_t bt_ei_add_mark(bt_ei *scope, uint32_t flow);
-/* Consumes one mark of every incoming flow of the join `target`. */
+/* Consumes one mark of every incoming flow of the join `target` that has
+ * one. */
 void bt_ei_take_marks(bt_ei *scope, uint32_t target);
 /* Drops every mark of `scope`. */
 void bt_ei_drop_marks(baton_instance *in, bt_ei *scope);
@@ -368,8 +376,8 @@ void bt_push_cmd(baton_instance *in, uint32_t kind, int32_t element,
                  uint64_t key, uint64_t scope_key);
 /* Takes the command at the head of the queue. */
 bt_cmd bt_pop_cmd(baton_instance *in);
-/* Between runs: frees the queue's space when it is empty, and the
- * recycled element instance and job nodes. */
+/* Between runs: frees the queue's space when it is empty, the recycled
+ * element instance and job nodes, and the scratch of inclusive joins. */
 void bt_instance_trim(baton_instance *in);
 /* Element instances a queued command counts on. */
 void bt_cmd_count(baton_instance *in, const bt_cmd *c, int delta);

@@ -78,8 +78,7 @@ static const char *check_marks(const baton_instance *in)
             if (!ei->joins->flow_marks[f])
                 continue;
             const bt_element *t = &p->elements[p->flows[f].target];
-            if (!bt_kind_has(t->kind, BT_KF_JOINS_ALL) || t->n_incoming < 2 ||
-                t->parent != scope_element(ei))
+            if (!bt_el_joins(t) || t->parent != scope_element(ei))
                 return "join mark on a flow into no join of its scope";
         }
     }

@@ -85,8 +85,8 @@ static void queue_compact(baton_instance *in)
 
 void bt_instance_trim(baton_instance *in)
 {
-    /* A waiting instance may wait for days: it keeps no empty queue and
-     * no recycled nodes. */
+    /* A waiting instance may wait for days: it keeps no empty queue, no
+     * recycled nodes and no scratch. */
     const bt_alloc *a = &in->engine->alloc;
     if (in->q_head == in->n_queue) {
         bt_free(a, in->queue);
@@ -103,6 +103,9 @@ void bt_instance_trim(baton_instance *in)
         in->free_jobs = j->newer;
         bt_free(a, j);
     }
+    bt_free(a, in->join_seen);
+    in->join_seen = in->join_work = NULL;
+    in->join_pass = 0;
 }
 
 int bt_instance_busy(baton_instance *in)

@@ -84,7 +84,6 @@ static const struct refusal {
     ELEMENT("transaction"),
     ELEMENT("adHocSubProcess"),
     ELEMENT("callActivity"),
-    ELEMENT("inclusiveGateway"),
     ELEMENT("complexGateway"),
 #undef ELEMENT
 #define EVDEF(n)                                                              \
@@ -946,6 +945,13 @@ static int32_t flow_end(bt_loader *ld, bt_proc_build *pb, const bt_flow *f,
     return s->index;
 }
 
+/* The gateways that choose their outgoing flows by conditions, with a
+ * default flow (BPMN 2.0.2 §13.3.2, §13.3.3). */
+static int chooses(const bt_element *e)
+{
+    return e->kind == BT_EXCLUSIVE_GATEWAY || e->kind == BT_INCLUSIVE_GATEWAY;
+}
+
 static void link_flows(bt_loader *ld, bt_proc_build *pb)
 {
     bt_process *p = pb->p;
@@ -979,11 +985,11 @@ static void link_flows(bt_loader *ld, bt_proc_build *pb)
                                 "gateway cannot have a condition");
             /* Conditions after activities and events (§10.5.1) would
              * need token semantics this version does not have. */
-            else if (f->condition && s->kind != BT_EXCLUSIVE_GATEWAY)
+            else if (f->condition && !chooses(s))
                 bt_load_problem(
                     ld, BATON_EMODEL, (int)f->line, 0, "sequenceFlow", f->id,
                     "conditional sequence flows are only supported "
-                    "after an exclusive gateway");
+                    "after an exclusive or inclusive gateway");
         }
         if (dst[i] >= 0) {
             f->target = (uint32_t)dst[i];
@@ -1184,7 +1190,7 @@ static void read_executable(bt_loader *ld, bt_proc_build *pb,
         return;
     for (uint32_t i = 0; i < p->n_elements; i++) {
         bt_element *e = &p->elements[i];
-        if (e->kind == BT_EXCLUSIVE_GATEWAY)
+        if (chooses(e))
             check_default(ld, pb, e, pb->enodes[i]);
         bt_load_extensions(ld, e, pb->enodes[i]);
     }
@@ -1253,8 +1259,10 @@ static void read_definitions(bt_loader *ld, baton_model *m,
             read_process(ld, c, &m->processes[m->n_processes],
                          (int32_t)m->n_processes);
             if (!ld->oom &&
-                bt_process_list_job_types(ld->ar,
-                                          &m->processes[m->n_processes]))
+                (bt_process_list_job_types(ld->ar,
+                                           &m->processes[m->n_processes]) ||
+                 bt_process_list_joins(ld->ar,
+                                       &m->processes[m->n_processes])))
                 ld->oom = 1;
             m->n_processes++;
         }

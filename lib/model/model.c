@@ -71,6 +71,34 @@ int bt_process_list_job_types(bt_arena *ar, bt_process *p)
     return 0;
 }
 
+static bt_scope_joins *joins_at(bt_process *p, int32_t scope)
+{
+    return scope < 0 ? &p->joins : &p->elements[scope].scope.joins;
+}
+
+int bt_process_list_joins(bt_arena *ar, bt_process *p)
+{
+    for (uint32_t i = 0; i < p->n_elements; i++)
+        joins_at(p, p->elements[i].parent)->n_joins +=
+            (uint32_t)bt_el_joins(&p->elements[i]);
+    for (uint32_t i = 0; i < p->n_elements; i++) {
+        const bt_element *e = &p->elements[i];
+        if (!bt_el_joins(e))
+            continue;
+        bt_scope_joins *j = joins_at(p, e->parent);
+        if (!j->joins) {
+            j->joins = bt_arena_alloc(ar, j->n_joins * sizeof *j->joins);
+            if (!j->joins)
+                return BATON_ENOMEM;
+            j->n_joins = 0;
+        }
+        j->joins[j->n_joins++] = i;
+        j->n_reachable +=
+            (uint32_t)bt_kind_has(e->kind, BT_KF_JOINS_REACHABLE);
+    }
+    return 0;
+}
+
 const bt_kind_info bt_kinds[BT_KIND_COUNT] = {
 #define BT_KIND(name, tag, zeebe, flags, evdefs, proc)                       \
     [BT_##name] = { tag, zeebe, flags, evdefs },

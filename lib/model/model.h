@@ -42,7 +42,10 @@ enum bt_kind_flag {
     BT_KF_JOB = 1u << 2,      /* creates a job for a handler or the host */
     BT_KF_SCOPE = 1u << 3,    /* holds elements and variables */
     BT_KF_GATEWAY = 1u << 4,
-    BT_KF_JOINS_ALL = 1u << 5 /* waits for a token on every incoming flow */
+    BT_KF_JOINS_ALL = 1u << 5, /* waits for a token on every incoming flow */
+    /* Waits for a token on every incoming flow that a token of its scope
+     * can still reach (an inclusive join, BPMN 2.0.2 §13.4.3). */
+    BT_KF_JOINS_REACHABLE = 1u << 6
 };
 
 typedef struct bt_kind_info {
@@ -88,6 +91,16 @@ typedef struct bt_job_def {
     uint32_t n_headers;
 } bt_job_def;
 
+/* The joins of one scope, the process level or a subprocess, in
+ * document order: the elements with more than one incoming flow whose
+ * kind waits there (bt_el_joins()), where join marks sit; `n_reachable`
+ * of them are BT_KF_JOINS_REACHABLE. */
+typedef struct bt_scope_joins {
+    uint32_t *joins;
+    uint32_t n_joins;
+    uint32_t n_reachable;
+} bt_scope_joins;
+
 /* The detail of scopes (BT_KF_SCOPE): their start event (the none start
  * event of an embedded subprocess, the error start event of an event
  * subprocess), and the event subprocesses directly inside them. */
@@ -101,6 +114,7 @@ typedef struct bt_scope_def {
     uint8_t triggered_by_event; /* an event subprocess */
     uint32_t *event_subprocesses;
     uint32_t n_event_subprocesses;
+    bt_scope_joins joins;
 } bt_scope_def;
 
 /* The detail of events (BT_KF_EVENT) beyond their definition. */
@@ -211,6 +225,7 @@ typedef struct bt_process {
     uint32_t n_starts;
     uint32_t *event_subprocesses; /* at process level */
     uint32_t n_event_subprocesses;
+    bt_scope_joins joins; /* of the process level */
     /* The static job types its elements create, each once, in document
      * order. */
     const char **job_types;
@@ -237,6 +252,26 @@ uint64_t bt_fnv1a64(const void *data, size_t len, uint64_t seed);
 
 /* Fills p->job_types from its elements. Returns 0 or BATON_ENOMEM. */
 int bt_process_list_job_types(bt_arena *ar, bt_process *p);
+
+/* Whether tokens wait at `e` for others: a gateway with more than one
+ * incoming flow whose kind joins them. */
+static inline int bt_el_joins(const bt_element *e)
+{
+    return bt_kind_has(e->kind, BT_KF_JOINS_ALL | BT_KF_JOINS_REACHABLE) &&
+           e->n_incoming >= 2;
+}
+
+/* The joins of the scope that element `scope` (-1: the process level)
+ * holds. */
+static inline const bt_scope_joins *bt_joins_of(const bt_process *p,
+                                                int32_t scope)
+{
+    return scope < 0 ? &p->joins : &p->elements[scope].scope.joins;
+}
+
+/* Lists the joins of every scope of `p`, once its elements and flows are
+ * linked. Returns 0 or BATON_ENOMEM. */
+int bt_process_list_joins(bt_arena *ar, bt_process *p);
 
 /* Whether an element creates a job: the kinds that do (BT_KF_JOB), and
  * message throw and end events, which are jobs as in Zeebe. */

@@ -1,0 +1,50 @@
+/* Inclusive gateways. As a fork (BPMN 2.0.2 §13.3.3, as Zeebe's
+ * InclusiveGatewayProcessor): every outgoing flow whose condition is
+ * true, in document order, a flow without condition counting as true;
+ * else the default flow; neither is a CONDITION_ERROR incident, as at an
+ * exclusive gateway. As a join (the kind table's BT_KF_JOINS_REACHABLE)
+ * it is activated only when every incoming flow that a token of its
+ * scope can still reach has brought one (§13.4.3, joins.c); a gateway
+ * with several incoming and outgoing flows joins, then forks. */
+#include "elements/processor.h"
+
+static int choose(bt_ctx *cx, bt_ei *ei, int64_t *chosen)
+{
+    const bt_element *el = bt_ei_el(ei);
+    cx->take = NULL;
+    if (!el->n_outgoing)
+        return 0;
+    uint8_t *take = bt_arena_alloc(&cx->in->engine->scratch, el->n_outgoing);
+    if (!take)
+        return BATON_ENOMEM;
+    int any = 0;
+    for (uint32_t i = 0; i < el->n_outgoing; i++) {
+        if ((int32_t)el->outgoing[i] == el->default_flow)
+            continue;
+        int holds;
+        int rc = bt_flow_holds(cx, ei, &ei->proc->flows[el->outgoing[i]],
+                               &holds);
+        if (rc || cx->fail.type >= 0)
+            return rc;
+        take[i] = (uint8_t)holds;
+        any |= holds;
+    }
+    if (!any)
+        return bt_flow_default(cx, ei, chosen);
+    cx->take = take;
+    return 0;
+}
+
+static int completed(bt_ctx *cx, bt_ei *ei, int64_t chosen, int *scope_done)
+{
+    const uint8_t *take = cx->take;
+    cx->take = NULL;
+    return take ? bt_leave_by(cx, ei, take, scope_done)
+                : bt_leave(cx, ei, chosen, 0, scope_done);
+}
+
+const bt_processor bt_proc_inclusive_gateway = {
+    .activated = bt_complete_next,
+    .completing = choose,
+    .completed = completed,
+};
