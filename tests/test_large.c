@@ -1,5 +1,5 @@
 /* Large instances give the right result: a parallel join of 10,000
- * branches, and a scope of 10,000 waiting tasks ended at once by an error
+ * branches, an inclusive fork and join of as many, and a scope of 10,000 waiting tasks ended at once by an error
  * caught on it. The time they take is measured by bench_scale, never
  * judged here; this checks what they do (records, order, end state). */
 #include <setjmp.h>
@@ -103,22 +103,30 @@ static baton_engine *engine_for(text *model, tally *t)
     return e;
 }
 
-static void test_join_of_many_branches(void **state)
+/* start -> fork -> p0..pN-1 -> join -> end, with gateways of kind `gw`;
+ * an inclusive fork takes every other branch only. */
+static void join_of_many_branches(const char *gw)
 {
-    (void)state;
+    int inclusive = !strcmp(gw, "inclusiveGateway");
+    size_t taken = inclusive ? N / 2 : N;
     text m = { NULL, 0, 0 };
     add(&m, "%s<process id=\"jn\" isExecutable=\"true\">\n"
             "<startEvent id=\"start\"/>\n"
             "<sequenceFlow id=\"f0\" sourceRef=\"start\" targetRef=\"fork\"/>\n"
-            "<parallelGateway id=\"fork\"/><parallelGateway id=\"join\"/>\n"
+            "<%s id=\"fork\"/><%s id=\"join\"/>\n"
             "<sequenceFlow id=\"f1\" sourceRef=\"join\" targetRef=\"end\"/>\n"
             "<endEvent id=\"end\"/>\n",
-        head);
+        head, gw, gw);
     for (int i = 0; i < N; i++)
         add(&m, "<task id=\"p%d\"/>"
-                "<sequenceFlow id=\"in%d\" sourceRef=\"fork\" targetRef=\"p%d\"/>"
+                "<sequenceFlow id=\"in%d\" sourceRef=\"fork\" targetRef=\"p%d\">"
+                "%s</sequenceFlow>"
                 "<sequenceFlow id=\"out%d\" sourceRef=\"p%d\" targetRef=\"join\"/>\n",
-            i, i, i, i, i);
+            i, i, i,
+            !inclusive ? ""
+            : i % 2    ? "<conditionExpression>= false</conditionExpression>"
+                       : "<conditionExpression>= true</conditionExpression>",
+            i, i);
     add(&m, "</process></definitions>\n");
     tally t = { 0 };
     baton_engine *e = engine_for(&m, &t);
@@ -126,14 +134,29 @@ static void test_join_of_many_branches(void **state)
     assert_int_equal(baton_instance_create(e, NULL, NULL, 0, &in), 0);
     assert_int_equal(baton_instance_run(in, 0), BATON_STEP_ENDED);
     assert_int_equal(baton_instance_state(in), BATON_INSTANCE_COMPLETED);
-    assert_int_equal(t.branch_completed, N);
-    assert_int_equal(t.flows_into_join, N);
+    assert_int_equal(t.branch_completed, taken);
+    assert_int_equal(t.flows_into_join, taken);
     /* Every token waited at the join, which went on once. */
     assert_int_equal(t.join_activated, 1);
     assert_int_equal(t.end_completed, 1);
     assert_false(t.out_of_order);
     baton_instance_free(in);
     baton_engine_free(e);
+}
+
+static void test_join_of_many_branches(void **state)
+{
+    (void)state;
+    join_of_many_branches("parallelGateway");
+}
+
+/* Every other branch taken: the join waits for the N / 2 taken ones,
+ * asking at each arrival whether a token can still reach it, and goes on
+ * once. */
+static void test_inclusive_join_of_many_branches(void **state)
+{
+    (void)state;
+    join_of_many_branches("inclusiveGateway");
 }
 
 static void test_scope_of_many_tokens_ended(void **state)
@@ -197,6 +220,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_join_of_many_branches),
+        cmocka_unit_test(test_inclusive_join_of_many_branches),
         cmocka_unit_test(test_scope_of_many_tokens_ended),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
