@@ -10,8 +10,12 @@
  * conditional and, on subprocesses, escalation ones; the paths of those
  * that interrupt merge back through an exclusive gateway, the others end
  * on their own; and a compensation boundary event with its handler), a
- * parallel fork whose branches all reach its join, an exclusive split
- * whose branches reach its merge or end, an event-based gateway whose
+ * parallel fork whose branches all reach its join (now and then an
+ * inclusive join, which waits only for the branches that can still reach
+ * it, so they may end on the way), an exclusive split whose branches
+ * reach its merge (now and then an inclusive join) or end, an inclusive
+ * fork whose branches (those whose condition holds, or without one) reach
+ * its inclusive join or end, an event-based gateway whose
  * catch events (message, timer, signal, conditional) do the same, an
  * embedded subprocess (decorated as a task is), an intermediate throw
  * event (none, compensation of the scope or of one activity, signal,
@@ -20,10 +24,10 @@
  * scope may hold event subprocesses started by an error, timer,
  * message, signal, escalation or condition, interrupting or not.
  *
- * A branch of a parallel block may end only by an error or terminate end
- * event, which leave the scope anyway; a none or compensation end event
- * (or a message, signal or escalation one) there would leave the join
- * waiting for ever. The path of a non-interrupting boundary event runs
+ * A branch of a parallel block into a parallel join may end only by an
+ * error or terminate end event, which leave the scope anyway; a none or
+ * compensation end event (or a message, signal or escalation one) there
+ * would leave the join waiting for ever. The path of a non-interrupting boundary event runs
  * beside its activity and ends on its own.
  *
  * What keeps runs finite: no loops; timer cycles repeat two or three
@@ -1036,26 +1040,41 @@ static void block(gen *g, scope *s, edge *cur, int par)
         link(g, s, cur, id);
         decorate(g, s, id, cur, par, 1);
     } else if (roll < 22 && g->budget >= 3) {
-        /* Parallel fork and join; a branch may leave the scope only. */
+        /* Parallel fork and join; a branch may leave the scope only. An
+         * inclusive join waits only for the branches that can still
+         * reach it: they may end as the block may. */
+        int incl = roll >= 20;
         char fork[ID_LEN], join[ID_LEN];
         node(g, "p", fork, RG_PARALLEL_GATEWAY);
-        node(g, "p", join, RG_PARALLEL_GATEWAY);
+        node(g, incl ? "n" : "p", join,
+             incl ? RG_INCLUSIVE_GATEWAY : RG_PARALLEL_GATEWAY);
         link(g, s, cur, fork);
         unsigned k = 2 + rg_below(r, 2);
         for (unsigned i = 0; i < k; i++) {
             edge e;
             edge_from(&e, fork);
-            path(g, s, e, rg_below(r, 3), join, 1, 0);
+            path(g, s, e, rg_below(r, 3), join, incl ? par : 1, 0);
         }
         emit(s, "<parallelGateway id=\"%s\"/>", fork);
-        emit(s, "<parallelGateway id=\"%s\"/>", join);
+        emit(s, "<%s id=\"%s\"/>",
+             incl ? "inclusiveGateway" : "parallelGateway", join);
         edge_from(cur, join);
     } else if (roll < 34 && g->budget >= 3) {
-        /* Exclusive split and merge; one branch is the default, now and
-         * then none is (no condition true: an incident). */
+        /* A conditional split and its merge: exclusive, or exclusive
+         * into an inclusive join (which the one token passes), or
+         * inclusive (every branch whose condition holds; now and then
+         * one without condition, always taken). One branch is the
+         * default, now and then none is (no condition true: an
+         * incident). */
+        const char *split_tag = roll < 32 ? "exclusiveGateway"
+                                          : "inclusiveGateway";
+        const char *merge_tag = roll < 30 ? "exclusiveGateway"
+                                          : "inclusiveGateway";
         char split[ID_LEN], merge[ID_LEN], def_flow[ID_LEN] = "";
-        node(g, "x", split, RG_EXCLUSIVE_GATEWAY);
-        node(g, "x", merge, RG_EXCLUSIVE_GATEWAY);
+        node(g, roll < 32 ? "x" : "n", split,
+             roll < 32 ? RG_EXCLUSIVE_GATEWAY : RG_INCLUSIVE_GATEWAY);
+        node(g, roll < 30 ? "x" : "n", merge,
+             roll < 30 ? RG_EXCLUSIVE_GATEWAY : RG_INCLUSIVE_GATEWAY);
         link(g, s, cur, split);
         unsigned k = 2 + rg_below(r, 2);
         unsigned def = rg_chance(r, 90) ? rg_below(r, k) : k;
@@ -1068,7 +1087,7 @@ static void block(gen *g, scope *s, edge *cur, int par)
             edge_from(&e, split);
             if (i == def) {
                 e.flow_id = def_flow;
-            } else {
+            } else if (roll < 32 || !rg_chance(r, 15)) {
                 condition(g, cond, sizeof cond);
                 e.cond = cond;
             }
@@ -1077,11 +1096,11 @@ static void block(gen *g, scope *s, edge *cur, int par)
                             i + 1 == k && !reached);
         }
         if (def < k)
-            emit(s, "<exclusiveGateway id=\"%s\" default=\"%s\"/>", split,
+            emit(s, "<%s id=\"%s\" default=\"%s\"/>", split_tag, split,
                  def_flow);
         else
-            emit(s, "<exclusiveGateway id=\"%s\"/>", split);
-        emit(s, "<exclusiveGateway id=\"%s\"/>", merge);
+            emit(s, "<%s id=\"%s\"/>", split_tag, split);
+        emit(s, "<%s id=\"%s\"/>", merge_tag, merge);
         edge_from(cur, merge);
     } else if (roll < 40 && g->budget >= 3) {
         /* An event-based gateway: the first of its events to occur
@@ -1339,6 +1358,7 @@ const char *rg_kind_name(int kind)
         [RG_IO_MAPPING] = "io mapping",
         [RG_CONDITION] = "condition",
         [RG_NO_DEFAULT] = "split without default",
+        [RG_INCLUSIVE_GATEWAY] = "inclusive gateway",
         [RG_TIMER_CATCH] = "timer catch event",
         [RG_MESSAGE_CATCH] = "message catch event",
         [RG_SIGNAL_CATCH] = "signal catch event",

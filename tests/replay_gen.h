@@ -94,7 +94,7 @@ enum rg_kind {
     RG_COMP_BOUNDARY,
     RG_IO_MAPPING,            /* one zeebe:input or zeebe:output */
     RG_CONDITION,             /* a conditional sequence flow */
-    RG_NO_DEFAULT,            /* an exclusive split without default flow */
+    RG_NO_DEFAULT,            /* a conditional split without default flow */
     RG_TIMER_CATCH,           /* intermediate catch events */
     RG_MESSAGE_CATCH,
     RG_SIGNAL_CATCH,
@@ -122,6 +122,7 @@ enum rg_kind {
     RG_LINK,                  /* a throw and catch pair */
     RG_EVENT_GATEWAY,
     RG_RETRY_CYCLE,           /* Camunda 7's failedJobRetryTimeCycle */
+    RG_INCLUSIVE_GATEWAY,     /* forks and joins */
     RG_KINDS
 };
 
@@ -136,10 +137,10 @@ typedef struct rg_model {
 } rg_model;
 
 /* Generates the model of `seed`: one executable process "replay" with a
- * Zeebe namespace, block-structured (sequences, parallel blocks that
- * join, exclusive and event-based blocks that merge, subprocesses) so
- * that it always loads, from a start and an end event up to a few dozen
- * elements.
+ * Zeebe namespace, block-structured (sequences, parallel and inclusive
+ * blocks that join, exclusive and event-based blocks that merge,
+ * subprocesses) so that it always loads, from a start and an end event
+ * up to a few dozen elements.
  * Returns 0, or -1 when out of memory. */
 int rg_generate(uint64_t seed, rg_model *out);
 void rg_model_free(rg_model *m);
