@@ -72,15 +72,15 @@ int bt_leave(bt_ctx *cx, bt_ei *ei, int64_t chosen, uint64_t token,
 /* The same, by the outgoing flows whose flag in `take` is set. */
 int bt_leave_by(bt_ctx *cx, bt_ei *ei, const uint8_t *take,
                 int *scope_done);
-/* Evaluates the condition of flow `f` leaving gateway instance `ei` into
- * `*holds` (a flow without condition holds); one that gives no boolean
- * is returned as a CONDITION_ERROR failure, whose retry completes `ei`
- * again. */
-int bt_flow_holds(bt_ctx *cx, const bt_ei *ei, const bt_flow *f,
-                  int *holds);
-/* No condition held: the default flow of `ei` in `*chosen`, else a
- * CONDITION_ERROR failure. */
-int bt_flow_default(bt_ctx *cx, const bt_ei *ei, int64_t *chosen);
+/* Chooses the outgoing flows of gateway instance `ei` by their
+ * conditions, in document order, the default flow left out (a flow
+ * without condition holds): with `take`, every flow that holds, flagged
+ * in it; without, the first, in `*chosen`. When none holds, the default
+ * flow goes in `*chosen`. No flow to take, or a condition that gives no
+ * boolean, is returned as a CONDITION_ERROR failure, whose retry
+ * completes `ei` again. */
+int bt_flow_choose(bt_ctx *cx, const bt_ei *ei, uint8_t *take,
+                   int64_t *chosen);
 
 /* ---- joins.c ------------------------------------------------------ */
 

@@ -105,10 +105,9 @@ int bt_leave_by(bt_ctx *cx, bt_ei *ei, const uint8_t *take,
 
 /* The incidents of the gateways that choose name the gateway: their
  * retry completes it, choosing again with the variables as they are. */
-int bt_flow_holds(bt_ctx *cx, const bt_ei *ei, const bt_flow *f,
-                  int *holds)
+static int holds(bt_ctx *cx, const bt_ei *ei, const bt_flow *f, int *out)
 {
-    *holds = 1;
+    *out = 1;
     if (!f->condition)
         return 0;
     bt_eval_ctx ctx = { ei, NULL };
@@ -117,7 +116,7 @@ int bt_flow_holds(bt_ctx *cx, const bt_ei *ei, const bt_flow *f,
         return BATON_ENOMEM;
     int kind = json_typeof(v);
     json_decref(v);
-    *holds = kind == JSON_TRUE;
+    *out = kind == JSON_TRUE;
     if (kind == JSON_TRUE || kind == JSON_FALSE)
         return 0;
     bt_cmd retry = { BT_CMD_COMPLETE, ei->element, ei->key, 0 };
@@ -128,9 +127,30 @@ int bt_flow_holds(bt_ctx *cx, const bt_ei *ei, const bt_flow *f,
                    kind == JSON_NULL ? "null" : "not a boolean");
 }
 
-int bt_flow_default(bt_ctx *cx, const bt_ei *ei, int64_t *chosen)
+int bt_flow_choose(bt_ctx *cx, const bt_ei *ei, uint8_t *take,
+                   int64_t *chosen)
 {
-    *chosen = bt_ei_el(ei)->default_flow;
+    const bt_element *el = bt_ei_el(ei);
+    int any = 0;
+    for (uint32_t i = 0; i < el->n_outgoing; i++) {
+        if ((int32_t)el->outgoing[i] == el->default_flow)
+            continue;
+        int ok;
+        int rc = holds(cx, ei, &ei->proc->flows[el->outgoing[i]], &ok);
+        if (rc || cx->fail.type >= 0)
+            return rc;
+        if (!ok)
+            continue;
+        any = 1;
+        if (!take) {
+            *chosen = el->outgoing[i];
+            return 0;
+        }
+        take[i] = 1;
+    }
+    if (any || !el->n_outgoing)
+        return 0;
+    *chosen = el->default_flow;
     if (*chosen >= 0)
         return 0;
     bt_cmd retry = { BT_CMD_COMPLETE, ei->element, ei->key, 0 };

@@ -17,22 +17,10 @@ static int choose(bt_ctx *cx, bt_ei *ei, int64_t *chosen)
     uint8_t *take = bt_arena_alloc(&cx->in->engine->scratch, el->n_outgoing);
     if (!take)
         return BATON_ENOMEM;
-    int any = 0;
-    for (uint32_t i = 0; i < el->n_outgoing; i++) {
-        if ((int32_t)el->outgoing[i] == el->default_flow)
-            continue;
-        int holds;
-        int rc = bt_flow_holds(cx, ei, &ei->proc->flows[el->outgoing[i]],
-                               &holds);
-        if (rc || cx->fail.type >= 0)
-            return rc;
-        take[i] = (uint8_t)holds;
-        any |= holds;
-    }
-    if (!any)
-        return bt_flow_default(cx, ei, chosen);
-    cx->take = take;
-    return 0;
+    int rc = bt_flow_choose(cx, ei, take, chosen);
+    if (!rc && cx->fail.type < 0 && *chosen < 0)
+        cx->take = take; /* a condition held: not the default flow */
+    return rc;
 }
 
 static int completed(bt_ctx *cx, bt_ei *ei, int64_t chosen, int *scope_done)
