@@ -291,6 +291,8 @@ typedef struct scope {
                                   it: nothing outside catches an error */
     char acts[MAX_ACTS][ID_LEN]; /* activities, for activityRef */
     unsigned n_acts;
+    int cancel; /* a transaction with a cancel boundary event: its paths
+                   may end in a cancel end event */
 } scope;
 
 typedef struct gen {
@@ -318,7 +320,8 @@ enum { END_NONE = 1, END_TERMINATE = 2, END_ERROR = 4, END_COMPENSATE = 8,
        END_ALL = 15, END_LEAVING = END_TERMINATE | END_ERROR };
 
 /* What a catch waits for. */
-enum { EV_ERROR, EV_TIMER, EV_MESSAGE, EV_SIGNAL, EV_COND, EV_ESCALATION };
+enum { EV_ERROR, EV_TIMER, EV_MESSAGE, EV_SIGNAL, EV_COND, EV_ESCALATION,
+       EV_CANCEL };
 
 /* What a timer may be: one that waits once (TM_CATCH: an intermediate
  * catch event, which takes no cycle), one that fires once (TM_ONCE: an
@@ -696,6 +699,7 @@ static void catch_def(gen *g, buf *b, int ev, int timer, const char *ref)
     case EV_MESSAGE: message_def(g, b); break;
     case EV_SIGNAL: signal_def(g, b); break;
     case EV_COND: cond_def(g, b); break;
+    case EV_CANCEL: bputs(b, "<cancelEventDefinition/>"); break;
     default:
         bputs(b, "<escalationEventDefinition");
         bputs(b, ref);
@@ -720,6 +724,14 @@ static void end_event(gen *g, scope *s, const edge *in, unsigned ends)
                : roll < 84 ? END_COMPENSATE
                            : END_ERROR;
     } while (!(kind & ends));
+    if (kind == END_NONE && s->cancel && rg_chance(r, 60)) {
+        char cid[ID_LEN];
+        node(g, "e", cid, RG_CANCEL_END);
+        emit(s, "<endEvent id=\"%s\"><cancelEventDefinition/></endEvent>",
+             cid);
+        link(g, s, in, cid);
+        return;
+    }
     /* An end event that ends its path only: none, or one that sends a
      * message (a job), broadcasts a signal or throws an escalation. */
     int variant = 0;
@@ -822,6 +834,7 @@ static int bound_kind(int ev, const char *ref)
     case EV_MESSAGE: return RG_MESSAGE_BOUNDARY;
     case EV_SIGNAL: return RG_SIGNAL_BOUNDARY;
     case EV_COND: return RG_COND_BOUNDARY;
+    case EV_CANCEL: return RG_CANCEL_BOUNDARY;
     default: return RG_ESCALATION_BOUNDARY;
     }
 }
@@ -875,8 +888,13 @@ static void decorate(gen *g, scope *s, const char *act, edge *cur, int par,
                      int sub)
 {
     rg_rng *r = &g->r;
-    bound b[MAX_BOUNDS];
+    bound b[MAX_BOUNDS + 1];
     unsigned nb = pick_bounds(g, sub, b);
+    if (sub == 2) { /* a transaction that can be cancelled */
+        b[nb].ev = EV_CANCEL;
+        b[nb].nonint = 0;
+        b[nb++].ref[0] = '\0';
+    }
     int merges = 0;
     for (unsigned i = 0; i < nb; i++)
         merges |= !b[i].nonint;
@@ -1027,18 +1045,21 @@ static void block(gen *g, scope *s, edge *cur, int par)
     unsigned roll = rg_below(r, 100);
     char id[ID_LEN];
     if (roll < 11 && s->depth < 3 && g->budget >= 4) {
-        /* A subprocess: a scope of its own. */
-        scope in = { .depth = s->depth + 1 };
-        node(g, "s", id, RG_SUB_PROCESS);
+        /* A subprocess: a scope of its own; now and then a transaction,
+         * which its cancel end events may cancel. */
+        int tx = rg_chance(r, 20);
+        const char *tag = tx ? "transaction" : "subProcess";
+        scope in = { .depth = s->depth + 1, .cancel = tx && rg_chance(r, 60) };
+        node(g, "s", id, tx ? RG_TRANSACTION : RG_SUB_PROCESS);
         scope_body(g, &in, 1 + rg_below(r, 3));
-        emit(s, "<subProcess id=\"%s\">", id);
+        emit(s, "<%s id=\"%s\">", tag, id);
         if (in.body.p)
             bputs(&s->body, in.body.p);
         s->body.oom |= in.body.oom;
         free(in.body.p);
-        emit(s, "</subProcess>");
+        emit(s, "</%s>", tag);
         link(g, s, cur, id);
-        decorate(g, s, id, cur, par, 1);
+        decorate(g, s, id, cur, par, in.cancel ? 2 : 1);
     } else if (roll < 22 && g->budget >= 3) {
         /* Parallel fork and join; a branch may leave the scope only. An
          * inclusive join waits only for the branches that can still
@@ -1337,6 +1358,9 @@ const char *rg_kind_name(int kind)
     static const char *const names[RG_KINDS] = {
         [RG_START_EVENT] = "start event",
         [RG_NO_START] = "scope without start event",
+        [RG_TRANSACTION] = "transaction",
+        [RG_CANCEL_END] = "cancel end event",
+        [RG_CANCEL_BOUNDARY] = "cancel boundary event",
         [RG_END_NONE] = "none end event",
         [RG_END_TERMINATE] = "terminate end event",
         [RG_END_ERROR] = "error end event",

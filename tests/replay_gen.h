@@ -74,6 +74,9 @@ void rg_cond_vars(rg_rng *r, char *buf, size_t cap);
 enum rg_kind {
     RG_START_EVENT,
     RG_NO_START,              /* a scope without a start event */
+    RG_TRANSACTION,           /* a transaction subprocess */
+    RG_CANCEL_END,            /* its cancel end event */
+    RG_CANCEL_BOUNDARY,       /* its cancel boundary event */
     RG_END_NONE,
     RG_END_TERMINATE,
     RG_END_ERROR,

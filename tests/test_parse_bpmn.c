@@ -991,6 +991,32 @@ static void camunda7_job_types(void **state)
     bt_model_unref(m);
 }
 
+/* A transaction is a subprocess that knows its cancel boundary event;
+ * records call it TRANSACTION. */
+static void transaction_fields(void **state)
+{
+    (void)state;
+    saw s;
+    baton_model *m;
+    assert_int_equal(parse_file("BATON_SCENARIOS",
+                                "transactions/customer-cancels/model.bpmn",
+                                &s, &m),
+                     0);
+    const bt_process *p = &m->processes[0];
+    const bt_element *tx = find(p, "Booking");
+    assert_int_equal(tx->kind, BT_SUB_PROCESS);
+    assert_int_equal(tx->scope.transaction, 1);
+    assert_int_equal(tx->scope.cancel_boundary, idx(p, "Cancelled"));
+    assert_string_equal(bt_kind_zeebe_name(tx), "TRANSACTION");
+    assert_string_equal(tx->tag, "transaction");
+    assert_int_equal(find(p, "CustomerCancels")->evdef, BT_EVDEF_CANCEL);
+    assert_int_equal(find(p, "Cancelled")->evdef, BT_EVDEF_CANCEL);
+    assert_true(bt_el_throws_compensation(find(p, "CustomerCancels")));
+    assert_false(bt_el_throws_compensation(find(p, "Cancelled")));
+    assert_false(bt_el_throws_compensation(find(p, "UndoHotel")));
+    bt_model_unref(m);
+}
+
 /* ------------------------------------------------------------------ */
 /* Conditions                                                          */
 /* ------------------------------------------------------------------ */
@@ -1413,6 +1439,7 @@ int main(void)
         cmocka_unit_test(line_numbers),
         cmocka_unit_test(zeebe_jobs_and_mappings),
         cmocka_unit_test(camunda7_job_types),
+        cmocka_unit_test(transaction_fields),
         cmocka_unit_test(conditions),
         cmocka_unit_test(inclusive_gateways_and_joins),
         cmocka_unit_test(compensation_associations),

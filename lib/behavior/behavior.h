@@ -188,4 +188,14 @@ int bt_comp_handler_done(baton_instance *in, const bt_ei *handler);
 /* Whether a completed subprocess `ei` left an entry for its own log. */
 int bt_comp_logged_sub(const baton_instance *in, const bt_ei *ei);
 
+/* ---- cancel.c: cancelling a transaction ------------------------- */
+
+/* Cancel end event `ev` is active: everything else in its transaction
+ * ends, and its resume is queued. */
+int bt_cancel_begin(bt_ctx *cx, bt_ei *ev);
+/* Its resume: the first compensates the transaction, the second (queued
+ * by bt_comp_next() when that is done) ends the transaction and starts
+ * its cancel boundary event. */
+int bt_cancel_resume(bt_ctx *cx, bt_ei *ev);
+
 #endif

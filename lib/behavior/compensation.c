@@ -243,8 +243,11 @@ int bt_comp_next(baton_instance *in, bt_ei *t)
     drop_done(in, t->comp_entry);
     if (next)
         bt_push_cmd(in, BT_CMD_ACTIVATE, handler, t->key, t->scope->key);
-    else
-        bt_push_cmd(in, BT_CMD_COMPLETE, t->element, t->key, 0);
+    else /* a cancel end event moves on by its resume (cancel.c) */
+        bt_push_cmd(in,
+                    tel->evdef == BT_EVDEF_CANCEL ? BT_CMD_THROW_ERROR
+                                                  : BT_CMD_COMPLETE,
+                    t->element, t->key, 0);
     t->comp_entry = next;
     return 0;
 }

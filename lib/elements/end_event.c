@@ -1,6 +1,7 @@
 /* End events: none, terminate (BPMN 2.0.2 §10.5.3: ends its whole scope
  * at once), error (throws at the next step), compensation (waits for its
- * handlers, then ends), and signal, escalation and message (throws.c). */
+ * handlers, then ends), cancel (cancels its transaction: cancel.c), and
+ * signal, escalation and message (throws.c). */
 #include "elements/throws.h"
 
 static int activated(bt_ctx *cx, bt_ei *ei)
@@ -15,6 +16,8 @@ static int activated(bt_ctx *cx, bt_ei *ei)
     case BT_EVDEF_ERROR:
         bt_push_cmd(cx->in, BT_CMD_THROW_ERROR, ei->element, ei->key, 0);
         return 0;
+    case BT_EVDEF_CANCEL:
+        return bt_cancel_begin(cx, ei);
     default:
         return bt_complete_next(cx, ei);
     }
@@ -22,6 +25,8 @@ static int activated(bt_ctx *cx, bt_ei *ei)
 
 static int throw_error(bt_ctx *cx, bt_ei *ei)
 {
+    if (bt_ei_el(ei)->evdef == BT_EVDEF_CANCEL)
+        return bt_cancel_resume(cx, ei);
     const char *code = bt_ei_el(ei)->event.error_code;
     int caught;
     int rc = bt_throw_error(cx, ei, 0, code, NULL, &caught);

@@ -54,12 +54,12 @@ static const char *check_elements(const baton_instance *in)
         if (ei->job_key && !bt_el_has_job(el))
             return "job on an element that creates none";
         if ((ei->comp_scope || ei->comp_entry) &&
-            el->evdef != BT_EVDEF_COMPENSATE)
+            !bt_el_throws_compensation(el))
             return "compensation state on an element that throws none";
         if (ei->comp_throw) {
             const bt_ei *t = bt_ei_find(in, ei->comp_throw);
             if (!el->is_for_compensation || !t || t->element < 0 ||
-                bt_ei_el(t)->evdef != BT_EVDEF_COMPENSATE)
+                !bt_el_throws_compensation(bt_ei_el(t)))
                 return "compensation handler of no throw event";
         }
     }
@@ -157,7 +157,7 @@ static const char *check_cmd(const baton_instance *in, const sub_index *x,
         if (el->is_for_compensation) {
             const bt_ei *t = bt_ei_find(in, c->key);
             if (!t || t->element < 0 ||
-                bt_ei_el(t)->evdef != BT_EVDEF_COMPENSATE)
+                !bt_el_throws_compensation(bt_ei_el(t)))
                 return "compensation handler activated for no throw event";
             return NULL;
         }
@@ -181,8 +181,10 @@ static const char *check_cmd(const baton_instance *in, const sub_index *x,
     case BT_CMD_THROW_ERROR: {
         const bt_ei *ei = bt_ei_find(in, c->key);
         const bt_element *el = ei ? bt_ei_el(ei) : NULL;
+        /* An error end event's throw, or a cancel end event's steps. */
         return el && el->kind == BT_END_EVENT &&
-                       el->evdef == BT_EVDEF_ERROR &&
+                       (el->evdef == BT_EVDEF_ERROR ||
+                        el->evdef == BT_EVDEF_CANCEL) &&
                        c->element == ei->element
                    ? NULL
                    : "error thrown by no error end event";

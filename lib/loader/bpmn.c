@@ -81,7 +81,6 @@ static const struct refusal {
     const char *message;
 } refusals[] = {
 #define ELEMENT(n) { BT_REFUSE_ELEMENT, BT_NS_BPMN, n, n " is not supported" }
-    ELEMENT("transaction"),
     ELEMENT("adHocSubProcess"),
     ELEMENT("callActivity"),
     ELEMENT("complexGateway"),
@@ -91,7 +90,6 @@ static const struct refusal {
       n " event definitions are not supported" }
     /* The other definitions are run where BPMN allows them; events.c
      * says where that is not. */
-    EVDEF("cancel"),
 #undef EVDEF
     { BT_REFUSE_EVSUB_START, BT_NS_BPMN, "compensateEventDefinition",
       "event subprocesses with a compensation start event are not "
@@ -1064,13 +1062,21 @@ typedef struct scope_counts {
     uint32_t elements, flows, assocs;
 } scope_counts;
 
+/* The kind of a BPMN element by its tag: a transaction is a subprocess
+ * that init_element() marks. */
+static int kind_of_tag(const char *tag)
+{
+    return strcmp(tag, "transaction") == 0 ? BT_SUB_PROCESS
+                                           : bt_kind_of_tag(tag);
+}
+
 static void count_scope(const xmlNode *sn, scope_counts *k)
 {
     for (const xmlNode *c = sn->children; c; c = c->next) {
         if (!bt_is_elem(c, BT_NS_BPMN))
             continue;
         const char *tag = bt_tag_of(c);
-        int kind = bt_kind_of_tag(tag);
+        int kind = kind_of_tag(tag);
         if (kind >= 0) {
             k->elements++;
             if (kind == BT_SUB_PROCESS)
@@ -1100,6 +1106,7 @@ static void init_element(bt_loader *ld, bt_proc_build *pb, uint32_t i,
     /* The arena zero-fills, and 0 would name element 0. */
     e->default_flow = -1;
     e->scope.start = -1;
+    e->scope.cancel_boundary = -1;
     e->compensation_handler = -1;
     e->compensates = -1;
     e->event.attached_to = -1;
@@ -1107,9 +1114,11 @@ static void init_element(bt_loader *ld, bt_proc_build *pb, uint32_t i,
     e->event.wait_for_completion = 1;
     e->event.interrupting = 1;
     e->event.link_target = -1;
-    if (kind == BT_SUB_PROCESS)
+    if (kind == BT_SUB_PROCESS) {
         e->scope.triggered_by_event =
             bt_is_true(bt_load_attr(ld, c, NULL, "triggeredByEvent"));
+        e->scope.transaction = strcmp(bt_tag_of(c), "transaction") == 0;
+    }
 }
 
 /* Reads the flow nodes, flows and associations of a process (`parent`
@@ -1123,7 +1132,7 @@ static void read_scope(bt_loader *ld, bt_proc_build *pb, const xmlNode *sn,
         if (!bt_is_elem(c, BT_NS_BPMN))
             continue; /* other vendors' elements outside extensionElements */
         const char *tag = bt_tag_of(c);
-        int kind = bt_kind_of_tag(tag);
+        int kind = kind_of_tag(tag);
         if (kind >= 0) {
             uint32_t i = p->n_elements++;
             init_element(ld, pb, i, c, kind, parent);

@@ -36,6 +36,7 @@ static const struct evdef_name {
     { "escalationEventDefinition", BT_EVDEF_ESCALATION, "escalation" },
     { "linkEventDefinition", BT_EVDEF_LINK, "link" },
     { "conditionalEventDefinition", BT_EVDEF_CONDITIONAL, "conditional" },
+    { "cancelEventDefinition", BT_EVDEF_CANCEL, "cancel" },
 };
 
 static const struct evdef_name *evdef_named(const char *tag)
@@ -598,6 +599,7 @@ void bt_load_events(bt_loader *ld, bt_proc_build *pb)
                             "compensation boundary event has no association "
                             "to a compensation handler");
     }
+    bt_load_transactions(ld, pb);
     fill_lists(ld, pb, &b);
 out:
     bt_free(a, b.starts);

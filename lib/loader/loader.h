@@ -253,6 +253,11 @@ void bt_load_event_gateways(bt_loader *ld, const bt_proc_build *pb);
 void bt_load_scope_starts(bt_loader *ld, bt_proc_build *pb,
                           const uint32_t *starts, const uint8_t *refused);
 
+/* transactions.c: cancel end and boundary events where they belong,
+ * and each transaction's cancel boundary event, once boundary events
+ * know what they are attached to. */
+void bt_load_transactions(bt_loader *ld, bt_proc_build *pb);
+
 /* After the flows are linked: event definitions' details (error codes,
  * activityRef, the others through bt_load_evdef_detail), start events of
  * every scope, boundary events, event subprocess lists, compensation

@@ -42,6 +42,8 @@ const char *bt_kind_zeebe_name(const bt_element *e)
 {
     if (e->kind == BT_SUB_PROCESS && e->scope.triggered_by_event)
         return "EVENT_SUB_PROCESS";
+    if (e->kind == BT_SUB_PROCESS && e->scope.transaction)
+        return "TRANSACTION";
     return e->kind < BT_KIND_COUNT ? bt_kinds[e->kind].zeebe : "UNSPECIFIED";
 }
 

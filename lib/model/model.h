@@ -30,7 +30,8 @@ typedef enum bt_evdef {
     BT_EVDEF_SIGNAL,
     BT_EVDEF_ESCALATION,
     BT_EVDEF_LINK,
-    BT_EVDEF_CONDITIONAL
+    BT_EVDEF_CONDITIONAL,
+    BT_EVDEF_CANCEL
 } bt_evdef;
 
 #define BT_EVS(d) (1u << BT_EVDEF_##d)
@@ -112,6 +113,10 @@ typedef struct bt_scope_def {
     uint32_t *implicit_starts;
     uint32_t n_implicit_starts;
     uint8_t triggered_by_event; /* an event subprocess */
+    /* A transaction subprocess (BPMN 2.0.2 §10.2.2), and its cancel
+     * boundary event (-1: none). */
+    uint8_t transaction;
+    int32_t cancel_boundary;
     uint32_t *event_subprocesses;
     uint32_t n_event_subprocesses;
     bt_scope_joins joins;
@@ -280,6 +285,16 @@ static inline int bt_el_has_job(const bt_element *e)
     return bt_kind_has(e->kind, BT_KF_JOB) ||
            (e->evdef == BT_EVDEF_MESSAGE &&
             (e->kind == BT_END_EVENT || e->kind == BT_INTERMEDIATE_THROW_EVENT));
+}
+
+/* Whether `e` compensates when it is reached: a compensation throw or
+ * end event, or a cancel end event, which compensates its transaction
+ * before the transaction is left by its cancel boundary event. */
+static inline int bt_el_throws_compensation(const bt_element *e)
+{
+    return (e->evdef == BT_EVDEF_COMPENSATE &&
+            e->kind != BT_BOUNDARY_EVENT) ||
+           (e->evdef == BT_EVDEF_CANCEL && e->kind == BT_END_EVENT);
 }
 
 /* Whether a process starts without naming a start event: at its none
