@@ -938,7 +938,20 @@ static void decorate(gen *g, scope *s, const char *act, edge *cur, int par,
         node(g, "cb", cb, RG_COMP_BOUNDARY);
         emit(s, "<boundaryEvent id=\"%s\" attachedToRef=\"%s\">"
                 "<compensateEventDefinition/></boundaryEvent>", cb, act);
-        task(g, s, h, 1);
+        if (s->depth < 3 && rg_chance(r, 25)) {
+            /* A subprocess as the handler (BPMN 2.0.2 §10.6.2). */
+            scope in = { .depth = s->depth + 1 };
+            node(g, "h", h, RG_SUB_HANDLER);
+            scope_body(g, &in, 1 + rg_below(r, 2));
+            emit(s, "<subProcess id=\"%s\" isForCompensation=\"true\">", h);
+            if (in.body.p)
+                bputs(&s->body, in.body.p);
+            s->body.oom |= in.body.oom;
+            free(in.body.p);
+            emit(s, "</subProcess>");
+        } else {
+            task(g, s, h, 1);
+        }
         emit(s, "<association id=\"a_%s\" sourceRef=\"%s\" targetRef=\"%s\"/>",
              cb, cb, h);
     }
@@ -1361,6 +1374,7 @@ const char *rg_kind_name(int kind)
         [RG_TRANSACTION] = "transaction",
         [RG_CANCEL_END] = "cancel end event",
         [RG_CANCEL_BOUNDARY] = "cancel boundary event",
+        [RG_SUB_HANDLER] = "subprocess as compensation handler",
         [RG_END_NONE] = "none end event",
         [RG_END_TERMINATE] = "terminate end event",
         [RG_END_ERROR] = "error end event",

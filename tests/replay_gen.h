@@ -77,6 +77,7 @@ enum rg_kind {
     RG_TRANSACTION,           /* a transaction subprocess */
     RG_CANCEL_END,            /* its cancel end event */
     RG_CANCEL_BOUNDARY,       /* its cancel boundary event */
+    RG_SUB_HANDLER,           /* a subprocess as compensation handler */
     RG_END_NONE,
     RG_END_TERMINATE,
     RG_END_ERROR,

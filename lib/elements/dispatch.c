@@ -180,10 +180,15 @@ static int complete(bt_ctx *cx, const bt_cmd *c)
     if (rc)
         return rc;
     if (ei->comp_throw) {
-        /* A compensation handler: it has no flows; its throw moves on. */
+        /* A compensation handler: it has no flows; its throw moves on. A
+         * subprocess handler takes its own log with it: what completed
+         * inside it is not compensated later. */
+        uint64_t handler_key = ei->key;
         rc = bt_comp_handler_done(in, ei);
-        if (!rc)
+        if (!rc) {
             bt_ei_remove(in, ei);
+            bt_comp_drop(in, handler_key);
+        }
         return rc;
     }
     if ((rc = bt_comp_completed(in, ei)))

@@ -100,9 +100,6 @@ static const struct refusal {
       "multi-instance activities are not supported" },
     { BT_REFUSE_CHILD, BT_NS_BPMN, "standardLoopCharacteristics",
       "loop activities are not supported" },
-    { BT_REFUSE_ATTR, NULL, "isForCompensation",
-      "subprocesses as compensation handlers (isForCompensation) are not "
-      "supported" },
     /* The engine itself would evaluate these (a DMN decision or a FEEL
      * script in Zeebe, a DMN decision in Camunda 7): turning them into a
      * job would silently change what the model does. */
@@ -907,16 +904,11 @@ static void check_node(bt_loader *ld, bt_proc_build *pb, uint32_t index)
         e->evdef = (uint16_t)accepted;
         pb->evnodes[index] = evnode;
     }
+    /* A task or an embedded subprocess (BPMN 2.0.2 §10.6.2) may be a
+     * compensation handler. */
     if (bt_is_activity(e->kind) &&
-        bt_is_true(bt_load_attr(ld, n, NULL, "isForCompensation"))) {
-        /* Set on a refused subprocess too, so that its association does
-         * not also read as leading to something that is no handler. */
+        bt_is_true(bt_load_attr(ld, n, NULL, "isForCompensation")))
         e->is_for_compensation = 1;
-        if (e->kind == BT_SUB_PROCESS)
-            bt_load_refuse(
-                ld, n, e->tag, e->id,
-                bt_load_refusal(BT_REFUSE_ATTR, NULL, "isForCompensation"));
-    }
     refuse_dialect_attrs(ld, e, n);
 }
 
