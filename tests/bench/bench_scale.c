@@ -14,8 +14,11 @@
  *             that threw): time per terminated task.
  *  join       N branches of plain tasks leave a parallel fork and meet at
  *             one parallel join, all in one run: time per branch, for N
- *             = 100, 1,000 and 10,000 (a ratio near 10 there would be
- *             quadratic).
+ *             = 1,000, 10,000 and 100,000 (100 and 1,000 with --quick; a
+ *             ratio near 10 there would be quadratic).
+ *  inclusive  the same with an inclusive fork (no conditions: every
+ *             branch is taken) and an inclusive join, which looks for
+ *             tokens that can still reach it whenever a branch arrives.
  *
  * It checks what each run does (jobs waiting, elements terminated, the
  * instance completed) and exits 1 when that is wrong; timings are only
@@ -120,20 +123,22 @@ static text fork_join_model(size_t n)
     return t;
 }
 
-/* start -> fork -> plain tasks p0..pN-1 -> join -> end: no job, so every
+/* start -> fork -> plain tasks p0..pN-1 -> join -> end, both gateways
+ * of kind `gw` (parallelGateway, inclusiveGateway): no job, so every
  * token reaches the join within one run. */
-static text join_model(size_t n)
+static text join_model(size_t n, const char *gw)
 {
     text t = { NULL, 0, 0 };
     add(&t, "%s<process id=\"jn\" isExecutable=\"true\">\n", head);
     add(&t, "<startEvent id=\"start\"/>\n"
             "<sequenceFlow id=\"f_start\" sourceRef=\"start\" "
             "targetRef=\"fork\"/>\n"
-            "<parallelGateway id=\"fork\"/>\n"
-            "<parallelGateway id=\"join\"/>\n"
+            "<%s id=\"fork\"/>\n"
+            "<%s id=\"join\"/>\n"
             "<sequenceFlow id=\"f_end\" sourceRef=\"join\" "
             "targetRef=\"end\"/>\n"
-            "<endEvent id=\"end\"/>\n");
+            "<endEvent id=\"end\"/>\n",
+        gw, gw);
     for (size_t i = 0; i < n; i++)
         add(&t,
             "<task id=\"p%zu\"/>\n"
@@ -323,12 +328,12 @@ static row run_fork_join(size_t n)
     return r;
 }
 
-static row run_join(size_t n)
+static row run_join(size_t n, const char *gw)
 {
     row r;
     memset(&r, 0, sizeof r);
     r.n = n;
-    text model = join_model(n);
+    text model = join_model(n, gw);
     counts c = { 0, 0 };
     baton_engine *e = engine_for(&model, n, &c, &r.load_s);
     free(model.p);
@@ -512,15 +517,20 @@ int main(int argc, char **argv)
     print_table("terminate: an error caught on the subprocess ends N-1 "
                 "sibling tasks",
                 "us/term", te, k);
-    row jn[3];
+    row jn[3], ij[3];
     size_t kj = 0;
-    for (size_t n = 100; n <= (first < 1000 ? 1000u : 10000u) && kj < 3;
-         n *= 10)
-        jn[kj++] = run_join(n);
+    for (size_t n = first < 1000 ? 100u : 1000u;
+         n <= (first < 1000 ? 1000u : 100000u) && kj < 3; n *= 10, kj++) {
+        jn[kj] = run_join(n, "parallelGateway");
+        ij[kj] = run_join(n, "inclusiveGateway");
+    }
     ratios(jn, kj);
-    print_table("join: N branches meet at one join in one run (ratio "
-                "against N/10: 1.0 linear, 10 quadratic)",
+    ratios(ij, kj);
+    print_table("join: N branches meet at one parallel join in one run "
+                "(ratio against N/10: 1.0 linear, 10 quadratic)",
                 "us/branch", jn, kj);
+    print_table("inclusive: the same through an inclusive fork and join",
+                "us/branch", ij, kj);
     printf("\n(list s: reading the N waiting jobs' keys with "
            "baton_instance_job(in, i), i = 0..N-1)\n");
     if (skipped)
@@ -531,6 +541,7 @@ int main(int argc, char **argv)
     print_json_rows("fork_join", fj, k, 0);
     print_json_rows("terminate", te, k, 0);
     print_json_rows("join", jn, kj, 0);
+    print_json_rows("inclusive_join", ij, kj, 0);
     printf("\"skipped_from\": %zu}\n", skipped);
     return 0;
 }
