@@ -33,6 +33,10 @@ static int rearm(bt_ctx *cx, bt_ei *owner, uint64_t key)
     uint32_t fired = s->fired + 1;
     int more = spec ? bt_timer_next(spec, s->due, fired, &due) : 0;
     int32_t element = s->element, repeat = s->repeat;
+    /* The repetitions the subscription was opened with bound it too: a
+     * restored one may say fewer than the definition does. */
+    if (repeat >= 0 && fired >= (uint32_t)repeat)
+        more = 0;
     char *text = s->name;
     bt_sub_close(in, s);
     if (more != 1)
