@@ -663,7 +663,7 @@ current="an unsupported model is refused with its element"
 baton run "$UNSUPPORTED"
 expect_status 1
 expect_eq "stderr" "$(cat "$tmp/err")" \
-    "$UNSUPPORTED:13: subProcess 'SubProcess_11jxdy7': multi-instance activities are not supported"
+    "$UNSUPPORTED:10: subProcess 'SubProcess_11jxdy7': compensation of multi-instance activities is not supported"
 expect_eq "stdout" "$(cat "$tmp/out")" ""
 
 cat >"$tmp/two.bpmn" <<XML
@@ -861,7 +861,7 @@ current="check: a model with an unsupported element"
 baton check "$UNSUPPORTED"
 expect_status 1
 expect_eq "output" "$(cat "$tmp/out")" \
-    "$UNSUPPORTED:13: subProcess SubProcess_11jxdy7: multi-instance activities are not supported"
+    "$UNSUPPORTED:10: subProcess SubProcess_11jxdy7: compensation of multi-instance activities is not supported"
 expect_eq "stderr" "$(cat "$tmp/err")" ""
 
 current="check: every problem of a model, not only the first"

@@ -39,7 +39,9 @@
  *                SUBJECT" lines, in order, for every record whose value
  *                type is listed in "record_types"; SUBJECT is the
  *                elementId, or the event's element, or a message's
- *                name).
+ *                name); with "record_detail": true each line also ends
+ *                with the record's bpmnElementType, or a variable's
+ *                name and value.
  *
  * Each scenario runs three ways, and all must give the same outcome:
  * settled by in-process handlers; settled by the host fetching waiting
@@ -80,6 +82,24 @@ static const char *record_subject(json_t *value)
             return s;
     }
     return "";
+}
+
+/* A record line with the record's bpmnElementType, or a variable's name
+ * and value. */
+static json_t *detail(json_t *line, json_t *value)
+{
+    const char *t =
+        json_string_value(json_object_get(value, "bpmnElementType"));
+    const char *name = json_string_value(json_object_get(value, "name"));
+    json_t *v = json_object_get(value, "value");
+    char *vs = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_t *out = t ? json_sprintf("%s %s", json_string_value(line), t)
+                    : name ? json_sprintf("%s %s=%s", json_string_value(line),
+                                          name, vs ? vs : "")
+                           : json_incref(line);
+    free(vs);
+    json_decref(line);
+    return out;
 }
 
 static const char *const sub_kinds[] = { "timer", "message", "signal",
@@ -223,16 +243,27 @@ static void check_expect(const sc_run *r, json_t *records)
                 keep |= !strcmp(json_string_value(t), vt);
             if (!keep)
                 continue;
+            json_t *value = json_object_get(rec, "value");
             json_t *line = json_sprintf(
                 "%s %s %s", vt,
                 json_string_value(json_object_get(rec, "intent")),
-                record_subject(json_object_get(rec, "value")));
+                record_subject(value));
+            if (json_is_true(json_object_get(ex, "record_detail")))
+                line = detail(line, value);
             assert_non_null(line);
             json_array_append_new(got, line);
         }
         if (!json_equal(lines, got)) {
-            char *b = json_dumps(got, JSON_INDENT(1));
-            fail_msg("records differ; got:\n%s", b);
+            /* A line each: cmocka cuts long messages. */
+            print_message("records differ; got:\n[\n");
+            json_array_foreach(got, i, rec) {
+                char *q = json_dumps(rec, JSON_ENCODE_ANY);
+                print_message(" %s%s\n", q,
+                              i + 1 < json_array_size(got) ? "," : "");
+                free(q);
+            }
+            print_message("]\n");
+            fail_msg("records differ");
         }
         json_decref(got);
     }

@@ -1,13 +1,14 @@
 #define _POSIX_C_SOURCE 200809L
-/* Snapshots of format 3 (the layout is documented at the top of
+/* Snapshots of format 4 (the layout is documented at the top of
  * lib/kernel/snapshot.c), through the public API:
  *
  *  - a snapshot round-trips byte for byte (snapshot, restore, snapshot)
  *    at every stop: before each step (baton_instance_step) and each host
  *    command, on six paths (the saga happy, compensating, with
- *    incidents; a parallel join; a join inside a subprocess), and on a
+ *    incidents; a parallel join; a join inside a subprocess), on a
  *    path that waits on timers, a backoff, messages, signals and a
- *    condition;
+ *    condition, and through parallel and sequential multi-instance
+ *    activities;
  *  - a restored instance finishes with the same records (value type,
  *    intent, element id, key) as the original going on, from every stop;
  *  - restore checks structure, not only the checksum: snapshots forged
@@ -46,10 +47,11 @@
 #define COMP TAG('C', 'O', 'M', 'P')
 #define SUBS TAG('S', 'U', 'B', 'S')
 #define BACK TAG('B', 'A', 'C', 'K')
+#define LOOP TAG('L', 'O', 'O', 'P')
 #define NO_STR 0xffffffffu
 
 static const uint32_t section_order[] = { HEAD, ELEM, JOBS, INCI, QUEU,
-                                          JOIN, COMP, SUBS, BACK };
+                                          JOIN, COMP, SUBS, BACK, LOOP };
 #define N_SECTIONS (sizeof section_order / sizeof *section_order)
 
 /* Field offsets inside one entry of a table. */
@@ -68,6 +70,8 @@ enum { SUB_KEY = 0, SUB_KIND = 8, SUB_STATE = 12, SUB_ELEMENT = 16,
        SUB_OWNER = 20, SUB_DUE = 28, SUB_FIRED = 36, SUB_REPEAT = 40,
        SUB_NAME = 44 }; /* then str corr, str payload, u64 source */
 enum { BACK_JOB = 0, BACK_DUE = 8, BACK_SIZE = 16 };
+enum { LOOP_KEY = 0, LOOP_INDEX = 8, LOOP_TOTAL = 12, LOOP_NEXT = 16,
+       LOOP_DONE = 20, LOOP_ENDED = 24, LOOP_ITEMS = 28 };
 /* The subscription states and kinds, and the job state of a backoff. */
 enum { S_OPEN = 0, S_TRIGGERED = 1, S_PENDING = 2 };
 enum { K_TIMER = 0, K_MESSAGE = 1, K_SIGNAL = 2, K_CONDITION = 3 };
@@ -132,7 +136,7 @@ static snap parse(const unsigned char *p, size_t size)
     memset(&s, 0, sizeof s);
     assert_true(size >= 24);
     assert_memory_equal(p, "BATN", 4);
-    assert_int_equal(g32(p + 4), 3);
+    assert_int_equal(g32(p + 4), 4);
     assert_int_equal(g64(p + 8), size);
     assert_int_equal(g64(p + size - 8), fnv1a64(p, size - 8));
     memcpy(s.head, p, 16);
@@ -306,6 +310,15 @@ static size_t sub_source(snap *s, uint32_t i)
     return str_end(sec(s, SUBS), sub_payload(s, i));
 }
 
+/* Where multi-instance entry `i` starts. */
+static size_t loop_at(snap *s, uint32_t i)
+{
+    size_t off = 4;
+    for (uint32_t k = 0; k < i; k++)
+        off = str_end(sec(s, LOOP), off + LOOP_ITEMS);
+    return off;
+}
+
 static unsigned char *field(snap *s, uint32_t tag, size_t off)
 {
     return sec(s, tag)->body + off;
@@ -342,6 +355,7 @@ static void check_layout(snap *s)
     n = count(s, SUBS);
     assert_int_equal(n ? sub_source(s, n - 1) + 8 : 4, sec(s, SUBS)->len);
     assert_int_equal(4 + count(s, BACK) * BACK_SIZE, sec(s, BACK)->len);
+    assert_int_equal(loop_at(s, count(s, LOOP)), sec(s, LOOP)->len);
     assert_int_equal(head_field(s, H_SIZE), sec(s, HEAD)->len);
 }
 
@@ -349,7 +363,34 @@ static void check_layout(snap *s)
 /* Models and the host                                                 */
 /* ------------------------------------------------------------------ */
 
-enum { SAGA, FORK_JOIN, NESTED, WAITS };
+enum { SAGA, FORK_JOIN, NESTED, WAITS, LOOPS };
+
+/* A parallel multi-instance task over a cardinality whose output
+ * collection a sequential one then runs over: bodies with and without a
+ * collection, inner instances waiting at jobs. */
+static const char loops_bpmn[] =
+    "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" "
+    "xmlns:zeebe=\"http://camunda.org/schema/zeebe/1.0\" id=\"d\">"
+    "<process id=\"loops\" isExecutable=\"true\">"
+    "<startEvent id=\"start\"/>"
+    "<sequenceFlow id=\"f1\" sourceRef=\"start\" targetRef=\"par\"/>"
+    "<serviceTask id=\"par\"><extensionElements>"
+    "<zeebe:taskDefinition type=\"t\"/></extensionElements>"
+    "<multiInstanceLoopCharacteristics><extensionElements>"
+    "<zeebe:loopCharacteristics outputCollection=\"outs\" "
+    "outputElement=\"=loopCounter\"/></extensionElements>"
+    "<loopCardinality>=n</loopCardinality>"
+    "</multiInstanceLoopCharacteristics></serviceTask>"
+    "<sequenceFlow id=\"f2\" sourceRef=\"par\" targetRef=\"seq\"/>"
+    "<serviceTask id=\"seq\"><extensionElements>"
+    "<zeebe:taskDefinition type=\"t\"/></extensionElements>"
+    "<multiInstanceLoopCharacteristics isSequential=\"true\">"
+    "<extensionElements><zeebe:loopCharacteristics "
+    "inputCollection=\"=outs\" inputElement=\"x\"/></extensionElements>"
+    "</multiInstanceLoopCharacteristics></serviceTask>"
+    "<sequenceFlow id=\"f3\" sourceRef=\"seq\" targetRef=\"end\"/>"
+    "<endEvent id=\"end\"/>"
+    "</process></definitions>";
 
 /* A subprocess whose two tasks meet at a parallel join: element instances
  * nest, and the join's mark is held by the subprocess. */
@@ -441,9 +482,14 @@ static void deploy(baton_engine *e, int which)
     baton_model *m = NULL;
     int rc;
     char path[2048];
-    if (which == NESTED || which == WAITS) {
-        const char *text = which == NESTED ? nested_bpmn : waits_bpmn;
-        snprintf(path, sizeof path, which == NESTED ? "nested" : "waits");
+    if (which == NESTED || which == WAITS || which == LOOPS) {
+        const char *text = which == NESTED  ? nested_bpmn
+                           : which == WAITS ? waits_bpmn
+                                            : loops_bpmn;
+        snprintf(path, sizeof path, "%s",
+                 which == NESTED  ? "nested"
+                 : which == WAITS ? "waits"
+                                  : "loops");
         rc = baton_model_load(e, text, BATON_NUL, path, &m);
     } else {
         const char *dir = getenv(which == SAGA ? "BATON_MODELS"
@@ -614,6 +660,8 @@ static const plan plans[] = {
     { "join in a subprocess, after an incident", NESTED, NULL, NULL, "b" },
     { "timers, a backoff, messages, a signal and a condition", WAITS, NULL,
       NULL, NULL },
+    { "multi-instance, parallel then sequential, after an incident", LOOPS,
+      NULL, NULL, "seq" },
 };
 #define N_PLANS (sizeof plans / sizeof *plans)
 
@@ -1762,26 +1810,31 @@ static void test_forged_envelope(void **state)
     f = copy(s);
     s32(f.head + 4, 0);
     expect_refused(b.e, &f,
-                   "format version 0, this library reads versions 1 to 3");
+                   "format version 0, this library reads versions 1 to 4");
     snap_free(&f);
     f = copy(s);
-    s32(f.head + 4, 4);
+    s32(f.head + 4, 5);
     expect_refused(b.e, &f,
-                   "format version 4, this library reads versions 1 to 3");
+                   "format version 5, this library reads versions 1 to 4");
     snap_free(&f);
     f = copy(s);
     s32(f.head + 4, 0xffffffffu);
     expect_refused(b.e, &f, "format version 4294967295, this library reads "
-                            "versions 1 to 3");
+                            "versions 1 to 4");
     snap_free(&f);
-    /* Format 3's sections read as format 1: the tag is no string. */
+    /* Format 4's sections read as format 1: the tag is no string. */
     f = copy(s);
     s32(f.head + 4, 1);
     expect_refused(b.e, &f, "bad header");
     snap_free(&f);
-    /* ... and as format 2, which ends before SUBS and BACK. */
+    /* ... and as format 2, which ends before SUBS and BACK, and as format
+     * 3, which ends before LOOP. */
     f = copy(s);
     s32(f.head + 4, 2);
+    expect_refused(b.e, &f, "unexpected length");
+    snap_free(&f);
+    f = copy(s);
+    s32(f.head + 4, 3);
     expect_refused(b.e, &f, "unexpected length");
     snap_free(&f);
     /* Not Baton's magic. */
@@ -1997,8 +2050,9 @@ static void test_forged_backoffs(void **state)
     snap_free(&f);
 
     /* Format 2 had no backoffs: the same tables without SUBS and BACK
-     * are refused for the job's state... */
+     * (and format 4's LOOP) are refused for the job's state... */
     f = copy(s);
+    remove_section(&f, f.n - 1);
     remove_section(&f, f.n - 1);
     remove_section(&f, f.n - 1);
     s32(f.head + 4, 2);
@@ -2308,6 +2362,106 @@ static void test_forged_subscriptions(void **state)
 
 /* The commands events bring: an activation by an event that occurred, an
  * evaluation of the conditions, a subscription opened again. */
+/* Multi-instance state (LOOP): a sequential body waiting at its first
+ * inner instance. Every body and inner instance has an entry that fits
+ * it, and the counts add up. */
+static void test_forged_loops(void **state)
+{
+    (void)state;
+    const plan p = { "loops", LOOPS, NULL, NULL, NULL };
+    base b = base_at(LOOPS, &p, "seq", 0);
+    snap *s = &b.s;
+    snap f;
+    assert_int_equal(count(s, LOOP), 2);
+    size_t body = loop_at(s, 0), inner = loop_at(s, 1);
+    assert_int_equal(g32(field(s, LOOP, body + LOOP_INDEX)), 0);
+    assert_int_equal(g32(field(s, LOOP, body + LOOP_TOTAL)), 3);
+    assert_int_equal(g32(field(s, LOOP, body + LOOP_NEXT)), 1);
+    assert_int_equal(g32(field(s, LOOP, inner + LOOP_INDEX)), 1);
+    expect_restores(b.e, s, __LINE__);
+
+    /* Without the section's entries. */
+    f = copy(s);
+    splice(sec(&f, LOOP), 0, sec(&f, LOOP)->len, "\0\0\0\0", 4);
+    expect_refused(b.e, &f, "multi-instance element without its state");
+    snap_free(&f);
+    /* The same as format 3, which had no such state. */
+    f = copy(s);
+    remove_section(&f, f.n - 1);
+    s32(f.head + 4, 3);
+    expect_refused(b.e, &f, "multi-instance element without its state");
+    snap_free(&f);
+    /* A count the section cannot hold. */
+    f = copy(s);
+    s32(field(&f, LOOP, 0), 3);
+    expect_refused(b.e, &f, "bad multi-instance count");
+    snap_free(&f);
+    /* An entry for no element instance, and one twice. */
+    f = copy(s);
+    s64(field(&f, LOOP, inner + LOOP_KEY), 0x7777);
+    expect_refused(b.e, &f,
+                   "multi-instance state of no element instance, or twice");
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, LOOP, inner + LOOP_KEY),
+        g64(field(&f, LOOP, body + LOOP_KEY)));
+    expect_refused(b.e, &f,
+                   "multi-instance state of no element instance, or twice");
+    snap_free(&f);
+    /* An inner instance without a place, or at one not handed out. */
+    f = copy(s);
+    s32(field(&f, LOOP, inner + LOOP_INDEX), 0);
+    expect_refused(b.e, &f, "bad place of an inner instance");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, LOOP, inner + LOOP_INDEX), 2);
+    expect_refused(b.e, &f,
+                   "inner instance at a place its body did not hand out");
+    snap_free(&f);
+    /* A body with a place, or counts out of range. */
+    f = copy(s);
+    s32(field(&f, LOOP, body + LOOP_INDEX), 1);
+    expect_refused(b.e, &f, "bad multi-instance body");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, LOOP, body + LOOP_NEXT), 4);
+    expect_refused(b.e, &f, "bad multi-instance body");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, LOOP, body + LOOP_DONE), 1);
+    expect_refused(b.e, &f, "multi-instance body counts that do not add up");
+    snap_free(&f);
+    f = copy(s);
+    s32(field(&f, LOOP, body + LOOP_ENDED), 2);
+    expect_refused(b.e, &f, "bad multi-instance body");
+    snap_free(&f);
+    /* A collection that is not the list of its instances. */
+    f = copy(s);
+    {
+        section *x = sec(&f, LOOP);
+        size_t at = body + LOOP_ITEMS;
+        splice(x, at + 4, g32(x->body + at), "[1]", 3);
+        s32(x->body + at, 3);
+    }
+    expect_refused(b.e, &f, "bad multi-instance collection");
+    snap_free(&f);
+    /* An inner instance moved out of its body. */
+    f = copy(s);
+    {
+        uint32_t n = count(&f, ELEM);
+        uint64_t ikey = g64(field(&f, LOOP, inner + LOOP_KEY));
+        for (uint32_t i = 0; i < n; i++) {
+            size_t at = elem_at(&f, i);
+            if (g64(field(&f, ELEM, at + EI_KEY)) == ikey)
+                s64(field(&f, ELEM, at + EI_SCOPE),
+                    g64(field(&f, ELEM, elem_at(&f, 0) + EI_KEY)));
+        }
+    }
+    expect_refused(b.e, &f, "bad multi-instance body");
+    snap_free(&f);
+    base_free(&b);
+}
+
 static void test_forged_event_commands(void **state)
 {
     (void)state;
@@ -2406,6 +2560,7 @@ int main(void)
         cmocka_unit_test(test_forged_backoffs),
         cmocka_unit_test(test_forged_subscriptions),
         cmocka_unit_test(test_forged_event_commands),
+        cmocka_unit_test(test_forged_loops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,6 +74,8 @@ const char *baton_record_element_type(const baton_record *r)
         return "";
     if (is_flow(r))
         return "SEQUENCE_FLOW";
+    if (r->mi_body)
+        return "MULTI_INSTANCE_BODY";
     if (r->element)
         return bt_kind_zeebe_name(r->element);
     if (r->value_type == BATON_VT_PROCESS_INSTANCE)

@@ -155,12 +155,15 @@ int32_t bt_catch_match(const bt_process *p, const uint32_t *list,
                        uint32_t n, int evdef, const char *code,
                        int subprocesses);
 /* The event subprocess of scope instance `scope` that catches that error
- * or escalation, or -1. */
+ * or escalation, or -1 (a multi-instance body has none: they belong to
+ * its inner instances). */
 static inline int32_t bt_catch_in_scope(const bt_ei *scope, int evdef,
                                         const char *code)
 {
     const bt_element *sel = bt_ei_el(scope);
     const bt_process *p = scope->proc;
+    if (bt_ei_is_body(scope))
+        return -1;
     return sel ? bt_catch_match(p, sel->scope.event_subprocesses,
                                 sel->scope.n_event_subprocesses, evdef, code,
                                 1)

@@ -117,7 +117,9 @@ int bt_throw_error(bt_ctx *cx, bt_ei *from, uint64_t thrower,
     for (bt_ei *cur = from; cur; cur = cur->scope) {
         const bt_element *el = bt_ei_el(cur);
         const bt_process *p = cur->proc;
-        if (el) {
+        /* An inner instance of a multi-instance activity: its body has
+         * the boundary events. */
+        if (el && !bt_ei_is_inner(cur)) {
             int32_t b = bt_catch_match(p, el->boundaries, el->n_boundaries,
                                        BT_EVDEF_ERROR, code, 0);
             if (b >= 0)

@@ -32,7 +32,7 @@ int bt_throw_escalation(bt_ctx *cx, bt_ei *from, const char *code,
         const bt_element *el = bt_ei_el(cur);
         const bt_process *p = cur->proc;
         bt_ei *scope = cur->scope;
-        if (el && cur != from) {
+        if (el && cur != from && !bt_ei_is_inner(cur)) {
             int32_t b = bt_catch_match(p, el->boundaries, el->n_boundaries,
                                    BT_EVDEF_ESCALATION, code, 0);
             if (b >= 0) {

@@ -13,8 +13,10 @@ static const bt_processor *const processors[BT_KIND_COUNT] = {
 
 static const bt_processor *processor_of(const bt_ei *ei)
 {
-    return ei->element < 0 ? &bt_proc_process
-                           : processors[bt_ei_el(ei)->kind];
+    if (ei->element < 0)
+        return &bt_proc_process;
+    return bt_ei_is_body(ei) ? &bt_proc_mi_body
+                             : processors[bt_ei_el(ei)->kind];
 }
 
 int bt_element_terminating(baton_instance *in, bt_ei *ei, uint64_t thrower)
@@ -33,9 +35,11 @@ static int open_all(bt_ctx *cx, bt_ei *ei)
                               : p->event_subprocesses;
     uint32_t n_esps = el ? el->scope.n_event_subprocesses
                          : p->n_event_subprocesses;
-    if (el && !bt_kind_has(el->kind, BT_KF_SCOPE))
+    /* A multi-instance body has the activity's boundary events, its
+     * inner instances the event subprocesses. */
+    if (el && (!bt_kind_has(el->kind, BT_KF_SCOPE) || bt_ei_is_body(ei)))
         n_esps = 0;
-    uint32_t n_bounds = el ? el->n_boundaries : 0;
+    uint32_t n_bounds = el && !bt_ei_is_inner(ei) ? el->n_boundaries : 0;
     int rc = bt_reserve_keys(cx->in,
                              (size_t)n_bounds + n_esps + BT_KEYS_PER_STEP);
     for (uint32_t i = 0; !rc && i < n_bounds && cx->fail.type < 0; i++)
@@ -115,8 +119,13 @@ static int activate(bt_ctx *cx, const bt_cmd *c)
     if (!ei)
         return BATON_ENOMEM;
     in->next_key++;
+    /* The mappings of a multi-instance activity apply to each inner
+     * instance, after its input element and loopCounter are set. */
+    int inner = bt_ei_is_inner(ei);
     int rc = bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATING, ei);
-    if (!rc)
+    if (!rc && inner)
+        rc = bt_mi_inner_vars(cx, ei);
+    if (!rc && !bt_ei_is_body(ei))
         rc = bt_apply_inputs(cx, ei);
     if (!rc)
         rc = bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATED, ei);
@@ -127,7 +136,10 @@ static int activate(bt_ctx *cx, const bt_cmd *c)
         ei->comp_throw = c->key;
     else if (c->key && (rc = take_token(cx, ei, c->key)))
         return rc;
-    return open_then_activated(cx, ei);
+    rc = open_then_activated(cx, ei);
+    if (!rc && inner)
+        bt_mi_inner_started(ei);
+    return rc;
 }
 
 /* An incident's retry: the subscriptions of `ei` open, then it does what
@@ -147,6 +159,9 @@ static int resubscribe(bt_ctx *cx, const bt_cmd *c)
     return open_then_activated(cx, ei);
 }
 
+static int finish(bt_ctx *cx, bt_ei *ei, const bt_processor *p,
+                  int64_t chosen, bt_mi_out *mo);
+
 static int complete(bt_ctx *cx, const bt_cmd *c)
 {
     baton_instance *in = cx->in;
@@ -156,29 +171,55 @@ static int complete(bt_ctx *cx, const bt_cmd *c)
     /* A scope completes when nothing is left to run in it; a completion
      * queued while work is left (which only a damaged snapshot can hold)
      * waits for the one its last child queues. */
-    if ((ei->element < 0 || bt_kind_has(bt_ei_el(ei)->kind, BT_KF_SCOPE)) &&
+    if (ei->element < 0)
+        return bt_scope_busy(ei) ? 0 : bt_process_complete(cx, ei);
+    int body = bt_ei_is_body(ei), inner = bt_ei_is_inner(ei);
+    if ((body || bt_kind_has(bt_ei_el(ei)->kind, BT_KF_SCOPE)) &&
         bt_scope_busy(ei))
         return 0;
-    if (ei->element < 0)
-        return bt_process_complete(cx, ei);
     const bt_processor *p = processor_of(ei);
     if (bt_reserve(in, 0, 0, bt_ei_el(ei)->n_outgoing + 2, 0))
         return BATON_ENOMEM;
     int64_t chosen = -1;
+    bt_mi_out mo = { NULL, 0 };
     int rc = p->completing ? p->completing(cx, ei, &chosen) : 0;
-    if (rc || cx->fail.type >= 0)
-        return rc;
-    rc = bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETING, ei);
+    if (!rc && inner && cx->fail.type < 0)
+        rc = bt_mi_inner_completing(cx, ei, &mo);
+    if (!rc && cx->fail.type < 0)
+        rc = finish(cx, ei, p, chosen, &mo);
+    bt_mi_out_clear(&mo);
+    return rc;
+}
+
+/* COMPLETING, the output mappings (a multi-instance body's output
+ * collection instead), COMPLETED, and leaving: an inner instance of a
+ * multi-instance body hands over to its body; the others take their
+ * flows. */
+static int finish(bt_ctx *cx, bt_ei *ei, const bt_processor *p,
+                  int64_t chosen, bt_mi_out *mo)
+{
+    baton_instance *in = cx->in;
+    int body = bt_ei_is_body(ei), inner = bt_ei_is_inner(ei);
+    int rc = bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETING, ei);
     if (!rc && ei->n_subs)
         rc = bt_sub_close_owned(in, ei, 0);
     if (!rc && in->n_incidents)
         rc = bt_incidents_resolve_announce(in, ei);
     if (!rc)
-        rc = bt_apply_outputs(cx, ei);
+        rc = body ? bt_mi_body_outputs(cx, ei) : bt_apply_outputs(cx, ei);
+    if (!rc && inner)
+        rc = bt_mi_inner_collect(cx, ei, mo);
     if (!rc)
         rc = bt_rec_element(in, BATON_INTENT_ELEMENT_COMPLETED, ei);
     if (rc)
         return rc;
+    uint64_t key = ei->key;
+    if (inner) {
+        rc = bt_mi_inner_done(cx, ei, mo);
+        if (!rc && in->n_incidents)
+            bt_incidents_drop(in, key);
+        return rc;
+    }
     if (ei->comp_throw) {
         /* A compensation handler: it has no flows; its throw moves on. A
          * subprocess handler takes its own log with it: what completed
@@ -191,10 +232,10 @@ static int complete(bt_ctx *cx, const bt_cmd *c)
         }
         return rc;
     }
-    if ((rc = bt_comp_completed(in, ei)))
+    /* Compensation of multi-instance activities is refused at load. */
+    if (!body && (rc = bt_comp_completed(in, ei)))
         return rc;
     bt_ei *scope = ei->scope;
-    uint64_t key = ei->key;
     int scope_done = 0;
     rc = p->completed ? p->completed(cx, ei, chosen, &scope_done)
                       : bt_leave(cx, ei, chosen, 0, &scope_done);

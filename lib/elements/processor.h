@@ -39,6 +39,37 @@ typedef struct bt_processor {
 #undef BT_KIND
 /* The process instance itself, which has no element. */
 extern const bt_processor bt_proc_process;
+/* A multi-instance body, whatever its activity's kind
+ * (multi_instance_body.c). */
+extern const bt_processor bt_proc_mi_body;
+
+/* ---- multi_instance_body.c: inner instances ------------------------ */
+
+/* What an inner instance gives its body as it completes: its item of
+ * the output collection, and whether the completion condition holds. */
+typedef struct bt_mi_out {
+    json_t *item;
+    int met;
+} bt_mi_out;
+void bt_mi_out_clear(bt_mi_out *o);
+/* While an inner instance activates, before its input mappings: its
+ * place, its input element and loopCounter as local variables. Then,
+ * once it is active, the body counts it. */
+int bt_mi_inner_vars(bt_ctx *cx, bt_ei *inner);
+void bt_mi_inner_started(bt_ei *inner);
+/* Before an inner instance's COMPLETING: evaluates its output element
+ * and the completion condition (one that gives no boolean is a
+ * CONDITION_ERROR failure whose retry completes it again). */
+int bt_mi_inner_completing(bt_ctx *cx, bt_ei *inner, bt_mi_out *o);
+/* After its output mappings: its item goes to the output collection. */
+int bt_mi_inner_collect(bt_ctx *cx, bt_ei *inner, const bt_mi_out *o);
+/* After its COMPLETED: removes it; the body starts the next inner
+ * instance (sequential) or completes when none is left or the
+ * completion condition held (terminating the others). */
+int bt_mi_inner_done(bt_ctx *cx, bt_ei *inner, const bt_mi_out *o);
+/* A completing body: its output collection reaches the enclosing
+ * scope. */
+int bt_mi_body_outputs(bt_ctx *cx, bt_ei *body);
 
 /* Activation of the process instance at its start event `start`, and its
  * completion: it exists before its first step and has no flows

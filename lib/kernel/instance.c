@@ -32,6 +32,7 @@ void bt_instance_free(baton_instance *in)
     for (bt_ei *ei = in->oldest, *next; ei; ei = next) {
         next = ei->newer;
         json_decref(ei->vars);
+        json_decref(ei->mi_items);
         free_ei_node(a, ei);
     }
     for (bt_ei *ei = in->free_eis, *next; ei; ei = next) {
@@ -128,6 +129,8 @@ void bt_ei_remove(baton_instance *in, bt_ei *ei)
     bt_keymap_del(&in->ei_map, ei->key);
     json_decref(ei->vars);
     ei->vars = NULL;
+    json_decref(ei->mi_items);
+    ei->mi_items = NULL;
     bt_ei_drop_marks(in, ei);
     ei->next = in->free_eis;
     in->free_eis = ei;

@@ -61,6 +61,15 @@ struct bt_ei {
     /* Set while it activates because its event already occurred (an
      * event-based gateway's event): it completes without waiting. */
     uint8_t triggered;
+    /* Multi-instance (BPMN 2.0.2 §10.2.8): a body, an element instance of
+     * an activity with loop characteristics, holds the inner instances
+     * that run the activity. A body keeps how many inner instances it
+     * runs in all, how many have been activated, completed and
+     * terminated, and the collection they run over (a reference, NULL
+     * with a cardinality); an inner instance its 1-based place. */
+    uint32_t mi_n, mi_next, mi_done, mi_ended;
+    uint32_t mi_index;
+    json_t *mi_items;
 };
 
 /* The join marks of a scope, in one allocation: counted per flow of the
@@ -76,6 +85,25 @@ typedef struct bt_joins {
 static inline const bt_element *bt_ei_el(const bt_ei *ei)
 {
     return ei->element >= 0 ? &ei->proc->elements[ei->element] : NULL;
+}
+
+/* More inner instances than a multi-instance body runs: more is a
+ * modelling error, not a workload (an incident says so). */
+#define BT_MI_MAX 1000000u
+
+/* An inner instance of a multi-instance body: the body is the only
+ * scope that runs the same element. */
+static inline int bt_ei_is_inner(const bt_ei *ei)
+{
+    return ei->element >= 0 && ei->scope &&
+           ei->scope->element == ei->element;
+}
+
+/* A multi-instance body. */
+static inline int bt_ei_is_body(const bt_ei *ei)
+{
+    const bt_element *el = bt_ei_el(ei);
+    return el && el->loop && !bt_ei_is_inner(ei);
 }
 
 /* The compensation log: one entry per completed activity that can be
@@ -394,6 +422,7 @@ struct baton_record {
     const baton_instance *inst;
     const bt_process *proc;
     const bt_element *element; /* NULL for the process */
+    uint8_t mi_body;           /* about a multi-instance body */
     uint64_t flow_scope_key;
     uint64_t element_instance_key;
     union {

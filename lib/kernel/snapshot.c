@@ -1,6 +1,6 @@
 /* Snapshots: an instance as bytes and back.
  *
- * Format 3 (integers little-endian):
+ * Format 4 (integers little-endian):
  *   "BATN" u32 format-version u64 total-size
  *   sections, each: u32 tag, u32 length, body
  *     HEAD  str process-id u32 process-version u64 model-checksum
@@ -20,12 +20,16 @@
  *                   u64 due u32 fired i32 repeat str name str corr
  *                   str payload u64 source }   (oldest first)
  *     BACK  u32 n { u64 job i64 due }  (jobs in backoff, oldest first)
+ *     LOOP  u32 n { u64 ei u32 index u32 total u32 next u32 completed
+ *                   u32 terminated str items }
+ *           (multi-instance bodies, index 0, and their inner instances,
+ *           index from 1, the rest 0; in the order of ELEM)
  *   u64 checksum (FNV-1a 64 of everything before it)
  * str = u32 length + bytes (0xffffffff: absent);
  * cmd = u32 kind i32 element u64 key u64 scope.
  * A feature that needs more state adds a section and a format version;
- * every older version keeps restoring (format 2: the same without SUBS
- * and BACK; format 1: format 2's tables, in this order, without tags;
+ * every older version keeps restoring (format 3: the same without
+ * LOOP; format 2: format 3 without SUBS and BACK; format 1: format 2's tables, in this order, without tags;
  * see snapshot_read.c). */
 #include <string.h>
 
@@ -260,6 +264,30 @@ static void put_waits(wbuf *w, const baton_instance *in)
     section_end(w, s);
 }
 
+/* The state of multi-instance bodies and the places of their inner
+ * instances. */
+static void put_loops(wbuf *w, const baton_instance *in)
+{
+    size_t s = section_begin(w, BT_SNAP_LOOP);
+    uint32_t n = 0;
+    put_u32(w, 0); /* patched below */
+    for (const bt_ei *x = in->root; x; x = preorder_next(x)) {
+        int body = bt_ei_is_body(x);
+        if (!body && !bt_ei_is_inner(x))
+            continue;
+        n++;
+        put_u64(w, x->key);
+        put_u32(w, x->mi_index);
+        put_u32(w, x->mi_n);
+        put_u32(w, x->mi_next);
+        put_u32(w, x->mi_done);
+        put_u32(w, x->mi_ended);
+        put_json(w, x->mi_items);
+    }
+    patch_u32(w, s, n);
+    section_end(w, s);
+}
+
 int bt_snapshot_write(const baton_instance *in, void **out, size_t *size)
 {
     const bt_alloc *a = &in->engine->alloc;
@@ -280,6 +308,7 @@ int bt_snapshot_write(const baton_instance *in, void **out, size_t *size)
     put_elements(&w, in);
     put_tables(&w, in);
     put_waits(&w, in);
+    put_loops(&w, in);
     put_u64(&w, 0); /* checksum, patched below */
     char *res = NULL;
     if (!w.oom) {

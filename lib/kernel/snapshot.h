@@ -5,7 +5,7 @@
 #include "kernel/instance.h"
 
 #define BT_SNAP_MAGIC "BATN"
-#define BT_SNAP_VERSION 3u /* written; 1 to 3 are read */
+#define BT_SNAP_VERSION 4u /* written; 1 to 4 are read */
 #define BT_SNAP_NO_STR 0xffffffffu
 
 #define BT_SNAP_TAG(a, b, c, d)                                               \
@@ -20,6 +20,7 @@
 #define BT_SNAP_COMP BT_SNAP_TAG('C', 'O', 'M', 'P')
 #define BT_SNAP_SUBS BT_SNAP_TAG('S', 'U', 'B', 'S') /* from format 3 */
 #define BT_SNAP_BACK BT_SNAP_TAG('B', 'A', 'C', 'K') /* from format 3 */
+#define BT_SNAP_LOOP BT_SNAP_TAG('L', 'O', 'O', 'P') /* from format 4 */
 
 /* Checks how a restored instance's tables fit together. Returns NULL
  * when they do, else what is wrong; `*oom` says the check itself ran out

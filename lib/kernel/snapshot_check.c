@@ -19,6 +19,16 @@ static int is_scope(const bt_ei *ei)
     return ei->element < 0 || bt_kind_has(bt_ei_el(ei)->kind, BT_KF_SCOPE);
 }
 
+/* Whether element `element` runs directly in `scope`: a multi-instance
+ * body holds only inner instances of its own element. */
+static int holds(const bt_ei *scope, int32_t element)
+{
+    const bt_element *el = &scope->proc->elements[element];
+    if (bt_ei_is_body(scope))
+        return element == scope->element;
+    return is_scope(scope) && el->parent == scope->element;
+}
+
 /* The element a scope holds its elements under: -1 for the process. */
 static int32_t scope_element(const bt_ei *scope)
 {
@@ -44,14 +54,13 @@ static const char *check_elements(const baton_instance *in)
         const bt_element *el = bt_ei_el(ei);
         if (ei->state != BT_EI_ACTIVATED)
             return "element instance in a state no snapshot holds";
-        if (!is_scope(ei->scope))
+        if (!is_scope(ei->scope) && !bt_ei_is_body(ei->scope))
             return "element instance inside an element that holds none";
         /* A compensation handler runs beside its throw event, wherever
          * that is; everything else runs in the scope that holds it. */
-        if (!el->is_for_compensation &&
-            el->parent != scope_element(ei->scope))
+        if (!el->is_for_compensation && !holds(ei->scope, ei->element))
             return "element instance in the wrong scope";
-        if (ei->job_key && !bt_el_has_job(el))
+        if (ei->job_key && (!bt_el_has_job(el) || bt_ei_is_body(ei)))
             return "job on an element that creates none";
         if ((ei->comp_scope || ei->comp_entry) &&
             !bt_el_throws_compensation(el))
@@ -71,7 +80,7 @@ static const char *check_marks(const baton_instance *in)
     for (const bt_ei *ei = in->oldest; ei; ei = ei->newer) {
         if (!bt_ei_marks(ei))
             continue;
-        if (!is_scope(ei))
+        if (!is_scope(ei) || bt_ei_is_body(ei))
             return "join mark outside any scope";
         const bt_process *p = ei->proc;
         for (uint32_t f = 0; f < p->n_flows; f++) {
@@ -152,7 +161,8 @@ static const char *check_cmd(const baton_instance *in, const sub_index *x,
                        : "process activation of a process already active";
         const bt_ei *scope = bt_ei_find(in, c->scope_key);
         const bt_element *el = &p->elements[c->element];
-        if (!scope || scope->state != BT_EI_ACTIVATED || !is_scope(scope))
+        if (!scope || scope->state != BT_EI_ACTIVATED ||
+            (!is_scope(scope) && !bt_ei_is_body(scope)))
             return "activation in no active scope";
         if (el->is_for_compensation) {
             const bt_ei *t = bt_ei_find(in, c->key);
@@ -161,7 +171,7 @@ static const char *check_cmd(const baton_instance *in, const sub_index *x,
                 return "compensation handler activated for no throw event";
             return NULL;
         }
-        if (el->parent != scope_element(scope))
+        if (!holds(scope, c->element))
             return "activation in the wrong scope";
         return c->key ? check_token(x, c) : NULL;
     }
@@ -280,17 +290,20 @@ static int catches(const bt_ei *owner, const bt_sub *s)
     const bt_element *own = bt_ei_el(owner);
     int fits = 0;
     if (own && s->element == owner->element) {
-        fits = c->kind == BT_INTERMEDIATE_CATCH_EVENT ||
-               c->kind == BT_RECEIVE_TASK;
+        fits = (c->kind == BT_INTERMEDIATE_CATCH_EVENT ||
+                c->kind == BT_RECEIVE_TASK) &&
+               !bt_ei_is_body(owner);
     } else if (c->kind == BT_BOUNDARY_EVENT) {
-        fits = own && c->event.attached_to == owner->element;
+        /* A multi-instance activity's are its body's. */
+        fits = own && c->event.attached_to == owner->element &&
+               !bt_ei_is_inner(owner);
     } else if (c->kind == BT_START_EVENT) {
         const bt_element *esp = c->parent >= 0 ? &p->elements[c->parent]
                                                : NULL;
         fits = esp && esp->kind == BT_SUB_PROCESS &&
                esp->scope.triggered_by_event && esp->scope.start ==
                s->element && esp->parent == owner->element &&
-               is_scope(owner);
+               is_scope(owner) && !bt_ei_is_body(owner);
     } else if (own && own->kind == BT_EVENT_BASED_GATEWAY) {
         for (uint32_t i = 0; i < own->n_outgoing; i++)
             fits |= p->flows[own->outgoing[i]].target ==

@@ -433,6 +433,96 @@ static int read_backoffs(reader *x, rbuf *r)
                : 0;
 }
 
+/* A multi-instance body's state or an inner instance's place. */
+static const char *read_loop(reader *x, rbuf *r, bt_keymap *seen,
+                             int *oom)
+{
+    baton_instance *in = x->in;
+    uint64_t key = get_u64(r);
+    uint32_t index = get_u32(r), total = get_u32(r), next = get_u32(r),
+             done = get_u32(r), ended = get_u32(r);
+    size_t len;
+    const char *items = get_str(r, &len);
+    if (r->bad)
+        return "truncated multi-instance state";
+    bt_ei *ei = bt_ei_find(in, key);
+    if (!ei || bt_keymap_get(seen, key))
+        return "multi-instance state of no element instance, or twice";
+    bt_keymap_put(seen, key, ei);
+    if (bt_ei_is_inner(ei))
+        return index && !total && !next && !done && !ended && !items
+                   ? (ei->mi_index = index, NULL)
+                   : "bad place of an inner instance";
+    if (!bt_ei_is_body(ei) || index || total > BT_MI_MAX || next > total ||
+        done > next || ended > next - done ||
+        (items && !bt_ei_el(ei)->loop->input_collection) ||
+        (!items && total && bt_ei_el(ei)->loop->input_collection))
+        return "bad multi-instance body";
+    ei->mi_n = total;
+    ei->mi_next = next;
+    ei->mi_done = done;
+    ei->mi_ended = ended;
+    if (!items)
+        return NULL;
+    bt_json_error err;
+    int rc = bt_json_load(&x->e->alloc, items, len, BT_JSON_MAX_DEPTH,
+                          &ei->mi_items, &err);
+    *oom = rc == BATON_ENOMEM;
+    if (rc)
+        return "bad multi-instance collection";
+    return json_array_size(ei->mi_items) == total &&
+                   json_is_array(ei->mi_items)
+               ? NULL
+               : "bad multi-instance collection";
+}
+
+/* Every body and inner instance has its entry; an inner instance's
+ * place is one its body handed out, and a body has handed out no more
+ * places than it has, counting the activations queued in it. */
+static const char *check_loops(const baton_instance *in, uint32_t n)
+{
+    uint32_t want = 0;
+    for (const bt_ei *ei = in->oldest; ei; ei = ei->newer)
+        want += bt_ei_is_inner(ei) || bt_ei_is_body(ei);
+    if (want != n)
+        return "multi-instance element without its state";
+    for (const bt_ei *ei = in->oldest; ei; ei = ei->newer) {
+        if (bt_ei_is_inner(ei)) {
+            if (ei->mi_index > ei->scope->mi_next)
+                return "inner instance at a place its body did not hand out";
+        } else if (bt_ei_is_body(ei)) {
+            uint32_t live = 0;
+            for (const bt_ei *c = ei->first; c; c = c->next)
+                live++;
+            if ((uint64_t)live + ei->mi_done + ei->mi_ended > ei->mi_next ||
+                (uint64_t)ei->mi_next + ei->n_tokens > ei->mi_n)
+                return "multi-instance body counts that do not add up";
+        }
+    }
+    return NULL;
+}
+
+static int read_loops(reader *x, rbuf *r)
+{
+    const bt_alloc *a = &x->e->alloc;
+    uint32_t n = get_u32(r);
+    if (!count_ok(r, n, 32))
+        return refuse(x, "bad multi-instance count");
+    bt_keymap seen = { 0 };
+    if (bt_keymap_reserve(a, &seen, n))
+        return BATON_ENOMEM;
+    const char *why = NULL;
+    int oom = 0;
+    for (uint32_t i = 0; !why && i < n; i++)
+        why = read_loop(x, r, &seen, &oom);
+    bt_keymap_free(a, &seen);
+    if (oom)
+        return BATON_ENOMEM;
+    if (!why)
+        why = check_loops(x->in, n);
+    return why ? refuse(x, why) : 0;
+}
+
 typedef struct head {
     char id[256];
     int version;
@@ -545,7 +635,7 @@ static int read_v1(reader *x, rbuf *r)
 
 typedef int (*table_fn)(reader *x, rbuf *r);
 
-/* Formats 2 and 3: tagged sections. */
+/* Formats 2 to 4: tagged sections. */
 static int read_tagged(reader *x, rbuf *r)
 {
     static const struct {
@@ -561,6 +651,7 @@ static int read_tagged(reader *x, rbuf *r)
         { BT_SNAP_COMP, 2, read_comps },
         { BT_SNAP_SUBS, 3, read_subs },
         { BT_SNAP_BACK, 3, read_backoffs },
+        { BT_SNAP_LOOP, 4, read_loops },
     };
     uint32_t tag = get_u32(r), len = get_u32(r);
     const unsigned char *body = take(r, len);
@@ -621,6 +712,11 @@ int bt_snapshot_read(baton_engine *e, const void *data, size_t size,
     int rc = x.version == 1 ? read_v1(&x, &r) : read_tagged(&x, &r);
     if (!rc && r.off != r.n)
         rc = refuse(&x, "unexpected length");
+    /* Formats before 4 kept no multi-instance state: an instance that
+     * needs it cannot be one of theirs. */
+    const char *why = !rc && x.version < 4 ? check_loops(x.in, 0) : NULL;
+    if (why)
+        rc = refuse(&x, why);
     if (!rc)
         rc = check_keys(&x);
     if (rc) {

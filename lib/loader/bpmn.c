@@ -68,6 +68,7 @@ static const char *const ignored_in_node[] = {
     "auditing", "monitoring", "performer", "humanPerformer",
     "potentialOwner", "resourceRole", "rendering", "script",
     "categoryValueRef",
+    "multiInstanceLoopCharacteristics", /* read by check_node */
 };
 
 /* Everything this version refuses on purpose, with the message users see.
@@ -96,8 +97,6 @@ static const struct refusal {
       "supported" },
     { BT_REFUSE_EVDEF, BT_NS_BPMN, "eventDefinitionRef",
       "event definition references are not supported" },
-    { BT_REFUSE_CHILD, BT_NS_BPMN, "multiInstanceLoopCharacteristics",
-      "multi-instance activities are not supported" },
     { BT_REFUSE_CHILD, BT_NS_BPMN, "standardLoopCharacteristics",
       "loop activities are not supported" },
     /* The engine itself would evaluate these (a DMN decision or a FEEL
@@ -866,6 +865,16 @@ static void check_node(bt_loader *ld, bt_proc_build *pb, uint32_t index)
         if (!bt_is_elem(c, BT_NS_BPMN))
             continue;
         const char *t = bt_tag_of(c);
+        if (strcmp(t, "multiInstanceLoopCharacteristics") == 0) {
+            if (bt_is_activity(e->kind) && !e->loop)
+                bt_load_loop(ld, e, c);
+            else
+                bt_load_problem(ld, BATON_EMODEL, bt_load_line(c), 0, e->tag,
+                                e->id,
+                                "only an activity has loop characteristics, "
+                                "and one at most");
+            continue;
+        }
         if (e->kind == BT_SUB_PROCESS) {
             const char *msg = bt_load_refusal(BT_REFUSE_CHILD, BT_NS_BPMN, t);
             if (msg)
@@ -1197,6 +1206,8 @@ static void read_executable(bt_loader *ld, bt_proc_build *pb,
     }
     if (!ld->oom)
         bt_load_events(ld, pb);
+    if (!ld->oom)
+        bt_load_check_loops(ld, pb);
 }
 
 static void read_process(bt_loader *ld, const xmlNode *pn, bt_process *p,

@@ -103,8 +103,8 @@ const char *bt_ext_digits(const char *p, long *v)
 /* A condition as Zeebe and Camunda 7 write them: "=..." is FEEL (Zeebe),
  * "${...}"/"#{...}" is JUEL (Camunda 7), anything else is FEEL as a
  * whole. */
-static bt_expr *compile_expr(bt_loader *ld, const bt_expr_site *at,
-                             const char *text, size_t len)
+bt_expr *bt_load_expr(bt_loader *ld, const bt_expr_site *at,
+                      const char *text, size_t len)
 {
     if (len && text[0] == '=')
         return bt_load_compile(ld, at, text + 1, len - 1, BT_EXPR_FEEL);
@@ -144,7 +144,7 @@ bt_expr *bt_load_formal_expr(bt_loader *ld, const bt_expr_site *at,
     size_t len;
     const char *text = bt_load_text(ld, c, &len);
     return juel ? bt_load_compile(ld, at, text, len, BT_EXPR_JUEL)
-                : compile_expr(ld, at, text, len);
+                : bt_load_expr(ld, at, text, len);
 }
 
 void bt_load_condition(bt_loader *ld, bt_flow *f, const xmlNode *fn)

@@ -200,6 +200,11 @@ const char *bt_load_dup(bt_loader *ld, const char *s);
 bt_expr *bt_load_compile(bt_loader *ld, const bt_expr_site *at,
                          const char *text, size_t len, int dialect);
 
+/* An expression as Zeebe and Camunda 7 write them: "=..." is FEEL,
+ * "${...}"/"#{...}" is JUEL, anything else is FEEL as a whole. */
+bt_expr *bt_load_expr(bt_loader *ld, const bt_expr_site *at,
+                      const char *text, size_t len);
+
 /* A formal expression element (a conditionExpression, a conditional event
  * definition's condition) as the dialects read conditions; NULL, after
  * reporting at `at`, when its language is not supported or it does not
@@ -252,6 +257,14 @@ void bt_load_event_gateways(bt_loader *ld, const bt_proc_build *pb);
  * flow nodes without incoming flows, which it lists. */
 void bt_load_scope_starts(bt_loader *ld, bt_proc_build *pb,
                           const uint32_t *starts, const uint8_t *refused);
+
+/* loops.c: reads the multiInstanceLoopCharacteristics `c` of activity
+ * `e` (BPMN 2.0.2 §10.2.8, with zeebe:loopCharacteristics or Camunda 7's
+ * camunda:collection and camunda:elementVariable). */
+void bt_load_loop(bt_loader *ld, bt_element *e, const xmlNode *c);
+/* After the events: refuses what multi-instance activities do not do
+ * yet (compensation). */
+void bt_load_check_loops(bt_loader *ld, const bt_proc_build *pb);
 
 /* transactions.c: cancel end and boundary events where they belong,
  * and each transaction's cancel boundary event, once boundary events

@@ -161,6 +161,27 @@ typedef struct bt_event_def {
     int32_t link_target;
 } bt_event_def;
 
+/* Multi-instance loop characteristics (BPMN 2.0.2 §10.2.8), as Zeebe's
+ * zeebe:loopCharacteristics and Camunda 7's camunda:collection say them.
+ * The activity runs once per item of `input_collection` (a list), or
+ * `cardinality` times when there is no collection. */
+typedef struct bt_loop_def {
+    uint8_t sequential; /* isSequential */
+    /* loopCounter counts from 0 (Camunda 7 models) instead of 1 (Zeebe
+     * and plain BPMN models). */
+    uint8_t zero_based;
+    bt_expr *input_collection;    /* NULL: cardinality */
+    bt_expr *cardinality;         /* NULL: input_collection */
+    const char *input_element;    /* NULL: none */
+    const char *output_collection; /* NULL: none */
+    bt_expr *output_element;      /* NULL: each item is null */
+    /* When the output element is a plain name or path: its first name,
+     * kept local to each inner instance so a job result of that name
+     * stays there (as Zeebe). */
+    const char *output_local;
+    bt_expr *completion; /* completionCondition, NULL when none */
+} bt_loop_def;
+
 /* An element: what every kind has, then the detail of its kind, which
  * only that kind's code reads (the kind table says which apply). */
 typedef struct bt_element {
@@ -196,6 +217,8 @@ typedef struct bt_element {
     /* A receive task: its message (name, correlation key) is in `event`,
      * as a message catch event's; instantiate="true" makes it a start. */
     uint8_t instantiate;
+    /* Activities: multi-instance loop characteristics, NULL when none. */
+    const bt_loop_def *loop;
 
     bt_job_def job;     /* BT_KF_JOB */
     bt_scope_def scope; /* BT_KF_SCOPE */

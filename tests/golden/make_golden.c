@@ -72,6 +72,11 @@ static const char *const default_scenarios[] = {
     /* tests/golden/scenarios, from format 3: subscriptions and backoffs */
     "waits/boundary-backoff-message-signal",
     "waits/gateway-cycle-condition",
+    /* from format 4: multi-instance bodies and their inner instances */
+    "multi-instance/sequential",
+    "multi-instance/completion-condition",
+    "multi-instance/collection-not-a-list",
+    "multi-instance/timer-boundary",
 };
 
 typedef struct point {

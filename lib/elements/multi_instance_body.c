@@ -1,0 +1,280 @@
+/* The multi-instance body (BPMN 2.0.2 §10.2.8), as Zeebe runs it: an
+ * element instance of the activity that holds the inner instances, each
+ * of which runs the activity once. The body evaluates the input
+ * collection (or the cardinality) once when it activates, and starts
+ * every inner instance at once (parallel) or one after the other
+ * (isSequential), each as the previous completes. An inner instance's
+ * output element goes to its place in the output collection, a local
+ * variable of the body that reaches the enclosing scope when the body
+ * completes. The completion condition, evaluated as each inner instance
+ * completes, ends the remaining ones and completes the body. The body
+ * opens the activity's boundary events and leaves by its flows; the
+ * inner instances apply its mappings. */
+#include <math.h>
+#include <string.h>
+
+#include "elements/processor.h"
+
+static const bt_loop_def *loop_of(const bt_ei *ei)
+{
+    return bt_ei_el(ei)->loop;
+}
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "a context";
+    case JSON_ARRAY: return "a list";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    default: return "null";
+    }
+}
+
+/* How many inner instances: the size of the input collection (a list,
+ * returned in `*items`) or the cardinality (a whole number). Anything
+ * else is an EXTRACT_VALUE_ERROR incident, as Zeebe raises for an input
+ * collection that is not a list, whose retry evaluates it again. */
+static int count_of(bt_ctx *cx, bt_ei *body, size_t *n, json_t **items)
+{
+    const bt_loop_def *d = loop_of(body);
+    const bt_expr *x = d->input_collection ? d->input_collection
+                                           : d->cardinality;
+    bt_eval_ctx ctx = { body, NULL };
+    json_t *v;
+    if (bt_expr_eval(x, bt_eval_lookup, &ctx, &v))
+        return BATON_ENOMEM;
+    double c = json_is_number(v) ? json_number_value(v) : -1;
+    int ok = d->input_collection
+                 ? json_is_array(v) && json_array_size(v) <= BT_MI_MAX
+                 : c >= 0 && c <= BT_MI_MAX && floor(c) == c;
+    if (ok) {
+        *n = d->input_collection ? json_array_size(v) : (size_t)c;
+        if (d->input_collection)
+            *items = v;
+        else
+            json_decref(v);
+        return 0;
+    }
+    const char *got = json_is_array(v) ? "a list too long" : type_name(v);
+    json_decref(v);
+    bt_cmd retry = { BT_CMD_SUBSCRIBE, body->element, body->key,
+                     body->triggered };
+    return bt_fail(cx->in, &cx->fail, BT_INC_EXTRACT_VALUE, body, 0, &retry,
+                   d->input_collection
+                       ? "expected the input collection '%s' to be a list "
+                         "of at most %u items, but it was %s"
+                       : "expected the loop cardinality '%s' to be a whole "
+                         "number from 0 to %u, but it was %s",
+                   bt_expr_text(x), BT_MI_MAX, got);
+}
+
+static int activated(bt_ctx *cx, bt_ei *body)
+{
+    baton_instance *in = cx->in;
+    const bt_loop_def *d = loop_of(body);
+    size_t n = 0;
+    json_t *items = NULL;
+    int rc = count_of(cx, body, &n, &items);
+    if (rc || cx->fail.type >= 0)
+        return rc;
+    if (d->output_collection) {
+        json_t *list = json_array();
+        for (size_t i = 0; list && i < n; i++)
+            if (json_array_append_new(list, json_null()))
+                json_decref(list), list = NULL;
+        rc = list ? bt_var_set_local(in, cx->log, body, d->output_collection,
+                                     list)
+                  : BATON_ENOMEM;
+        json_decref(list);
+    }
+    size_t start = n && !d->sequential ? n : 1;
+    if (!rc && bt_reserve(in, 0, 0, start, 0))
+        rc = BATON_ENOMEM;
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
+    if (!n)
+        bt_push_cmd(in, BT_CMD_COMPLETE, body->element, body->key, 0);
+    for (size_t i = 0; n && i < start; i++)
+        bt_push_cmd(in, BT_CMD_ACTIVATE, body->element, 0, body->key);
+    body->mi_n = (uint32_t)n;
+    body->mi_next = body->mi_done = body->mi_ended = 0;
+    json_decref(body->mi_items);
+    body->mi_items = items;
+    return 0;
+}
+
+const bt_processor bt_proc_mi_body = {
+    .activated = activated,
+    .child_completed = bt_scope_complete_next,
+};
+
+int bt_mi_inner_vars(bt_ctx *cx, bt_ei *inner)
+{
+    baton_instance *in = cx->in;
+    const bt_ei *body = inner->scope;
+    const bt_loop_def *d = loop_of(body);
+    uint32_t index = body->mi_next + 1;
+    int rc = 0;
+    if (d->input_element) {
+        json_t *item = json_array_get(body->mi_items, index - 1);
+        rc = bt_var_set_local(in, cx->log, inner, d->input_element,
+                              item ? item : json_null());
+    }
+    /* loopCounter counts from 1 as in Zeebe, from 0 in Camunda 7
+     * models as in Camunda 7. */
+    json_t *counter = json_integer(index - (d->zero_based ? 1 : 0));
+    if (!rc)
+        rc = counter ? bt_var_set_local(in, cx->log, inner, "loopCounter",
+                                        counter)
+                     : BATON_ENOMEM;
+    json_decref(counter);
+    if (!rc && d->output_local && strcmp(d->output_local, "loopCounter") &&
+        (!d->input_element || strcmp(d->output_local, d->input_element)))
+        rc = bt_var_set_local(in, cx->log, inner, d->output_local,
+                              json_null());
+    if (!rc)
+        inner->mi_index = index;
+    return rc;
+}
+
+void bt_mi_inner_started(bt_ei *inner)
+{
+    inner->scope->mi_next = inner->mi_index;
+}
+
+/* The counts the completion condition sees, Zeebe's names and Camunda
+ * 7's, with `inner` counted as completed. */
+static json_t *counts(const bt_ei *body, const bt_ei *inner)
+{
+    uint32_t active = 0;
+    for (const bt_ei *c = body->first; c; c = c->next)
+        active += c != inner && c->state != BT_EI_TERMINATED;
+    json_t *o = json_object();
+    const struct {
+        const char *name;
+        uint32_t v;
+    } k[] = {
+        { "numberOfInstances", body->mi_n },
+        { "numberOfActiveInstances", active },
+        { "numberOfCompletedInstances", body->mi_done + 1 },
+        { "numberOfTerminatedInstances", body->mi_ended },
+        { "nrOfInstances", body->mi_n },
+        { "nrOfActiveInstances", active },
+        { "nrOfCompletedInstances", body->mi_done + 1 },
+    };
+    for (size_t i = 0; o && i < sizeof k / sizeof *k; i++)
+        if (json_object_set_new(o, k[i].name, json_integer(k[i].v)))
+            json_decref(o), o = NULL;
+    return o;
+}
+
+void bt_mi_out_clear(bt_mi_out *o)
+{
+    json_decref(o->item);
+    o->item = NULL;
+}
+
+int bt_mi_inner_completing(bt_ctx *cx, bt_ei *inner, bt_mi_out *o)
+{
+    const bt_ei *body = inner->scope;
+    const bt_loop_def *d = loop_of(body);
+    bt_eval_ctx ctx = { inner, NULL };
+    if (d->output_collection &&
+        (d->output_element
+             ? bt_expr_eval(d->output_element, bt_eval_lookup, &ctx, &o->item)
+             : !(o->item = json_null())))
+        return BATON_ENOMEM;
+    o->met = 0;
+    if (!d->completion)
+        return 0;
+    if (!(ctx.overlay = counts(body, inner)))
+        return BATON_ENOMEM;
+    json_t *v;
+    int rc = bt_expr_eval(d->completion, bt_eval_lookup, &ctx, &v);
+    json_decref(ctx.overlay);
+    if (rc)
+        return rc;
+    int kind = json_typeof(v);
+    json_decref(v);
+    o->met = kind == JSON_TRUE;
+    if (kind == JSON_TRUE || kind == JSON_FALSE)
+        return 0;
+    bt_cmd retry = { BT_CMD_COMPLETE, inner->element, inner->key, 0 };
+    return bt_fail(cx->in, &cx->fail, BT_INC_CONDITION, inner, 0, &retry,
+                   "expected the completion condition '%s' to be a "
+                   "boolean, but it was %s",
+                   bt_expr_text(d->completion),
+                   kind == JSON_NULL ? "null" : "not a boolean");
+}
+
+int bt_mi_inner_collect(bt_ctx *cx, bt_ei *inner, const bt_mi_out *o)
+{
+    bt_ei *body = inner->scope;
+    const bt_loop_def *d = loop_of(body);
+    if (!d->output_collection)
+        return 0;
+    /* A copy: the list may be shared with values handed out before. */
+    json_t *old = body->vars ? json_object_get(body->vars,
+                                               d->output_collection)
+                             : NULL;
+    json_t *list = json_is_array(old) ? json_copy(old) : json_array();
+    if (!list)
+        return BATON_ENOMEM;
+    int rc = 0;
+    while (!rc && json_array_size(list) < inner->mi_index)
+        rc = json_array_append_new(list, json_null());
+    if (!rc)
+        rc = json_array_set(list, inner->mi_index - 1, o->item);
+    rc = rc ? BATON_ENOMEM
+            : bt_var_set_local(cx->in, cx->log, body, d->output_collection,
+                               list);
+    json_decref(list);
+    return rc;
+}
+
+int bt_mi_inner_done(bt_ctx *cx, bt_ei *inner, const bt_mi_out *o)
+{
+    baton_instance *in = cx->in;
+    bt_ei *body = inner->scope;
+    uint32_t ended = 0;
+    if (o->met) {
+        /* The completion condition holds: the other inner instances
+         * end, terminated, and the body completes (as Zeebe). */
+        for (const bt_ei *c = body->first; c; c = c->next)
+            ended += c != inner && c->state != BT_EI_TERMINATED;
+        int rc = bt_terminate_inside(in, body, inner);
+        if (rc)
+            return rc;
+        bt_sweep_inside(in, body, inner);
+    }
+    bt_ei_remove(in, inner);
+    body->mi_done++;
+    body->mi_ended += ended;
+    if (o->met || !bt_scope_busy(body)) {
+        if (o->met || body->mi_next >= body->mi_n)
+            bt_scope_complete_next(cx, body);
+        else
+            bt_push_cmd(in, BT_CMD_ACTIVATE, body->element, 0, body->key);
+    }
+    return 0;
+}
+
+int bt_mi_body_outputs(bt_ctx *cx, bt_ei *body)
+{
+    const char *name = loop_of(body)->output_collection;
+    json_t *v = name && body->vars ? json_object_get(body->vars, name) : NULL;
+    if (!v)
+        return 0;
+    json_t *doc = json_object();
+    int rc = !doc || json_object_set(doc, name, v)
+                 ? BATON_ENOMEM
+                 : bt_var_propagate(cx->in, cx->log, body->scope, doc);
+    json_decref(doc);
+    return rc;
+}
