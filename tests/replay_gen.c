@@ -303,6 +303,8 @@ typedef struct gen {
                            event: no mappings */
     int no_escalations; /* in an escalation event subprocess: no
                            escalation throws */
+    int mi;             /* the task just made is multi-instance: no
+                           compensation for it (refused at load) */
     rg_model *m;
     int oom;
 } gen;
@@ -464,6 +466,25 @@ static void mappings(gen *g, scope *s)
     emit(s, "  </zeebe:ioMapping>");
 }
 
+/* Multi-instance loop characteristics: parallel or sequential, 0 to 3
+ * instances, an output collection of their loopCounters, and a
+ * completion condition, now and then. */
+static void loop_def(gen *g, scope *s, rg_rng *lr)
+{
+    g->m->n[RG_MULTI_INSTANCE]++;
+    emit(s, " <multiInstanceLoopCharacteristics%s>",
+         rg_chance(lr, 40) ? " isSequential=\"true\"" : "");
+    if (rg_chance(lr, 50))
+        emit(s, "  <extensionElements><zeebe:loopCharacteristics "
+                "outputCollection=\"mo\" outputElement=\"=loopCounter\"/>"
+                "</extensionElements>");
+    emit(s, "  <loopCardinality>%u</loopCardinality>", rg_below(lr, 4));
+    if (rg_chance(lr, 30))
+        emit(s, "  <completionCondition>=numberOfCompletedInstances &gt;= 2"
+                "</completionCondition>");
+    emit(s, " </multiInstanceLoopCharacteristics>");
+}
+
 /* A task; a compensation handler when `handler`. */
 static void task(gen *g, scope *s, char id[ID_LEN], int handler)
 {
@@ -491,16 +512,25 @@ static void task(gen *g, scope *s, char id[ID_LEN], int handler)
         job = 0;
     }
     node(g, handler ? "h" : "t", id, kind);
+    /* Multi-instance now and then, decided apart from the model's stream
+     * so that the other decisions stay as they were. */
+    rg_rng lr = { rg_hash(r->s, id, 0x4d49, 0) };
+    g->mi = !handler && !g->quiet && rg_chance(&lr, 12);
     int def = job && !rg_chance(r, 20);
     int maps = !g->quiet && rg_chance(r, job ? 30 : 10);
     /* Camunda 7's retry cycle: a failure with retries left waits. */
     int retry = job && rg_chance(r, 8);
     const char *comp = handler ? " isForCompensation=\"true\"" : "";
-    if (!def && !maps && !retry) {
+    if (!def && !maps && !retry && !g->mi) {
         emit(s, "<%s id=\"%s\"%s/>", tag, id, comp);
         return;
     }
     emit(s, "<%s id=\"%s\"%s>", tag, id, comp);
+    if (!def && !maps && !retry) {
+        loop_def(g, s, &lr);
+        emit(s, "</%s>", tag);
+        return;
+    }
     emit(s, " <extensionElements>");
     if (def) {
         if (rg_chance(r, 30))
@@ -519,6 +549,8 @@ static void task(gen *g, scope *s, char id[ID_LEN], int handler)
     if (maps)
         mappings(g, s);
     emit(s, " </extensionElements>");
+    if (g->mi)
+        loop_def(g, s, &lr);
     emit(s, "</%s>", tag);
 }
 
@@ -888,6 +920,8 @@ static void decorate(gen *g, scope *s, const char *act, edge *cur, int par,
                      int sub)
 {
     rg_rng *r = &g->r;
+    int mi = g->mi; /* the paths below make tasks of their own */
+    g->mi = 0;
     bound b[MAX_BOUNDS + 1];
     unsigned nb = pick_bounds(g, sub, b);
     if (sub == 2) { /* a transaction that can be cancelled */
@@ -933,7 +967,7 @@ static void decorate(gen *g, scope *s, const char *act, edge *cur, int par,
         emit(s, "<exclusiveGateway id=\"%s\"/>", merge);
         edge_from(cur, merge);
     }
-    if (g->budget > 0 && rg_chance(r, 25)) {
+    if (g->budget > 0 && rg_chance(r, 25) && !mi) {
         char cb[ID_LEN], h[ID_LEN];
         node(g, "cb", cb, RG_COMP_BOUNDARY);
         emit(s, "<boundaryEvent id=\"%s\" attachedToRef=\"%s\">"
@@ -955,7 +989,8 @@ static void decorate(gen *g, scope *s, const char *act, edge *cur, int par,
         emit(s, "<association id=\"a_%s\" sourceRef=\"%s\" targetRef=\"%s\"/>",
              cb, cb, h);
     }
-    add_act(s, act);
+    if (!mi)
+        add_act(s, act);
 }
 
 /* ---- blocks ------------------------------------------------------- */
@@ -1424,6 +1459,7 @@ const char *rg_kind_name(int kind)
         [RG_LINK] = "link throw and catch",
         [RG_EVENT_GATEWAY] = "event-based gateway",
         [RG_RETRY_CYCLE] = "retry time cycle",
+        [RG_MULTI_INSTANCE] = "multi-instance task",
     };
     return kind >= 0 && kind < RG_KINDS ? names[kind] : "?";
 }

@@ -127,6 +127,7 @@ enum rg_kind {
     RG_EVENT_GATEWAY,
     RG_RETRY_CYCLE,           /* Camunda 7's failedJobRetryTimeCycle */
     RG_INCLUSIVE_GATEWAY,     /* forks and joins */
+    RG_MULTI_INSTANCE,        /* a multi-instance task */
     RG_KINDS
 };
 
