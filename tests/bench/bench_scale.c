@@ -19,6 +19,14 @@
  *  inclusive  the same with an inclusive fork (no conditions: every
  *             branch is taken) and an inclusive join, which looks for
  *             tokens that can still reach it whenever a branch arrives.
+ *  multi-instance
+ *             a plain task, multi-instance over a list of N numbers
+ *             (parallel, then sequential): time per item at the same
+ *             sizes as the joins; and parallel with an output
+ *             collection, at 100, 1,000 and 10,000 items. Then a service task, parallel
+ *             multi-instance over N items: the snapshot of the instance
+ *             with N jobs waiting, and with half of them completed, in
+ *             bytes per job still waiting.
  *
  * It checks what each run does (jobs waiting, elements terminated, the
  * instance completed) and exits 1 when that is wrong; timings are only
@@ -359,6 +367,112 @@ static row run_join(size_t n, const char *gw)
     return r;
 }
 
+/* start -> a plain task, multi-instance over `items` -> end; `job`: a
+ * service task instead; `output`: each item collected into `out`. */
+static text mi_model(int sequential, int job, int output)
+{
+    text t = { NULL, 0, 0 };
+    add(&t, "%s<process id=\"mi\" isExecutable=\"true\">\n", head);
+    add(&t,
+        "<startEvent id=\"start\"/>\n"
+        "<sequenceFlow id=\"f1\" sourceRef=\"start\" targetRef=\"each\"/>\n"
+        "<%s id=\"each\">%s"
+        "<multiInstanceLoopCharacteristics isSequential=\"%s\">"
+        "<extensionElements><zeebe:loopCharacteristics "
+        "inputCollection=\"=items\" inputElement=\"item\"%s/>"
+        "</extensionElements></multiInstanceLoopCharacteristics></%s>\n"
+        "<sequenceFlow id=\"f2\" sourceRef=\"each\" targetRef=\"end\"/>\n"
+        "<endEvent id=\"end\"/>\n</process>\n</definitions>\n",
+        job ? "serviceTask" : "task",
+        job ? "<extensionElements><zeebe:taskDefinition type=\"work\"/>"
+              "</extensionElements>"
+            : "",
+        sequential ? "true" : "false",
+        output ? " outputCollection=\"out\" outputElement=\"=item\"" : "",
+        job ? "serviceTask" : "task");
+    return t;
+}
+
+/* {"items": [0, 1, ..., n-1]} */
+static text items_vars(size_t n)
+{
+    text v = { NULL, 0, 0 };
+    add(&v, "{\"items\": [");
+    for (size_t i = 0; i < n; i++)
+        add(&v, "%s%zu", i ? "," : "", i);
+    add(&v, "]}");
+    return v;
+}
+
+static row run_mi(size_t n, int sequential, int output)
+{
+    row r;
+    memset(&r, 0, sizeof r);
+    r.n = n;
+    text model = mi_model(sequential, 0, output), vars = items_vars(n);
+    counts c = { 0, 0 };
+    baton_engine *e = engine_for(&model, n, &c, &r.load_s);
+    free(model.p);
+    r.work_s = 1e9;
+    for (int k = 0; k < REPEAT; k++) {
+        baton_instance *in;
+        if (baton_instance_create(e, NULL, vars.p, vars.n, &in))
+            die(e, "create");
+        c.records = 0;
+        double t0 = now_s();
+        int rc = baton_instance_run(in, 0);
+        double t = now_s() - t0;
+        if (rc != BATON_STEP_ENDED ||
+            baton_instance_state(in) != BATON_INSTANCE_COMPLETED)
+            die(e, "multi-instance of %zu did not complete (%d)", n, rc);
+        if (t < r.work_s)
+            r.work_s = t;
+        baton_instance_free(in);
+    }
+    r.per_unit_us = r.work_s / (double)n * 1e6;
+    r.records = c.records;
+    free(vars.p);
+    baton_engine_free(e);
+    return r;
+}
+
+static size_t snapshot_size(baton_engine *e, baton_instance *in)
+{
+    void *snap;
+    size_t size;
+    if (baton_instance_snapshot(in, &snap, &size))
+        die(e, "snapshot");
+    baton_free(snap);
+    return size;
+}
+
+/* A parallel multi-instance service task over n items: the snapshot
+ * with n jobs waiting and with n/2 of them completed, per waiting job. */
+static void mi_snapshots(size_t n, double *all, double *half)
+{
+    text model = mi_model(0, 1, 0), vars = items_vars(n);
+    counts c = { 0, 0 };
+    double load;
+    baton_engine *e = engine_for(&model, n, &c, &load);
+    free(model.p);
+    baton_instance *in;
+    if (baton_instance_create(e, NULL, vars.p, vars.n, &in) ||
+        baton_instance_run(in, 0) != BATON_STEP_WAITING ||
+        baton_instance_job_count(in) != n)
+        die(e, "multi-instance of %zu jobs did not wait", n);
+    *all = (double)snapshot_size(e, in) / (double)n;
+    uint64_t *keys = job_keys(in, n, &load);
+    for (size_t i = 0; i < n / 2; i++)
+        if (baton_instance_complete_job(in, keys[i], NULL, 0) ||
+            baton_instance_run(in, 0) != BATON_STEP_WAITING)
+            die(e, "completing job %zu", i);
+    *half = (double)snapshot_size(e, in) / (double)(n - n / 2);
+    free(keys);
+    free(vars.p);
+    baton_instance_free(in);
+    baton_engine_free(e);
+}
+
 static row terminate_once(const text *model, size_t n)
 {
     row r;
@@ -531,6 +645,33 @@ int main(int argc, char **argv)
                 "us/branch", jn, kj);
     print_table("inclusive: the same through an inclusive fork and join",
                 "us/branch", ij, kj);
+    row mp[3], ms[3], mo[3];
+    double snap_all[3], snap_half[3];
+    size_t ko = 0;
+    for (size_t i = 0; i < kj; i++) {
+        mp[i] = run_mi(jn[i].n, 0, 0);
+        ms[i] = run_mi(jn[i].n, 1, 0);
+        mi_snapshots(jn[i].n, &snap_all[i], &snap_half[i]);
+    }
+    /* With an output collection: each inner instance's completion copies
+     * the collection, so it stops at 10,000. */
+    for (size_t n = 100; n <= 10000 && ko < 3; n *= 10)
+        mo[ko++] = run_mi(n, 0, 1);
+    ratios(mp, kj);
+    ratios(ms, kj);
+    ratios(mo, ko);
+    print_table("multi-instance: a parallel multi-instance task over N "
+                "items",
+                "us/item", mp, kj);
+    print_table("multi-instance: the same, sequential", "us/item", ms, kj);
+    print_table("multi-instance: parallel, each item into an output "
+                "collection (copied at each completion)",
+                "us/item", mo, ko);
+    printf("\nmulti-instance service task, snapshot bytes per waiting job: "
+           "N jobs waiting / N/2 completed\n");
+    for (size_t i = 0; i < kj; i++)
+        printf("  %7zu  %6.1f / %6.1f\n", jn[i].n, snap_all[i],
+               snap_half[i]);
     printf("\n(list s: reading the N waiting jobs' keys with "
            "baton_instance_job(in, i), i = 0..N-1)\n");
     if (skipped)
@@ -542,6 +683,9 @@ int main(int argc, char **argv)
     print_json_rows("terminate", te, k, 0);
     print_json_rows("join", jn, kj, 0);
     print_json_rows("inclusive_join", ij, kj, 0);
+    print_json_rows("multi_instance_parallel", mp, kj, 0);
+    print_json_rows("multi_instance_sequential", ms, kj, 0);
+    print_json_rows("multi_instance_output", mo, ko, 0);
     printf("\"skipped_from\": %zu}\n", skipped);
     return 0;
 }
