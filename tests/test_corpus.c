@@ -2,9 +2,6 @@
  * $BATON_CORPUS/README.md) either loads into a coherent model or is
  * refused with a located, non-empty reason. One line per file goes to
  * stdout for review; a few outcomes are pinned. */
-#define _XOPEN_SOURCE 700 /* nftw */
-
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,34 +13,12 @@
 #include <cmocka.h>
 
 #include "baton.h"
+#include "corpus_files.h"
 #include "loader/model_load.h"
 
 static const char *corpus;
 static char **files;
-static size_t n_files, cap_files;
-
-static int collect(const char *path, const struct stat *st, int type,
-                   struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    size_t n = strlen(path);
-    if (type != FTW_F || n < 5 || strcmp(path + n - 5, ".bpmn") != 0)
-        return 0;
-    if (n_files == cap_files) {
-        cap_files = cap_files ? cap_files * 2 : 256;
-        files = realloc(files, cap_files * sizeof *files);
-        if (!files)
-            return 1;
-    }
-    files[n_files] = strdup(path);
-    return files[n_files++] ? 0 : 1;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static size_t n_files;
 
 typedef struct outcome {
     int rc;
@@ -482,23 +457,13 @@ static void pinned_outcomes(void **state)
 
 int main(void)
 {
-    corpus = getenv("BATON_CORPUS");
-    if (!corpus) {
-        fprintf(stderr, "BATON_CORPUS is not set\n");
+    if (corpus_files(&corpus, &files, &n_files))
         return 1;
-    }
-    if (nftw(corpus, collect, 16, FTW_PHYS) != 0) {
-        fprintf(stderr, "cannot walk %s\n", corpus);
-        return 1;
-    }
-    qsort(files, n_files, sizeof *files, by_name);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_file),
         cmocka_unit_test(pinned_outcomes),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    for (size_t i = 0; i < n_files; i++)
-        free(files[i]);
-    free(files);
+    corpus_files_free(files, n_files);
     return rc;
 }

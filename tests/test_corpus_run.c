@@ -1,4 +1,3 @@
-#define _XOPEN_SOURCE 700
 /* Every corpus model that loads is also run, through the public API:
  * each executable process from each of its start events (the none start
  * event, or, without one, wherever it starts), with a host that
@@ -10,7 +9,6 @@
  * nothing may leak or touch memory it should not. The counts of how the
  * instances ended are printed; they change as the engine learns more, so
  * they are not judged (an instance that completed must hold no job). */
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,37 +20,14 @@
 #include <cmocka.h>
 
 #include "baton.h"
+#include "corpus_files.h"
 
 #define ROUNDS 12
 #define BUDGET 20000
 
 static const char *corpus;
 static char **files;
-static size_t n_files, cap_files;
-
-static int collect(const char *path, const struct stat *st, int flag,
-                   struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    size_t n = strlen(path);
-    if (flag != FTW_F || n < 5 || strcmp(path + n - 5, ".bpmn") != 0)
-        return 0;
-    if (n_files == cap_files) {
-        cap_files = cap_files ? 2 * cap_files : 256;
-        files = realloc(files, cap_files * sizeof *files);
-        assert_non_null(files);
-    }
-    files[n_files] = strdup(path);
-    assert_non_null(files[n_files]);
-    n_files++;
-    return 0;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static size_t n_files;
 
 static int64_t now_ms;
 
@@ -203,22 +178,12 @@ static void every_model_runs(void **state)
 
 int main(void)
 {
-    corpus = getenv("BATON_CORPUS");
-    if (!corpus) {
-        fprintf(stderr, "BATON_CORPUS is not set\n");
+    if (corpus_files(&corpus, &files, &n_files))
         return 1;
-    }
-    if (nftw(corpus, collect, 16, FTW_PHYS) != 0) {
-        fprintf(stderr, "cannot walk %s\n", corpus);
-        return 1;
-    }
-    qsort(files, n_files, sizeof *files, by_name);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_model_runs),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    for (size_t i = 0; i < n_files; i++)
-        free(files[i]);
-    free(files);
+    corpus_files_free(files, n_files);
     return rc;
 }

@@ -336,19 +336,22 @@ static row run_fork_join(size_t n)
     return r;
 }
 
-static row run_join(size_t n, const char *gw)
+/* Runs `model` (with variables `vars`, may be NULL) to its end REPEAT
+ * times, keeping the fastest run: time per unit of `n`. */
+static row run_to_end(text *model, const text *vars, size_t n,
+                      const char *what)
 {
     row r;
     memset(&r, 0, sizeof r);
     r.n = n;
-    text model = join_model(n, gw);
     counts c = { 0, 0 };
-    baton_engine *e = engine_for(&model, n, &c, &r.load_s);
-    free(model.p);
+    baton_engine *e = engine_for(model, n, &c, &r.load_s);
+    free(model->p);
     r.work_s = 1e9;
     for (int k = 0; k < REPEAT; k++) {
         baton_instance *in;
-        if (baton_instance_create(e, NULL, NULL, 0, &in))
+        if (baton_instance_create(e, NULL, vars ? vars->p : NULL,
+                                  vars ? vars->n : 0, &in))
             die(e, "create");
         c.records = 0;
         double t0 = now_s();
@@ -356,7 +359,7 @@ static row run_join(size_t n, const char *gw)
         double t = now_s() - t0;
         if (rc != BATON_STEP_ENDED ||
             baton_instance_state(in) != BATON_INSTANCE_COMPLETED)
-            die(e, "join of %zu did not complete (%d)", n, rc);
+            die(e, "%s of %zu did not complete (%d)", what, n, rc);
         if (t < r.work_s)
             r.work_s = t;
         baton_instance_free(in);
@@ -365,6 +368,12 @@ static row run_join(size_t n, const char *gw)
     r.records = c.records;
     baton_engine_free(e);
     return r;
+}
+
+static row run_join(size_t n, const char *gw)
+{
+    text model = join_model(n, gw);
+    return run_to_end(&model, NULL, n, "join");
 }
 
 /* start -> a plain task, multi-instance over `items` -> end; `job`: a
@@ -406,33 +415,9 @@ static text items_vars(size_t n)
 
 static row run_mi(size_t n, int sequential, int output)
 {
-    row r;
-    memset(&r, 0, sizeof r);
-    r.n = n;
     text model = mi_model(sequential, 0, output), vars = items_vars(n);
-    counts c = { 0, 0 };
-    baton_engine *e = engine_for(&model, n, &c, &r.load_s);
-    free(model.p);
-    r.work_s = 1e9;
-    for (int k = 0; k < REPEAT; k++) {
-        baton_instance *in;
-        if (baton_instance_create(e, NULL, vars.p, vars.n, &in))
-            die(e, "create");
-        c.records = 0;
-        double t0 = now_s();
-        int rc = baton_instance_run(in, 0);
-        double t = now_s() - t0;
-        if (rc != BATON_STEP_ENDED ||
-            baton_instance_state(in) != BATON_INSTANCE_COMPLETED)
-            die(e, "multi-instance of %zu did not complete (%d)", n, rc);
-        if (t < r.work_s)
-            r.work_s = t;
-        baton_instance_free(in);
-    }
-    r.per_unit_us = r.work_s / (double)n * 1e6;
-    r.records = c.records;
+    row r = run_to_end(&model, &vars, n, "multi-instance");
     free(vars.p);
-    baton_engine_free(e);
     return r;
 }
 
