@@ -219,10 +219,17 @@ int bt_mi_inner_collect(bt_ctx *cx, bt_ei *inner, const bt_mi_out *o)
     const bt_loop_def *d = loop_of(body);
     if (!d->output_collection)
         return 0;
-    /* A copy: the list may be shared with values handed out before. */
     json_t *old = body->vars ? json_object_get(body->vars,
                                                d->output_collection)
                              : NULL;
+    /* The list as the body started it, held by nothing else (records of
+     * earlier steps were delivered): its item changes in place, so that
+     * filling it costs what it holds, not that squared. */
+    if (json_is_array(old) && old->refcount == 1 && inner->mi_index >= 1 &&
+        inner->mi_index <= json_array_size(old))
+        return bt_var_set_item(cx->in, cx->log, body, d->output_collection,
+                               old, inner->mi_index - 1, o->item);
+    /* Else a copy: the list may be shared with values handed out before. */
     json_t *list = json_is_array(old) ? json_copy(old) : json_array();
     if (!list)
         return BATON_ENOMEM;

@@ -355,9 +355,11 @@ typedef struct bt_varlog {
     bt_undo *items; /* NULL: `local` */
     size_t n, cap;
     struct bt_undo {
-        json_t *obj;
+        json_t *obj;      /* a scope's variables, or a list (`item`) */
         const char *name; /* in the engine's scratch arena */
         json_t *old;      /* reference held; NULL when the name was new */
+        size_t index;     /* `item`: the list's item `old` was */
+        int item;
     } local[6];
 } bt_varlog;
 
@@ -623,6 +625,13 @@ json_t *bt_eval_lookup(void *ctx, const char *name, size_t len);
  * the old value and announcing a VARIABLE record. */
 int bt_var_set_local(baton_instance *in, bt_varlog *log, bt_ei *scope,
                      const char *name, json_t *value);
+/* Sets item `index` (in range) of `list`, the value of variable `name`
+ * of `scope`, to `value` in place, logging only that item and announcing
+ * the variable UPDATED: for a list that nothing else holds (its refcount
+ * is 1), which a copy per change would make quadratic to fill. */
+int bt_var_set_item(baton_instance *in, bt_varlog *log, bt_ei *scope,
+                    const char *name, json_t *list, size_t index,
+                    json_t *value);
 /* Sets every member of `doc` locally in `scope`. */
 int bt_var_set_all_local(baton_instance *in, bt_varlog *log, bt_ei *scope,
                          json_t *doc);

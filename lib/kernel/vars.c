@@ -63,6 +63,8 @@ static int log_push(baton_instance *in, bt_varlog *log, json_t *obj,
     u->obj = obj;
     u->name = n;
     u->old = NULL;
+    u->index = 0;
+    u->item = 0;
     *out = u;
     return 0;
 }
@@ -112,6 +114,31 @@ int bt_var_set_local(baton_instance *in, bt_varlog *log, bt_ei *ei,
     return 0;
 }
 
+int bt_var_set_item(baton_instance *in, bt_varlog *log, bt_ei *ei,
+                    const char *name, json_t *list, size_t index,
+                    json_t *value)
+{
+    bt_undo *u;
+    if (log_push(in, log, list, name, &u))
+        return BATON_ENOMEM;
+    struct baton_record *r = bt_rec_push(in, BATON_VT_VARIABLE,
+                                         BATON_INTENT_UPDATED, ei->key);
+    if (!r) {
+        log_pop(log);
+        return BATON_ENOMEM;
+    }
+    u->item = 1;
+    u->index = index;
+    u->old = json_incref(json_array_get(list, index));
+    /* Replacing an item in range never allocates. */
+    json_array_set(list, index, value);
+    r->proc = ei->proc;
+    r->flow_scope_key = ei->key;
+    r->u.var.name = u->name;
+    r->u.var.value = json_incref(list);
+    return 0;
+}
+
 int bt_var_set_all_local(baton_instance *in, bt_varlog *log, bt_ei *scope,
                          json_t *doc)
 {
@@ -144,7 +171,10 @@ void bt_varlog_undo(bt_varlog *log)
 {
     while (log->n) {
         bt_undo *u = &log_items(log)[log->n - 1];
-        if (u->old) {
+        if (u->item) {
+            json_array_set_new(u->obj, u->index, u->old);
+            u->old = NULL;
+        } else if (u->old) {
             void *it = json_object_iter_at(u->obj, u->name);
             json_object_iter_set_new(u->obj, it, u->old);
             u->old = NULL;
