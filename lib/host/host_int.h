@@ -122,6 +122,14 @@ int bh_create(baton_host *h, const char *process_id, const char *start_id,
               const char *vars, size_t len, const char *business_key,
               const char *start_key, int64_t message_key,
               uint64_t *key_out);
+/* On PostgreSQL, takes the transaction's lock on kept messages: a
+ * publish that finds no subscription keeps its message, and a save that
+ * opens a subscription looks for kept messages; under READ COMMITTED
+ * neither would see the other's uncommitted row, and the message would
+ * wait for nobody. Holding this lock, each sees what the other
+ * committed. SQLite's writers are serialized already. */
+int bh_lock_messages(baton_host *h);
+
 int bh_record_correlation(baton_host *h, int64_t message_key,
                           int64_t instance_key);
 int bh_deliver_signal(baton_host *h, const char *name, const char *vars,

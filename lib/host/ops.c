@@ -309,7 +309,10 @@ static int publish_tx(baton_host *h, void *arg)
     json_array_clear(a->started);
     json_object_clear(a->processes);
     int64_t now = bh_now(h);
-    int rc = bh_next_id(h, "next_message", &a->message_key);
+    /* Before looking for subscriptions (bh_lock_messages). */
+    int rc = bh_lock_messages(h);
+    if (!rc)
+        rc = bh_next_id(h, "next_message", &a->message_key);
     if (rc)
         return rc;
     if (a->id) {

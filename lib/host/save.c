@@ -414,6 +414,14 @@ static int buffered_message(baton_host *h, hinst *hi, size_t i)
     return rc ? rc : 1;
 }
 
+int bh_lock_messages(baton_host *h)
+{
+    if (db_kind(h->db) != DB_PG)
+        return 0;
+    int rc = db_exec(h->db, "SELECT pg_advisory_xact_lock(66051967)");
+    return rc < 0 ? bh_db_fail(h, rc, "locking kept messages") : 0;
+}
+
 int bh_record_correlation(baton_host *h, int64_t mkey, int64_t ikey)
 {
     db_stmt *s = db_prepare(h->db, "INSERT INTO baton_message_correlations "
@@ -447,7 +455,11 @@ static int sync_all(baton_host *h, hinst *hi, int64_t gen)
         rc = sync_sub(h, in, i, hi->key, gen, &added);
         if (!rc && added && !again &&
             baton_instance_subscription_kind(in, i) == BATON_SUB_MESSAGE) {
-            rc = buffered_message(h, hi, i);
+            /* After the subscription's row, so that a publish waiting for
+             * the lock finds it (bh_lock_messages). */
+            rc = bh_lock_messages(h);
+            if (!rc)
+                rc = buffered_message(h, hi, i);
             if (rc == 1) {
                 again = 1;
                 rc = 0;
