@@ -169,33 +169,19 @@ const char *baton_lambda_errmsg(const baton_lambda *l)
 
 typedef struct sink {
     lambda_response *resp;
-    size_t cap;
+    lambda_buf body; /* handed to resp once the call is over */
     int oom;
 } sink;
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     sink *k = ud;
-    lambda_response *r = k->resp;
     size_t n = size * nmemb;
-    if (r->len + n + 1 > k->cap) {
-        if (r->len + n > BODY_MAX)
-            return 0;
-        size_t cap = k->cap ? k->cap : 1024;
-        while (cap < r->len + n + 1)
-            cap *= 2;
-        char *p = realloc(r->body, cap);
-        if (!p) {
-            k->oom = 1;
-            return 0;
-        }
-        r->body = p;
-        k->cap = cap;
-    }
-    memcpy(r->body + r->len, data, n);
-    r->len += n;
-    r->body[r->len] = '\0';
-    return n;
+    if (k->body.len + n > BODY_MAX)
+        return 0;
+    lambda_buf_put(&k->body, data, n);
+    k->oom |= k->body.oom;
+    return k->oom ? 0 : n;
 }
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
@@ -318,7 +304,7 @@ int lambda_http_invoke(const baton_lambda *l, const char *function,
         hdrs = t;
     }
     char errbuf[CURL_ERROR_SIZE] = "";
-    sink k = {resp, 0, 0};
+    sink k = { resp, { NULL, 0, 0, 0 }, 0 };
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
@@ -335,6 +321,8 @@ int lambda_http_invoke(const baton_lambda *l, const char *function,
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &k);
     CURLcode cc = curl_easy_perform(c);
+    resp->body = k.body.p;
+    resp->len = k.body.len;
     if (k.oom)
         goto out;
     if (cc != CURLE_OK) {

@@ -40,6 +40,15 @@ typedef struct lambda_response {
     int timed_out;
 } lambda_response;
 
+/* template.c: a growing NUL-terminated text. lambda_buf_put() appends
+ * s[0..n); once memory runs out it sets `oom` and appends nothing more. */
+typedef struct lambda_buf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} lambda_buf;
+void lambda_buf_put(lambda_buf *b, const char *s, size_t n);
+
 /* invoke.c: NULL when `function` can be invoked, else why not: an ARN
  * or partial ARN goes percent-encoded in the path, which a libcurl that
  * signs the path as sent signs differently from AWS. */

@@ -27,13 +27,9 @@
 
 #include "lambda_int.h"
 
-typedef struct buf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} buf;
+typedef lambda_buf buf;
 
-static void put(buf *b, const char *s, size_t n)
+void lambda_buf_put(buf *b, const char *s, size_t n)
 {
     if (b->oom)
         return;
@@ -57,7 +53,7 @@ static void put(buf *b, const char *s, size_t n)
 static char *finish(buf *b)
 {
     if (!b->oom && !b->p)
-        put(b, "", 0);
+        lambda_buf_put(b, "", 0);
     if (b->oom) {
         free(b->p);
         return NULL;
@@ -81,9 +77,9 @@ char *lambda_html_escape(const char *text)
         default: break;
         }
         if (r)
-            put(&b, r, strlen(r));
+            lambda_buf_put(&b, r, strlen(r));
         else
-            put(&b, s, 1);
+            lambda_buf_put(&b, s, 1);
     }
     return finish(&b);
 }
@@ -143,7 +139,7 @@ static void put_value(buf *b, json_t *v, int raw)
         }
         text = esc;
     }
-    put(b, text, strlen(text));
+    lambda_buf_put(b, text, strlen(text));
     free(text);
 }
 
@@ -153,15 +149,15 @@ static void render(buf *b, const char *tmpl, json_t *vars)
     for (;;) {
         const char *open = strstr(s, "{{");
         if (!open) {
-            put(b, s, strlen(s));
+            lambda_buf_put(b, s, strlen(s));
             return;
         }
-        put(b, s, (size_t)(open - s));
+        lambda_buf_put(b, s, (size_t)(open - s));
         int triple = open[2] == '{';
         const char *name = open + (triple ? 3 : 2);
         const char *close = strstr(name, triple ? "}}}" : "}}");
         if (!close) {
-            put(b, open, strlen(open));
+            lambda_buf_put(b, open, strlen(open));
             return;
         }
         int raw = triple;
