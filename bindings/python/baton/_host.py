@@ -200,8 +200,9 @@ _PROTOTYPES = {
 }
 
 
-class _Library(object):
-    """libbaton-host, loaded and declared on first attribute access."""
+class _LazyLibrary(object):
+    """A library loaded and declared once, on first use, by `_open()`
+    (which returns the CDLL and its path), whichever thread asks first."""
 
     def __init__(self):
         self._cdll = None
@@ -212,11 +213,18 @@ class _Library(object):
         if self._cdll is None:
             with self._lock:
                 if self._cdll is None:
-                    cdll, path = load_host(_libbaton_path)
-                    _ffi.declare(cdll, path, _PROTOTYPES)
-                    self.path = path
+                    cdll, self.path = self._open()
                     self._cdll = cdll
         return self._cdll
+
+
+class _Library(_LazyLibrary):
+    """libbaton-host, loaded and declared on first attribute access."""
+
+    def _open(self):
+        cdll, path = load_host(_libbaton_path)
+        _ffi.declare(cdll, path, _PROTOTYPES)
+        return cdll, path
 
     def __getattr__(self, name):
         return getattr(self.load(), name)
@@ -362,34 +370,24 @@ class _LambdaConfig(Structure):
                 ("retry_backoff_ms", c_int64)]
 
 
-class _LambdaLibrary(object):
+class _LambdaLibrary(_LazyLibrary):
     """libbaton-lambda, loaded and declared on first use."""
 
-    def __init__(self):
-        self._cdll = None
-        self.path = None
-        self._lock = threading.Lock()
-
-    def load(self):
-        if self._cdll is None:
-            with self._lock:
-                if self._cdll is None:
-                    # libbaton-lambda needs libbaton-host loaded first.
-                    _lib.load()
-                    cdll, path = load_lambda((_libbaton_path, _lib.path))
-                    cdll.baton_lambda_new.restype = c_int
-                    cdll.baton_lambda_new.argtypes = [
-                        POINTER(_LambdaConfig), POINTER(c_void_p)]
-                    cdll.baton_lambda_free.restype = None
-                    cdll.baton_lambda_free.argtypes = [c_void_p]
-                    cdll.baton_lambda_errmsg.restype = c_char_p
-                    cdll.baton_lambda_errmsg.argtypes = [c_void_p]
-                    # The handler, as the function pointer the host calls.
-                    self.host_handler = HOST_HANDLER_FN(
-                        cast(cdll.baton_lambda_host_handler, c_void_p).value)
-                    self.path = path
-                    self._cdll = cdll
-        return self._cdll
+    def _open(self):
+        # libbaton-lambda needs libbaton-host loaded first.
+        _lib.load()
+        cdll, path = load_lambda((_libbaton_path, _lib.path))
+        cdll.baton_lambda_new.restype = c_int
+        cdll.baton_lambda_new.argtypes = [POINTER(_LambdaConfig),
+                                          POINTER(c_void_p)]
+        cdll.baton_lambda_free.restype = None
+        cdll.baton_lambda_free.argtypes = [c_void_p]
+        cdll.baton_lambda_errmsg.restype = c_char_p
+        cdll.baton_lambda_errmsg.argtypes = [c_void_p]
+        # The handler, as the function pointer the host calls.
+        self.host_handler = HOST_HANDLER_FN(
+            cast(cdll.baton_lambda_host_handler, c_void_p).value)
+        return cdll, path
 
 
 _lambda_lib = _LambdaLibrary()
