@@ -97,7 +97,10 @@ static int count_ok(const rbuf *r, uint32_t n, size_t each)
  * and the completion of any scope, which format 1 wrote so). */
 static int cmd_ok(const baton_instance *in, const bt_cmd *c)
 {
-    return c->kind < BT_CMD_COUNT && element_ok(in, c->element, 1) &&
+    /* An evaluation of conditions keeps a BT_COND_* in `element`, which
+     * bt_snapshot_check judges. */
+    return c->kind < BT_CMD_COUNT &&
+           (c->kind == BT_CMD_CONDITIONS || element_ok(in, c->element, 1)) &&
            /* the process's activation names its start event + 1 */
            (c->kind != BT_CMD_ACTIVATE || c->element >= 0 ||
             (c->scope_key <= in->proc->n_elements &&
