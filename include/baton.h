@@ -188,7 +188,11 @@ enum baton_limit {
     BATON_LIMIT_XML_ELEMENTS = 2,   /**< XML elements per document (1000000) */
     BATON_LIMIT_JSON_BYTES = 3,     /**< JSON text size (16 MiB) */
     BATON_LIMIT_JSON_DEPTH = 4,     /**< JSON nesting depth (64, at most 1024) */
-    BATON_LIMIT_STEPS = 5           /**< default step budget of run (100000) */
+    BATON_LIMIT_STEPS = 5,          /**< default step budget of run (100000) */
+    /** Process instances nested by call activities (100): a call deeper
+     *  than this (a process that calls itself without end) is a
+     *  CALLED_ELEMENT_ERROR incident on the call activity. */
+    BATON_LIMIT_CALL_DEPTH = 6
 };
 
 /** Sets a limit; returns the previous value, or -1 when `which` is unknown
@@ -349,6 +353,9 @@ BATON_API baton_instance *baton_job_instance(const baton_job *job);
 BATON_API const char *baton_job_type(const baton_job *job);
 BATON_API const char *baton_job_element_id(const baton_job *job);
 BATON_API uint64_t baton_job_element_instance_key(const baton_job *job);
+/** The key of the process instance the job's element runs in: a process
+ *  instance a call activity started has its own (the baton_instance is
+ *  baton_job_instance()'s, whose key is the root's). */
 BATON_API uint64_t baton_job_process_instance_key(const baton_job *job);
 BATON_API const char *baton_job_process_id(const baton_job *job);
 BATON_API int baton_job_retries(const baton_job *job);
@@ -583,7 +590,8 @@ BATON_API int baton_instance_signal(baton_instance *instance,
 
 /** Open incidents: count, and the fields of the i-th (borrowed strings).
  *  Types are Zeebe's error types: "JOB_NO_RETRIES",
- *  "UNHANDLED_ERROR_EVENT", "CONDITION_ERROR", "EXTRACT_VALUE_ERROR". */
+ *  "UNHANDLED_ERROR_EVENT", "CONDITION_ERROR", "EXTRACT_VALUE_ERROR",
+ *  "CALLED_ELEMENT_ERROR". */
 BATON_API size_t baton_instance_incident_count(
     const baton_instance *instance);
 BATON_API uint64_t baton_instance_incident_key(

@@ -350,6 +350,25 @@ scenario *sc_load(const char *dir, const char *name)
     sc->model_path = model_path(dir, model);
     const char *process = json_string_value(json_object_get(doc, "process"));
     sc->process = process ? xstrdup(process) : NULL;
+    /* "deploy": ["PROCESS" (of the scenario's model) or
+     * {"model": PATH, "process": ID (optional)}], before the scenario's. */
+    json_t *deploy = json_object_get(doc, "deploy");
+    if (deploy && !json_is_array(deploy))
+        fail_msg("%s: \"deploy\" is an array", path);
+    sc->n_deploys = json_array_size(deploy);
+    sc->deploys = xrealloc(NULL, (sc->n_deploys + 1) * sizeof *sc->deploys);
+    for (size_t i = 0; i < sc->n_deploys; i++) {
+        json_t *d = json_array_get(deploy, i);
+        const char *m = json_string_value(json_object_get(d, "model"));
+        const char *p = json_is_string(d)
+                            ? json_string_value(d)
+                            : json_string_value(json_object_get(d, "process"));
+        if (!m && !p)
+            fail_msg("%s: deploy entry %zu names no process or model", path,
+                     i);
+        sc->deploys[i].model_path = m ? model_path(dir, m) : NULL;
+        sc->deploys[i].process = p ? xstrdup(p) : NULL;
+    }
     const char *st = json_string_value(json_object_get(doc, "start"));
     sc->start = st ? xstrdup(st) : NULL;
     const char *now = json_string_value(json_object_get(doc, "now"));
@@ -422,6 +441,11 @@ void sc_free(scenario *sc)
     free_script(&sc->jobs);
     json_decref(sc->json);
     free(sc->variables);
+    for (size_t i = 0; i < sc->n_deploys; i++) {
+        free(sc->deploys[i].model_path);
+        free(sc->deploys[i].process);
+    }
+    free(sc->deploys);
     free(sc->process);
     free(sc->model_path);
     free(sc->name);
@@ -474,9 +498,11 @@ int sc_exec(sc_run *r, sc_call *c)
     case SC_ENGINE_NEW:
         return baton_engine_new(r->alloc, r->alloc_ud, &r->e);
     case SC_LOAD:
-        return baton_model_load_file(r->e, r->sc->model_path, &c->model);
+        return baton_model_load_file(
+            r->e, c->text ? c->text : r->sc->model_path, &c->model);
     case SC_DEPLOY:
-        return baton_engine_deploy(r->e, c->model, r->sc->process, NULL);
+        return baton_engine_deploy(r->e, c->model,
+                                   c->text ? c->text : r->sc->process, NULL);
     case SC_REGISTER:
         return baton_engine_register_handler(r->e, c->text, handler, r);
     case SC_CREATE:
@@ -848,22 +874,28 @@ static void start(sc_run *r)
     r->now = r->sc->now;
     baton_engine_set_clock(r->e, clock_fn, r);
     baton_engine_set_record_sink(r->e, sink, r);
-    sc_call load = { .op = SC_LOAD };
-    must(r, &load);
-    sc_call deploy = { .op = SC_DEPLOY, .model = load.model };
-    must(r, &deploy);
-    if (r->mode == SC_HANDLER) {
-        /* A handler for every job type the model names. */
-        for (size_t p = 0; p < baton_model_process_count(load.model); p++)
-            for (size_t i = 0; i < baton_model_job_type_count(load.model, p);
-                 i++) {
-                sc_call reg = { .op = SC_REGISTER,
-                                .text = baton_model_job_type(load.model, p,
-                                                             i) };
-                must(r, &reg);
-            }
+    for (size_t k = 0; k <= r->sc->n_deploys; k++) {
+        /* The processes its call activities call, then its own. */
+        const struct sc_deploy *d =
+            k < r->sc->n_deploys ? &r->sc->deploys[k] : NULL;
+        sc_call load = { .op = SC_LOAD, .text = d ? d->model_path : NULL };
+        must(r, &load);
+        sc_call deploy = { .op = SC_DEPLOY, .model = load.model,
+                           .text = d ? d->process : NULL };
+        must(r, &deploy);
+        if (r->mode == SC_HANDLER) {
+            /* A handler for every job type the model names. */
+            baton_model *m = load.model;
+            for (size_t p = 0; p < baton_model_process_count(m); p++)
+                for (size_t i = 0; i < baton_model_job_type_count(m, p);
+                     i++) {
+                    sc_call reg = { .op = SC_REGISTER,
+                                    .text = baton_model_job_type(m, p, i) };
+                    must(r, &reg);
+                }
+        }
+        baton_model_free(load.model);
     }
-    baton_model_free(load.model);
     sc_call create = { .op = SC_CREATE };
     must(r, &create);
 }

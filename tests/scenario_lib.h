@@ -72,6 +72,13 @@ typedef struct scenario {
     char *name;       /* relative to the scenarios folder */
     char *model_path;
     char *process;    /* NULL: the only one */
+    /* Processes deployed before it, for its call activities: each from
+     * `model_path` (NULL: the scenario's model). */
+    struct sc_deploy {
+        char *model_path;
+        char *process;
+    } *deploys;
+    size_t n_deploys;
     char *start;      /* start event id, NULL: the none start event */
     int64_t now;      /* the host clock at the start, ms since the epoch */
     char **then;      /* actions applied each time the instance waits */
@@ -97,8 +104,10 @@ typedef enum sc_mode { SC_HANDLER, SC_FETCH, SC_RESTORE } sc_mode;
 
 typedef enum sc_op {
     SC_ENGINE_NEW, /* writes r->e */
-    SC_LOAD,       /* writes c->model */
-    SC_DEPLOY,     /* c->model */
+    SC_LOAD,       /* c->text: the path (NULL: the scenario's model);
+                      writes c->model */
+    SC_DEPLOY,     /* c->model, c->text: the process (NULL: the
+                      scenario's) */
     SC_REGISTER,   /* c->text: the job type */
     SC_CREATE,     /* writes r->in */
     SC_RUN,

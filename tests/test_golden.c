@@ -347,6 +347,14 @@ static void test_golden(void **state)
              (unsigned long long)baton_model_checksum(m));
     assert_string_equal(hex, json_string_value(json_object_get(doc,
                                                                "checksum")));
+    /* From format 5: the processes its call activities call. */
+    json_t *deploys = json_object_get(doc, "deploy");
+    for (size_t k = 0; k < json_array_size(deploys); k++)
+        assert_int_equal(baton_engine_deploy(
+                             r.e, m,
+                             json_string_value(json_array_get(deploys, k)),
+                             NULL),
+                         0);
     int version = 0;
     assert_int_equal(baton_engine_deploy(r.e, m, opt_string(doc, "process"),
                                          &version),

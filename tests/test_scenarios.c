@@ -21,6 +21,9 @@
  *   "now":       the host clock at the start, "2026-01-01T00:00:00Z"
  *                (that by default); only "advance" moves it.
  *   "start":     the start event to create the instance at (optional).
+ *   "deploy":    processes deployed before the scenario's, for its call
+ *                activities: a process id of the scenario's model, or
+ *                {"model": PATH, "process": ID} (optional).
  *   "then":      actions applied one by one once the instance waits (after
  *                "after"), each followed by a run, as `baton run --then`
  *                takes them: "advance:DURATION", "message:NAME[:KEY[:JSON]]",

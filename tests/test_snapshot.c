@@ -48,10 +48,12 @@
 #define SUBS TAG('S', 'U', 'B', 'S')
 #define BACK TAG('B', 'A', 'C', 'K')
 #define LOOP TAG('L', 'O', 'O', 'P')
+#define CALL TAG('C', 'A', 'L', 'L')
 #define NO_STR 0xffffffffu
 
-static const uint32_t section_order[] = { HEAD, ELEM, JOBS, INCI, QUEU,
-                                          JOIN, COMP, SUBS, BACK, LOOP };
+static const uint32_t section_order[] = { HEAD, CALL, ELEM, JOBS, INCI,
+                                          QUEU, JOIN, COMP, SUBS, BACK,
+                                          LOOP };
 #define N_SECTIONS (sizeof section_order / sizeof *section_order)
 
 /* Field offsets inside one entry of a table. */
@@ -65,7 +67,7 @@ enum { INC_KEY = 0, INC_TYPE = 8, INC_ELEMENT = 12, INC_EI = 16,
        INC_JOB = 24, INC_MESSAGE = 32 };
 enum { MARK_SCOPE = 0, MARK_FLOW = 8, MARK_SIZE = 12 };
 enum { COMP_KEY = 0, COMP_SCOPE = 8, COMP_ELEMENT = 16, COMP_SUB = 20,
-       COMP_SIZE = 28 };
+       COMP_PI = 28, COMP_SIZE = 36 };
 enum { SUB_KEY = 0, SUB_KIND = 8, SUB_STATE = 12, SUB_ELEMENT = 16,
        SUB_OWNER = 20, SUB_DUE = 28, SUB_FIRED = 36, SUB_REPEAT = 40,
        SUB_NAME = 44 }; /* then str corr, str payload, u64 source */
@@ -136,7 +138,7 @@ static snap parse(const unsigned char *p, size_t size)
     memset(&s, 0, sizeof s);
     assert_true(size >= 24);
     assert_memory_equal(p, "BATN", 4);
-    assert_int_equal(g32(p + 4), 4);
+    assert_int_equal(g32(p + 4), 5);
     assert_int_equal(g64(p + 8), size);
     assert_int_equal(g64(p + size - 8), fnv1a64(p, size - 8));
     memcpy(s.head, p, 16);
@@ -241,6 +243,22 @@ static void remove_section(snap *s, size_t i)
     memmove(&s->sec[i], &s->sec[i + 1], (s->n - i - 1) * sizeof *s->sec);
     s->n--;
 }
+
+/* The same instance in format 4, for one without called processes: no
+ * CALL section, and compensation entries without their process
+ * instance. */
+static void as_format4(snap *s)
+{
+    assert_int_equal(g32(sec(s, CALL)->body), 0);
+    remove_section(s, 1);
+    section *c = sec(s, COMP);
+    uint32_t n = g32(c->body);
+    for (uint32_t i = n; i > 0; i--)
+        splice(c, 4 + (size_t)i * COMP_SIZE - 8, 8, NULL, 0);
+    s32(s->head + 4, 4);
+}
+
+static void expect_restores(baton_engine *e, const snap *s, int line);
 
 static size_t str_end(const section *x, size_t off)
 {
@@ -1264,7 +1282,7 @@ static void test_forged_elements(void **state)
     snap_free(&f);
     f = copy(s);
     set_ei32(&f, task, EI_ELEMENT, 0xffffffffu);
-    expect_refused(b.e, &f, "element instance of no element of the process");
+    expect_refused(b.e, &f, "process instance started by no call activity");
     snap_free(&f);
 
     /* An element instance naming a job that does not exist: the root has
@@ -1810,30 +1828,37 @@ static void test_forged_envelope(void **state)
     f = copy(s);
     s32(f.head + 4, 0);
     expect_refused(b.e, &f,
-                   "format version 0, this library reads versions 1 to 4");
+                   "format version 0, this library reads versions 1 to 5");
     snap_free(&f);
     f = copy(s);
-    s32(f.head + 4, 5);
+    s32(f.head + 4, 6);
     expect_refused(b.e, &f,
-                   "format version 5, this library reads versions 1 to 4");
+                   "format version 6, this library reads versions 1 to 5");
     snap_free(&f);
     f = copy(s);
     s32(f.head + 4, 0xffffffffu);
     expect_refused(b.e, &f, "format version 4294967295, this library reads "
-                            "versions 1 to 4");
+                            "versions 1 to 5");
     snap_free(&f);
-    /* Format 4's sections read as format 1: the tag is no string. */
+    /* Format 5's sections read as format 1: the tag is no string. */
     f = copy(s);
     s32(f.head + 4, 1);
     expect_refused(b.e, &f, "bad header");
     snap_free(&f);
-    /* ... and as format 2, which ends before SUBS and BACK, and as format
-     * 3, which ends before LOOP. */
+    /* ... and as formats 2 to 4, which have no CALL section; once in
+     * format 4, as format 2, which ends before SUBS and BACK, and as
+     * format 3, which ends before LOOP. */
+    for (uint32_t v = 2; v <= 4; v++) {
+        f = copy(s);
+        s32(f.head + 4, v);
+        expect_refused(b.e, &f, "unexpected or missing section");
+        snap_free(&f);
+    }
     f = copy(s);
+    as_format4(&f);
+    expect_restores(b.e, &f, __LINE__);
     s32(f.head + 4, 2);
     expect_refused(b.e, &f, "unexpected length");
-    snap_free(&f);
-    f = copy(s);
     s32(f.head + 4, 3);
     expect_refused(b.e, &f, "unexpected length");
     snap_free(&f);
@@ -2052,6 +2077,7 @@ static void test_forged_backoffs(void **state)
     /* Format 2 had no backoffs: the same tables without SUBS and BACK
      * (and format 4's LOOP) are refused for the job's state... */
     f = copy(s);
+    as_format4(&f);
     remove_section(&f, f.n - 1);
     remove_section(&f, f.n - 1);
     remove_section(&f, f.n - 1);
@@ -2387,6 +2413,7 @@ static void test_forged_loops(void **state)
     snap_free(&f);
     /* The same as format 3, which had no such state. */
     f = copy(s);
+    as_format4(&f);
     remove_section(&f, f.n - 1);
     s32(f.head + 4, 3);
     expect_refused(b.e, &f, "multi-instance element without its state");

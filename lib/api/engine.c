@@ -13,6 +13,7 @@ static const int64_t default_limits[BT_LIMIT_COUNT] = {
     [BATON_LIMIT_JSON_BYTES] = 16 << 20,
     [BATON_LIMIT_JSON_DEPTH] = 64,
     [BATON_LIMIT_STEPS] = 100000,
+    [BATON_LIMIT_CALL_DEPTH] = 100,
 };
 
 int baton_engine_new(baton_alloc_fn alloc, void *alloc_ud, baton_engine **out)
@@ -102,7 +103,7 @@ int64_t baton_engine_set_limit(baton_engine *e, int which, int64_t value)
     if (!e)
         return -1;
     bt_clear_error(e);
-    if (which < 0 || which > BATON_LIMIT_STEPS) {
+    if (which < 0 || which >= BT_LIMIT_COUNT) {
         bt_error(e, BATON_EINVAL, NULL, 0, 0, NULL, "no limit number %d",
                  which);
         return -1;

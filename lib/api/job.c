@@ -18,7 +18,7 @@ uint64_t baton_job_element_instance_key(const baton_job *j)
 }
 uint64_t baton_job_process_instance_key(const baton_job *j)
 {
-    return j ? j->inst->key : 0;
+    return j ? bt_ei_process(j->ei)->key : 0;
 }
 const char *baton_job_process_id(const baton_job *j)
 {

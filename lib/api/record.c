@@ -156,15 +156,20 @@ static int event_value(json_t *v, const baton_record *r)
 
 static json_t *record_value(const baton_record *r)
 {
-    const baton_instance *in = r->inst;
     json_t *v = json_object();
     if (!v)
         return NULL;
     int bad = set_str(v, "bpmnProcessId", r->proc->id) |
-              json_object_set_new(v, "version", json_integer(in->version)) |
-              set_key(v, "processInstanceKey", in->key);
+              json_object_set_new(v, "version", json_integer(r->version)) |
+              set_key(v, "processInstanceKey", r->pi_key);
     switch (r->value_type) {
     case BATON_VT_PROCESS_INSTANCE:
+        /* A called process instance names its call activity's (Zeebe's
+         * parentElementInstanceKey, -1 for the others, whose records
+         * leave both out). */
+        if (r->parent_ei_key)
+            bad |= set_key(v, "parentProcessInstanceKey", r->parent_pi_key) |
+                   set_key(v, "parentElementInstanceKey", r->parent_ei_key);
         bad |= set_str(v, "elementId", baton_record_element_id(r)) |
                set_str(v, "bpmnElementType", baton_record_element_type(r)) |
                set_key(v, "flowScopeKey", r->flow_scope_key ? r->flow_scope_key

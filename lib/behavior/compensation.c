@@ -75,7 +75,8 @@ int bt_comp_completed(baton_instance *in, const bt_ei *ei)
     if (bt_grow(&in->engine->alloc, (void **)&in->comps, &in->cap_comps,
                 in->n_comps + 1, sizeof *in->comps))
         return BATON_ENOMEM;
-    bt_comp c = { in->next_key, ei->scope->key, ei->element, sub };
+    bt_comp c = { in->next_key, ei->scope->key, ei->element, sub,
+                  bt_ei_process(ei)->key };
     if (bt_comp_rec(in, BATON_INTENT_CREATED, &c, ei->scope->key))
         return BATON_ENOMEM;
     in->next_key++;
@@ -147,7 +148,7 @@ static int boundary_records(baton_instance *in, const bt_ei *t,
         BATON_INTENT_ELEMENT_ACTIVATING, BATON_INTENT_ELEMENT_ACTIVATED,
         BATON_INTENT_ELEMENT_COMPLETING, BATON_INTENT_ELEMENT_COMPLETED
     };
-    const bt_process *p = in->proc;
+    const bt_process *p = t->proc;
     for (uint32_t b = 0; b < act->n_boundaries; b++) {
         const bt_element *ev = &p->elements[act->boundaries[b]];
         if (ev->evdef != BT_EVDEF_COMPENSATE)
@@ -158,6 +159,7 @@ static int boundary_records(baton_instance *in, const bt_ei *t,
                 in, BATON_VT_PROCESS_INSTANCE, intents[k], key);
             if (!r)
                 return BATON_ENOMEM;
+            bt_rec_at(r, t);
             r->element = ev;
             r->flow_scope_key = t->scope->key;
         }
@@ -225,7 +227,8 @@ int bt_comp_next(baton_instance *in, bt_ei *t)
     int32_t handler = -1;
     if (i >= 0) {
         bt_comp c = in->comps[i];
-        const bt_element *act = &in->proc->elements[c.element];
+        /* Compensation stays inside one process instance. */
+        const bt_element *act = &t->proc->elements[c.element];
         int rc = trigger_subs(in, top, t, c.scope_key, 0);
         if (!rc)
             rc = boundary_records(in, t, act);
@@ -270,7 +273,8 @@ int bt_comp_handler_done(baton_instance *in, const bt_ei *handler)
          * left the log when its handler started: the compensated activity
          * is the one whose handler this is. */
         bt_comp c = { t->comp_entry, t->comp_scope,
-                      bt_ei_el(handler)->compensates, 0 };
+                      bt_ei_el(handler)->compensates, 0,
+                      bt_ei_process(t)->key };
         if (bt_comp_rec(in, BATON_INTENT_COMPLETED, &c, t->key))
             return BATON_ENOMEM;
     }

@@ -102,7 +102,7 @@ int bt_scope_interrupted(const bt_ei *scope)
 {
     for (const bt_ei *c = scope->first; c; c = c->next) {
         const bt_element *el = bt_ei_el(c);
-        if (bt_kind_has(el->kind, BT_KF_SCOPE) &&
+        if (el && bt_kind_has(el->kind, BT_KF_SCOPE) &&
             el->scope.triggered_by_event && el->scope.start >= 0 &&
             c->proc->elements[el->scope.start].event.interrupting)
             return 1;

@@ -16,7 +16,7 @@ static int announce(baton_instance *in, const bt_ei *from, int intent,
     if (!r || !(r->u.sub.name = bt_scratch_strdup(in, code)))
         return BATON_ENOMEM;
     in->next_key++;
-    r->proc = from->proc;
+    bt_rec_at(r, from);
     r->element = bt_ei_el(from);
     r->element_instance_key = from->key;
     r->u.sub.other = catcher;

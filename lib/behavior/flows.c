@@ -22,7 +22,7 @@ static void take_flow(baton_instance *in, bt_ei *scope, uint32_t fi,
                                          BATON_INTENT_SEQUENCE_FLOW_TAKEN,
                                          in->next_key);
     in->next_key++;
-    r->proc = p;
+    bt_rec_at(r, scope);
     r->u.flow = f;
     r->flow_scope_key = scope->key;
     if (!into_join(p, fi)) {

@@ -42,12 +42,17 @@ int bt_joins_reserve(baton_instance *in, bt_ei *scope, const bt_element *el,
     }
     if (!due)
         return 0;
-    if (!in->join_seen) {
-        in->join_seen = bt_calloc(&in->engine->alloc, 2 * (size_t)p->n_elements,
-                                  sizeof *in->join_seen);
-        if (!in->join_seen)
+    if (!in->join_seen || in->join_cap < p->n_elements) {
+        /* Sized for the largest process of the instance (a called one may
+         * be larger). */
+        uint32_t *seen = bt_calloc(&in->engine->alloc,
+                                   2 * (size_t)p->n_elements, sizeof *seen);
+        if (!seen)
             return BATON_ENOMEM;
-        in->join_work = in->join_seen + p->n_elements;
+        bt_free(&in->engine->alloc, in->join_seen);
+        in->join_seen = seen;
+        in->join_work = seen + p->n_elements;
+        in->join_cap = p->n_elements;
         in->join_pass = 0;
     }
     room->scope = scope;

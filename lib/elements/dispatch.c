@@ -172,7 +172,9 @@ static int complete(bt_ctx *cx, const bt_cmd *c)
      * queued while work is left (which only a damaged snapshot can hold)
      * waits for the one its last child queues. */
     if (ei->element < 0)
-        return bt_scope_busy(ei) ? 0 : bt_process_complete(cx, ei);
+        return bt_scope_busy(ei)   ? 0
+               : ei == in->root    ? bt_process_complete(cx, ei)
+                                   : bt_call_returned(cx, ei);
     int body = bt_ei_is_body(ei), inner = bt_ei_is_inner(ei);
     if ((body || bt_kind_has(bt_ei_el(ei)->kind, BT_KF_SCOPE)) &&
         bt_scope_busy(ei))

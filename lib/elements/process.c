@@ -18,6 +18,7 @@ int bt_process_activate(bt_ctx *cx, bt_ei *root, int32_t start)
                                                  root->key);
             if (!r)
                 return BATON_ENOMEM;
+            bt_rec_at(r, root);
             r->u.var.name = k;
             r->u.var.value = json_incref(v);
             r->flow_scope_key = root->key;

@@ -79,6 +79,10 @@ int bt_process_activate(bt_ctx *cx, bt_ei *root, int32_t start);
  * when they cannot open, the failure's retry names the start event. */
 int bt_process_start(bt_ctx *cx, bt_ei *root, int32_t start);
 int bt_process_complete(bt_ctx *cx, bt_ei *root);
+/* A process instance a call activity started has nothing left to run:
+ * it completes, passes its variables out, and its call activity
+ * completes at the next step (call_activity.c). */
+int bt_call_returned(bt_ctx *cx, bt_ei *child);
 
 /* What most elements do once active: complete at the next step. */
 static inline int bt_complete_next(bt_ctx *cx, bt_ei *ei)

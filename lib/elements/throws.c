@@ -18,7 +18,7 @@ static int broadcast(bt_ctx *cx, bt_ei *ei)
     if (!r || !(r->u.sub.name = bt_scratch_strdup(in, name)))
         return BATON_ENOMEM;
     in->next_key++;
-    r->proc = ei->proc;
+    bt_rec_at(r, ei);
     r->element = bt_ei_el(ei);
     r->element_instance_key = ei->key;
     r->u.sub.vars = json_incref(ei->vars);

@@ -44,7 +44,7 @@ typedef struct bt_outcome {
     int64_t backoff; /* BT_OUT_FAIL: milliseconds before the retry */
 } bt_outcome;
 
-#define BT_LIMIT_COUNT (BATON_LIMIT_STEPS + 1)
+#define BT_LIMIT_COUNT (BATON_LIMIT_CALL_DEPTH + 1)
 
 struct baton_engine {
     bt_alloc alloc;

@@ -39,7 +39,7 @@ int bt_incident_raise(baton_instance *in, const bt_failure *f)
     r->u.incident.type = bt_incident_type_names[f->type];
     r->u.incident.message = msg;
     r->u.incident.job_key = f->job_key;
-    r->proc = f->ei->proc;
+    bt_rec_at(r, f->ei);
     r->element = bt_ei_el(f->ei);
     r->element_instance_key = f->ei->key;
     in->incidents[in->n_incidents++] = (bt_incident){
@@ -63,7 +63,8 @@ int bt_incident_announce_resolved(baton_instance *in, const bt_incident *x)
         return BATON_ENOMEM;
     r->u.incident.type = bt_incident_type_names[x->type];
     r->u.incident.job_key = x->job_key;
-    r->proc = ei ? ei->proc : in->proc;
+    if (ei)
+        bt_rec_at(r, ei);
     r->element = x->element >= 0 ? &r->proc->elements[x->element] : NULL;
     r->element_instance_key = x->ei_key;
     return 0;

@@ -88,6 +88,7 @@ bt_ei *bt_ei_new(baton_instance *in, bt_ei *scope, int32_t element,
         scope->last = ei;
     } else {
         in->root = ei;
+        ei->version = in->version;
     }
     ei->older = in->newest;
     if (in->newest)

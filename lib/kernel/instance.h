@@ -24,7 +24,9 @@ enum bt_ei_state {
 
 typedef struct bt_ei bt_ei;
 
-/* One element instance. The process instance itself has element -1. */
+/* One element instance. A process instance has element -1: the instance's
+ * own (the root, no scope), or one a call activity started (its scope is
+ * the call activity's element instance). */
 struct bt_ei {
     uint64_t key;
     bt_ei *scope;           /* flow scope; NULL for the process instance */
@@ -61,6 +63,8 @@ struct bt_ei {
     /* Set while it activates because its event already occurred (an
      * event-based gateway's event): it completes without waiting. */
     uint8_t triggered;
+    /* A process instance: the version of the deployment it runs. */
+    int32_t version;
     /* Multi-instance (BPMN 2.0.2 §10.2.8): a body, an element instance of
      * an activity with loop characteristics, holds the inner instances
      * that run the activity. A body keeps how many inner instances it
@@ -85,6 +89,22 @@ typedef struct bt_joins {
 static inline const bt_element *bt_ei_el(const bt_ei *ei)
 {
     return ei->element >= 0 ? &ei->proc->elements[ei->element] : NULL;
+}
+
+/* The process instance `ei` belongs to (itself for one): variables are
+ * looked up no further, and records name its key. */
+static inline bt_ei *bt_ei_process(const bt_ei *ei)
+{
+    while (ei->element >= 0)
+        ei = ei->scope;
+    return (bt_ei *)ei;
+}
+
+/* The next scope whose variables `ei` sees: none above a process
+ * instance (a called one sees only what its call activity passed). */
+static inline bt_ei *bt_ei_var_parent(const bt_ei *ei)
+{
+    return ei->element < 0 ? NULL : ei->scope;
 }
 
 /* More inner instances than a multi-instance body runs: more is a
@@ -116,6 +136,7 @@ typedef struct bt_comp {
     uint64_t scope_key; /* whose log: a live or a completed scope */
     int32_t element;    /* the completed activity */
     uint64_t sub_key;   /* a subprocess's own log, or 0 */
+    uint64_t pi_key;    /* the process instance whose activity it is */
 } bt_comp;
 
 enum bt_job_state {
@@ -177,6 +198,7 @@ enum bt_incident_type {
     BT_INC_UNHANDLED_ERROR,
     BT_INC_CONDITION,
     BT_INC_EXTRACT_VALUE,
+    BT_INC_CALLED_ELEMENT,
     BT_INC_COUNT
 };
 
@@ -296,6 +318,7 @@ struct baton_instance {
      * runs. */
     uint32_t *join_seen, *join_work;
     uint32_t join_pass;
+    uint32_t join_cap; /* elements join_seen has room for */
 };
 
 /* ---- instance.c: element instances and jobs ---------------------- */
@@ -424,6 +447,12 @@ struct baton_record {
     const baton_instance *inst;
     const bt_process *proc;
     const bt_element *element; /* NULL for the process */
+    /* The process instance it is about (a called one's, or the
+     * instance's), its deployment's version, and for a called one the
+     * call activity's element instance and its process instance. */
+    uint64_t pi_key;
+    int32_t version;
+    uint64_t parent_ei_key, parent_pi_key;
     uint8_t mi_body;           /* about a multi-instance body */
     uint64_t flow_scope_key;
     uint64_t element_instance_key;
@@ -462,6 +491,9 @@ struct baton_record {
 struct baton_record *bt_rec_push(baton_instance *in, int value_type,
                                  int intent, uint64_t key);
 int bt_rec_element(baton_instance *in, int intent, const bt_ei *ei);
+/* Makes record `r` about the process instance of `ei` (its process,
+ * key and version). */
+void bt_rec_at(struct baton_record *r, const bt_ei *ei);
 /* A JOB record about `job`, its strings copied (the job may be gone by
  * delivery). */
 struct baton_record *bt_rec_job(baton_instance *in, int intent,

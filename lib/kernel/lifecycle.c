@@ -47,11 +47,16 @@ int bt_comp_rec(baton_instance *in, int intent, const bt_comp *c,
         in, BATON_VT_COMPENSATION_SUBSCRIPTION, intent, c->key);
     if (!r)
         return BATON_ENOMEM;
-    const bt_element *act = &in->proc->elements[c->element];
+    /* The log of a process instance lives while it does. */
+    const bt_ei *pi = bt_ei_find(in, c->pi_key);
+    const bt_process *p = pi ? pi->proc : in->proc;
+    if (pi)
+        bt_rec_at(r, pi);
+    const bt_element *act = &p->elements[c->element];
     r->element = act;
     r->flow_scope_key = flow_scope_key;
     if (act->compensation_handler >= 0)
-        r->u.handler = &in->proc->elements[act->compensation_handler];
+        r->u.handler = &p->elements[act->compensation_handler];
     return 0;
 }
 

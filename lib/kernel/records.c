@@ -10,6 +10,7 @@ const char *const bt_incident_type_names[BT_INC_COUNT] = {
     [BT_INC_UNHANDLED_ERROR] = "UNHANDLED_ERROR_EVENT",
     [BT_INC_CONDITION] = "CONDITION_ERROR",
     [BT_INC_EXTRACT_VALUE] = "EXTRACT_VALUE_ERROR",
+    [BT_INC_CALLED_ELEMENT] = "CALLED_ELEMENT_ERROR",
 };
 
 struct baton_record *bt_rec_push(baton_instance *in, int value_type,
@@ -26,7 +27,21 @@ struct baton_record *bt_rec_push(baton_instance *in, int value_type,
     r->key = key;
     r->inst = in;
     r->proc = in->proc;
+    r->pi_key = in->key;
+    r->version = in->version;
     return r;
+}
+
+void bt_rec_at(struct baton_record *r, const bt_ei *ei)
+{
+    const bt_ei *pi = bt_ei_process(ei);
+    r->proc = ei->proc;
+    r->pi_key = pi->key;
+    r->version = pi->version;
+    if (pi->scope) {
+        r->parent_ei_key = pi->scope->key;
+        r->parent_pi_key = bt_ei_process(pi->scope)->key;
+    }
 }
 
 int bt_rec_element(baton_instance *in, int intent, const bt_ei *ei)
@@ -35,10 +50,11 @@ int bt_rec_element(baton_instance *in, int intent, const bt_ei *ei)
                                          intent, ei->key);
     if (!r)
         return BATON_ENOMEM;
-    r->proc = ei->proc;
+    bt_rec_at(r, ei);
     r->element = bt_ei_el(ei);
     r->mi_body = (uint8_t)bt_ei_is_body(ei);
-    r->flow_scope_key = ei->scope ? ei->scope->key : 0;
+    /* A process instance has no flow scope, a called one neither. */
+    r->flow_scope_key = ei->element >= 0 ? ei->scope->key : 0;
     return 0;
 }
 
@@ -49,7 +65,7 @@ struct baton_record *bt_rec_job(baton_instance *in, int intent,
     if (!r || !(r->u.job.type = bt_scratch_strdup(in, job->type)))
         return NULL;
     r->u.job.retries = job->retries;
-    r->proc = job->ei->proc;
+    bt_rec_at(r, job->ei);
     r->element = bt_ei_el(job->ei);
     r->element_instance_key = job->ei->key;
     return r;

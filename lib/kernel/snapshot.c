@@ -1,11 +1,16 @@
 /* Snapshots: an instance as bytes and back.
  *
- * Format 4 (integers little-endian):
+ * Format 5 (integers little-endian):
  *   "BATN" u32 format-version u64 total-size
  *   sections, each: u32 tag, u32 length, body
  *     HEAD  str process-id u32 process-version u64 model-checksum
  *           u64 revision u64 instance-key u64 next-key u64 position
  *           u32 ended
+ *     CALL  u32 n { u64 key str process-id u32 process-version
+ *                   u64 model-checksum }
+ *           (the process instances call activities started, in the
+ *           order of ELEM, where each is an element instance of
+ *           element -1 inside its call activity's)
  *     ELEM  u32 n { u64 key u64 scope i32 element u32 state u64 job
  *                   u64 comp-scope u64 comp-entry u64 comp-throw
  *                   str vars }        (a scope before what it holds)
@@ -15,7 +20,8 @@
  *                   str message cmd }
  *     QUEU  u32 n { cmd }             (head first)
  *     JOIN  u32 n { u64 scope u32 flow }
- *     COMP  u32 n { u64 key u64 scope i32 element u64 sub }
+ *     COMP  u32 n { u64 key u64 scope i32 element u64 sub
+ *                   u64 process-instance }
  *     SUBS  u32 n { u64 key u32 kind u32 state i32 element u64 owner
  *                   u64 due u32 fired i32 repeat str name str corr
  *                   str payload u64 source }   (oldest first)
@@ -28,8 +34,9 @@
  * str = u32 length + bytes (0xffffffff: absent);
  * cmd = u32 kind i32 element u64 key u64 scope.
  * A feature that needs more state adds a section and a format version;
- * every older version keeps restoring (format 3: the same without
- * LOOP; format 2: format 3 without SUBS and BACK; format 1: format 2's tables, in this order, without tags;
+ * every older version keeps restoring (format 4: the same without CALL
+ * and with COMP entries of the instance's own process; format 3: format
+ * 4 without LOOP; format 2: format 3 without SUBS and BACK; format 1: format 2's tables, in this order, without tags;
  * see snapshot_read.c). */
 #include <string.h>
 
@@ -151,6 +158,29 @@ static const bt_ei *preorder_next(const bt_ei *ei)
     return ei ? ei->next : NULL;
 }
 
+/* The process instances call activities started, with the deployment
+ * each runs, so that a restore finds the same ones. */
+static void put_calls(wbuf *w, const baton_instance *in)
+{
+    size_t s = section_begin(w, BT_SNAP_CALL);
+    size_t at = w->n;
+    uint32_t n = 0;
+    put_u32(w, 0); /* patched below */
+    for (const bt_ei *x = in->root; x; x = preorder_next(x)) {
+        if (x->element >= 0 || !x->scope)
+            continue;
+        const bt_deployment *d =
+            bt_engine_find_deployment(in->engine, x->proc->id, x->version);
+        n++;
+        put_u64(w, x->key);
+        put_str(w, x->proc->id);
+        put_u32(w, (uint32_t)x->version);
+        put_u64(w, d ? d->model->checksum : 0);
+    }
+    patch_u32(w, at, n);
+    section_end(w, s);
+}
+
 static void put_elements(wbuf *w, const baton_instance *in)
 {
     size_t s = section_begin(w, BT_SNAP_ELEM);
@@ -221,6 +251,7 @@ static void put_tables(wbuf *w, const baton_instance *in)
         put_u64(w, in->comps[i].scope_key);
         put_u32(w, (uint32_t)in->comps[i].element);
         put_u64(w, in->comps[i].sub_key);
+        put_u64(w, in->comps[i].pi_key);
     }
     section_end(w, s);
 }
@@ -305,6 +336,7 @@ int bt_snapshot_write(const baton_instance *in, void **out, size_t *size)
     put_u64(&w, in->position);
     put_u32(&w, (uint32_t)in->ended);
     section_end(&w, s);
+    put_calls(&w, in);
     put_elements(&w, in);
     put_tables(&w, in);
     put_waits(&w, in);

@@ -5,7 +5,7 @@
 #include "kernel/instance.h"
 
 #define BT_SNAP_MAGIC "BATN"
-#define BT_SNAP_VERSION 4u /* written; 1 to 4 are read */
+#define BT_SNAP_VERSION 5u /* written; 1 to 5 are read */
 #define BT_SNAP_NO_STR 0xffffffffu
 
 #define BT_SNAP_TAG(a, b, c, d)                                               \
@@ -21,6 +21,7 @@
 #define BT_SNAP_SUBS BT_SNAP_TAG('S', 'U', 'B', 'S') /* from format 3 */
 #define BT_SNAP_BACK BT_SNAP_TAG('B', 'A', 'C', 'K') /* from format 3 */
 #define BT_SNAP_LOOP BT_SNAP_TAG('L', 'O', 'O', 'P') /* from format 4 */
+#define BT_SNAP_CALL BT_SNAP_TAG('C', 'A', 'L', 'L') /* from format 5 */
 
 /* Checks how a restored instance's tables fit together. Returns NULL
  * when they do, else what is wrong; `*oom` says the check itself ran out

@@ -54,6 +54,12 @@ static const char *check_elements(const baton_instance *in)
         const bt_element *el = bt_ei_el(ei);
         if (ei->state != BT_EI_ACTIVATED)
             return "element instance in a state no snapshot holds";
+        if (!el) { /* a called process instance (snapshot_read.c) */
+            if (ei->job_key || ei->comp_scope || ei->comp_entry ||
+                ei->comp_throw)
+                return "called process instance with an element's state";
+            continue;
+        }
         if (!is_scope(ei->scope) && !bt_ei_is_body(ei->scope))
             return "element instance inside an element that holds none";
         /* A compensation handler runs beside its throw event, wherever
@@ -151,19 +157,20 @@ static const char *check_trigger(const baton_instance *in,
 static const char *check_cmd(const baton_instance *in, const sub_index *x,
                              const bt_cmd *c)
 {
-    const bt_process *p = in->proc;
     switch (c->kind) {
     case BT_CMD_ACTIVATE: {
         if (c->element < 0)
-            return c->key == in->key && is_start(p, c->scope_key) &&
+            return c->key == in->key && is_start(in->proc, c->scope_key) &&
                            in->root->state == BT_EI_ACTIVATING
                        ? NULL
                        : "process activation of a process already active";
         const bt_ei *scope = bt_ei_find(in, c->scope_key);
-        const bt_element *el = &p->elements[c->element];
         if (!scope || scope->state != BT_EI_ACTIVATED ||
             (!is_scope(scope) && !bt_ei_is_body(scope)))
             return "activation in no active scope";
+        if ((uint32_t)c->element >= scope->proc->n_elements)
+            return "activation of no element of its scope's process";
+        const bt_element *el = &scope->proc->elements[c->element];
         if (el->is_for_compensation) {
             const bt_ei *t = bt_ei_find(in, c->key);
             if (!t || t->element < 0 ||
@@ -218,7 +225,7 @@ static const char *check_cmd(const baton_instance *in, const sub_index *x,
                       (in->ended && ei == in->root)) &&
                        c->element == ei->element &&
                        (!c->scope_key ||
-                        (ei == in->root ? is_start(in->proc, c->scope_key)
+                        (ei->element < 0 ? is_start(ei->proc, c->scope_key)
                                         : c->scope_key == 1))
                    ? NULL
                    : "subscriptions opened for no active element instance";
@@ -345,10 +352,11 @@ static const char *check_subs(const baton_instance *in, sub_index *x)
  * following logs always goes forward in keys: the log has no cycle. */
 static const char *check_log(const baton_instance *in, bt_keymap *subs)
 {
-    const bt_process *p = in->proc;
     for (size_t i = 0; i < in->n_comps; i++) {
         const bt_comp *c = &in->comps[i];
-        const bt_element *el = &p->elements[c->element];
+        /* Its process instance and element were checked as read. */
+        const bt_element *el =
+            &bt_ei_find(in, c->pi_key)->proc->elements[c->element];
         if (!c->key || c->key >= in->next_key || c->key <= c->scope_key)
             return "compensation entry out of order";
         if (c->sub_key ? !bt_kind_has(el->kind, BT_KF_SCOPE) ||
@@ -363,12 +371,15 @@ static const char *check_log(const baton_instance *in, bt_keymap *subs)
     }
     for (size_t i = 0; i < in->n_comps; i++) {
         const bt_comp *c = &in->comps[i];
+        const bt_ei *pi = bt_ei_find(in, c->pi_key);
         const bt_ei *live = bt_ei_find(in, c->scope_key);
         const bt_comp *owner = bt_keymap_get(subs, c->scope_key);
         int32_t holder = live ? scope_element(live)
                          : owner ? owner->element
                                  : -2;
-        if (p->elements[c->element].parent != holder)
+        if (pi->proc->elements[c->element].parent != holder ||
+            (live ? bt_ei_process(live) != pi : owner && owner->pi_key !=
+                                                             c->pi_key))
             return "compensation entry in the log of another scope";
     }
     return NULL;

@@ -1,7 +1,8 @@
 /* Restoring snapshots, of every format this library has written: format
- * 3 (tagged sections, with subscriptions and backoffs), format 2 (the
- * same without those two) and format 1 (format 2's tables in a fixed
- * order, untagged).
+ * 5 (with the process instances call activities started), format 4
+ * (with multi-instance state), format 3 (tagged sections, with
+ * subscriptions and backoffs), format 2 (the same without those two) and
+ * format 1 (format 2's tables in a fixed order, untagged).
  * Everything is checked before use: values in range, keys unique and
  * non-zero, one root that is the process, every scope read before what
  * it holds (so scopes form a tree), every reference resolved. Anything
@@ -17,10 +18,19 @@ typedef struct rbuf {
     int bad;
 } rbuf;
 
+/* A process instance a call activity started, from CALL. */
+typedef struct call_entry {
+    uint64_t key;
+    const bt_deployment *d;
+} call_entry;
+
 typedef struct reader {
     baton_engine *e;
     baton_instance *in;
     uint32_t version;
+    call_entry *calls;
+    uint32_t n_calls, next_call; /* read, and met in ELEM */
+    uint32_t most; /* most_elements(), once known */
 } reader;
 
 static const unsigned char *take(rbuf *r, size_t n)
@@ -80,10 +90,10 @@ static int refuse(reader *x, const char *what)
                     "snapshot refused: %s", what);
 }
 
-static int element_ok(const baton_instance *in, int32_t el, int allow_proc)
+static int element_ok(const bt_process *p, int32_t el, int allow_proc)
 {
     return (allow_proc && el == -1) ||
-           (el >= 0 && (uint32_t)el < in->proc->n_elements);
+           (el >= 0 && (uint32_t)el < p->n_elements);
 }
 
 /* A count that the rest of the buffer could hold at `each` bytes an
@@ -95,16 +105,83 @@ static int count_ok(const rbuf *r, uint32_t n, size_t each)
 
 /* A command names its element, or -1 for the process (its activation,
  * and the completion of any scope, which format 1 wrote so). */
-static int cmd_ok(const baton_instance *in, const bt_cmd *c)
+/* The most elements a process of the instance has (its own, or a called
+ * one's). */
+static uint32_t most_elements(reader *x)
 {
-    /* An evaluation of conditions keeps a BT_COND_* in `element`, which
-     * bt_snapshot_check judges. */
+    if (x->most)
+        return x->most;
+    uint32_t n = x->in->proc->n_elements;
+    for (uint32_t i = 0; i < x->n_calls; i++)
+        if (x->calls[i].d->process->n_elements > n)
+            n = x->calls[i].d->process->n_elements;
+    return x->most = n;
+}
+
+static int cmd_ok(reader *x, const bt_cmd *c)
+{
+    const baton_instance *in = x->in;
+    /* An evaluation of conditions keeps a BT_COND_* in `element`; the
+     * element of the others is one of the process of the element
+     * instance the command names, which bt_snapshot_check judges. */
     return c->kind < BT_CMD_COUNT &&
-           (c->kind == BT_CMD_CONDITIONS || element_ok(in, c->element, 1)) &&
+           (c->kind == BT_CMD_CONDITIONS ||
+            (c->element >= -1 &&
+             (c->element < 0 || (uint32_t)c->element < most_elements(x)))) &&
            /* the process's activation names its start event + 1 */
            (c->kind != BT_CMD_ACTIVATE || c->element >= 0 ||
             (c->scope_key <= in->proc->n_elements &&
              (c->scope_key || bt_process_starts_plainly(in->proc))));
+}
+
+static int read_calls(reader *x, rbuf *r)
+{
+    baton_engine *e = x->e;
+    uint32_t n = get_u32(r);
+    if (!count_ok(r, n, 24))
+        return refuse(x, "bad call count");
+    if (n && !(x->calls = bt_calloc(&e->alloc, n, sizeof *x->calls)))
+        return BATON_ENOMEM;
+    for (uint32_t i = 0; i < n && !r->bad; i++) {
+        uint64_t key = get_u64(r);
+        size_t len;
+        const char *id = get_str(r, &len);
+        uint32_t version = get_u32(r);
+        uint64_t checksum = get_u64(r);
+        if (r->bad || !id || !key || memchr(id, 0, len) || len > 4096 ||
+            version > INT32_MAX)
+            return refuse(x, "bad called process instance");
+        char name[4097];
+        memcpy(name, id, len);
+        name[len] = 0;
+        const bt_deployment *d =
+            bt_engine_find_deployment(e, name, (int)version);
+        if (!d || !version)
+            return bt_error(e, BATON_ENOTFOUND, NULL, 0, 0, name,
+                            "snapshot of a called process '%s' version %u, "
+                            "which is not deployed",
+                            name, version);
+        if (d->model->checksum != checksum)
+            return bt_error(e, BATON_ESNAPSHOT, NULL, 0, 0, name,
+                            "snapshot refused: it was taken with another "
+                            "model of the called process '%s' version %u",
+                            name, version);
+        x->calls[x->n_calls++] = (call_entry){ key, d };
+    }
+    return r->bad ? refuse(x, "truncated called process instances") : 0;
+}
+
+/* Element instance `key` of element -1 inside `scope`: the next process
+ * instance CALL names, started by the call activity `scope`. */
+static const call_entry *called(reader *x, const bt_ei *scope, uint64_t key)
+{
+    if (x->next_call >= x->n_calls || x->calls[x->next_call].key != key)
+        return NULL;
+    const bt_element *el = bt_ei_el(scope);
+    if (!el || el->kind != BT_CALL_ACTIVITY || bt_ei_is_body(scope) ||
+        scope->first)
+        return NULL;
+    return &x->calls[x->next_call++];
 }
 
 static int read_elements(reader *x, rbuf *r)
@@ -128,18 +205,27 @@ static int read_elements(reader *x, rbuf *r)
             bt_ei_find(in, key))
             return refuse(x, "bad element instance");
         bt_ei *scope = NULL;
+        const call_entry *call = NULL;
         if (i == 0) {
             if (key != in->key || scope_key || element != -1)
                 return refuse(x, "the first element instance is not the "
                                  "process instance");
-        } else if (!element_ok(in, element, 0)) {
-            return refuse(x, "element instance of no element of the process");
         } else if (!(scope = bt_ei_find(in, scope_key))) {
             return refuse(x, "element instance outside any scope");
+        } else if (element == -1) {
+            if (!(call = called(x, scope, key)))
+                return refuse(x, "process instance started by no call "
+                                 "activity");
+        } else if (!element_ok(scope->proc, element, 0)) {
+            return refuse(x, "element instance of no element of the process");
         }
         bt_ei *ei = bt_ei_new(in, scope, element, key);
         if (!ei)
             return BATON_ENOMEM;
+        if (call) {
+            ei->proc = call->d->process;
+            ei->version = call->d->version;
+        }
         ei->state = state;
         ei->job_key = job;
         ei->comp_scope = cs;
@@ -156,6 +242,8 @@ static int read_elements(reader *x, rbuf *r)
                 return refuse(x, "bad variables");
         }
     }
+    if (!r->bad && x->next_call != x->n_calls)
+        return refuse(x, "called process instance of no element instance");
     return r->bad ? refuse(x, "truncated element instances") : 0;
 }
 
@@ -230,9 +318,9 @@ static int read_incidents(reader *x, rbuf *r)
             inc.retry = (bt_cmd){ BT_CMD_NONE, 0, 0, 0 };
         const bt_ei *ei = bt_ei_find(in, inc.ei_key);
         if (r->bad || inc.type >= BT_INC_COUNT || !ei ||
-            ei->element != inc.element || !element_ok(in, inc.element, 1) ||
+            ei->element != inc.element ||
             (inc.job_key && !bt_job_find(in, inc.job_key)) ||
-            (inc.retry.kind != BT_CMD_NONE && !cmd_ok(in, &inc.retry)) ||
+            (inc.retry.kind != BT_CMD_NONE && !cmd_ok(x, &inc.retry)) ||
             (m && memchr(m, 0, ml)))
             return refuse(x, "bad incident");
         inc.message = m ? bt_strndup(a, m, ml) : NULL;
@@ -254,7 +342,7 @@ static int read_queue(reader *x, rbuf *r)
     for (uint32_t i = 0; i < n && !r->bad; i++) {
         bt_cmd c;
         get_cmd(r, &c);
-        if (r->bad || !cmd_ok(in, &c))
+        if (r->bad || !cmd_ok(x, &c))
             return refuse(x, "bad queued transition");
         bt_push_cmd(in, c.kind, c.element, c.key, c.scope_key);
     }
@@ -284,7 +372,9 @@ static int read_comps(reader *x, rbuf *r)
 {
     baton_instance *in = x->in;
     uint32_t n = get_u32(r);
-    if (!count_ok(r, n, 28))
+    /* Format 5 names each entry's process instance. */
+    int with_pi = x->version >= 5;
+    if (!count_ok(r, n, with_pi ? 36 : 28))
         return refuse(x, "bad compensation log length");
     if (bt_grow(&x->e->alloc, (void **)&in->comps, &in->cap_comps, n,
                 sizeof *in->comps))
@@ -295,7 +385,10 @@ static int read_comps(reader *x, rbuf *r)
         c.scope_key = get_u64(r);
         c.element = (int32_t)get_u32(r);
         c.sub_key = get_u64(r);
-        if (r->bad || !element_ok(in, c.element, 0))
+        c.pi_key = with_pi ? get_u64(r) : in->key;
+        const bt_ei *pi = bt_ei_find(in, c.pi_key);
+        if (r->bad || !pi || pi->element != -1 ||
+            !element_ok(pi->proc, c.element, 0))
             return refuse(x, "bad compensation entry");
         in->comps[in->n_comps++] = c;
     }
@@ -352,12 +445,14 @@ static int read_sub(reader *x, rbuf *r, bt_keymap *keys)
     if (!s.key || bt_keymap_get(keys, s.key) || bt_ei_find(in, s.key) ||
         bt_job_find(in, s.key))
         return refuse(x, "subscription key not unique");
-    if (!bt_ei_find(in, s.ei_key))
+    const bt_ei *owner = bt_ei_find(in, s.ei_key);
+    if (!owner)
         return refuse(x, "subscription of no element instance");
     s.kind = (uint8_t)kind;
     s.state = (uint8_t)state;
     if (kind >= BT_SUB_KIND_COUNT || state > BT_SUB_PENDING ||
-        !element_ok(in, s.element, 0) || (name && memchr(name, 0, nl)) ||
+        !element_ok(owner->proc, s.element, 0) ||
+        (name && memchr(name, 0, nl)) ||
         (corr && memchr(corr, 0, cl)))
         return refuse(x, "bad subscription");
     if (payload) {
@@ -638,7 +733,7 @@ static int read_v1(reader *x, rbuf *r)
 
 typedef int (*table_fn)(reader *x, rbuf *r);
 
-/* Formats 2 to 4: tagged sections. */
+/* Formats 2 to 5: tagged sections. */
 static int read_tagged(reader *x, rbuf *r)
 {
     static const struct {
@@ -646,6 +741,7 @@ static int read_tagged(reader *x, rbuf *r)
         uint32_t since; /* the format that added it */
         table_fn read;
     } tables[] = {
+        { BT_SNAP_CALL, 5, read_calls },
         { BT_SNAP_ELEM, 2, read_elements },
         { BT_SNAP_JOBS, 2, read_jobs },
         { BT_SNAP_INCI, 2, read_incidents },
@@ -672,7 +768,7 @@ static int read_tagged(reader *x, rbuf *r)
     /* The tables of its format in their order, each exactly once. */
     for (size_t t = 0; !rc && t < sizeof tables / sizeof *tables; t++) {
         if (tables[t].since > x->version)
-            break;
+            continue;
         tag = get_u32(r);
         len = get_u32(r);
         body = take(r, len);
@@ -691,7 +787,7 @@ static int read_tagged(reader *x, rbuf *r)
 int bt_snapshot_read(baton_engine *e, const void *data, size_t size,
                      baton_instance **out)
 {
-    reader x = { e, NULL, 0 };
+    reader x = { e, NULL, 0, NULL, 0, 0, 0 };
     rbuf r = { data, size, 0, 0 };
     const unsigned char *magic = take(&r, 4);
     if (!magic || memcmp(magic, BT_SNAP_MAGIC, 4) != 0)
@@ -722,6 +818,7 @@ int bt_snapshot_read(baton_engine *e, const void *data, size_t size,
         rc = refuse(&x, why);
     if (!rc)
         rc = check_keys(&x);
+    bt_free(&e->alloc, x.calls);
     if (rc) {
         if (x.in)
             bt_instance_free(x.in);

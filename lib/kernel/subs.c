@@ -310,7 +310,8 @@ struct baton_record *bt_rec_sub(baton_instance *in, int value_type,
     if (!r)
         return NULL;
     const bt_ei *owner = bt_ei_find(in, s->ei_key);
-    r->proc = owner ? owner->proc : in->proc;
+    if (owner)
+        bt_rec_at(r, owner);
     r->element = &r->proc->elements[s->element];
     r->element_instance_key = s->ei_key;
     r->u.sub.due = s->due;

@@ -10,7 +10,7 @@
 static const bt_ei *holder(const bt_ei *scope, const char *name, size_t len,
                            json_t **value)
 {
-    for (; scope; scope = scope->scope)
+    for (; scope; scope = bt_ei_var_parent(scope))
         if (scope->vars && (*value = json_object_getn(scope->vars, name, len)))
             return scope;
     *value = NULL;
@@ -107,7 +107,7 @@ int bt_var_set_local(baton_instance *in, bt_varlog *log, bt_ei *ei,
         return BATON_ENOMEM;
     }
     r->key = ei->key;
-    r->proc = ei->proc;
+    bt_rec_at(r, ei);
     r->flow_scope_key = ei->key;
     r->u.var.name = u->name;
     r->u.var.value = json_incref(value);
@@ -132,7 +132,7 @@ int bt_var_set_item(baton_instance *in, bt_varlog *log, bt_ei *ei,
     u->old = json_incref(json_array_get(list, index));
     /* Replacing an item in range never allocates. */
     json_array_set(list, index, value);
-    r->proc = ei->proc;
+    bt_rec_at(r, ei);
     r->flow_scope_key = ei->key;
     r->u.var.name = u->name;
     r->u.var.value = json_incref(list);
@@ -160,7 +160,8 @@ int bt_var_propagate(baton_instance *in, bt_varlog *log, bt_ei *scope,
     json_object_foreach(doc, k, v) {
         json_t *old;
         bt_ei *at = (bt_ei *)holder(scope, k, strlen(k), &old);
-        int rc = bt_var_set_local(in, log, at ? at : in->root, k, v);
+        int rc = bt_var_set_local(in, log, at ? at : bt_ei_process(scope), k,
+                                  v);
         if (rc)
             return rc;
     }
@@ -219,7 +220,7 @@ json_t *bt_var_collect(const bt_ei *scope)
     json_t *all = json_object();
     if (!all)
         return NULL;
-    for (; scope; scope = scope->scope) {
+    for (; scope; scope = bt_ei_var_parent(scope)) {
         if (!scope->vars)
             continue;
         const char *k;

@@ -83,7 +83,6 @@ static const struct refusal {
 } refusals[] = {
 #define ELEMENT(n) { BT_REFUSE_ELEMENT, BT_NS_BPMN, n, n " is not supported" }
     ELEMENT("adHocSubProcess"),
-    ELEMENT("callActivity"),
     ELEMENT("complexGateway"),
 #undef ELEMENT
 #define EVDEF(n)                                                              \
@@ -1203,6 +1202,8 @@ static void read_executable(bt_loader *ld, bt_proc_build *pb,
         if (chooses(e))
             check_default(ld, pb, e, pb->enodes[i]);
         bt_load_extensions(ld, e, pb->enodes[i]);
+        if (e->kind == BT_CALL_ACTIVITY)
+            bt_load_call(ld, e, pb->enodes[i]);
     }
     if (!ld->oom)
         bt_load_events(ld, pb);

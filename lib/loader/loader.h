@@ -262,6 +262,8 @@ void bt_load_scope_starts(bt_loader *ld, bt_proc_build *pb,
  * `e` (BPMN 2.0.2 §10.2.8, with zeebe:loopCharacteristics or Camunda 7's
  * camunda:collection and camunda:elementVariable). */
 void bt_load_loop(bt_loader *ld, bt_element *e, const xmlNode *c);
+/* calls.c: the call of call activity `e`, node `n`. */
+void bt_load_call(bt_loader *ld, bt_element *e, const xmlNode *n);
 /* After the events: refuses what multi-instance activities do not do
  * yet (compensation). */
 void bt_load_check_loops(bt_loader *ld, const bt_proc_build *pb);

@@ -182,6 +182,41 @@ typedef struct bt_loop_def {
     bt_expr *completion; /* completionCondition, NULL when none */
 } bt_loop_def;
 
+/* Which deployment of the called process a call activity starts. */
+enum bt_call_binding {
+    BT_BIND_LATEST,     /* the latest when the call activity activates */
+    BT_BIND_DEPLOYMENT, /* the one deployed from the caller's model */
+    BT_BIND_VERSION     /* Camunda 7's calledElementVersion */
+};
+
+/* A Camunda 7 camunda:in or camunda:out: `source` (a variable of the
+ * other side, or an expression) to `target`; `all` passes every
+ * variable; `local` takes the caller's local variables (in) or sets
+ * them local to the call activity (out). */
+typedef struct bt_call_var {
+    bt_expr *source; /* NULL with `all` */
+    const char *target;
+    uint8_t all;
+    uint8_t local;
+} bt_call_var;
+
+/* A call activity: the process it starts, and what passes between the
+ * two. Zeebe passes every variable the call activity sees in and every
+ * variable of the child out unless told otherwise
+ * (propagateAllParentVariables, propagateAllChildVariables); Camunda 7
+ * passes only what camunda:in and camunda:out name. */
+typedef struct bt_call_def {
+    const char *process_id;   /* NULL when process_expr */
+    bt_expr *process_expr;    /* worked out when it activates */
+    uint8_t binding;          /* enum bt_call_binding */
+    int32_t version;          /* BT_BIND_VERSION */
+    uint8_t camunda7;         /* variables pass by ins and outs only */
+    uint8_t all_parent;       /* Zeebe: every variable in */
+    uint8_t all_child;        /* Zeebe: every child variable out */
+    bt_call_var *ins, *outs;
+    uint32_t n_ins, n_outs;
+} bt_call_def;
+
 /* An element: what every kind has, then the detail of its kind, which
  * only that kind's code reads (the kind table says which apply). */
 typedef struct bt_element {
@@ -219,6 +254,8 @@ typedef struct bt_element {
     uint8_t instantiate;
     /* Activities: multi-instance loop characteristics, NULL when none. */
     const bt_loop_def *loop;
+    /* A call activity's call (NULL for every other kind). */
+    const bt_call_def *call;
 
     bt_job_def job;     /* BT_KF_JOB */
     bt_scope_def scope; /* BT_KF_SCOPE */

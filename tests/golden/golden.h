@@ -36,8 +36,10 @@ static inline uint64_t golden_key_value(const json_t *v)
  * key of the record's value in Zeebe's exported shape (flowScopeKey,
  * elementInstanceKey, jobKey, scopeKey), sorted by field name, and for a
  * variable its name ("name=NAME").
- * processInstanceKey is left out: it is the instance's key on every
- * record, which *pik_ok says (cleared when one differs). */
+ * processInstanceKey is left out where it is the instance's key; the
+ * records of a process instance a call activity started (from format 5)
+ * name their own, which is kept as a field. *pik_ok is cleared when a
+ * record names a process instance the instance does not hold. */
 static inline json_t *golden_record_line(const baton_instance *in,
                                   const baton_record *rec, int *pik_ok)
 {
@@ -65,9 +67,13 @@ static inline json_t *golden_record_line(const baton_instance *in,
         if (l < 3 || strcmp(name + l - 3, "Key") || !json_is_integer(v))
             continue;
         if (!strcmp(name, "processInstanceKey")) {
-            if (pik_ok && golden_key_value(v) != baton_instance_key(in))
+            uint64_t k = golden_key_value(v);
+            if (k == baton_instance_key(in))
+                continue;
+            /* A called one's: inside the instance's range of keys. */
+            if (pik_ok && (k < baton_instance_key(in) ||
+                           k - baton_instance_key(in) >= (1ull << 32)))
                 *pik_ok = 0;
-            continue;
         }
         if (count < sizeof names / sizeof *names)
             names[count++] = name;

@@ -77,6 +77,11 @@ static const char *const default_scenarios[] = {
     "multi-instance/completion-condition",
     "multi-instance/collection-not-a-list",
     "multi-instance/timer-boundary",
+    /* from format 5: process instances started by call activities */
+    "calls/zeebe-variables-in-and-out",
+    "calls/compensation-inside-child",
+    "calls/multi-instance-call-activity",
+    "calls/called-process-expression-incident-resolved",
 };
 
 typedef struct point {
@@ -738,6 +743,15 @@ static void make_one(const char *out_dir, const char *name)
     check(&g, baton_model_load(g.e, xml, model_len, model_path, &m),
           model_path);
     const char *pid = json_string_value(json_object_get(g.scn, "process"));
+    /* From format 5: the processes its call activities call, from the
+     * same model, deployed first. */
+    json_t *deploys = json_object_get(g.scn, "deploy");
+    for (size_t k = 0; k < json_array_size(deploys); k++) {
+        const char *other = json_string_value(json_array_get(deploys, k));
+        if (!other)
+            die("a golden scenario deploys processes of its own model only");
+        check(&g, baton_engine_deploy(g.e, m, other, NULL), "deploy");
+    }
     int version;
     check(&g, baton_engine_deploy(g.e, m, pid, &version), "deploy");
     uint64_t checksum = baton_model_checksum(m);
@@ -818,6 +832,8 @@ static void make_one(const char *out_dir, const char *name)
                                                 baton_instance_process_id(
                                                     g.in)));
         json_object_set_new(doc, "version", json_integer(version));
+        if (deploys)
+            json_object_set(doc, "deploy", deploys);
         json_object_set_new(doc, "checksum", json_string(hex));
         json_object_set_new(doc, "after", json_string(p->after));
         if (format >= 3) /* the clock came with timers and backoffs */
