@@ -87,10 +87,6 @@ static inline const bt_element *bt_ei_el(const bt_ei *ei)
     return ei->element >= 0 ? &ei->proc->elements[ei->element] : NULL;
 }
 
-/* More inner instances than a multi-instance body runs: more is a
- * modelling error, not a workload (an incident says so). */
-#define BT_MI_MAX 1000000u
-
 /* An inner instance of a multi-instance body: the body is the only
  * scope that runs the same element. */
 static inline int bt_ei_is_inner(const bt_ei *ei)
@@ -99,7 +95,8 @@ static inline int bt_ei_is_inner(const bt_ei *ei)
            ei->scope->element == ei->element;
 }
 
-/* A multi-instance body. */
+/* A multi-instance body, or a standard loop's (which holds one
+ * iteration at a time, as a sequential one does). */
 static inline int bt_ei_is_body(const bt_ei *ei)
 {
     const bt_element *el = bt_ei_el(ei);
@@ -424,7 +421,8 @@ struct baton_record {
     const baton_instance *inst;
     const bt_process *proc;
     const bt_element *element; /* NULL for the process */
-    uint8_t mi_body;           /* about a multi-instance body */
+    uint8_t mi_body;           /* about a loop's body: 1 multi-instance,
+                                  2 standard loop */
     uint64_t flow_scope_key;
     uint64_t element_instance_key;
     union {

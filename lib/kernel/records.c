@@ -37,7 +37,9 @@ int bt_rec_element(baton_instance *in, int intent, const bt_ei *ei)
         return BATON_ENOMEM;
     r->proc = ei->proc;
     r->element = bt_ei_el(ei);
-    r->mi_body = (uint8_t)bt_ei_is_body(ei);
+    r->mi_body = (uint8_t)(bt_ei_is_body(ei)
+                               ? 1 + bt_ei_el(ei)->loop->standard
+                               : 0);
     r->flow_scope_key = ei->scope ? ei->scope->key : 0;
     return 0;
 }

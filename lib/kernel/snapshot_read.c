@@ -461,6 +461,11 @@ static const char *read_loop(reader *x, rbuf *r, bt_keymap *seen,
         (items && !bt_ei_el(ei)->loop->input_collection) ||
         (!items && total && bt_ei_el(ei)->loop->input_collection))
         return "bad multi-instance body";
+    const bt_loop_def *d = bt_ei_el(ei)->loop;
+    if (d->standard &&
+        (ended || total != (d->loop_maximum >= 0 ? (uint32_t)d->loop_maximum
+                                                  : BT_MI_MAX)))
+        return "bad standard loop body";
     ei->mi_n = total;
     ei->mi_next = next;
     ei->mi_done = done;
@@ -500,6 +505,9 @@ static const char *check_loops(const baton_instance *in, uint32_t n)
             if ((uint64_t)live + ei->mi_done + ei->mi_ended > ei->mi_next ||
                 (uint64_t)ei->mi_next + ei->n_tokens > ei->mi_n)
                 return "multi-instance body counts that do not add up";
+            /* A standard loop runs one iteration at a time. */
+            if (bt_ei_el(ei)->loop->standard && live + ei->n_tokens > 1)
+                return "standard loop running two iterations at once";
         }
     }
     return NULL;

@@ -262,8 +262,10 @@ void bt_load_scope_starts(bt_loader *ld, bt_proc_build *pb,
  * `e` (BPMN 2.0.2 §10.2.8, with zeebe:loopCharacteristics or Camunda 7's
  * camunda:collection and camunda:elementVariable). */
 void bt_load_loop(bt_loader *ld, bt_element *e, const xmlNode *c);
-/* After the events: refuses what multi-instance activities do not do
- * yet (compensation). */
+/* Reads the standardLoopCharacteristics `c` of activity `e`. */
+void bt_load_standard_loop(bt_loader *ld, bt_element *e, const xmlNode *c);
+/* After the events: refuses what looping activities do not do yet
+ * (compensation). */
 void bt_load_check_loops(bt_loader *ld, const bt_proc_build *pb);
 
 /* transactions.c: cancel end and boundary events where they belong,
