@@ -461,10 +461,14 @@ static const char *read_loop(reader *x, rbuf *r, bt_keymap *seen,
         (items && !bt_ei_el(ei)->loop->input_collection) ||
         (!items && total && bt_ei_el(ei)->loop->input_collection))
         return "bad multi-instance body";
+    /* A standard loop's total is set as it decides on its first
+     * iteration: 0 before (while its boundary events cannot open). */
     const bt_loop_def *d = bt_ei_el(ei)->loop;
     if (d->standard &&
-        (ended || total != (d->loop_maximum >= 0 ? (uint32_t)d->loop_maximum
-                                                  : BT_MI_MAX)))
+        (ended || (total != (d->loop_maximum >= 0
+                                 ? (uint32_t)d->loop_maximum
+                                 : BT_MI_MAX) &&
+                   (total || next))))
         return "bad standard loop body";
     ei->mi_n = total;
     ei->mi_next = next;
