@@ -706,7 +706,9 @@ BATON_API uint64_t baton_record_key(const baton_record *rec);
 BATON_API uint64_t baton_record_position(const baton_record *rec);
 /** Element id, or "" when none. Never NULL. */
 BATON_API const char *baton_record_element_id(const baton_record *rec);
-/** Zeebe's bpmnElementType ("SERVICE_TASK", "PROCESS", ...) or "". */
+/** Zeebe's bpmnElementType ("SERVICE_TASK", "PROCESS",
+ * "MULTI_INSTANCE_BODY", ...) or "". The body of a standard loop, which
+ * Zeebe does not have, is "STANDARD_LOOP_BODY". Never NULL. */
 BATON_API const char *baton_record_element_type(const baton_record *rec);
 /** "PROCESS_INSTANCE", "JOB", ... and "ELEMENT_ACTIVATED", ... */
 BATON_API const char *baton_value_type_name(int value_type);

@@ -303,8 +303,9 @@ typedef struct gen {
                            event: no mappings */
     int no_escalations; /* in an escalation event subprocess: no
                            escalation throws */
-    int mi;             /* the task just made is multi-instance: no
-                           compensation for it (refused at load) */
+    int mi;             /* the task just made is multi-instance or a
+                           standard loop: no compensation for it
+                           (refused at load) */
     rg_model *m;
     int oom;
 } gen;
@@ -485,6 +486,29 @@ static void loop_def(gen *g, scope *s, rg_rng *lr)
     emit(s, " </multiInstanceLoopCharacteristics>");
 }
 
+/* Standard loop characteristics: a condition on loopCounter (FEEL, or
+ * now and then JUEL, which counts from 0), tested before or after, and
+ * a loopMaximum of 0 to 3; one of the two at least, so every loop
+ * ends. */
+static void standard_loop_def(gen *g, scope *s, rg_rng *lr)
+{
+    g->m->n[RG_STANDARD_LOOP]++;
+    int cond = rg_chance(lr, 75);
+    int max = !cond || rg_chance(lr, 40);
+    char attrs[64] = "";
+    if (max)
+        snprintf(attrs, sizeof attrs, " loopMaximum=\"%u\"",
+                 rg_below(lr, 4));
+    emit(s, " <standardLoopCharacteristics%s%s>",
+         rg_chance(lr, 40) ? " testBefore=\"true\"" : "", attrs);
+    if (cond)
+        emit(s, rg_chance(lr, 20)
+                    ? "  <loopCondition>${loopCounter &lt; %u}</loopCondition>"
+                    : "  <loopCondition>=loopCounter &lt; %u</loopCondition>",
+             rg_below(lr, 4));
+    emit(s, " </standardLoopCharacteristics>");
+}
+
 /* A task; a compensation handler when `handler`. */
 static void task(gen *g, scope *s, char id[ID_LEN], int handler)
 {
@@ -515,7 +539,9 @@ static void task(gen *g, scope *s, char id[ID_LEN], int handler)
     /* Multi-instance now and then, decided apart from the model's stream
      * so that the other decisions stay as they were. */
     rg_rng lr = { rg_hash(r->s, id, 0x4d49, 0) };
-    g->mi = !handler && !g->quiet && rg_chance(&lr, 12);
+    int mi = rg_chance(&lr, 12);
+    int std = !mi && rg_chance(&lr, 6); /* a standard loop */
+    g->mi = !handler && !g->quiet && (mi || std);
     int def = job && !rg_chance(r, 20);
     int maps = !g->quiet && rg_chance(r, job ? 30 : 10);
     /* Camunda 7's retry cycle: a failure with retries left waits. */
@@ -527,7 +553,7 @@ static void task(gen *g, scope *s, char id[ID_LEN], int handler)
     }
     emit(s, "<%s id=\"%s\"%s>", tag, id, comp);
     if (!def && !maps && !retry) {
-        loop_def(g, s, &lr);
+        (std ? standard_loop_def : loop_def)(g, s, &lr);
         emit(s, "</%s>", tag);
         return;
     }
@@ -550,7 +576,7 @@ static void task(gen *g, scope *s, char id[ID_LEN], int handler)
         mappings(g, s);
     emit(s, " </extensionElements>");
     if (g->mi)
-        loop_def(g, s, &lr);
+        (std ? standard_loop_def : loop_def)(g, s, &lr);
     emit(s, "</%s>", tag);
 }
 
@@ -1460,6 +1486,7 @@ const char *rg_kind_name(int kind)
         [RG_EVENT_GATEWAY] = "event-based gateway",
         [RG_RETRY_CYCLE] = "retry time cycle",
         [RG_MULTI_INSTANCE] = "multi-instance task",
+        [RG_STANDARD_LOOP] = "standard loop task",
     };
     return kind >= 0 && kind < RG_KINDS ? names[kind] : "?";
 }

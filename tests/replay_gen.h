@@ -128,6 +128,7 @@ enum rg_kind {
     RG_RETRY_CYCLE,           /* Camunda 7's failedJobRetryTimeCycle */
     RG_INCLUSIVE_GATEWAY,     /* forks and joins */
     RG_MULTI_INSTANCE,        /* a multi-instance task */
+    RG_STANDARD_LOOP,         /* a task with a standard loop */
     RG_KINDS
 };
 

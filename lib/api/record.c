@@ -74,8 +74,11 @@ const char *baton_record_element_type(const baton_record *r)
         return "";
     if (is_flow(r))
         return "SEQUENCE_FLOW";
+    /* Zeebe has no standard loop, so no name for its body: this one
+     * says what it is rather than pass it off as multi-instance. */
     if (r->mi_body)
-        return "MULTI_INSTANCE_BODY";
+        return r->mi_body == 2 ? "STANDARD_LOOP_BODY"
+                               : "MULTI_INSTANCE_BODY";
     if (r->element)
         return bt_kind_zeebe_name(r->element);
     if (r->value_type == BATON_VT_PROCESS_INSTANCE)

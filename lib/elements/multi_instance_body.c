@@ -72,10 +72,72 @@ static int count_of(bt_ctx *cx, bt_ei *body, size_t *n, json_t **items)
                    bt_expr_text(x), BT_MI_MAX, got);
 }
 
+/* The loop condition of a standard loop, seen from `scope` with
+ * loopCounter the number of iterations run so far (BPMN 2.0.2 §10.2.8:
+ * "counts the number of loops"): 1 when it holds, 0 when not, -1 after
+ * `*fail` (with `retry`) when it gives no boolean. */
+static int loop_holds(bt_ctx *cx, const bt_ei *scope, uint32_t runs,
+                      const bt_cmd *retry, int *rc)
+{
+    const bt_loop_def *d = bt_ei_el(scope)->loop;
+    bt_eval_ctx ctx = { scope, json_object() };
+    json_t *v = NULL;
+    *rc = !ctx.overlay ||
+                  json_object_set_new(ctx.overlay, "loopCounter",
+                                      json_integer(runs)) ||
+                  bt_expr_eval(d->loop_condition, bt_eval_lookup, &ctx, &v)
+              ? BATON_ENOMEM
+              : 0;
+    json_decref(ctx.overlay);
+    if (*rc)
+        return -1;
+    int kind = json_typeof(v);
+    json_decref(v);
+    if (kind == JSON_TRUE || kind == JSON_FALSE)
+        return kind == JSON_TRUE;
+    *rc = bt_fail(cx->in, &cx->fail, BT_INC_CONDITION, scope, 0, retry,
+                  "expected the loop condition '%s' to be a boolean, but "
+                  "it was %s",
+                  bt_expr_text(d->loop_condition),
+                  kind == JSON_NULL ? "null" : "not a boolean");
+    return -1;
+}
+
+/* A standard loop's body: it runs its first iteration unless its
+ * loopMaximum is 0 or, tested before, its condition does not hold. Its
+ * total is the loopMaximum, else the most iterations a loop runs. */
+static int loop_activated(bt_ctx *cx, bt_ei *body)
+{
+    const bt_loop_def *d = loop_of(body);
+    /* Set before the condition can fail: a body waiting on an incident
+     * has its total, and setting it again on the retry changes nothing. */
+    body->mi_n = d->loop_maximum >= 0 ? (uint32_t)d->loop_maximum
+                                      : BT_MI_MAX;
+    body->mi_next = body->mi_done = body->mi_ended = 0;
+    int run = d->loop_maximum != 0;
+    if (run && d->test_before && d->loop_condition) {
+        bt_cmd retry = { BT_CMD_SUBSCRIBE, body->element, body->key,
+                         body->triggered };
+        int rc;
+        run = loop_holds(cx, body, 0, &retry, &rc);
+        if (rc || run < 0)
+            return rc;
+    }
+    if (bt_reserve(cx->in, 0, 0, 1, 0))
+        return BATON_ENOMEM;
+    if (run)
+        bt_push_cmd(cx->in, BT_CMD_ACTIVATE, body->element, 0, body->key);
+    else
+        bt_push_cmd(cx->in, BT_CMD_COMPLETE, body->element, body->key, 0);
+    return 0;
+}
+
 static int activated(bt_ctx *cx, bt_ei *body)
 {
     baton_instance *in = cx->in;
     const bt_loop_def *d = loop_of(body);
+    if (d->standard)
+        return loop_activated(cx, body);
     size_t n = 0;
     json_t *items = NULL;
     int rc = count_of(cx, body, &n, &items);
@@ -180,10 +242,41 @@ void bt_mi_out_clear(bt_mi_out *o)
     o->item = NULL;
 }
 
+/* After iteration `inner` of a standard loop: whether the loop ends
+ * (`o->met`), at its loopMaximum, or when its condition does not hold.
+ * Without a loopMaximum, a condition that still holds after BT_MI_MAX
+ * iterations is an incident, as a collection too long is. */
+static int loop_completing(bt_ctx *cx, bt_ei *inner, bt_mi_out *o)
+{
+    const bt_ei *body = inner->scope;
+    const bt_loop_def *d = loop_of(body);
+    uint32_t runs = inner->mi_index;
+    o->met = 1;
+    if (runs >= body->mi_n && d->loop_maximum >= 0)
+        return 0;
+    o->met = 0;
+    if (!d->loop_condition)
+        return 0;
+    bt_cmd retry = { BT_CMD_COMPLETE, inner->element, inner->key, 0 };
+    int rc, holds = loop_holds(cx, inner, runs, &retry, &rc);
+    if (rc || holds < 0)
+        return rc;
+    o->met = !holds;
+    if (holds && runs >= body->mi_n)
+        return bt_fail(cx->in, &cx->fail, BT_INC_CONDITION, inner, 0,
+                       &retry,
+                       "the loop condition '%s' still held after %u "
+                       "iterations, the most a loop runs",
+                       bt_expr_text(d->loop_condition), BT_MI_MAX);
+    return 0;
+}
+
 int bt_mi_inner_completing(bt_ctx *cx, bt_ei *inner, bt_mi_out *o)
 {
     const bt_ei *body = inner->scope;
     const bt_loop_def *d = loop_of(body);
+    if (d->standard)
+        return loop_completing(cx, inner, o);
     bt_eval_ctx ctx = { inner, NULL };
     if (d->output_collection &&
         (d->output_element

@@ -107,10 +107,6 @@ static inline bt_ei *bt_ei_var_parent(const bt_ei *ei)
     return ei->element < 0 ? NULL : ei->scope;
 }
 
-/* More inner instances than a multi-instance body runs: more is a
- * modelling error, not a workload (an incident says so). */
-#define BT_MI_MAX 1000000u
-
 /* An inner instance of a multi-instance body: the body is the only
  * scope that runs the same element. */
 static inline int bt_ei_is_inner(const bt_ei *ei)
@@ -119,7 +115,8 @@ static inline int bt_ei_is_inner(const bt_ei *ei)
            ei->scope->element == ei->element;
 }
 
-/* A multi-instance body. */
+/* A multi-instance body, or a standard loop's (which holds one
+ * iteration at a time, as a sequential one does). */
 static inline int bt_ei_is_body(const bt_ei *ei)
 {
     const bt_element *el = bt_ei_el(ei);
@@ -453,7 +450,8 @@ struct baton_record {
     uint64_t pi_key;
     int32_t version;
     uint64_t parent_ei_key, parent_pi_key;
-    uint8_t mi_body;           /* about a multi-instance body */
+    uint8_t mi_body;           /* about a loop's body: 1 multi-instance,
+                                  2 standard loop */
     uint64_t flow_scope_key;
     uint64_t element_instance_key;
     union {

@@ -52,7 +52,9 @@ int bt_rec_element(baton_instance *in, int intent, const bt_ei *ei)
         return BATON_ENOMEM;
     bt_rec_at(r, ei);
     r->element = bt_ei_el(ei);
-    r->mi_body = (uint8_t)bt_ei_is_body(ei);
+    r->mi_body = (uint8_t)(bt_ei_is_body(ei)
+                               ? 1 + bt_ei_el(ei)->loop->standard
+                               : 0);
     /* A process instance has no flow scope, a called one neither. */
     r->flow_scope_key = ei->element >= 0 ? ei->scope->key : 0;
     return 0;

@@ -29,7 +29,9 @@
  *     LOOP  u32 n { u64 ei u32 index u32 total u32 next u32 completed
  *                   u32 terminated str items }
  *           (multi-instance bodies, index 0, and their inner instances,
- *           index from 1, the rest 0; in the order of ELEM)
+ *           index from 1, the rest 0; in the order of ELEM; a standard
+ *           loop's body and iteration too, its total the loopMaximum or
+ *           1000000, its items absent)
  *   u64 checksum (FNV-1a 64 of everything before it)
  * str = u32 length + bytes (0xffffffff: absent);
  * cmd = u32 kind i32 element u64 key u64 scope.

@@ -556,6 +556,15 @@ static const char *read_loop(reader *x, rbuf *r, bt_keymap *seen,
         (items && !bt_ei_el(ei)->loop->input_collection) ||
         (!items && total && bt_ei_el(ei)->loop->input_collection))
         return "bad multi-instance body";
+    /* A standard loop's total is set as it decides on its first
+     * iteration: 0 before (while its boundary events cannot open). */
+    const bt_loop_def *d = bt_ei_el(ei)->loop;
+    if (d->standard &&
+        (ended || (total != (d->loop_maximum >= 0
+                                 ? (uint32_t)d->loop_maximum
+                                 : BT_MI_MAX) &&
+                   (total || next))))
+        return "bad standard loop body";
     ei->mi_n = total;
     ei->mi_next = next;
     ei->mi_done = done;
@@ -595,6 +604,9 @@ static const char *check_loops(const baton_instance *in, uint32_t n)
             if ((uint64_t)live + ei->mi_done + ei->mi_ended > ei->mi_next ||
                 (uint64_t)ei->mi_next + ei->n_tokens > ei->mi_n)
                 return "multi-instance body counts that do not add up";
+            /* A standard loop runs one iteration at a time. */
+            if (bt_ei_el(ei)->loop->standard && live + ei->n_tokens > 1)
+                return "standard loop running two iterations at once";
         }
     }
     return NULL;

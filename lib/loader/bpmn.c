@@ -69,6 +69,7 @@ static const char *const ignored_in_node[] = {
     "potentialOwner", "resourceRole", "rendering", "script",
     "categoryValueRef",
     "multiInstanceLoopCharacteristics", /* read by check_node */
+    "standardLoopCharacteristics",      /* read by check_node */
 };
 
 /* Everything this version refuses on purpose, with the message users see.
@@ -96,8 +97,6 @@ static const struct refusal {
       "supported" },
     { BT_REFUSE_EVDEF, BT_NS_BPMN, "eventDefinitionRef",
       "event definition references are not supported" },
-    { BT_REFUSE_CHILD, BT_NS_BPMN, "standardLoopCharacteristics",
-      "loop activities are not supported" },
     /* The engine itself would evaluate these (a DMN decision or a FEEL
      * script in Zeebe, a DMN decision in Camunda 7): turning them into a
      * job would silently change what the model does. */
@@ -864,9 +863,10 @@ static void check_node(bt_loader *ld, bt_proc_build *pb, uint32_t index)
         if (!bt_is_elem(c, BT_NS_BPMN))
             continue;
         const char *t = bt_tag_of(c);
-        if (strcmp(t, "multiInstanceLoopCharacteristics") == 0) {
+        int mi = strcmp(t, "multiInstanceLoopCharacteristics") == 0;
+        if (mi || strcmp(t, "standardLoopCharacteristics") == 0) {
             if (bt_is_activity(e->kind) && !e->loop)
-                bt_load_loop(ld, e, c);
+                (mi ? bt_load_loop : bt_load_standard_loop)(ld, e, c);
             else
                 bt_load_problem(ld, BATON_EMODEL, bt_load_line(c), 0, e->tag,
                                 e->id,

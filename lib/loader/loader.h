@@ -264,8 +264,10 @@ void bt_load_scope_starts(bt_loader *ld, bt_proc_build *pb,
 void bt_load_loop(bt_loader *ld, bt_element *e, const xmlNode *c);
 /* calls.c: the call of call activity `e`, node `n`. */
 void bt_load_call(bt_loader *ld, bt_element *e, const xmlNode *n);
-/* After the events: refuses what multi-instance activities do not do
- * yet (compensation). */
+/* Reads the standardLoopCharacteristics `c` of activity `e`. */
+void bt_load_standard_loop(bt_loader *ld, bt_element *e, const xmlNode *c);
+/* After the events: refuses what looping activities do not do yet
+ * (compensation). */
 void bt_load_check_loops(bt_loader *ld, const bt_proc_build *pb);
 
 /* transactions.c: cancel end and boundary events where they belong,

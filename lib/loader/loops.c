@@ -1,11 +1,14 @@
-/* Multi-instance loop characteristics (BPMN 2.0.2 §10.2.8): what runs an
+/* Loop characteristics (BPMN 2.0.2 §10.2.8). Multi-instance: what runs an
  * activity once per item of a collection or a number of times, in
  * parallel or one after the other. Zeebe writes them as a
  * zeebe:loopCharacteristics extension (inputCollection, inputElement,
  * outputCollection, outputElement, FEEL); Camunda 7 as the attributes
  * camunda:collection and camunda:elementVariable and a loopCardinality
  * (JUEL); plain BPMN as a loopCardinality. A completionCondition may end
- * the loop early in every dialect. */
+ * the loop early in every dialect. Standard loops
+ * (standardLoopCharacteristics): testBefore, loopMaximum and a
+ * loopCondition, FEEL or JUEL; Zeebe and Camunda 7 have no dialect of
+ * their own for them. */
 #include "loader/dialect.h"
 
 #include "baton.h"
@@ -76,6 +79,7 @@ void bt_load_loop(bt_loader *ld, bt_element *e, const xmlNode *c)
         return;
     }
     memset(d, 0, sizeof *d);
+    d->loop_maximum = -1;
     d->sequential = bt_is_true(bt_load_attr(ld, c, NULL, "isSequential"));
     const char *coll = bt_load_attr(ld, c, BT_NS_CAMUNDA, "collection");
     const char *elvar = bt_load_attr(ld, c, BT_NS_CAMUNDA, "elementVariable");
@@ -119,6 +123,66 @@ void bt_load_loop(bt_loader *ld, bt_element *e, const xmlNode *c)
     e->loop = d;
 }
 
+/* loopMaximum: a whole number from 0 to BT_MI_MAX, digits only, as
+ * xsd:integer writes it (a sign and surrounding blanks allowed). */
+static int64_t maximum_of(const char *v)
+{
+    v += strspn(v, " \t\r\n");
+    v += *v == '+';
+    size_t n = strspn(v, "0123456789");
+    if (!n || v[n + strspn(v + n, " \t\r\n")])
+        return -1;
+    int64_t m = 0;
+    for (size_t i = 0; i < n && m <= BT_MI_MAX; i++)
+        m = m * 10 + (v[i] - '0');
+    return m <= BT_MI_MAX ? m : -1;
+}
+
+void bt_load_standard_loop(bt_loader *ld, bt_element *e, const xmlNode *c)
+{
+    bt_loop_def *d = bt_arena_alloc(ld->ar, sizeof *d);
+    if (!d) {
+        ld->oom = 1;
+        return;
+    }
+    memset(d, 0, sizeof *d);
+    d->standard = d->sequential = 1;
+    d->test_before = bt_is_true(bt_load_attr(ld, c, NULL, "testBefore"));
+    d->loop_maximum = -1;
+    const char *max = bt_load_attr(ld, c, NULL, "loopMaximum");
+    if (max && (d->loop_maximum = maximum_of(max)) < 0)
+        bt_load_problem(ld, BATON_EMODEL, bt_load_line(c), 0, e->tag, e->id,
+                        "loopMaximum '%s' is not a whole number from 0 to "
+                        "%u",
+                        max, BT_MI_MAX);
+    int juel = 0, has_cond = 0;
+    for (const xmlNode *k = c->children; k; k = k->next) {
+        if (!bt_is_elem(k, BT_NS_BPMN))
+            continue;
+        const char *t = bt_tag_of(k);
+        size_t len;
+        if (strcmp(t, "loopCondition") == 0 && !has_cond) {
+            const char *text = bt_load_text(ld, k, &len);
+            juel = is_juel(text);
+            has_cond = 1;
+            d->loop_condition = expr_of(ld, e, k, text);
+        } else if (strcmp(t, "extensionElements") != 0 &&
+                   strcmp(t, "documentation") != 0) {
+            bt_load_refuse(ld, k, e->tag, e->id, NULL);
+        }
+    }
+    /* Without either, nothing would ever end the loop: a modelling
+     * error, not an instance that runs until its host gives up. */
+    if (!has_cond && !max)
+        bt_load_problem(ld, BATON_EMODEL, bt_load_line(c), 0, e->tag, e->id,
+                        "standard loop has neither a loopCondition nor a "
+                        "loopMaximum: it would repeat without end");
+    /* loopCounter counts as in multi-instance: from 0 in models that
+     * write the condition in JUEL (Camunda 7's), else from 1. */
+    d->zero_based = (uint8_t)juel;
+    e->loop = d;
+}
+
 /* Whether element `i` sits, at any depth, inside element `outer`. */
 static int inside(const bt_process *p, int32_t i, int32_t outer)
 {
@@ -129,8 +193,9 @@ static int inside(const bt_process *p, int32_t i, int32_t outer)
 }
 
 /* Compensation of a multi-instance activity would call one handler per
- * completed inner instance; that log is not kept yet, so the models
- * that would need it are refused rather than compensated wrongly. */
+ * completed inner instance, and of a standard loop one per iteration;
+ * that log is not kept yet, so the models that would need it are
+ * refused rather than compensated wrongly. */
 void bt_load_check_loops(bt_loader *ld, const bt_proc_build *pb)
 {
     const bt_process *p = pb->p;
@@ -150,7 +215,10 @@ void bt_load_check_loops(bt_loader *ld, const bt_proc_build *pb)
         if (comp)
             bt_load_problem(ld, BATON_EUNSUPPORTED, (int)e->line, 0, e->tag,
                             e->id,
-                            "compensation of multi-instance activities is "
-                            "not supported");
+                            e->loop->standard
+                                ? "compensation of loop activities is not "
+                                  "supported"
+                                : "compensation of multi-instance "
+                                  "activities is not supported");
     }
 }

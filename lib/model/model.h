@@ -180,6 +180,15 @@ typedef struct bt_loop_def {
      * stays there (as Zeebe). */
     const char *output_local;
     bt_expr *completion; /* completionCondition, NULL when none */
+    /* A standard loop (standardLoopCharacteristics): the activity runs
+     * again, one iteration at a time, while the loop condition holds
+     * (tested before each iteration with testBefore, else after each),
+     * at most loop_maximum times. A multi-instance loop leaves these 0,
+     * NULL and -1. */
+    uint8_t standard;
+    uint8_t test_before;
+    bt_expr *loop_condition; /* NULL: none */
+    int64_t loop_maximum;    /* -1: none */
 } bt_loop_def;
 
 /* Which deployment of the called process a call activity starts. */
@@ -216,6 +225,10 @@ typedef struct bt_call_def {
     bt_call_var *ins, *outs;
     uint32_t n_ins, n_outs;
 } bt_call_def;
+
+/* More iterations than a loop runs, multi-instance or standard: more is
+ * a modelling error, not a workload. */
+#define BT_MI_MAX 1000000u
 
 /* An element: what every kind has, then the detail of its kind, which
  * only that kind's code reads (the kind table says which apply). */

@@ -96,6 +96,7 @@ REPLAY_SEEDS = [
     '0x55504f3995d9f1e4', '0x42caf62b26b15a08', '0x0a589fbf55d6e835',
     '0x0e37d089430c800f', '0x3e56e4f16aae453e', '0x7c60a61fc2f13fbb',
     '0x270c6ba600367b58', '0xbdd04af0e737f07c',
+    '0x49d8ee6ba2a7b283',  # a standard loop whose boundary cannot open
 ]
 
 

@@ -77,6 +77,12 @@ static const char *const default_scenarios[] = {
     "multi-instance/completion-condition",
     "multi-instance/collection-not-a-list",
     "multi-instance/timer-boundary",
+    /* format 4 too: standard loops keep their state in LOOP */
+    "standard-loop/test-after",
+    "standard-loop/condition-error",
+    "standard-loop/condition-error-before",
+    "standard-loop/boundary-cannot-open",
+    "standard-loop/timer-boundary",
     /* from format 5: process instances started by call activities */
     "calls/zeebe-variables-in-and-out",
     "calls/compensation-inside-child",
