@@ -262,6 +262,14 @@ static void bvprintf(buf *b, const char *fmt, va_list ap)
     bput(b, tmp, (size_t)k);
 }
 
+static void bprintf(buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bvprintf(b, fmt, ap);
+    va_end(ap);
+}
+
 /* XML text or attribute value. */
 static void bescape(buf *b, const char *s)
 {
@@ -306,6 +314,7 @@ typedef struct gen {
     int mi;             /* the task just made is multi-instance or a
                            standard loop: no compensation for it
                            (refused at load) */
+    buf callees;        /* the processes call activities call */
     rg_model *m;
     int oom;
 } gen;
@@ -1118,7 +1127,30 @@ static void block(gen *g, scope *s, edge *cur, int par)
     rg_rng *r = &g->r;
     unsigned roll = rg_below(r, 100);
     char id[ID_LEN];
-    if (roll < 11 && s->depth < 3 && g->budget >= 4) {
+    if (roll < 11 && s->depth < 3 && g->budget >= 4 && rg_chance(r, 25)) {
+        /* A call activity: the process it calls is a scope of its own,
+         * whose errors and escalations may reach the call activity's
+         * boundary events; now and then none of the child's variables
+         * come back. */
+        scope in = { .depth = s->depth + 1 };
+        node(g, "c", id, RG_CALL_ACTIVITY);
+        scope_body(g, &in, 1 + rg_below(r, 3));
+        bprintf(&g->callees,
+                   "  <process id=\"replay_%s\" isExecutable=\"true\">\n",
+                   id);
+        if (in.body.p)
+            bputs(&g->callees, in.body.p);
+        bputs(&g->callees, "  </process>\n");
+        g->callees.oom |= in.body.oom;
+        free(in.body.p);
+        emit(s,
+             "<callActivity id=\"%s\"><extensionElements><zeebe:calledElement "
+             "processId=\"replay_%s\"%s/></extensionElements></callActivity>",
+             id, id,
+             rg_chance(r, 20) ? " propagateAllChildVariables=\"false\"" : "");
+        link(g, s, cur, id);
+        decorate(g, s, id, cur, par, 1);
+    } else if (roll < 11 && s->depth < 3 && g->budget >= 4) {
         /* A subprocess: a scope of its own; now and then a transaction,
          * which its cancel end events may cancel. */
         int tx = rg_chance(r, 20);
@@ -1405,9 +1437,13 @@ int rg_generate(uint64_t seed, rg_model *out)
     bputs(&b, "  <process id=\"replay\" isExecutable=\"true\">\n");
     if (top.body.p)
         bputs(&b, top.body.p);
-    bputs(&b, "  </process>\n</definitions>\n");
-    int oom = b.oom || top.body.oom || g.oom;
+    bputs(&b, "  </process>\n");
+    if (g.callees.p)
+        bputs(&b, g.callees.p);
+    bputs(&b, "</definitions>\n");
+    int oom = b.oom || top.body.oom || g.oom || g.callees.oom;
     free(top.body.p);
+    free(g.callees.p);
     if (oom) {
         free(b.p);
         memset(out, 0, sizeof *out);
@@ -1487,6 +1523,7 @@ const char *rg_kind_name(int kind)
         [RG_RETRY_CYCLE] = "retry time cycle",
         [RG_MULTI_INSTANCE] = "multi-instance task",
         [RG_STANDARD_LOOP] = "standard loop task",
+        [RG_CALL_ACTIVITY] = "call activity",
     };
     return kind >= 0 && kind < RG_KINDS ? names[kind] : "?";
 }

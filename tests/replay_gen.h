@@ -129,6 +129,7 @@ enum rg_kind {
     RG_INCLUSIVE_GATEWAY,     /* forks and joins */
     RG_MULTI_INSTANCE,        /* a multi-instance task */
     RG_STANDARD_LOOP,         /* a task with a standard loop */
+    RG_CALL_ACTIVITY,         /* calls a process of its own */
     RG_KINDS
 };
 
@@ -142,7 +143,8 @@ typedef struct rg_model {
     unsigned n_flows;        /* sequence flows */
 } rg_model;
 
-/* Generates the model of `seed`: one executable process "replay" with a
+/* Generates the model of `seed`: one executable process "replay" (and
+ * one process "replay_cN" for each call activity, which calls it) with a
  * Zeebe namespace, block-structured (sequences, parallel and inclusive
  * blocks that join, exclusive and event-based blocks that merge,
  * subprocesses) so that it always loads, from a start and an end event

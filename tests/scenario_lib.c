@@ -880,8 +880,14 @@ static void start(sc_run *r)
             k < r->sc->n_deploys ? &r->sc->deploys[k] : NULL;
         sc_call load = { .op = SC_LOAD, .text = d ? d->model_path : NULL };
         must(r, &load);
+        const char *pid = d ? d->process : NULL;
+        for (size_t p = 0; d && !pid && p < baton_model_process_count(
+                                               load.model);
+             p++)
+            if (baton_model_process_executable(load.model, p))
+                pid = baton_model_process_id(load.model, p);
         sc_call deploy = { .op = SC_DEPLOY, .model = load.model,
-                           .text = d ? d->process : NULL };
+                           .text = pid };
         must(r, &deploy);
         if (r->mode == SC_HANDLER) {
             /* A handler for every job type the model names. */

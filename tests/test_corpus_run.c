@@ -132,12 +132,18 @@ static void run_model(const char *path, tally *t, size_t *models)
         return; /* refused: test_corpus checks how */
     }
     (*models)++;
+    /* Every executable process first, so that call activities find the
+     * processes of the model they call. */
+    for (size_t p = 0; p < baton_model_process_count(m); p++) {
+        const char *pid = baton_model_process_id(m, p);
+        if (baton_model_process_executable(m, p) &&
+            baton_engine_deploy(e, m, pid, NULL) != BATON_OK)
+            fail_msg("%s: deploy %s: %s", rel, pid, baton_engine_errmsg(e));
+    }
     for (size_t p = 0; p < baton_model_process_count(m); p++) {
         if (!baton_model_process_executable(m, p))
             continue;
         const char *pid = baton_model_process_id(m, p);
-        if (baton_engine_deploy(e, m, pid, NULL) != BATON_OK)
-            fail_msg("%s: deploy %s: %s", rel, pid, baton_engine_errmsg(e));
         /* Its plain start, then each start event by id. */
         size_t n_starts = baton_model_start_count(m, p);
         for (size_t s = 0; s <= n_starts; s++) {

@@ -377,6 +377,121 @@ static void test_records_json(void **state)
     baton_engine_free(e);
 }
 
+/* The records of a called process instance, as Zeebe reports a child
+ * instance: its own processInstanceKey on every record, the parent's
+ * keys on its element records, and no flow scope for the process. */
+typedef struct call_keys {
+    long long call_ei, child_pi, root_pi;
+    int child_records, process_records, job_records;
+} call_keys;
+
+static long long num(const char *j, const char *field)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", field);
+    const char *p = strstr(j, pat);
+    return p ? strtoll(p + strlen(pat), NULL, 10) : -2;
+}
+
+static void call_sink(void *ud, baton_instance *in, const baton_record *rec)
+{
+    call_keys *k = ud;
+    char *j;
+    assert_int_equal(baton_record_to_json(rec, &j, NULL), 0);
+    const char *el = baton_record_element_id(rec);
+    long long pi = num(j, "processInstanceKey");
+    if (baton_record_value_type(rec) == BATON_VT_PROCESS_INSTANCE &&
+        !strcmp(el, "Call") && baton_record_intent(rec) ==
+                                   BATON_INTENT_ELEMENT_ACTIVATING)
+        k->call_ei = (long long)baton_record_key(rec);
+    if (!strcmp(el, "leg") &&
+        baton_record_value_type(rec) == BATON_VT_PROCESS_INSTANCE) {
+        /* The child's own PROCESS records. */
+        k->child_pi = (long long)baton_record_key(rec);
+        assert_int_equal(pi, k->child_pi);
+        assert_int_equal(num(j, "parentElementInstanceKey"), k->call_ei);
+        assert_int_equal(num(j, "parentProcessInstanceKey"),
+                         (long long)baton_instance_key(in));
+        assert_int_equal(num(j, "flowScopeKey"), -1);
+        k->process_records++;
+    } else if (!strcmp(el, "Reserve") || !strcmp(el, "leg_start") ||
+               !strcmp(el, "g1")) {
+        assert_true(k->child_pi > 0);
+        assert_int_equal(pi, k->child_pi);
+        /* Every element record of the child names its parents, as
+         * Zeebe's; its jobs do not. */
+        if (baton_record_value_type(rec) == BATON_VT_PROCESS_INSTANCE)
+            assert_int_equal(num(j, "parentElementInstanceKey"), k->call_ei);
+        else
+            assert_null(strstr(j, "parentElementInstanceKey"));
+        k->child_records++;
+        if (baton_record_value_type(rec) == BATON_VT_JOB)
+            k->job_records++;
+    } else {
+        assert_int_equal(pi, (long long)baton_instance_key(in));
+    }
+    baton_free(j);
+}
+
+static void test_called_instance_keys(void **state)
+{
+    (void)state;
+    static const char xml[] =
+        "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" "
+        "xmlns:zeebe=\"http://camunda.org/schema/zeebe/1.0\">"
+        "<process id=\"trip\" isExecutable=\"true\"><startEvent id=\"s\"/>"
+        "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"Call\"/>"
+        "<callActivity id=\"Call\"><extensionElements>"
+        "<zeebe:calledElement processId=\"leg\"/></extensionElements>"
+        "</callActivity></process>"
+        "<process id=\"leg\" isExecutable=\"true\"><startEvent "
+        "id=\"leg_start\"/><sequenceFlow id=\"g1\" sourceRef=\"leg_start\" "
+        "targetRef=\"Reserve\"/><serviceTask id=\"Reserve\"><extensionElements>"
+        "<zeebe:taskDefinition type=\"reserve\"/></extensionElements>"
+        "</serviceTask></process></definitions>";
+    baton_engine *e = new_engine();
+    call_keys k = { 0, 0, 0, 0, 0, 0 };
+    baton_engine_set_record_sink(e, call_sink, &k);
+    baton_model *m;
+    assert_int_equal(baton_model_load(e, xml, BATON_NUL, "calls.bpmn", &m),
+                     0);
+    assert_int_equal(baton_engine_deploy(e, m, "leg", NULL), 0);
+    assert_int_equal(baton_engine_deploy(e, m, "trip", NULL), 0);
+    baton_model_free(m);
+    baton_instance *in;
+    assert_int_equal(baton_instance_create(e, "trip", NULL, 0, &in), 0);
+    assert_int_equal(baton_instance_run(in, 0), BATON_STEP_WAITING);
+    assert_int_equal(k.process_records, 2); /* ACTIVATING, ACTIVATED */
+    assert_true(k.child_records >= 6);
+    assert_int_equal(k.job_records, 1);
+    /* The job belongs to the instance, and runs in the child. */
+    assert_int_equal(baton_instance_job_count(in), 1);
+    baton_job *job = baton_instance_job(in, 0);
+    assert_ptr_equal(baton_job_instance(job), in);
+    assert_int_equal((long long)baton_job_process_instance_key(job),
+                     k.child_pi);
+    assert_string_equal(baton_job_process_id(job), "leg");
+    assert_true(k.child_pi != (long long)baton_instance_key(in));
+    /* The whole tree comes back from one snapshot. */
+    void *snap;
+    size_t size;
+    assert_int_equal(baton_instance_snapshot(in, &snap, &size), 0);
+    baton_instance_free(in);
+    assert_int_equal(baton_instance_restore(e, snap, size, &in), 0);
+    baton_free(snap);
+    job = baton_instance_job(in, 0);
+    assert_int_equal((long long)baton_job_process_instance_key(job),
+                     k.child_pi);
+    assert_int_equal(baton_instance_complete_job(in, baton_job_key(job),
+                                                 NULL, 0),
+                     0);
+    assert_int_equal(baton_instance_run(in, 0), BATON_STEP_ENDED);
+    assert_int_equal(baton_instance_state(in), BATON_INSTANCE_COMPLETED);
+    assert_int_equal(k.process_records, 4); /* COMPLETING, COMPLETED */
+    baton_instance_free(in);
+    baton_engine_free(e);
+}
+
 int main(void)
 {
     const char *d = getenv("BATON_TESTDATA");
@@ -391,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_budget),
         cmocka_unit_test(test_snapshot),
         cmocka_unit_test(test_records_json),
+        cmocka_unit_test(test_called_instance_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -965,15 +965,20 @@ static void play(run *r)
               baton_strerror(rc), baton_engine_errmsg(r->e));
         return;
     }
-    rc = baton_engine_deploy(r->e, m, NULL, NULL);
-    if (!rc && r->drive == DRIVE_HANDLERS)
-        for (size_t i = 0; !rc && i < baton_model_job_type_count(m, 0); i++)
-            rc = baton_engine_register_handler(
-                r->e, baton_model_job_type(m, 0, i), on_job, r);
+    /* "replay", and the processes its call activities call. */
+    for (size_t p = 0; !rc && p < baton_model_process_count(m); p++) {
+        rc = baton_engine_deploy(r->e, m, baton_model_process_id(m, p), NULL);
+        if (!rc && r->drive == DRIVE_HANDLERS)
+            for (size_t i = 0; !rc && i < baton_model_job_type_count(m, p);
+                 i++)
+                rc = baton_engine_register_handler(
+                    r->e, baton_model_job_type(m, p, i), on_job, r);
+    }
     baton_model_free(m);
     if (!ok(r, rc, "deploying"))
         return;
-    if (!ok(r, baton_instance_create(r->e, NULL, c->vars, BATON_NUL, &r->in),
+    if (!ok(r, baton_instance_create(r->e, "replay", c->vars, BATON_NUL,
+                                     &r->in),
             "baton_instance_create"))
         return;
     point(r, "created");

@@ -167,9 +167,9 @@ static json_t *record_value(const baton_record *r)
               set_key(v, "processInstanceKey", r->pi_key);
     switch (r->value_type) {
     case BATON_VT_PROCESS_INSTANCE:
-        /* A called process instance names its call activity's (Zeebe's
-         * parentElementInstanceKey, -1 for the others, whose records
-         * leave both out). */
+        /* The elements of a called process instance name its call
+         * activity's and its parent (Zeebe's parentElementInstanceKey,
+         * -1 for the others, whose records leave both out). */
         if (r->parent_ei_key)
             bad |= set_key(v, "parentProcessInstanceKey", r->parent_pi_key) |
                    set_key(v, "parentElementInstanceKey", r->parent_ei_key);

@@ -46,15 +46,21 @@ static void problem(void *ud, int code, const char *source, int line,
         fz_fail("a problem with code %d or a NULL string", code);
 }
 
-static void play(baton_engine *e, baton_model *m, size_t p, fz_bytes *b)
+/* Every executable process is deployed before any runs, so that call
+ * activities find the processes of the model they call. */
+static int deploy(baton_engine *e, baton_model *m, size_t p)
 {
     static const int ok_deploy[] = { BATON_ESTATE, 0 };
+    int rc = baton_engine_deploy(e, m, baton_model_process_id(m, p), NULL);
+    fz_expect(e, "deploy", rc, ok_deploy);
+    return rc;
+}
+
+static void play(baton_engine *e, baton_model *m, size_t p, fz_bytes *b)
+{
     static const int ok_create[] = { BATON_ENOTFOUND, 0 };
     const char *id = baton_model_process_id(m, p);
-    int rc = baton_engine_deploy(e, m, id, NULL);
-    fz_expect(e, "deploy", rc, ok_deploy);
-    if (rc)
-        return;
+    int rc;
     for (size_t i = 0; i < baton_model_job_type_count(m, p); i++) {
         rc = baton_engine_register_handler(e, baton_model_job_type(m, p, i),
                                            fz_handler, b);
@@ -107,12 +113,19 @@ int fuzz_model_one(const uint8_t *data, size_t size)
                 rc, baton_engine_errmsg(e), checked);
     if (!rc) {
         size_t n = baton_model_process_count(m);
+        unsigned char *deployed = calloc(n + 1, 1);
+        if (!deployed)
+            fz_fail("out of memory");
         for (size_t p = 0; p < n; p++) {
             if (!baton_model_process_id(m, p))
                 fz_fail("process %zu has no id", p);
-            if (baton_model_process_executable(m, p))
-                play(e, m, p, &b);
+            deployed[p] = baton_model_process_executable(m, p) &&
+                          !deploy(e, m, p);
         }
+        for (size_t p = 0; p < n; p++)
+            if (deployed[p])
+                play(e, m, p, &b);
+        free(deployed);
         if (baton_model_process_id(m, n) || baton_model_job_type(m, n, 0))
             fz_fail("process index out of range answered");
     }
