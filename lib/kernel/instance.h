@@ -439,19 +439,19 @@ void bt_cmd_count(baton_instance *in, const bt_cmd *c, int delta);
 struct baton_record {
     uint8_t value_type;
     uint8_t intent;
+    uint8_t mi_body;           /* about a loop's body: 1 multi-instance,
+                                  2 standard loop */
+    /* The process instance it is about (a called one's, or the
+     * instance's), its deployment's version, and for a called one the
+     * call activity's element instance and its process instance. */
+    int32_t version;
+    uint64_t pi_key;
+    uint64_t parent_ei_key, parent_pi_key;
     uint64_t key;
     uint64_t position;
     const baton_instance *inst;
     const bt_process *proc;
     const bt_element *element; /* NULL for the process */
-    /* The process instance it is about (a called one's, or the
-     * instance's), its deployment's version, and for a called one the
-     * call activity's element instance and its process instance. */
-    uint64_t pi_key;
-    int32_t version;
-    uint64_t parent_ei_key, parent_pi_key;
-    uint8_t mi_body;           /* about a loop's body: 1 multi-instance,
-                                  2 standard loop */
     uint64_t flow_scope_key;
     uint64_t element_instance_key;
     union {
@@ -491,7 +491,17 @@ struct baton_record *bt_rec_push(baton_instance *in, int value_type,
 int bt_rec_element(baton_instance *in, int intent, const bt_ei *ei);
 /* Makes record `r` about the process instance of `ei` (its process,
  * key and version). */
-void bt_rec_at(struct baton_record *r, const bt_ei *ei);
+void bt_rec_at_called(struct baton_record *r, const bt_ei *pi);
+static inline void bt_rec_at(struct baton_record *r, const bt_ei *ei)
+{
+    /* bt_rec_push() made it about the instance's own process instance. */
+    r->proc = ei->proc;
+    const bt_ei *pi = ei;
+    while (pi->element >= 0)
+        pi = pi->scope;
+    if (pi->scope)
+        bt_rec_at_called(r, pi);
+}
 /* A JOB record about `job`, its strings copied (the job may be gone by
  * delivery). */
 struct baton_record *bt_rec_job(baton_instance *in, int intent,

@@ -48,7 +48,7 @@ int bt_comp_rec(baton_instance *in, int intent, const bt_comp *c,
     if (!r)
         return BATON_ENOMEM;
     /* The log of a process instance lives while it does. */
-    const bt_ei *pi = bt_ei_find(in, c->pi_key);
+    const bt_ei *pi = c->pi_key == in->key ? NULL : bt_ei_find(in, c->pi_key);
     const bt_process *p = pi ? pi->proc : in->proc;
     if (pi)
         bt_rec_at(r, pi);

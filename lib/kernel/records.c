@@ -32,16 +32,12 @@ struct baton_record *bt_rec_push(baton_instance *in, int value_type,
     return r;
 }
 
-void bt_rec_at(struct baton_record *r, const bt_ei *ei)
+void bt_rec_at_called(struct baton_record *r, const bt_ei *pi)
 {
-    const bt_ei *pi = bt_ei_process(ei);
-    r->proc = ei->proc;
     r->pi_key = pi->key;
     r->version = pi->version;
-    if (pi->scope) {
-        r->parent_ei_key = pi->scope->key;
-        r->parent_pi_key = bt_ei_process(pi->scope)->key;
-    }
+    r->parent_ei_key = pi->scope->key;
+    r->parent_pi_key = bt_ei_process(pi->scope)->key;
 }
 
 int bt_rec_element(baton_instance *in, int intent, const bt_ei *ei)
