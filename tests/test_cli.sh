@@ -13,7 +13,7 @@ MODELS=${BATON_MODELS:?BATON_MODELS is not set}
 TRIP=$CORPUS/seed/trip-booking-saga-serverless__zeebe__aws__trip-booking.bpmn
 SAGA=$MODELS/trip-booking-saga.bpmn
 # Still refused: multi-instance activities.
-UNSUPPORTED=$CORPUS/seed/camunda-compensation-examples__src__main__resources__mi-compensation.bpmn
+UNSUPPORTED=$CORPUS/zeebe/bpmn-model/AdHocSubProcess.bpmn
 # Refused at six conditions written '==' instead of FEEL's '='.
 NOT_FEEL=$CORPUS/seed/trip-booking-saga-serverless__zeebe__gcp__trip-booking.bpmn
 # flowing-retail's Zeebe order process, which waits for three messages.
@@ -663,7 +663,7 @@ current="an unsupported model is refused with its element"
 baton run "$UNSUPPORTED"
 expect_status 1
 expect_eq "stderr" "$(cat "$tmp/err")" \
-    "$UNSUPPORTED:10: subProcess 'SubProcess_11jxdy7': compensation of multi-instance activities is not supported"
+    "$UNSUPPORTED:12: adHocSubProcess 'adhocsubprocess': adHocSubProcess is not supported"
 expect_eq "stdout" "$(cat "$tmp/out")" ""
 
 cat >"$tmp/two.bpmn" <<XML
@@ -861,7 +861,7 @@ current="check: a model with an unsupported element"
 baton check "$UNSUPPORTED"
 expect_status 1
 expect_eq "output" "$(cat "$tmp/out")" \
-    "$UNSUPPORTED:10: subProcess SubProcess_11jxdy7: compensation of multi-instance activities is not supported"
+    "$UNSUPPORTED:12: adHocSubProcess adhocsubprocess: adHocSubProcess is not supported"
 expect_eq "stderr" "$(cat "$tmp/err")" ""
 
 current="check: every problem of a model, not only the first"

@@ -214,8 +214,16 @@ static void check_expect(const sc_run *r, json_t *records)
         json_object_foreach(vars, k, v) {
             /* An expected null also accepts an absent variable. */
             json_t *h = json_object_get(have, k);
-            if (json_is_null(v) ? h && !json_is_null(h) : !json_equal(h, v))
-                fail_msg("variable %s differs", k);
+            if (json_is_null(v) ? h && !json_is_null(h) : !json_equal(h, v)) {
+                char *w = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+                char *g = h ? json_dumps(h, JSON_ENCODE_ANY | JSON_COMPACT)
+                            : NULL;
+                fail_msg("variable %s differs (%s mode): want %s, got %s", k,
+                         r->mode == SC_HANDLER ? "handler"
+                         : r->mode == SC_FETCH ? "fetch"
+                                               : "restore",
+                         w, g ? g : "nothing");
+            }
         }
         json_decref(have);
     }

@@ -67,7 +67,7 @@ enum { INC_KEY = 0, INC_TYPE = 8, INC_ELEMENT = 12, INC_EI = 16,
        INC_JOB = 24, INC_MESSAGE = 32 };
 enum { MARK_SCOPE = 0, MARK_FLOW = 8, MARK_SIZE = 12 };
 enum { COMP_KEY = 0, COMP_SCOPE = 8, COMP_ELEMENT = 16, COMP_SUB = 20,
-       COMP_PI = 28, COMP_SIZE = 36 };
+       COMP_PI = 28, COMP_VARS = 36, COMP_SIZE = 40 /* without variables */ };
 enum { SUB_KEY = 0, SUB_KIND = 8, SUB_STATE = 12, SUB_ELEMENT = 16,
        SUB_OWNER = 20, SUB_DUE = 28, SUB_FIRED = 36, SUB_REPEAT = 40,
        SUB_NAME = 44 }; /* then str corr, str payload, u64 source */
@@ -244,17 +244,20 @@ static void remove_section(snap *s, size_t i)
     s->n--;
 }
 
-/* The same instance in format 4, for one without called processes: no
- * CALL section, and compensation entries without their process
- * instance. */
+/* The same instance in format 4, for one without called processes and
+ * loops compensated: no CALL section, and compensation entries without
+ * their process instance and variables. */
 static void as_format4(snap *s)
 {
     assert_int_equal(g32(sec(s, CALL)->body), 0);
     remove_section(s, 1);
     section *c = sec(s, COMP);
     uint32_t n = g32(c->body);
-    for (uint32_t i = n; i > 0; i--)
-        splice(c, 4 + (size_t)i * COMP_SIZE - 8, 8, NULL, 0);
+    for (uint32_t i = n; i > 0; i--) {
+        size_t at = 4 + (size_t)(i - 1) * COMP_SIZE;
+        assert_int_equal(g32(c->body + at + COMP_VARS), NO_STR);
+        splice(c, at + COMP_PI, COMP_SIZE - COMP_PI, NULL, 0);
+    }
     s32(s->head + 4, 4);
 }
 
@@ -1522,6 +1525,24 @@ static void test_forged_jobs(void **state)
     f = copy(s);
     s32(field(&f, COMP, 0), 2);
     expect_refused(b.e, &f, "bad compensation log length");
+    snap_free(&f);
+    /* Its process instance: none, or an element instance that is no
+     * process instance. */
+    f = copy(s);
+    s64(field(&f, COMP, 4 + COMP_PI), 12345);
+    expect_refused(b.e, &f, "bad compensation entry");
+    snap_free(&f);
+    f = copy(s);
+    s64(field(&f, COMP, 4 + COMP_PI), g64(field(s, COMP, 4 + COMP_SCOPE)) + 1);
+    expect_refused(b.e, &f, "bad compensation entry");
+    snap_free(&f);
+    /* Variables only for the inner instance of a loop, and as an object. */
+    f = copy(s);
+    {
+        section *x = sec(&f, COMP);
+        splice(x, 4 + COMP_VARS, 4, "\x07\0\0\0{\"a\":1}", 11);
+    }
+    expect_refused(b.e, &f, "bad compensation entry");
     snap_free(&f);
 
     base_free(&b);

@@ -75,10 +75,17 @@ int bt_comp_completed(baton_instance *in, const bt_ei *ei)
     if (bt_grow(&in->engine->alloc, (void **)&in->comps, &in->cap_comps,
                 in->n_comps + 1, sizeof *in->comps))
         return BATON_ENOMEM;
-    bt_comp c = { in->next_key, ei->scope->key, ei->element, sub,
-                  bt_ei_process(ei)->key };
-    if (bt_comp_rec(in, BATON_INTENT_CREATED, &c, ei->scope->key))
+    /* An inner instance of a loop is logged in the scope of its body,
+     * with its own variables for its handler. */
+    int inner = bt_ei_is_inner(ei);
+    const bt_ei *holder = inner ? ei->scope->scope : ei->scope;
+    bt_comp c = { in->next_key, holder->key, ei->element, sub,
+                  bt_ei_process(ei)->key,
+                  inner && ei->vars ? json_incref(ei->vars) : NULL };
+    if (bt_comp_rec(in, BATON_INTENT_CREATED, &c, holder->key)) {
+        json_decref(c.vars);
         return BATON_ENOMEM;
+    }
     in->next_key++;
     in->comps[in->n_comps++] = c;
     return 0;
@@ -274,7 +281,7 @@ int bt_comp_handler_done(baton_instance *in, const bt_ei *handler)
          * is the one whose handler this is. */
         bt_comp c = { t->comp_entry, t->comp_scope,
                       bt_ei_el(handler)->compensates, 0,
-                      bt_ei_process(t)->key };
+                      bt_ei_process(t)->key, NULL };
         if (bt_comp_rec(in, BATON_INTENT_COMPLETED, &c, t->key))
             return BATON_ENOMEM;
     }

@@ -105,6 +105,17 @@ static int take_token(bt_ctx *cx, bt_ei *ei, uint64_t token)
     return rc;
 }
 
+/* A compensation handler for an inner instance of a loop starts with
+ * that instance's variables (its input element, loopCounter), as Zeebe
+ * gives them, before its own input mappings. */
+static int handler_vars(bt_ctx *cx, bt_ei *handler, uint64_t throw_key)
+{
+    const bt_ei *t = bt_ei_find(cx->in, throw_key);
+    long i = t ? bt_comp_find(cx->in, t->comp_entry) : -1;
+    json_t *vars = i >= 0 ? cx->in->comps[i].vars : NULL;
+    return vars ? bt_var_set_all_local(cx->in, cx->log, handler, vars) : 0;
+}
+
 static int activate(bt_ctx *cx, const bt_cmd *c)
 {
     baton_instance *in = cx->in;
@@ -125,6 +136,8 @@ static int activate(bt_ctx *cx, const bt_cmd *c)
     int rc = bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATING, ei);
     if (!rc && inner)
         rc = bt_mi_inner_vars(cx, ei);
+    if (!rc && bt_ei_el(ei)->is_for_compensation)
+        rc = handler_vars(cx, ei, c->key);
     if (!rc && !bt_ei_is_body(ei))
         rc = bt_apply_inputs(cx, ei);
     if (!rc)
@@ -217,7 +230,15 @@ static int finish(bt_ctx *cx, bt_ei *ei, const bt_processor *p,
         return rc;
     uint64_t key = ei->key;
     if (inner) {
-        rc = bt_mi_inner_done(cx, ei, mo);
+        /* Each inner instance is compensated on its own (one handler
+         * call each, with its variables); a subprocess's log that left no
+         * entry goes with it. */
+        rc = bt_comp_completed(in, ei);
+        int logged = !rc && bt_comp_logged_sub(in, ei);
+        if (!rc)
+            rc = bt_mi_inner_done(cx, ei, mo);
+        if (!rc && !logged)
+            bt_comp_drop(in, key);
         if (!rc && in->n_incidents)
             bt_incidents_drop(in, key);
         return rc;
@@ -234,7 +255,7 @@ static int finish(bt_ctx *cx, bt_ei *ei, const bt_processor *p,
         }
         return rc;
     }
-    /* Compensation of multi-instance activities is refused at load. */
+    /* A loop's body is compensated through its inner instances. */
     if (!body && (rc = bt_comp_completed(in, ei)))
         return rc;
     bt_ei *scope = ei->scope;

@@ -77,7 +77,7 @@ int bt_process_complete(bt_ctx *cx, bt_ei *root)
     root->state = BT_EI_COMPLETED;
     in->ended = BATON_INSTANCE_COMPLETED;
     bt_incidents_drop(in, root->key);
-    in->n_comps = 0;
+    bt_comp_truncate(in, 0);
     return 0;
 }
 

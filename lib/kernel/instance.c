@@ -56,6 +56,7 @@ void bt_instance_free(baton_instance *in)
     bt_keymap_free(a, &in->job_map);
     bt_free(a, in->incidents);
     bt_free(a, in->queue);
+    bt_comp_truncate(in, 0);
     bt_free(a, in->comps);
     bt_free(a, in->join_seen);
     bt_model_unref(in->model);

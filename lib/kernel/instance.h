@@ -134,6 +134,10 @@ typedef struct bt_comp {
     int32_t element;    /* the completed activity */
     uint64_t sub_key;   /* a subprocess's own log, or 0 */
     uint64_t pi_key;    /* the process instance whose activity it is */
+    /* An inner instance of a loop (multi-instance or standard): its local
+     * variables when it completed (its input element, loopCounter), which
+     * its handler starts with; NULL for the others. A reference. */
+    json_t *vars;
 } bt_comp;
 
 enum bt_job_state {
@@ -625,6 +629,9 @@ int bt_comp_announce_all(baton_instance *in);
  * in it; removes entry `i`. They announce nothing and cannot fail. */
 void bt_comp_drop(baton_instance *in, uint64_t scope_key);
 void bt_comp_remove_at(baton_instance *in, size_t i);
+/* Drops every entry from index `n` on (the transaction's abort, the end
+ * of the process). Cannot fail. */
+void bt_comp_truncate(baton_instance *in, size_t n);
 
 /* ---- incidents.c -------------------------------------------------- */
 

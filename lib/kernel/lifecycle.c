@@ -153,8 +153,16 @@ int bt_comp_announce_all(baton_instance *in)
     return 0;
 }
 
+void bt_comp_truncate(baton_instance *in, size_t n)
+{
+    for (size_t i = n; i < in->n_comps; i++)
+        json_decref(in->comps[i].vars);
+    in->n_comps = n;
+}
+
 void bt_comp_remove_at(baton_instance *in, size_t i)
 {
+    json_decref(in->comps[i].vars);
     memmove(&in->comps[i], &in->comps[i + 1],
             (in->n_comps - i - 1) * sizeof *in->comps);
     in->n_comps--;

@@ -21,7 +21,7 @@
  *     QUEU  u32 n { cmd }             (head first)
  *     JOIN  u32 n { u64 scope u32 flow }
  *     COMP  u32 n { u64 key u64 scope i32 element u64 sub
- *                   u64 process-instance }
+ *                   u64 process-instance str vars }
  *     SUBS  u32 n { u64 key u32 kind u32 state i32 element u64 owner
  *                   u64 due u32 fired i32 repeat str name str corr
  *                   str payload u64 source }   (oldest first)
@@ -37,7 +37,8 @@
  * cmd = u32 kind i32 element u64 key u64 scope.
  * A feature that needs more state adds a section and a format version;
  * every older version keeps restoring (format 4: the same without CALL
- * and with COMP entries of the instance's own process; format 3: format
+ * and with COMP entries of the instance's own process and without
+ * variables; format 3: format
  * 4 without LOOP; format 2: format 3 without SUBS and BACK; format 1: format 2's tables, in this order, without tags;
  * see snapshot_read.c). */
 #include <string.h>
@@ -254,6 +255,7 @@ static void put_tables(wbuf *w, const baton_instance *in)
         put_u32(w, (uint32_t)in->comps[i].element);
         put_u64(w, in->comps[i].sub_key);
         put_u64(w, in->comps[i].pi_key);
+        put_json(w, in->comps[i].vars);
     }
     section_end(w, s);
 }

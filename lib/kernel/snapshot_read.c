@@ -372,9 +372,10 @@ static int read_comps(reader *x, rbuf *r)
 {
     baton_instance *in = x->in;
     uint32_t n = get_u32(r);
-    /* Format 5 names each entry's process instance. */
+    /* Format 5 names each entry's process instance and keeps the
+     * variables of a loop's inner instance. */
     int with_pi = x->version >= 5;
-    if (!count_ok(r, n, with_pi ? 36 : 28))
+    if (!count_ok(r, n, with_pi ? 40 : 28))
         return refuse(x, "bad compensation log length");
     if (bt_grow(&x->e->alloc, (void **)&in->comps, &in->cap_comps, n,
                 sizeof *in->comps))
@@ -386,10 +387,27 @@ static int read_comps(reader *x, rbuf *r)
         c.element = (int32_t)get_u32(r);
         c.sub_key = get_u64(r);
         c.pi_key = with_pi ? get_u64(r) : in->key;
+        size_t len = 0;
+        const char *vars = with_pi ? get_str(r, &len) : NULL;
+        c.vars = NULL;
         const bt_ei *pi = bt_ei_find(in, c.pi_key);
         if (r->bad || !pi || pi->element != -1 ||
-            !element_ok(pi->proc, c.element, 0))
+            !element_ok(pi->proc, c.element, 0) ||
+            (vars && !pi->proc->elements[c.element].loop))
             return refuse(x, "bad compensation entry");
+        if (vars) {
+            bt_json_error err;
+            int jrc = bt_json_load(&x->e->alloc, vars, len, BT_JSON_MAX_DEPTH,
+                                   &c.vars, &err);
+            if (jrc)
+                return jrc == BATON_ENOMEM ? BATON_ENOMEM
+                                           : refuse(x, "bad compensation "
+                                                       "entry variables");
+            if (!json_is_object(c.vars)) {
+                json_decref(c.vars);
+                return refuse(x, "bad compensation entry variables");
+            }
+        }
         in->comps[in->n_comps++] = c;
     }
     return r->bad ? refuse(x, "truncated compensation log") : 0;

@@ -190,7 +190,7 @@ int bt_txn_abort(bt_txn *tx, int rc)
     for (size_t i = tx->n_incidents; i < in->n_incidents; i++)
         bt_free(a, in->incidents[i].message);
     in->n_incidents = tx->n_incidents;
-    in->n_comps = tx->n_comps;
+    bt_comp_truncate(in, tx->n_comps);
     in->next_key = tx->next_key;
     bt_records_drop(in->engine);
     in->engine->stepping = NULL;

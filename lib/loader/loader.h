@@ -266,8 +266,8 @@ void bt_load_loop(bt_loader *ld, bt_element *e, const xmlNode *c);
 void bt_load_call(bt_loader *ld, bt_element *e, const xmlNode *n);
 /* Reads the standardLoopCharacteristics `c` of activity `e`. */
 void bt_load_standard_loop(bt_loader *ld, bt_element *e, const xmlNode *c);
-/* After the events: refuses what looping activities do not do yet
- * (compensation). */
+/* After the events: refuses compensation handlers with loop
+ * characteristics. */
 void bt_load_check_loops(bt_loader *ld, const bt_proc_build *pb);
 
 /* transactions.c: cancel end and boundary events where they belong,

@@ -183,42 +183,19 @@ void bt_load_standard_loop(bt_loader *ld, bt_element *e, const xmlNode *c)
     e->loop = d;
 }
 
-/* Whether element `i` sits, at any depth, inside element `outer`. */
-static int inside(const bt_process *p, int32_t i, int32_t outer)
-{
-    for (int32_t k = p->elements[i].parent; k >= 0; k = p->elements[k].parent)
-        if (k == outer)
-            return 1;
-    return 0;
-}
-
-/* Compensation of a multi-instance activity would call one handler per
- * completed inner instance, and of a standard loop one per iteration;
- * that log is not kept yet, so the models that would need it are
- * refused rather than compensated wrongly. */
+/* Loop activities are compensated one inner instance at a time (each
+ * logged with its own variables, dispatch.c and compensation.c); a
+ * compensation handler that loops itself would have to be one body per
+ * compensated instance, which Baton does not run. */
 void bt_load_check_loops(bt_loader *ld, const bt_proc_build *pb)
 {
     const bt_process *p = pb->p;
     for (uint32_t i = 0; i < p->n_elements; i++) {
         const bt_element *e = &p->elements[i];
-        if (!e->loop)
-            continue;
-        int comp = e->compensation_handler >= 0 || e->is_for_compensation;
-        for (uint32_t k = 0; !comp && k < p->n_elements; k++) {
-            const bt_element *x = &p->elements[k];
-            comp = (x->evdef == BT_EVDEF_COMPENSATE &&
-                    x->event.activity_ref == (int32_t)i) ||
-                   ((x->compensation_handler >= 0 ||
-                     x->evdef == BT_EVDEF_COMPENSATE) &&
-                    inside(p, (int32_t)k, (int32_t)i));
-        }
-        if (comp)
+        if (e->loop && e->is_for_compensation)
             bt_load_problem(ld, BATON_EUNSUPPORTED, (int)e->line, 0, e->tag,
                             e->id,
-                            e->loop->standard
-                                ? "compensation of loop activities is not "
-                                  "supported"
-                                : "compensation of multi-instance "
-                                  "activities is not supported");
+                            "a compensation handler with loop "
+                            "characteristics is not supported");
     }
 }

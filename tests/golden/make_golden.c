@@ -88,6 +88,9 @@ static const char *const default_scenarios[] = {
     "calls/compensation-inside-child",
     "calls/multi-instance-call-activity",
     "calls/called-process-expression-incident-resolved",
+    /* ... and the variables of compensated inner instances of loops */
+    "multi-instance/compensation-one-handler-per-instance",
+    "multi-instance/compensation-end-inside-one-instance",
 };
 
 typedef struct point {
