@@ -659,6 +659,25 @@ expect_status 1
 expect_grep err "^$tmp/malformed.bpmn:[0-9]+: "
 expect_eq "stdout" "$(cat "$tmp/out")" ""
 
+current="run: a call activity calls another process of the document"
+cat >"$tmp/calls.bpmn" <<'XML'
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0">
+  <process id="trip" isExecutable="true">
+    <startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="Call"/>
+    <callActivity id="Call"><extensionElements><zeebe:calledElement processId="leg"/></extensionElements></callActivity>
+  </process>
+  <process id="leg" isExecutable="true">
+    <startEvent id="ls"/><sequenceFlow id="g1" sourceRef="ls" targetRef="Reserve"/>
+    <serviceTask id="Reserve"><extensionElements><zeebe:taskDefinition type="reserve"/></extensionElements></serviceTask>
+  </process>
+</definitions>
+XML
+baton run "$tmp/calls.bpmn" --process trip --vars '{"leg":"hotel"}' \
+    --job 'reserve=complete:{"booking":"H-1"}'
+expect_status 0
+expect_eq "stdout" "$(cat "$tmp/out")" \
+    '{"state": "completed", "variables": {"leg":"hotel","booking":"H-1"}}'
+
 current="an unsupported model is refused with its element"
 baton run "$UNSUPPORTED"
 expect_status 1

@@ -801,7 +801,24 @@ int cli_run(int argc, char **argv)
             cli_print_engine_error(engine, NULL, o.model, rc);
         goto out;
     }
-    rc = baton_instance_create(engine, o.process, o.vars,
+    /* The other executable processes of the document too, for the call
+     * activities that call them. */
+    const char *run_id = o.process;
+    for (size_t p = 0; p < baton_model_process_count(model); p++) {
+        const char *id = baton_model_process_id(model, p);
+        if (!baton_model_process_executable(model, p))
+            continue;
+        if (!run_id) {
+            run_id = id; /* the only executable one, as deployed above */
+            continue;
+        }
+        if (strcmp(id, run_id) != 0 &&
+            (rc = baton_engine_deploy(engine, model, id, NULL)) != BATON_OK) {
+            cli_print_engine_error(engine, NULL, o.model, rc);
+            goto out;
+        }
+    }
+    rc = baton_instance_create(engine, run_id, o.vars,
                                o.vars ? o.vars_len : 0, &inst);
     if (rc != BATON_OK) {
         cli_print_engine_error(engine, NULL,
