@@ -151,6 +151,18 @@ typedef int (*baton_persist_fn)(void *ud, baton_instance *instance,
                                 const void *snapshot, size_t size,
                                 uint64_t revision);
 
+/** Resolver hook, for hosts that keep deployments elsewhere (a store) and
+ *  deploy them into the engine on demand: called when a call activity is
+ *  about to start an instance of `process_id` (`version` 0 when it binds
+ *  to the latest deployment, so that the hook can deploy a newer one
+ *  first; the version it names with Camunda 7's version binding), and
+ *  when a snapshot being restored names a called process `process_id`
+ *  `version` that the engine lacks. The hook may call
+ *  baton_engine_deploy() on `engine`, and nothing that changes an
+ *  instance; what is deployed when it returns decides. */
+typedef void (*baton_resolve_fn)(void *ud, baton_engine *engine,
+                                 const char *process_id, int version);
+
 /** Creates an engine. `alloc` may be NULL for the C library's allocator.
  *  Returns BATON_OK, BATON_EINVAL (out is NULL) or BATON_ENOMEM. */
 BATON_API int baton_engine_new(baton_alloc_fn alloc, void *alloc_ud,
@@ -168,6 +180,8 @@ BATON_API void baton_engine_set_clock(baton_engine *engine,
                                       baton_clock_fn fn, void *ud);
 BATON_API void baton_engine_set_record_sink(baton_engine *engine,
                                             baton_record_fn fn, void *ud);
+BATON_API void baton_engine_set_resolver(baton_engine *engine,
+                                         baton_resolve_fn fn, void *ud);
 BATON_API void baton_engine_set_persist(baton_engine *engine,
                                         baton_persist_fn fn, void *ud);
 

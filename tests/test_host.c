@@ -293,6 +293,49 @@ static void test_saga_by_external_jobs(void **state)
     json_decref(doc);
 }
 
+/* A call activity in the durable host: the document's two processes are
+ * two deployments of the store; the called one is loaded into the engine
+ * when the call activity needs it, and again when a host that never ran
+ * it restores an instance that is inside it. */
+static void test_call_activity(void **state)
+{
+    FIXTURE(f);
+    char *xml = model_text("call-leg.bpmn");
+    char *out = NULL;
+    CHECK(f, baton_host_deploy(f->h, xml, BATON_NUL, "call-leg.bpmn", &out),
+          0);
+    baton_host_free(out);
+    free(xml);
+    uint64_t key = 0;
+    CHECK(f, baton_host_start(f->h, "CallTrip", "{\"leg\":\"hotel\"}",
+                              BATON_NUL, NULL, &key),
+          0);
+    assert_string_equal(state_of(f, key), "WAITING");
+    json_t *job = NULL;
+    uint64_t j = activate_one(f, "Reserve", &job);
+    assert_true(j != 0);
+    assert_string_equal(json_string_value(json_object_get(job, "processId")),
+                        "BookLeg");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(job, "variables"), "leg")),
+                        "hotel");
+    json_decref(job);
+    /* Another host, with nothing loaded: restoring the instance needs the
+     * called process too. */
+    baton_host_close(f->h);
+    CHECK(f, baton_host_open(f->uri, &f->h), 0);
+    baton_host_set_clock(f->h, test_clock, f);
+    CHECK(f, baton_host_complete_job(f->h, j, "{\"booking\":\"H-1\"}",
+                                     BATON_NUL),
+          0);
+    assert_string_equal(state_of(f, key), "COMPLETED");
+    json_t *doc = instance(f, key);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(doc, "variables"), "booking")),
+                        "H-1");
+    json_decref(doc);
+}
+
 static void test_lock_expiry(void **state)
 {
     FIXTURE(f);
@@ -851,6 +894,7 @@ int main(void)
         BOTH(test_versions),
         BOTH(test_bad_model),
         BOTH(test_saga_by_external_jobs),
+        BOTH(test_call_activity),
         BOTH(test_lock_expiry),
         BOTH(test_fail_incident_resolve),
         BOTH(test_cancel),

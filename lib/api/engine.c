@@ -90,6 +90,15 @@ int baton_engine_set_next_instance(baton_engine *e, uint64_t ordinal)
     return BATON_OK;
 }
 
+void baton_engine_set_resolver(baton_engine *e, baton_resolve_fn fn,
+                               void *ud)
+{
+    if (e) {
+        e->resolve = fn;
+        e->resolve_ud = fn ? ud : NULL;
+    }
+}
+
 void baton_engine_set_persist(baton_engine *e, baton_persist_fn fn, void *ud)
 {
     if (e) {

@@ -124,6 +124,11 @@ static int activated(bt_ctx *cx, bt_ei *ei)
                              bt_expr_text(d->process_expr));
         }
     }
+    /* A host that keeps deployments elsewhere deploys what the call
+     * binds to now. */
+    if (e->resolve)
+        e->resolve(e->resolve_ud, e, id,
+                   d->binding == BT_BIND_VERSION ? d->version : 0);
     const bt_deployment *dep = bound(e, ei, d, id);
     int rc = 0;
     if (!dep)

@@ -315,6 +315,21 @@ int bh_latest_version(baton_host *h, const char *process_id, int *version)
     return 0;
 }
 
+/* The engine's resolver: a call activity, or a snapshot being restored,
+ * needs a deployment the engine has not loaded yet (another process of
+ * the store, or a version another worker deployed since). A failure
+ * leaves it missing, which the call activity's incident or the restore's
+ * error then reports. */
+static void resolve(void *ud, baton_engine *e, const char *process_id,
+                    int version)
+{
+    baton_host *h = ud;
+    (void)e;
+    int v = version;
+    if (v || !bh_latest_version(h, process_id, &v))
+        (void)bh_ensure_version(h, process_id, v);
+}
+
 int bh_next_id(baton_host *h, const char *counter, int64_t *out)
 {
     db_stmt *s = db_prepare(h->db,
@@ -387,6 +402,7 @@ int baton_host_open(const char *uri, baton_host **out)
         return bh_fail(h, rc, "out of memory");
     baton_engine_set_clock(h->engine, engine_clock, h);
     baton_engine_set_record_sink(h->engine, record_sink, h);
+    baton_engine_set_resolver(h->engine, resolve, h);
     int drc = db_open(uri, &h->db);
     if (drc != DB_OK) {
         if (drc == DB_ENOMEM || !h->db)

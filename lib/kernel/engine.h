@@ -56,6 +56,8 @@ struct baton_engine {
     void *record_ud;
     baton_persist_fn persist;
     void *persist_ud;
+    baton_resolve_fn resolve;
+    void *resolve_ud;
 
     int64_t limits[BT_LIMIT_COUNT];
 

@@ -18,10 +18,13 @@ typedef struct rbuf {
     int bad;
 } rbuf;
 
-/* A process instance a call activity started, from CALL. */
+/* A process instance a call activity started, from CALL: the process
+ * and version of its deployment (the deployments may move while a
+ * resolver hook deploys more; the processes do not). */
 typedef struct call_entry {
     uint64_t key;
-    const bt_deployment *d;
+    const bt_process *process;
+    int version;
 } call_entry;
 
 typedef struct reader {
@@ -113,8 +116,8 @@ static uint32_t most_elements(reader *x)
         return x->most;
     uint32_t n = x->in->proc->n_elements;
     for (uint32_t i = 0; i < x->n_calls; i++)
-        if (x->calls[i].d->process->n_elements > n)
-            n = x->calls[i].d->process->n_elements;
+        if (x->calls[i].process->n_elements > n)
+            n = x->calls[i].process->n_elements;
     return x->most = n;
 }
 
@@ -156,6 +159,10 @@ static int read_calls(reader *x, rbuf *r)
         name[len] = 0;
         const bt_deployment *d =
             bt_engine_find_deployment(e, name, (int)version);
+        if (!d && version && e->resolve) {
+            e->resolve(e->resolve_ud, e, name, (int)version);
+            d = bt_engine_find_deployment(e, name, (int)version);
+        }
         if (!d || !version)
             return bt_error(e, BATON_ENOTFOUND, NULL, 0, 0, name,
                             "snapshot of a called process '%s' version %u, "
@@ -166,7 +173,7 @@ static int read_calls(reader *x, rbuf *r)
                             "snapshot refused: it was taken with another "
                             "model of the called process '%s' version %u",
                             name, version);
-        x->calls[x->n_calls++] = (call_entry){ key, d };
+        x->calls[x->n_calls++] = (call_entry){ key, d->process, d->version };
     }
     return r->bad ? refuse(x, "truncated called process instances") : 0;
 }
@@ -223,8 +230,8 @@ static int read_elements(reader *x, rbuf *r)
         if (!ei)
             return BATON_ENOMEM;
         if (call) {
-            ei->proc = call->d->process;
-            ei->version = call->d->version;
+            ei->proc = call->process;
+            ei->version = call->version;
         }
         ei->state = state;
         ei->job_key = job;
