@@ -312,8 +312,8 @@ typedef struct gen {
     int no_escalations; /* in an escalation event subprocess: no
                            escalation throws */
     int mi;             /* the task just made is multi-instance or a
-                           standard loop: no compensation for it
-                           (refused at load) */
+                           standard loop (a compensation handler never
+                           is: refused at load) */
     buf callees;        /* the processes call activities call */
     rg_model *m;
     int oom;
@@ -955,8 +955,7 @@ static void decorate(gen *g, scope *s, const char *act, edge *cur, int par,
                      int sub)
 {
     rg_rng *r = &g->r;
-    int mi = g->mi; /* the paths below make tasks of their own */
-    g->mi = 0;
+    g->mi = 0; /* the paths below make tasks of their own */
     bound b[MAX_BOUNDS + 1];
     unsigned nb = pick_bounds(g, sub, b);
     if (sub == 2) { /* a transaction that can be cancelled */
@@ -1002,7 +1001,7 @@ static void decorate(gen *g, scope *s, const char *act, edge *cur, int par,
         emit(s, "<exclusiveGateway id=\"%s\"/>", merge);
         edge_from(cur, merge);
     }
-    if (g->budget > 0 && rg_chance(r, 25) && !mi) {
+    if (g->budget > 0 && rg_chance(r, 25)) {
         char cb[ID_LEN], h[ID_LEN];
         node(g, "cb", cb, RG_COMP_BOUNDARY);
         emit(s, "<boundaryEvent id=\"%s\" attachedToRef=\"%s\">"
@@ -1024,8 +1023,7 @@ static void decorate(gen *g, scope *s, const char *act, edge *cur, int par,
         emit(s, "<association id=\"a_%s\" sourceRef=\"%s\" targetRef=\"%s\"/>",
              cb, cb, h);
     }
-    if (!mi)
-        add_act(s, act);
+    add_act(s, act);
 }
 
 /* ---- blocks ------------------------------------------------------- */
