@@ -151,12 +151,13 @@ static int read_calls(reader *x, rbuf *r)
         const char *id = get_str(r, &len);
         uint32_t version = get_u32(r);
         uint64_t checksum = get_u64(r);
-        if (r->bad || !id || !key || memchr(id, 0, len) || len > 4096 ||
+        if (r->bad || !id || !key || memchr(id, 0, len) ||
             version > INT32_MAX)
             return refuse(x, "bad called process instance");
-        char name[4097];
-        memcpy(name, id, len);
-        name[len] = 0;
+        char *name = bt_strndup(&e->alloc, id, len);
+        if (!name)
+            return BATON_ENOMEM;
+        int rc = 0;
         const bt_deployment *d =
             bt_engine_find_deployment(e, name, (int)version);
         if (!d && version && e->resolve) {
@@ -164,15 +165,18 @@ static int read_calls(reader *x, rbuf *r)
             d = bt_engine_find_deployment(e, name, (int)version);
         }
         if (!d || !version)
-            return bt_error(e, BATON_ENOTFOUND, NULL, 0, 0, name,
-                            "snapshot of a called process '%s' version %u, "
-                            "which is not deployed",
-                            name, version);
-        if (d->model->checksum != checksum)
-            return bt_error(e, BATON_ESNAPSHOT, NULL, 0, 0, name,
-                            "snapshot refused: it was taken with another "
-                            "model of the called process '%s' version %u",
-                            name, version);
+            rc = bt_error(e, BATON_ENOTFOUND, NULL, 0, 0, name,
+                          "snapshot of a called process '%s' version %u, "
+                          "which is not deployed",
+                          name, version);
+        else if (d->model->checksum != checksum)
+            rc = bt_error(e, BATON_ESNAPSHOT, NULL, 0, 0, name,
+                          "snapshot refused: it was taken with another "
+                          "model of the called process '%s' version %u",
+                          name, version);
+        bt_free(&e->alloc, name);
+        if (rc)
+            return rc;
         x->calls[x->n_calls++] = (call_entry){ key, d->process, d->version };
     }
     return r->bad ? refuse(x, "truncated called process instances") : 0;
@@ -659,7 +663,7 @@ static int read_loops(reader *x, rbuf *r)
 }
 
 typedef struct head {
-    char id[256];
+    char *id; /* owned; a process id may be as long as the model says */
     int version;
     uint64_t checksum, revision, key, next_key, position;
     uint32_t ended;
@@ -671,11 +675,10 @@ static int read_ident(reader *x, rbuf *r, head *h)
     const char *id = get_str(r, &n);
     h->version = (int)get_u32(r);
     h->checksum = get_u64(r);
-    if (r->bad || !id || n >= sizeof h->id || memchr(id, 0, n))
+    if (r->bad || !id || memchr(id, 0, n))
         return refuse(x, "bad header");
-    memcpy(h->id, id, n);
-    h->id[n] = '\0';
-    return 0;
+    h->id = bt_strndup(&x->e->alloc, id, n);
+    return h->id ? 0 : BATON_ENOMEM;
 }
 
 static int read_state(reader *x, rbuf *r, head *h)
@@ -747,12 +750,13 @@ static int check_keys(reader *x)
 
 static int read_v1(reader *x, rbuf *r)
 {
-    head h;
+    head h = { NULL, 0, 0, 0, 0, 0, 0, 0 };
     int rc = read_ident(x, r, &h);
     if (!rc)
         rc = read_state(x, r, &h);
     if (!rc)
         rc = start_instance(x, &h);
+    bt_free(&x->e->alloc, h.id);
     if (!rc)
         rc = read_elements(x, r);
     if (!rc)
@@ -794,7 +798,7 @@ static int read_tagged(reader *x, rbuf *r)
     if (!body || tag != BT_SNAP_HEAD)
         return refuse(x, "no header section");
     rbuf hb = { body, len, 0, 0 };
-    head h;
+    head h = { NULL, 0, 0, 0, 0, 0, 0, 0 };
     int rc = read_ident(x, &hb, &h);
     if (!rc)
         rc = read_state(x, &hb, &h);
@@ -802,6 +806,7 @@ static int read_tagged(reader *x, rbuf *r)
         rc = refuse(x, "bad header section length");
     if (!rc)
         rc = start_instance(x, &h);
+    bt_free(&x->e->alloc, h.id);
     /* The tables of its format in their order, each exactly once. */
     for (size_t t = 0; !rc && t < sizeof tables / sizeof *tables; t++) {
         if (tables[t].since > x->version)
