@@ -54,17 +54,18 @@ static int64_t call_depth(const bt_ei *ei)
 }
 
 /* Camunda 7's camunda:in / camunda:out into `doc`: each evaluated in
- * `from` (a variable name, an expression, or every variable: `from`'s
- * own with `local`). */
+ * `from` (a variable name, an expression, or every variable; going in,
+ * `local` takes only the call activity's own). */
 static int pass_vars(const bt_call_var *vars, uint32_t n, const bt_ei *from,
-                     int in_local, json_t *doc)
+                     int going_in, json_t *doc)
 {
     for (uint32_t i = 0; i < n; i++) {
         const bt_call_var *v = &vars[i];
         if (v->all) {
-            json_t *all = in_local ? (from->vars ? json_incref(from->vars)
-                                                 : json_object())
-                                   : bt_var_collect(from);
+            int own = going_in && v->local;
+            json_t *all = own ? (from->vars ? json_incref(from->vars)
+                                            : json_object())
+                              : bt_var_collect(from);
             int bad = !all || json_object_update(doc, all);
             json_decref(all);
             if (bad)
@@ -86,11 +87,8 @@ static int vars_in(const bt_ei *ei, const bt_call_def *d, json_t **out)
 {
     json_t *doc;
     if (d->camunda7) {
-        int local = 0;
-        for (uint32_t i = 0; i < d->n_ins; i++)
-            local |= d->ins[i].all && d->ins[i].local;
         doc = json_object();
-        if (doc && pass_vars(d->ins, d->n_ins, ei, local, doc)) {
+        if (doc && pass_vars(d->ins, d->n_ins, ei, 1, doc)) {
             json_decref(doc);
             doc = NULL;
         }
