@@ -315,6 +315,9 @@ typedef struct gen {
                            standard loop (a compensation handler never
                            is: refused at load) */
     buf callees;        /* the processes call activities call */
+    int no_comp_bound;  /* the subprocess just made has a compensation
+                           event subprocess: no compensation boundary
+                           (refused at load) */
     rg_model *m;
     int oom;
 } gen;
@@ -850,6 +853,7 @@ static void end_event(gen *g, scope *s, const edge *in, unsigned ends)
 static int path(gen *g, scope *s, edge in, unsigned n, const char *to,
                 int par, int must_reach);
 static void scope_body(gen *g, scope *s, unsigned blocks);
+static void comp_event_subprocess(gen *g, scope *s);
 
 /* The errorRef of a catch: a code, or a catch-all (no errorRef, or an
  * error without a code). `used` keeps the catches of one activity or
@@ -956,6 +960,8 @@ static void decorate(gen *g, scope *s, const char *act, edge *cur, int par,
 {
     rg_rng *r = &g->r;
     g->mi = 0; /* the paths below make tasks of their own */
+    int no_comp = g->no_comp_bound;
+    g->no_comp_bound = 0;
     bound b[MAX_BOUNDS + 1];
     unsigned nb = pick_bounds(g, sub, b);
     if (sub == 2) { /* a transaction that can be cancelled */
@@ -1001,7 +1007,7 @@ static void decorate(gen *g, scope *s, const char *act, edge *cur, int par,
         emit(s, "<exclusiveGateway id=\"%s\"/>", merge);
         edge_from(cur, merge);
     }
-    if (g->budget > 0 && rg_chance(r, 25)) {
+    if (g->budget > 0 && rg_chance(r, 25) && !no_comp) {
         char cb[ID_LEN], h[ID_LEN];
         node(g, "cb", cb, RG_COMP_BOUNDARY);
         emit(s, "<boundaryEvent id=\"%s\" attachedToRef=\"%s\">"
@@ -1156,6 +1162,11 @@ static void block(gen *g, scope *s, edge *cur, int par)
         scope in = { .depth = s->depth + 1, .cancel = tx && rg_chance(r, 60) };
         node(g, "s", id, tx ? RG_TRANSACTION : RG_SUB_PROCESS);
         scope_body(g, &in, 1 + rg_below(r, 3));
+        /* Now and then a compensation event subprocess, which replaces
+         * its default compensation. */
+        int cesp = rg_chance(r, 15);
+        if (cesp)
+            comp_event_subprocess(g, &in);
         emit(s, "<%s id=\"%s\">", tag, id);
         if (in.body.p)
             bputs(&s->body, in.body.p);
@@ -1163,6 +1174,7 @@ static void block(gen *g, scope *s, edge *cur, int par)
         free(in.body.p);
         emit(s, "</%s>", tag);
         link(g, s, cur, id);
+        g->no_comp_bound = cesp;
         decorate(g, s, id, cur, par, in.cancel ? 2 : 1);
     } else if (roll < 22 && g->budget >= 3) {
         /* Parallel fork and join; a branch may leave the scope only. An
@@ -1310,6 +1322,28 @@ static int evsub_kind(int ev)
  * or by a timer, message, signal, escalation or condition, interrupting
  * or not. `used` and `esc_used` keep the error and escalation catches of
  * the scope distinct. */
+/* A compensation event subprocess of subprocess scope `s`: it runs when
+ * the completed subprocess is compensated, and may itself throw
+ * compensation of what completed in `s`. */
+static void comp_event_subprocess(gen *g, scope *s)
+{
+    char id[ID_LEN], start[ID_LEN];
+    scope in = { .depth = s->depth + 1, .outer = s, .top = s->top };
+    node(g, "v", id, RG_COMP_EVSUB);
+    node(g, "vs", start, RG_START_EVENT);
+    emit(&in, "<startEvent id=\"%s\"><compensateEventDefinition/>"
+              "</startEvent>", start);
+    edge e;
+    edge_from(&e, start);
+    path(g, &in, e, rg_below(&g->r, 3), NULL, 0, 0);
+    emit(s, "<subProcess id=\"%s\" triggeredByEvent=\"true\">", id);
+    if (in.body.p)
+        bputs(&s->body, in.body.p);
+    s->body.oom |= in.body.oom;
+    free(in.body.p);
+    emit(s, "</subProcess>");
+}
+
 static void event_subprocess(gen *g, scope *s, unsigned *used,
                              unsigned *esc_used)
 {
@@ -1522,6 +1556,7 @@ const char *rg_kind_name(int kind)
         [RG_MULTI_INSTANCE] = "multi-instance task",
         [RG_STANDARD_LOOP] = "standard loop task",
         [RG_CALL_ACTIVITY] = "call activity",
+        [RG_COMP_EVSUB] = "compensation event subprocess",
     };
     return kind >= 0 && kind < RG_KINDS ? names[kind] : "?";
 }

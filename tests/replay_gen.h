@@ -130,6 +130,7 @@ enum rg_kind {
     RG_MULTI_INSTANCE,        /* a multi-instance task */
     RG_STANDARD_LOOP,         /* a task with a standard loop */
     RG_CALL_ACTIVITY,         /* calls a process of its own */
+    RG_COMP_EVSUB,            /* a compensation event subprocess */
     RG_KINDS
 };
 

@@ -183,6 +183,10 @@ int bt_comp_completed(baton_instance *in, const bt_ei *ei);
 /* Starts a compensation throw event `t`: the scope it compensates, then
  * its first handler. */
 int bt_comp_throw(baton_instance *in, bt_ei *t);
+/* A subprocess revived to run its compensation event subprocess (its
+ * `comp_throw` names the throw event): the log of what completed inside
+ * the subprocess becomes its own. Cannot fail. */
+int bt_comp_revived(baton_instance *in, bt_ei *ei);
 /* Starts the next compensation handler of throw event `t`, or queues its
  * completion when none is left. */
 int bt_comp_next(baton_instance *in, bt_ei *t);

@@ -9,6 +9,17 @@
 
 #include "behavior/behavior.h"
 
+/* An entry of a subprocess with a compensation event subprocess: its
+ * compensation is that event subprocess, run in a revived instance of
+ * the subprocess, not a walk through its log. */
+static int revives(const baton_instance *in, const bt_comp *c)
+{
+    const bt_ei *pi = c->pi_key == in->key ? in->root
+                                           : bt_ei_find(in, c->pi_key);
+    const bt_element *el = &pi->proc->elements[c->element];
+    return c->sub_key && el->kind == BT_SUB_PROCESS && el->scope.comp_esp >= 0;
+}
+
 static int has_log(const baton_instance *in, uint64_t scope_key)
 {
     for (size_t i = 0; i < in->n_comps; i++)
@@ -28,7 +39,8 @@ static int has_leaf(const baton_instance *in, uint64_t scope_key,
     for (size_t i = 0; i < in->n_comps; i++) {
         const bt_comp *c = &in->comps[i];
         if (c->scope_key == scope_key && c->key != except &&
-            (!c->sub_key || has_leaf(in, c->sub_key, except, depth + 1)))
+            (!c->sub_key || revives(in, c) ||
+             has_leaf(in, c->sub_key, except, depth + 1)))
             return 1;
     }
     return 0;
@@ -44,8 +56,9 @@ static int log_busy(const baton_instance *in, const bt_ei *top,
     for (size_t i = 0; i < in->n_comps; i++) {
         const bt_comp *c = &in->comps[i];
         if (c->scope_key == scope_key &&
-            (c->sub_key ? log_busy(in, top, c->sub_key, depth + 1)
-                        : bt_comp_busy(top, c->key)))
+            (c->sub_key && !revives(in, c)
+                 ? log_busy(in, top, c->sub_key, depth + 1)
+                 : bt_comp_busy(top, c->key)))
             return 1;
     }
     return 0;
@@ -63,12 +76,14 @@ int bt_comp_completed(baton_instance *in, const bt_ei *ei)
         if (rc)
             return rc;
     }
+    int revived = el->kind == BT_SUB_PROCESS && el->scope.comp_esp >= 0;
     if (el->compensation_handler < 0) {
         /* A subprocess without its own handler is compensated through the
          * activities that completed inside it: as Zeebe, it has an entry
-         * of its own, with no handler, that holds their log. */
+         * of its own, with no handler, that holds their log. One with a
+         * compensation event subprocess always has one: that runs. */
         if (el->kind != BT_SUB_PROCESS || el->scope.triggered_by_event ||
-            !has_log(in, ei->key))
+            (!revived && !has_log(in, ei->key)))
             return 0;
         sub = ei->key;
     }
@@ -79,9 +94,12 @@ int bt_comp_completed(baton_instance *in, const bt_ei *ei)
      * with its own variables for its handler. */
     int inner = bt_ei_is_inner(ei);
     const bt_ei *holder = inner ? ei->scope->scope : ei->scope;
+    /* ... and a subprocess with a compensation event subprocess with the
+     * variables it completed with, which that event subprocess sees. */
     bt_comp c = { in->next_key, holder->key, ei->element, sub,
                   bt_ei_process(ei)->key,
-                  inner && ei->vars ? json_incref(ei->vars) : NULL };
+                  (inner || revived) && ei->vars ? json_incref(ei->vars)
+                                                 : NULL };
     if (bt_comp_rec(in, BATON_INTENT_CREATED, &c, holder->key)) {
         json_decref(c.vars);
         return BATON_ENOMEM;
@@ -116,7 +134,7 @@ static long pick(const baton_instance *in, const bt_ei *top,
         if (best < 0)
             return -1;
         const bt_comp *c = &in->comps[best];
-        if (!c->sub_key) {
+        if (!c->sub_key || revives(in, c)) {
             if (!bt_comp_busy(top, c->key))
                 return best;
         } else {
@@ -244,7 +262,9 @@ int bt_comp_next(baton_instance *in, bt_ei *t)
         if (rc)
             return rc;
         next = c.key;
-        handler = act->compensation_handler;
+        /* A subprocess with a compensation event subprocess is revived to
+         * run it. */
+        handler = revives(in, &c) ? c.element : act->compensation_handler;
     }
     /* Nothing fails from here: the entry whose handler has run leaves the
      * log, and the next one's handler runs beside the throw event, in its
@@ -297,6 +317,21 @@ int bt_comp_throw(baton_instance *in, bt_ei *t)
     t->comp_scope =
         sel && sel->scope.triggered_by_event ? sc->scope->key : sc->key;
     return bt_comp_next(in, t);
+}
+
+int bt_comp_revived(baton_instance *in, bt_ei *ei)
+{
+    const bt_ei *t = bt_ei_find(in, ei->comp_throw);
+    long i = t ? bt_comp_find(in, t->comp_entry) : -1;
+    if (i < 0)
+        return 0;
+    /* What completed inside the subprocess is now the revived
+     * instance's log: a throw in its event subprocess compensates it. */
+    uint64_t old = in->comps[i].sub_key;
+    for (size_t k = 0; k < in->n_comps; k++)
+        if (in->comps[k].scope_key == old)
+            in->comps[k].scope_key = ei->key;
+    return 1;
 }
 
 int bt_comp_logged_sub(const baton_instance *in, const bt_ei *ei)

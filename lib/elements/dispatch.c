@@ -81,7 +81,9 @@ int bt_open_subscriptions(bt_ctx *cx, bt_ei *ei)
  * subscription, its job type) finds them open already: they open once. */
 static int open_then_activated(bt_ctx *cx, bt_ei *ei)
 {
-    int rc = ei->n_subs ? 0 : bt_open_subscriptions(cx, ei);
+    /* A revived subprocess runs its compensation event subprocess only. */
+    int revived = ei->comp_throw && !bt_ei_el(ei)->is_for_compensation;
+    int rc = ei->n_subs || revived ? 0 : bt_open_subscriptions(cx, ei);
     if (rc)
         return rc;
     if (cx->fail.type >= 0) {
@@ -105,9 +107,24 @@ static int take_token(bt_ctx *cx, bt_ei *ei, uint64_t token)
     return rc;
 }
 
+/* Whether activating `el` for the command's `key` runs compensation: a
+ * handler (isForCompensation), or a subprocess revived to run its
+ * compensation event subprocess, for the throw event `key`. */
+static int compensates(const baton_instance *in, const bt_element *el,
+                       uint64_t key)
+{
+    if (el->is_for_compensation)
+        return 1;
+    if (el->kind != BT_SUB_PROCESS || el->scope.comp_esp < 0 || !key)
+        return 0;
+    const bt_ei *t = bt_ei_find(in, key);
+    return t && t->element >= 0 && bt_el_throws_compensation(bt_ei_el(t));
+}
+
 /* A compensation handler for an inner instance of a loop starts with
  * that instance's variables (its input element, loopCounter), as Zeebe
- * gives them, before its own input mappings. */
+ * gives them, before its own input mappings; a revived subprocess with
+ * the variables it completed with. */
 static int handler_vars(bt_ctx *cx, bt_ei *handler, uint64_t throw_key)
 {
     const bt_ei *t = bt_ei_find(cx->in, throw_key);
@@ -133,10 +150,11 @@ static int activate(bt_ctx *cx, const bt_cmd *c)
     /* The mappings of a multi-instance activity apply to each inner
      * instance, after its input element and loopCounter are set. */
     int inner = bt_ei_is_inner(ei);
+    int comp = compensates(in, bt_ei_el(ei), c->key);
     int rc = bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATING, ei);
     if (!rc && inner)
         rc = bt_mi_inner_vars(cx, ei);
-    if (!rc && bt_ei_el(ei)->is_for_compensation)
+    if (!rc && comp)
         rc = handler_vars(cx, ei, c->key);
     if (!rc && !bt_ei_is_body(ei))
         rc = bt_apply_inputs(cx, ei);
@@ -145,7 +163,7 @@ static int activate(bt_ctx *cx, const bt_cmd *c)
     if (rc)
         return rc;
     ei->state = BT_EI_ACTIVATED;
-    if (bt_ei_el(ei)->is_for_compensation)
+    if (comp)
         ei->comp_throw = c->key;
     else if (c->key && (rc = take_token(cx, ei, c->key)))
         return rc;
@@ -248,7 +266,12 @@ static int finish(bt_ctx *cx, bt_ei *ei, const bt_processor *p,
          * subprocess handler takes its own log with it: what completed
          * inside it is not compensated later. */
         uint64_t handler_key = ei->key;
-        rc = bt_comp_handler_done(in, ei);
+        /* A revived subprocess: what its compensation event subprocess
+         * left uncompensated is dropped, as Zeebe deletes it. */
+        if (!bt_ei_el(ei)->is_for_compensation)
+            rc = bt_comp_announce_log(in, NULL, handler_key, 0);
+        if (!rc)
+            rc = bt_comp_handler_done(in, ei);
         if (!rc) {
             bt_ei_remove(in, ei);
             bt_comp_drop(in, handler_key);

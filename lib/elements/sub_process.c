@@ -6,6 +6,15 @@
 static int activated(bt_ctx *cx, bt_ei *ei)
 {
     const bt_scope_def *d = &bt_ei_el(ei)->scope;
+    if (ei->comp_throw && !bt_ei_el(ei)->is_for_compensation) {
+        /* Revived to be compensated: its compensation event subprocess
+         * runs, over the log of what completed inside it. */
+        if (bt_reserve(cx->in, 0, 0, 1, 0))
+            return BATON_ENOMEM;
+        bt_comp_revived(cx->in, ei);
+        bt_push_cmd(cx->in, BT_CMD_ACTIVATE, d->comp_esp, 0, ei->key);
+        return 0;
+    }
     return bt_start_scope(cx->in, ei, d->start, d->implicit_starts,
                           d->n_implicit_starts);
 }

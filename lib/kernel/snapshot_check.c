@@ -35,6 +35,15 @@ static int32_t scope_element(const bt_ei *scope)
     return scope->element;
 }
 
+/* Whether `el` may run for a compensation throw event, beside it: a
+ * handler, or a subprocess revived to run its compensation event
+ * subprocess. */
+static int compensates(const bt_element *el)
+{
+    return el->is_for_compensation ||
+           (el->kind == BT_SUB_PROCESS && el->scope.comp_esp >= 0);
+}
+
 static const char *check_elements(const baton_instance *in)
 {
     const bt_ei *root = in->root;
@@ -64,7 +73,8 @@ static const char *check_elements(const baton_instance *in)
             return "element instance inside an element that holds none";
         /* A compensation handler runs beside its throw event, wherever
          * that is; everything else runs in the scope that holds it. */
-        if (!el->is_for_compensation && !holds(ei->scope, ei->element))
+        if (!(el->is_for_compensation || ei->comp_throw) &&
+            !holds(ei->scope, ei->element))
             return "element instance in the wrong scope";
         if (ei->job_key && (!bt_el_has_job(el) || bt_ei_is_body(ei)))
             return "job on an element that creates none";
@@ -73,7 +83,7 @@ static const char *check_elements(const baton_instance *in)
             return "compensation state on an element that throws none";
         if (ei->comp_throw) {
             const bt_ei *t = bt_ei_find(in, ei->comp_throw);
-            if (!el->is_for_compensation || !t || t->element < 0 ||
+            if (!compensates(el) || !t || t->element < 0 ||
                 !bt_el_throws_compensation(bt_ei_el(t)))
                 return "compensation handler of no throw event";
         }
@@ -171,7 +181,10 @@ static const char *check_cmd(const baton_instance *in, const sub_index *x,
         if ((uint32_t)c->element >= scope->proc->n_elements)
             return "activation of no element of its scope's process";
         const bt_element *el = &scope->proc->elements[c->element];
-        if (el->is_for_compensation) {
+        /* A subprocess is revived for a throw event (its key), and
+         * activated as usual for a token (a subscription's). */
+        if (el->is_for_compensation ||
+            (compensates(el) && c->key && bt_ei_find(in, c->key))) {
             const bt_ei *t = bt_ei_find(in, c->key);
             if (!t || t->element < 0 ||
                 !bt_el_throws_compensation(bt_ei_el(t)))
@@ -357,7 +370,13 @@ static const char *check_log(const baton_instance *in, bt_keymap *subs)
         /* Its process instance and element were checked as read. */
         const bt_element *el =
             &bt_ei_find(in, c->pi_key)->proc->elements[c->element];
-        if (!c->key || c->key >= in->next_key || c->key <= c->scope_key)
+        /* A revived subprocess took over the log of the subprocess it
+         * revives, whose entries are older than itself. */
+        const bt_ei *sc = bt_ei_find(in, c->scope_key);
+        int revived = sc && sc->comp_throw && sc->element >= 0 &&
+                      !bt_ei_el(sc)->is_for_compensation;
+        if (!c->key || c->key >= in->next_key ||
+            (c->key <= c->scope_key && !revived))
             return "compensation entry out of order";
         if (c->sub_key ? !bt_kind_has(el->kind, BT_KF_SCOPE) ||
                              c->sub_key <= c->scope_key ||

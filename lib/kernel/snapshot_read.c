@@ -404,7 +404,8 @@ static int read_comps(reader *x, rbuf *r)
         const bt_ei *pi = bt_ei_find(in, c.pi_key);
         if (r->bad || !pi || pi->element != -1 ||
             !element_ok(pi->proc, c.element, 0) ||
-            (vars && !pi->proc->elements[c.element].loop))
+            (vars && !pi->proc->elements[c.element].loop &&
+             pi->proc->elements[c.element].scope.comp_esp < 0))
             return refuse(x, "bad compensation entry");
         if (vars) {
             bt_json_error err;

@@ -92,9 +92,6 @@ static const struct refusal {
     /* The other definitions are run where BPMN allows them; events.c
      * says where that is not. */
 #undef EVDEF
-    { BT_REFUSE_EVSUB_START, BT_NS_BPMN, "compensateEventDefinition",
-      "event subprocesses with a compensation start event are not "
-      "supported" },
     { BT_REFUSE_EVDEF, BT_NS_BPMN, "eventDefinitionRef",
       "event definition references are not supported" },
     /* The engine itself would evaluate these (a DMN decision or a FEEL
@@ -1107,6 +1104,7 @@ static void init_element(bt_loader *ld, bt_proc_build *pb, uint32_t i,
     e->default_flow = -1;
     e->scope.start = -1;
     e->scope.cancel_boundary = -1;
+    e->scope.comp_esp = -1;
     e->compensation_handler = -1;
     e->compensates = -1;
     e->event.attached_to = -1;

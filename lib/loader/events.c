@@ -72,6 +72,11 @@ static int start_misplaced(bt_loader *ld, const bt_process *p,
     if (in_event_subprocess(p, e)) {
         const char *msg =
             bt_load_refusal(BT_REFUSE_EVSUB_START, BT_NS_BPMN, n->tag);
+        if (!msg && n->evdef == BT_EVDEF_COMPENSATE &&
+            p->elements[e->parent].parent < 0)
+            msg = "compensation event subprocesses of a process are not "
+                  "supported (they would run when the call activity that "
+                  "called the process is compensated)";
         if (msg)
             bt_load_refuse(ld, c, e->tag, e->id, msg);
         return msg != NULL;
@@ -515,6 +520,38 @@ static void association(bt_loader *ld, bt_proc_build *pb, events_build *b,
     }
 }
 
+/* A compensation event subprocess replaces the default compensation of
+ * the subprocess that holds it (BPMN 2.0.2 §10.6.5): one per subprocess,
+ * and not beside a compensation handler of its own or on a loop, whose
+ * inner instances are compensated one by one. */
+static void comp_event_subprocesses(bt_loader *ld, bt_proc_build *pb)
+{
+    bt_process *p = pb->p;
+    for (uint32_t i = 0; i < p->n_elements; i++) {
+        const bt_element *esp = &p->elements[i];
+        if (esp->kind != BT_SUB_PROCESS || !esp->scope.triggered_by_event ||
+            esp->scope.start < 0 || esp->parent < 0 ||
+            p->elements[esp->scope.start].evdef != BT_EVDEF_COMPENSATE)
+            continue;
+        bt_element *s = &p->elements[esp->parent];
+        if (s->scope.comp_esp >= 0)
+            bt_load_problem(ld, BATON_EMODEL, AT(esp),
+                            "subprocess '%s' has more than one compensation "
+                            "event subprocess",
+                            s->id);
+        else if (s->compensation_handler >= 0 || s->loop)
+            bt_load_refuse(ld, pb->enodes[i], esp->tag, esp->id,
+                           s->loop ? "a compensation event subprocess in a "
+                                     "subprocess with loop characteristics "
+                                     "is not supported"
+                                   : "a compensation event subprocess in a "
+                                     "subprocess that has a compensation "
+                                     "handler is not supported");
+        else
+            s->scope.comp_esp = (int32_t)i;
+    }
+}
+
 /* Arena arrays for the lists counted in b, filled in document order. */
 static void fill_lists(bt_loader *ld, bt_proc_build *pb, events_build *b)
 {
@@ -574,7 +611,7 @@ void bt_load_events(bt_loader *ld, bt_proc_build *pb)
         if (e->evdef == BT_EVDEF_ERROR)
             read_error(ld, e, d);
         else if (e->evdef == BT_EVDEF_COMPENSATE &&
-                 e->kind != BT_BOUNDARY_EVENT)
+                 e->kind != BT_BOUNDARY_EVENT && e->kind != BT_START_EVENT)
             read_compensate(ld, pb, e, d);
         else
             bt_load_evdef_detail(ld, pb, i);
@@ -600,6 +637,7 @@ void bt_load_events(bt_loader *ld, bt_proc_build *pb)
                             "to a compensation handler");
     }
     bt_load_transactions(ld, pb);
+    comp_event_subprocesses(ld, pb);
     fill_lists(ld, pb, &b);
 out:
     bt_free(a, b.starts);

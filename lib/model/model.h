@@ -117,6 +117,10 @@ typedef struct bt_scope_def {
      * boundary event (-1: none). */
     uint8_t transaction;
     int32_t cancel_boundary;
+    /* Its compensation event subprocess (-1: none): compensating the
+     * completed subprocess runs it, in a revived instance of the
+     * subprocess, instead of compensating what completed inside. */
+    int32_t comp_esp;
     uint32_t *event_subprocesses;
     uint32_t n_event_subprocesses;
     bt_scope_joins joins;

@@ -91,6 +91,8 @@ static const char *const default_scenarios[] = {
     /* ... and the variables of compensated inner instances of loops */
     "multi-instance/compensation-one-handler-per-instance",
     "multi-instance/compensation-end-inside-one-instance",
+    /* ... and a subprocess revived for its compensation event subprocess */
+    "compensation/event-subprocess-compensates-inside",
 };
 
 typedef struct point {
