@@ -75,6 +75,12 @@ int bt_open_subscriptions(bt_ctx *cx, bt_ei *ei)
     return rc;
 }
 
+/* A subprocess revived to run its compensation event subprocess. */
+static int revived_sub(const bt_ei *ei)
+{
+    return ei->comp_throw && !bt_ei_el(ei)->is_for_compensation;
+}
+
 /* Opens the subscriptions of `ei`, then calls its processor; a failure
  * to open them is an incident whose retry remembers whether its event
  * had occurred. A retry after the processor itself failed (its own
@@ -82,8 +88,7 @@ int bt_open_subscriptions(bt_ctx *cx, bt_ei *ei)
 static int open_then_activated(bt_ctx *cx, bt_ei *ei)
 {
     /* A revived subprocess runs its compensation event subprocess only. */
-    int revived = ei->comp_throw && !bt_ei_el(ei)->is_for_compensation;
-    int rc = ei->n_subs || revived ? 0 : bt_open_subscriptions(cx, ei);
+    int rc = ei->n_subs || revived_sub(ei) ? 0 : bt_open_subscriptions(cx, ei);
     if (rc)
         return rc;
     if (cx->fail.type >= 0) {
@@ -156,7 +161,10 @@ static int activate(bt_ctx *cx, const bt_cmd *c)
         rc = bt_mi_inner_vars(cx, ei);
     if (!rc && comp)
         rc = handler_vars(cx, ei, c->key);
-    if (!rc && !bt_ei_is_body(ei))
+    /* A revived subprocess has the variables it completed with; its
+     * mappings ran then. */
+    int revived = comp && !bt_ei_el(ei)->is_for_compensation;
+    if (!rc && !bt_ei_is_body(ei) && !revived)
         rc = bt_apply_inputs(cx, ei);
     if (!rc)
         rc = bt_rec_element(in, BATON_INTENT_ELEMENT_ACTIVATED, ei);
@@ -225,7 +233,8 @@ static int complete(bt_ctx *cx, const bt_cmd *c)
 }
 
 /* COMPLETING, the output mappings (a multi-instance body's output
- * collection instead), COMPLETED, and leaving: an inner instance of a
+ * collection instead; none for a revived subprocess, whose ran when it
+ * completed), COMPLETED, and leaving: an inner instance of a
  * multi-instance body hands over to its body; the others take their
  * flows. */
 static int finish(bt_ctx *cx, bt_ei *ei, const bt_processor *p,
@@ -239,7 +248,9 @@ static int finish(bt_ctx *cx, bt_ei *ei, const bt_processor *p,
     if (!rc && in->n_incidents)
         rc = bt_incidents_resolve_announce(in, ei);
     if (!rc)
-        rc = body ? bt_mi_body_outputs(cx, ei) : bt_apply_outputs(cx, ei);
+        rc = body                     ? bt_mi_body_outputs(cx, ei)
+             : revived_sub(ei)        ? 0
+                                      : bt_apply_outputs(cx, ei);
     if (!rc && inner)
         rc = bt_mi_inner_collect(cx, ei, mo);
     if (!rc)
@@ -267,7 +278,7 @@ static int finish(bt_ctx *cx, bt_ei *ei, const bt_processor *p,
          * inside it is not compensated later. */
         uint64_t handler_key = ei->key;
         /* A revived subprocess: what its compensation event subprocess
-         * left uncompensated is dropped, as Zeebe deletes it. */
+         * left uncompensated is dropped, and announced DELETED. */
         if (!bt_ei_el(ei)->is_for_compensation)
             rc = bt_comp_announce_log(in, NULL, handler_key, 0);
         if (!rc)
