@@ -14,9 +14,7 @@
  * the subprocess, not a walk through its log. */
 static int revives(const baton_instance *in, const bt_comp *c)
 {
-    const bt_ei *pi = c->pi_key == in->key ? in->root
-                                           : bt_ei_find(in, c->pi_key);
-    const bt_element *el = &pi->proc->elements[c->element];
+    const bt_element *el = &bt_comp_pi(in, c)->proc->elements[c->element];
     return c->sub_key && el->kind == BT_SUB_PROCESS && el->scope.comp_esp >= 0;
 }
 

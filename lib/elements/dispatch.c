@@ -75,12 +75,6 @@ int bt_open_subscriptions(bt_ctx *cx, bt_ei *ei)
     return rc;
 }
 
-/* A subprocess revived to run its compensation event subprocess. */
-static int revived_sub(const bt_ei *ei)
-{
-    return ei->comp_throw && !bt_ei_el(ei)->is_for_compensation;
-}
-
 /* Opens the subscriptions of `ei`, then calls its processor; a failure
  * to open them is an incident whose retry remembers whether its event
  * had occurred. A retry after the processor itself failed (its own
@@ -88,7 +82,7 @@ static int revived_sub(const bt_ei *ei)
 static int open_then_activated(bt_ctx *cx, bt_ei *ei)
 {
     /* A revived subprocess runs its compensation event subprocess only. */
-    int rc = ei->n_subs || revived_sub(ei) ? 0 : bt_open_subscriptions(cx, ei);
+    int rc = ei->n_subs || bt_ei_revived(ei) ? 0 : bt_open_subscriptions(cx, ei);
     if (rc)
         return rc;
     if (cx->fail.type >= 0) {
@@ -120,7 +114,7 @@ static int compensates(const baton_instance *in, const bt_element *el,
 {
     if (el->is_for_compensation)
         return 1;
-    if (el->kind != BT_SUB_PROCESS || el->scope.comp_esp < 0 || !key)
+    if (!bt_el_compensates(el) || !key)
         return 0;
     const bt_ei *t = bt_ei_find(in, key);
     return t && t->element >= 0 && bt_el_throws_compensation(bt_ei_el(t));
@@ -249,7 +243,7 @@ static int finish(bt_ctx *cx, bt_ei *ei, const bt_processor *p,
         rc = bt_incidents_resolve_announce(in, ei);
     if (!rc)
         rc = body                     ? bt_mi_body_outputs(cx, ei)
-             : revived_sub(ei)        ? 0
+             : bt_ei_revived(ei)        ? 0
                                       : bt_apply_outputs(cx, ei);
     if (!rc && inner)
         rc = bt_mi_inner_collect(cx, ei, mo);
@@ -279,7 +273,7 @@ static int finish(bt_ctx *cx, bt_ei *ei, const bt_processor *p,
         uint64_t handler_key = ei->key;
         /* A revived subprocess: what its compensation event subprocess
          * left uncompensated is dropped, and announced DELETED. */
-        if (!bt_ei_el(ei)->is_for_compensation)
+        if (bt_ei_revived(ei))
             rc = bt_comp_announce_log(in, NULL, handler_key, 0);
         if (!rc)
             rc = bt_comp_handler_done(in, ei);

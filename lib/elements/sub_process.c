@@ -6,7 +6,7 @@
 static int activated(bt_ctx *cx, bt_ei *ei)
 {
     const bt_scope_def *d = &bt_ei_el(ei)->scope;
-    if (ei->comp_throw && !bt_ei_el(ei)->is_for_compensation) {
+    if (bt_ei_revived(ei)) {
         /* Revived to be compensated: its compensation event subprocess
          * runs, over the log of what completed inside it. */
         if (bt_reserve(cx->in, 0, 0, 1, 0))

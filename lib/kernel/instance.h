@@ -107,6 +107,14 @@ static inline bt_ei *bt_ei_var_parent(const bt_ei *ei)
     return ei->element < 0 ? NULL : ei->scope;
 }
 
+/* A subprocess revived to run its compensation event subprocess: it
+ * runs for a throw event (`comp_throw`) without being a handler. */
+static inline int bt_ei_revived(const bt_ei *ei)
+{
+    return ei->comp_throw && ei->element >= 0 &&
+           !bt_ei_el(ei)->is_for_compensation;
+}
+
 /* An inner instance of a multi-instance body: the body is the only
  * scope that runs the same element. */
 static inline int bt_ei_is_inner(const bt_ei *ei)
@@ -605,6 +613,14 @@ static inline int bt_scope_busy(const bt_ei *scope)
  * it), DELETED when it is dropped untriggered or its throw event ends
  * first. An entry stays in the log while its handler runs: the throw
  * event's `comp_entry` names it. */
+
+/* The process instance whose log entry `c` is, which lives while the
+ * entry does. */
+static inline const bt_ei *bt_comp_pi(const baton_instance *in,
+                                      const bt_comp *c)
+{
+    return c->pi_key == in->key ? in->root : bt_ei_find(in, c->pi_key);
+}
 
 /* A COMPENSATION_SUBSCRIPTION record of `intent` about entry `c`. */
 int bt_comp_rec(baton_instance *in, int intent, const bt_comp *c,

@@ -47,10 +47,9 @@ int bt_comp_rec(baton_instance *in, int intent, const bt_comp *c,
         in, BATON_VT_COMPENSATION_SUBSCRIPTION, intent, c->key);
     if (!r)
         return BATON_ENOMEM;
-    /* The log of a process instance lives while it does. */
-    const bt_ei *pi = c->pi_key == in->key ? NULL : bt_ei_find(in, c->pi_key);
-    const bt_process *p = pi ? pi->proc : in->proc;
-    if (pi)
+    const bt_ei *pi = bt_comp_pi(in, c);
+    const bt_process *p = pi->proc;
+    if (pi != in->root)
         bt_rec_at(r, pi);
     const bt_element *act = &p->elements[c->element];
     r->element = act;

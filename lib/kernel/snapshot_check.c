@@ -35,15 +35,6 @@ static int32_t scope_element(const bt_ei *scope)
     return scope->element;
 }
 
-/* Whether `el` may run for a compensation throw event, beside it: a
- * handler, or a subprocess revived to run its compensation event
- * subprocess. */
-static int compensates(const bt_element *el)
-{
-    return el->is_for_compensation ||
-           (el->kind == BT_SUB_PROCESS && el->scope.comp_esp >= 0);
-}
-
 static const char *check_elements(const baton_instance *in)
 {
     const bt_ei *root = in->root;
@@ -83,7 +74,7 @@ static const char *check_elements(const baton_instance *in)
             return "compensation state on an element that throws none";
         if (ei->comp_throw) {
             const bt_ei *t = bt_ei_find(in, ei->comp_throw);
-            if (!compensates(el) || !t || t->element < 0 ||
+            if (!bt_el_compensates(el) || !t || t->element < 0 ||
                 !bt_el_throws_compensation(bt_ei_el(t)))
                 return "compensation handler of no throw event";
         }
@@ -184,7 +175,7 @@ static const char *check_cmd(const baton_instance *in, const sub_index *x,
         /* A subprocess is revived for a throw event (its key), and
          * activated as usual for a token (a subscription's). */
         if (el->is_for_compensation ||
-            (compensates(el) && c->key && bt_ei_find(in, c->key))) {
+            (bt_el_compensates(el) && c->key && bt_ei_find(in, c->key))) {
             const bt_ei *t = bt_ei_find(in, c->key);
             if (!t || t->element < 0 ||
                 !bt_el_throws_compensation(bt_ei_el(t)))
@@ -368,13 +359,11 @@ static const char *check_log(const baton_instance *in, bt_keymap *subs)
     for (size_t i = 0; i < in->n_comps; i++) {
         const bt_comp *c = &in->comps[i];
         /* Its process instance and element were checked as read. */
-        const bt_element *el =
-            &bt_ei_find(in, c->pi_key)->proc->elements[c->element];
+        const bt_element *el = &bt_comp_pi(in, c)->proc->elements[c->element];
         /* A revived subprocess took over the log of the subprocess it
          * revives, whose entries are older than itself. */
         const bt_ei *sc = bt_ei_find(in, c->scope_key);
-        int revived = sc && sc->comp_throw && sc->element >= 0 &&
-                      !bt_ei_el(sc)->is_for_compensation;
+        int revived = sc && bt_ei_revived(sc);
         if (!c->key || c->key >= in->next_key ||
             (c->key <= c->scope_key && !revived))
             return "compensation entry out of order";
@@ -390,7 +379,7 @@ static const char *check_log(const baton_instance *in, bt_keymap *subs)
     }
     for (size_t i = 0; i < in->n_comps; i++) {
         const bt_comp *c = &in->comps[i];
-        const bt_ei *pi = bt_ei_find(in, c->pi_key);
+        const bt_ei *pi = bt_comp_pi(in, c);
         const bt_ei *live = bt_ei_find(in, c->scope_key);
         const bt_comp *owner = bt_keymap_get(subs, c->scope_key);
         int32_t holder = live ? scope_element(live)

@@ -374,6 +374,15 @@ static inline int bt_el_throws_compensation(const bt_element *e)
            (e->evdef == BT_EVDEF_CANCEL && e->kind == BT_END_EVENT);
 }
 
+/* Whether `e` may run for a compensation throw event, beside it: a
+ * handler (isForCompensation), or a subprocess with a compensation event
+ * subprocess, revived to run it. */
+static inline int bt_el_compensates(const bt_element *e)
+{
+    return e->is_for_compensation ||
+           (e->kind == BT_SUB_PROCESS && e->scope.comp_esp >= 0);
+}
+
 /* Whether a process starts without naming a start event: at its none
  * start event, or, having no start event at all, at its flow nodes
  * without incoming flows (none when it is empty). */
