@@ -345,6 +345,16 @@ enum { EV_ERROR, EV_TIMER, EV_MESSAGE, EV_SIGNAL, EV_COND, EV_ESCALATION,
  * a cycle of two or three). */
 enum { TM_CATCH, TM_ONCE, TM_REPEAT };
 
+/* Appends what an inner scope made to `into`, and frees it. */
+static void take_body(buf *into, scope *in)
+{
+    if (in->body.p)
+        bputs(into, in->body.p);
+    into->oom |= in->body.oom;
+    free(in->body.p);
+    in->body.p = NULL;
+}
+
 static void emit(scope *s, const char *fmt, ...)
 {
     for (int i = 0; i < s->depth + 2; i++)
@@ -1018,10 +1028,7 @@ static void decorate(gen *g, scope *s, const char *act, edge *cur, int par,
             node(g, "h", h, RG_SUB_HANDLER);
             scope_body(g, &in, 1 + rg_below(r, 2));
             emit(s, "<subProcess id=\"%s\" isForCompensation=\"true\">", h);
-            if (in.body.p)
-                bputs(&s->body, in.body.p);
-            s->body.oom |= in.body.oom;
-            free(in.body.p);
+            take_body(&s->body, &in);
             emit(s, "</subProcess>");
         } else {
             task(g, s, h, 1);
@@ -1142,11 +1149,8 @@ static void block(gen *g, scope *s, edge *cur, int par)
         bprintf(&g->callees,
                    "  <process id=\"replay_%s\" isExecutable=\"true\">\n",
                    id);
-        if (in.body.p)
-            bputs(&g->callees, in.body.p);
+        take_body(&g->callees, &in);
         bputs(&g->callees, "  </process>\n");
-        g->callees.oom |= in.body.oom;
-        free(in.body.p);
         emit(s,
              "<callActivity id=\"%s\"><extensionElements><zeebe:calledElement "
              "processId=\"replay_%s\"%s/></extensionElements></callActivity>",
@@ -1168,10 +1172,7 @@ static void block(gen *g, scope *s, edge *cur, int par)
         if (cesp)
             comp_event_subprocess(g, &in);
         emit(s, "<%s id=\"%s\">", tag, id);
-        if (in.body.p)
-            bputs(&s->body, in.body.p);
-        s->body.oom |= in.body.oom;
-        free(in.body.p);
+        take_body(&s->body, &in);
         emit(s, "</%s>", tag);
         link(g, s, cur, id);
         g->no_comp_bound = cesp;
@@ -1337,10 +1338,7 @@ static void comp_event_subprocess(gen *g, scope *s)
     edge_from(&e, start);
     path(g, &in, e, rg_below(&g->r, 3), NULL, 0, 0);
     emit(s, "<subProcess id=\"%s\" triggeredByEvent=\"true\">", id);
-    if (in.body.p)
-        bputs(&s->body, in.body.p);
-    s->body.oom |= in.body.oom;
-    free(in.body.p);
+    take_body(&s->body, &in);
     emit(s, "</subProcess>");
 }
 
@@ -1380,10 +1378,7 @@ static void event_subprocess(gen *g, scope *s, unsigned *used,
     g->quiet -= quiet;
     g->no_escalations -= calm;
     emit(s, "<subProcess id=\"%s\" triggeredByEvent=\"true\">", id);
-    if (in.body.p)
-        bputs(&s->body, in.body.p);
-    s->body.oom |= in.body.oom;
-    free(in.body.p);
+    take_body(&s->body, &in);
     emit(s, "</subProcess>");
 }
 
