@@ -169,16 +169,26 @@ static void put_calls(wbuf *w, const baton_instance *in)
     size_t at = w->n;
     uint32_t n = 0;
     put_u32(w, 0); /* patched below */
+    /* The children of a multi-instance call activity run one deployment:
+     * it is looked up once, not once per child. */
+    const bt_process *last = NULL;
+    int last_version = 0;
+    uint64_t checksum = 0;
     for (const bt_ei *x = in->root; x; x = preorder_next(x)) {
         if (x->element >= 0 || !x->scope)
             continue;
-        const bt_deployment *d =
-            bt_engine_find_deployment(in->engine, x->proc->id, x->version);
+        if (x->proc != last || x->version != last_version) {
+            const bt_deployment *d = bt_engine_find_deployment(
+                in->engine, x->proc->id, x->version);
+            checksum = d ? d->model->checksum : 0;
+            last = x->proc;
+            last_version = x->version;
+        }
         n++;
         put_u64(w, x->key);
         put_str(w, x->proc->id);
         put_u32(w, (uint32_t)x->version);
-        put_u64(w, d ? d->model->checksum : 0);
+        put_u64(w, checksum);
     }
     patch_u32(w, at, n);
     section_end(w, s);

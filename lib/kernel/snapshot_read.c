@@ -25,6 +25,7 @@ typedef struct call_entry {
     uint64_t key;
     const bt_process *process;
     int version;
+    uint64_t checksum; /* of its model, as checked */
 } call_entry;
 
 typedef struct reader {
@@ -154,6 +155,17 @@ static int read_calls(reader *x, rbuf *r)
         if (r->bad || !id || !key || memchr(id, 0, len) ||
             version > INT32_MAX)
             return refuse(x, "bad called process instance");
+        /* The children of a multi-instance call activity name one
+         * deployment: it is looked up once. */
+        const call_entry *prev = i ? &x->calls[i - 1] : NULL;
+        if (prev && prev->version == (int)version && prev->checksum ==
+                                                         checksum &&
+            strlen(prev->process->id) == len &&
+            memcmp(prev->process->id, id, len) == 0) {
+            x->calls[x->n_calls++] = (call_entry){ key, prev->process,
+                                                   prev->version, checksum };
+            continue;
+        }
         char *name = bt_strndup(&e->alloc, id, len);
         if (!name)
             return BATON_ENOMEM;
@@ -177,7 +189,8 @@ static int read_calls(reader *x, rbuf *r)
         bt_free(&e->alloc, name);
         if (rc)
             return rc;
-        x->calls[x->n_calls++] = (call_entry){ key, d->process, d->version };
+        x->calls[x->n_calls++] =
+            (call_entry){ key, d->process, d->version, checksum };
     }
     return r->bad ? refuse(x, "truncated called process instances") : 0;
 }
