@@ -74,6 +74,13 @@ static json_t *lookup(void *ctx, const char *name, size_t len)
 
 static bt_alloc std_alloc = {bt_default_alloc, NULL};
 
+static int eval_in(const bt_expr *e, bt_lookup_fn fn, json_t *ctx,
+                   json_t **out)
+{
+    bt_expr_env env = { &std_alloc, fn, ctx, 0, NULL, NULL, NULL, 0 };
+    return bt_expr_eval(e, &env, out);
+}
+
 /* Compact, ASCII-only JSON text of `j`, in memory from malloc(). */
 static char *dump(const json_t *j)
 {
@@ -102,7 +109,7 @@ static char *run(int dialect, const char *text, size_t len)
         s = malloc(n);
         snprintf(s, n, "compile error %d at %d: %s", rc, err.column,
                  err.message);
-    } else if ((rc = bt_expr_eval(e, lookup, vars, &out)) != 0) {
+    } else if ((rc = eval_in(e, lookup, vars, &out)) != 0) {
         s = malloc(64);
         snprintf(s, 64, "eval error %d", rc);
     } else {
@@ -699,23 +706,23 @@ static void test_text_and_path(void **state)
     assert_int_equal(bt_expr_literal_string(&ar, "a + b", 5, &e), 0);
     assert_string_equal(bt_expr_text(e), "a + b");
     assert_int_equal(bt_expr_is_path(e), 0);
-    assert_int_equal(bt_expr_eval(e, lookup, vars, &out), 0);
+    assert_int_equal(eval_in(e, lookup, vars, &out), 0);
     assert_string_equal(json_string_value(out), "a + b");
     json_decref(out);
     assert_int_equal(bt_expr_literal_string(&ar, "x\0y", 3, &e), 0);
-    assert_int_equal(bt_expr_eval(e, lookup, vars, &out), 0);
+    assert_int_equal(eval_in(e, lookup, vars, &out), 0);
     assert_int_equal(json_string_length(out), 3);
     assert_memory_equal(json_string_value(out), "x\0y", 3);
     json_decref(out);
     assert_int_equal(bt_expr_literal_string(&ar, "", 0, &e), 0);
-    assert_int_equal(bt_expr_eval(e, lookup, vars, &out), 0);
+    assert_int_equal(eval_in(e, lookup, vars, &out), 0);
     assert_string_equal(json_string_value(out), "");
     json_decref(out);
     assert_int_equal(bt_expr_literal_string(&ar, "bad\xff", 4, &e), BATON_EEXPR);
 
     /* Text need not be NUL-terminated; a column counts characters. */
     assert_int_equal(bt_expr_compile(&ar, "a + 1)))", 5, BT_EXPR_FEEL, &e, &err), 0);
-    assert_int_equal(bt_expr_eval(e, lookup, vars, &out), 0);
+    assert_int_equal(eval_in(e, lookup, vars, &out), 0);
     assert_int_equal(json_integer_value(out), 2);
     json_decref(out);
 
@@ -735,7 +742,7 @@ static void test_borrowed_results(void **state)
     size_t refs = customer->refcount;
     assert_int_equal(bt_expr_compile(&ar, "order.customer", 14, BT_EXPR_FEEL,
                                       &e, &err), 0);
-    assert_int_equal(bt_expr_eval(e, lookup, vars, &out), 0);
+    assert_int_equal(eval_in(e, lookup, vars, &out), 0);
     assert_ptr_equal(out, customer);
     assert_int_equal(customer->refcount, refs + 1);
     json_decref(out);
@@ -753,14 +760,14 @@ static void test_borrowed_results(void **state)
         assert_int_equal(bt_expr_compile(&ar, cheap[i], strlen(cheap[i]),
                                           BT_EXPR_FEEL, &e, &err), 0);
         long before = j_calls;
-        assert_int_equal(bt_expr_eval(e, lookup, vars, &out), 0);
+        assert_int_equal(eval_in(e, lookup, vars, &out), 0);
         assert_int_equal(j_calls, before);
         json_decref(out);
     }
 
     /* No lookup: every name is null. */
     assert_int_equal(bt_expr_compile(&ar, "a = null", 8, BT_EXPR_FEEL, &e, &err), 0);
-    assert_int_equal(bt_expr_eval(e, NULL, NULL, &out), 0);
+    assert_int_equal(eval_in(e, NULL, NULL, &out), 0);
     assert_ptr_equal(out, json_true());
 
     bt_arena_free(&ar);
@@ -821,7 +828,7 @@ static void compile_sweep(int dialect, const char *text, const char *want)
         int rc = bt_expr_compile(&ar, text, strlen(text), dialect, &e, &err);
         if (rc == 0) {
             json_t *out;
-            assert_int_equal(bt_expr_eval(e, lookup, vars, &out), 0);
+            assert_int_equal(eval_in(e, lookup, vars, &out), 0);
             char *got = dump(out);
             assert_string_equal(got, want);
             free(got);
@@ -875,7 +882,7 @@ static void eval_sweep(const char *text, const char *want)
         json_t *out = (json_t *)&ar;
         j_calls = 0;
         j_fail_at = n;
-        int rc = bt_expr_eval(e, lookup, vars, &out);
+        int rc = eval_in(e, lookup, vars, &out);
         j_fail_at = 0;
         if (rc == 0) {
             char *got = dump(out);

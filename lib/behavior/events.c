@@ -52,10 +52,10 @@ static int eval_text(bt_ctx *cx, bt_ei *owner, const bt_element *catcher,
                      const char **out)
 {
     baton_instance *in = cx->in;
-    bt_eval_ctx ctx = { owner, NULL };
+    bt_eval_ctx ctx = { owner, NULL, "" };
     json_t *v;
     *out = NULL;
-    if (bt_expr_eval(e, bt_eval_lookup, &ctx, &v))
+    if (bt_eval(cx->in, &ctx, e, &v))
         return BATON_ENOMEM;
     char num[32];
     const char *text = NULL;
@@ -198,10 +198,10 @@ int bt_event_payload(bt_ctx *cx, bt_ei *ei, json_t *payload)
 int bt_event_condition(bt_ctx *cx, bt_ei *owner, const bt_element *catcher,
                        uint64_t key, int *met)
 {
-    bt_eval_ctx ctx = { owner, NULL };
+    bt_eval_ctx ctx = { owner, NULL, "" };
     json_t *v;
     *met = 0;
-    if (bt_expr_eval(catcher->event.condition, bt_eval_lookup, &ctx, &v))
+    if (bt_eval(cx->in, &ctx, catcher->event.condition, &v))
         return BATON_ENOMEM;
     int kind = json_typeof(v);
     json_decref(v);

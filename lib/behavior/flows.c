@@ -110,9 +110,9 @@ static int holds(bt_ctx *cx, const bt_ei *ei, const bt_flow *f, int *out)
     *out = 1;
     if (!f->condition)
         return 0;
-    bt_eval_ctx ctx = { ei, NULL };
+    bt_eval_ctx ctx = { ei, NULL, "" };
     json_t *v;
-    if (bt_expr_eval(f->condition, bt_eval_lookup, &ctx, &v))
+    if (bt_eval(cx->in, &ctx, f->condition, &v))
         return BATON_ENOMEM;
     int kind = json_typeof(v);
     json_decref(v);

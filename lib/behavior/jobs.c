@@ -20,9 +20,9 @@ int bt_job_create(bt_ctx *cx, bt_ei *ei)
     const bt_element *el = bt_ei_el(ei);
     char *type;
     if (el->job.type_expr) {
-        bt_eval_ctx ctx = { ei, NULL };
+        bt_eval_ctx ctx = { ei, NULL, "" };
         json_t *v;
-        if (bt_expr_eval(el->job.type_expr, bt_eval_lookup, &ctx, &v))
+        if (bt_eval(cx->in, &ctx, el->job.type_expr, &v))
             return BATON_ENOMEM;
         if (!json_is_string(v)) {
             json_decref(v);

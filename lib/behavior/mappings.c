@@ -5,16 +5,16 @@
 #include "util/json.h"
 
 /* Evaluates the mappings, seen from `scope`, into a fresh document. */
-static int eval_mappings(const bt_ei *scope, const bt_mapping *maps,
+static int eval_mappings(bt_ctx *cx, const bt_ei *scope, const bt_mapping *maps,
                          uint32_t n, json_t **out)
 {
     json_t *doc = json_object();
     if (!doc)
         return BATON_ENOMEM;
-    bt_eval_ctx ctx = { scope, NULL };
+    bt_eval_ctx ctx = { scope, NULL, "" };
     for (uint32_t i = 0; i < n; i++) {
         json_t *v;
-        int rc = bt_expr_eval(maps[i].source, bt_eval_lookup, &ctx, &v);
+        int rc = bt_eval(cx->in, &ctx, maps[i].source, &v);
         size_t n0 = strcspn(maps[i].target, ".");
         if (!rc) {
             if (maps[i].target[n0] &&
@@ -47,7 +47,7 @@ int bt_apply_inputs(bt_ctx *cx, bt_ei *ei)
     if (!el->n_inputs)
         return 0;
     json_t *doc = NULL;
-    int rc = eval_mappings(ei, el->inputs, el->n_inputs, &doc);
+    int rc = eval_mappings(cx, ei, el->inputs, el->n_inputs, &doc);
     if (!rc)
         rc = bt_var_set_all_local(cx->in, cx->log, ei, doc);
     json_decref(doc);
@@ -60,7 +60,7 @@ int bt_apply_outputs(bt_ctx *cx, bt_ei *ei)
     if (!el->n_outputs)
         return 0;
     json_t *doc = NULL;
-    int rc = eval_mappings(ei, el->outputs, el->n_outputs, &doc);
+    int rc = eval_mappings(cx, ei, el->outputs, el->n_outputs, &doc);
     if (!rc)
         rc = bt_var_propagate(cx->in, cx->log, ei->scope, doc);
     json_decref(doc);

@@ -56,7 +56,7 @@ static int64_t call_depth(const bt_ei *ei)
 /* Camunda 7's camunda:in / camunda:out into `doc`: each evaluated in
  * `from` (a variable name, an expression, or every variable; going in,
  * `local` takes only the call activity's own). */
-static int pass_vars(const bt_call_var *vars, uint32_t n, const bt_ei *from,
+static int pass_vars(baton_instance *in, const bt_call_var *vars, uint32_t n, const bt_ei *from,
                      int going_in, json_t *doc)
 {
     for (uint32_t i = 0; i < n; i++) {
@@ -72,9 +72,9 @@ static int pass_vars(const bt_call_var *vars, uint32_t n, const bt_ei *from,
                 return BATON_ENOMEM;
             continue;
         }
-        bt_eval_ctx ctx = { from, NULL };
+        bt_eval_ctx ctx = { from, NULL, "" };
         json_t *val;
-        if (bt_expr_eval(v->source, bt_eval_lookup, &ctx, &val))
+        if (bt_eval(in, &ctx, v->source, &val))
             return BATON_ENOMEM;
         if (json_object_set_new(doc, v->target, val))
             return BATON_ENOMEM;
@@ -83,12 +83,12 @@ static int pass_vars(const bt_call_var *vars, uint32_t n, const bt_ei *from,
 }
 
 /* What the child starts with. */
-static int vars_in(const bt_ei *ei, const bt_call_def *d, json_t **out)
+static int vars_in(baton_instance *in, const bt_ei *ei, const bt_call_def *d, json_t **out)
 {
     json_t *doc;
     if (d->camunda7) {
         doc = json_object();
-        if (doc && pass_vars(d->ins, d->n_ins, ei, 1, doc)) {
+        if (doc && pass_vars(in, d->ins, d->n_ins, ei, 1, doc)) {
             json_decref(doc);
             doc = NULL;
         }
@@ -110,8 +110,8 @@ static int activated(bt_ctx *cx, bt_ei *ei)
     json_t *idv = NULL;
     const char *id = d->process_id;
     if (d->process_expr) {
-        bt_eval_ctx ctx = { ei, NULL };
-        if (bt_expr_eval(d->process_expr, bt_eval_lookup, &ctx, &idv))
+        bt_eval_ctx ctx = { ei, NULL, "" };
+        if (bt_eval(cx->in, &ctx, d->process_expr, &idv))
             return BATON_ENOMEM;
         id = json_string_value(idv);
         if (!id || !*id) {
@@ -148,7 +148,7 @@ static int activated(bt_ctx *cx, bt_ei *ei)
     if (rc || cx->fail.type >= 0)
         return rc;
     json_t *vars;
-    if (vars_in(ei, d, &vars))
+    if (vars_in(cx->in, ei, d, &vars))
         return BATON_ENOMEM;
     bt_ei *child = bt_ei_new(in, ei, -1, in->next_key);
     if (!child) {
@@ -183,7 +183,7 @@ static int vars_out(bt_ctx *cx, bt_ei *call, const bt_ei *child)
     }
     for (uint32_t i = 0; i < d->n_outs; i++) {
         json_t *doc = json_object();
-        int rc = doc ? pass_vars(&d->outs[i], 1, child, 0, doc)
+        int rc = doc ? pass_vars(cx->in, &d->outs[i], 1, child, 0, doc)
                      : BATON_ENOMEM;
         if (!rc)
             rc = d->outs[i].local

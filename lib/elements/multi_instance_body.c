@@ -43,9 +43,9 @@ static int count_of(bt_ctx *cx, bt_ei *body, size_t *n, json_t **items)
     const bt_loop_def *d = loop_of(body);
     const bt_expr *x = d->input_collection ? d->input_collection
                                            : d->cardinality;
-    bt_eval_ctx ctx = { body, NULL };
+    bt_eval_ctx ctx = { body, NULL, "" };
     json_t *v;
-    if (bt_expr_eval(x, bt_eval_lookup, &ctx, &v))
+    if (bt_eval(cx->in, &ctx, x, &v))
         return BATON_ENOMEM;
     double c = json_is_number(v) ? json_number_value(v) : -1;
     int ok = d->input_collection
@@ -80,12 +80,12 @@ static int loop_holds(bt_ctx *cx, const bt_ei *scope, uint32_t runs,
                       const bt_cmd *retry, int *rc)
 {
     const bt_loop_def *d = bt_ei_el(scope)->loop;
-    bt_eval_ctx ctx = { scope, json_object() };
+    bt_eval_ctx ctx = { scope, json_object(), "" };
     json_t *v = NULL;
     *rc = !ctx.overlay ||
                   json_object_set_new(ctx.overlay, "loopCounter",
                                       json_integer(runs)) ||
-                  bt_expr_eval(d->loop_condition, bt_eval_lookup, &ctx, &v)
+                  bt_eval(cx->in, &ctx, d->loop_condition, &v)
               ? BATON_ENOMEM
               : 0;
     json_decref(ctx.overlay);
@@ -277,10 +277,10 @@ int bt_mi_inner_completing(bt_ctx *cx, bt_ei *inner, bt_mi_out *o)
     const bt_loop_def *d = loop_of(body);
     if (d->standard)
         return loop_completing(cx, inner, o);
-    bt_eval_ctx ctx = { inner, NULL };
+    bt_eval_ctx ctx = { inner, NULL, "" };
     if (d->output_collection &&
         (d->output_element
-             ? bt_expr_eval(d->output_element, bt_eval_lookup, &ctx, &o->item)
+             ? bt_eval(cx->in, &ctx, d->output_element, &o->item)
              : !(o->item = json_null())))
         return BATON_ENOMEM;
     o->met = 0;
@@ -289,7 +289,7 @@ int bt_mi_inner_completing(bt_ctx *cx, bt_ei *inner, bt_mi_out *o)
     if (!(ctx.overlay = counts(body, inner)))
         return BATON_ENOMEM;
     json_t *v;
-    int rc = bt_expr_eval(d->completion, bt_eval_lookup, &ctx, &v);
+    int rc = bt_eval(cx->in, &ctx, d->completion, &v);
     json_decref(ctx.overlay);
     if (rc)
         return rc;

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/arena.h"
 
@@ -46,12 +47,35 @@ int bt_expr_literal_string(bt_arena *ar, const char *text, size_t len,
  * name is not defined. */
 typedef json_t *(*bt_lookup_fn)(void *ctx, const char *name, size_t len);
 
+/* A JUEL call the expression cannot answer itself (a bean's method, a
+ * function): `target` is the bean or function name, `method` the method
+ * (NULL for a function call), `args` a JSON array. The host sets `*out`
+ * to a new reference and returns 0, or returns nonzero to refuse, with
+ * a reason in `why` (`whylen` bytes) for the incident. */
+typedef int (*bt_juel_call_fn)(void *ud, const char *target,
+                               const char *method, json_t *args,
+                               json_t **out, char *why, size_t whylen);
+
+typedef struct bt_expr_env {
+    const struct bt_alloc *alloc; /* scratch memory of the evaluation */
+    bt_lookup_fn lookup;
+    void *ctx;
+    int64_t now_ms;        /* the host's clock: FEEL's now() and today() */
+    bt_juel_call_fn call;  /* NULL: every such call is refused */
+    void *call_ud;
+    char *why;             /* when not NULL, receives why the result is
+                              null (or ""), `whylen` bytes */
+    size_t whylen;
+} bt_expr_env;
+
 /* Evaluates `e`. On success returns 0 and a new reference in `*out`
  * (json_null() for null). Returns BATON_ENOMEM when an allocation fails
  * (nothing is leaked). Evaluation itself never fails otherwise: FEEL turns
- * type errors into null. */
-int bt_expr_eval(const bt_expr *e, bt_lookup_fn lookup, void *ctx,
-                 json_t **out);
+ * type errors into null, and `why` says why. */
+int bt_expr_eval(const bt_expr *e, const bt_expr_env *env, json_t **out);
+
+/* 1 when evaluating `e` may read the clock (now(), today()). */
+int bt_expr_uses_clock(const bt_expr *e);
 
 /* The source text the expression was compiled from (for messages). */
 const char *bt_expr_text(const bt_expr *e);

@@ -418,10 +418,17 @@ static int eval(const node *n, const env *en, val *out)
     return 0;
 }
 
-int bt_expr_eval(const bt_expr *e, bt_lookup_fn lookup, void *ctx,
-                 json_t **out)
+int bt_expr_uses_clock(const bt_expr *e)
 {
-    env en = {lookup, ctx};
+    (void)e;
+    return 0;
+}
+
+int bt_expr_eval(const bt_expr *e, const bt_expr_env *xe, json_t **out)
+{
+    env en = {xe->lookup, xe->ctx};
+    if (xe->why && xe->whylen)
+        xe->why[0] = 0;
     val v;
     *out = NULL;
     int rc = eval(e->root, &en, &v);

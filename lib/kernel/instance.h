@@ -682,8 +682,14 @@ json_t *bt_var_lookup(const bt_ei *scope, const char *name, size_t len);
 typedef struct bt_eval_ctx {
     const bt_ei *scope;
     json_t *overlay; /* looked up first when not NULL */
+    char why[160];   /* after bt_eval: why the result is null, or "" */
 } bt_eval_ctx;
 json_t *bt_eval_lookup(void *ctx, const char *name, size_t len);
+/* Evaluates `e` over the variables of `ctx` with the engine's memory,
+ * clock and JUEL hook: 0 with a new reference in `*out`, or
+ * BATON_ENOMEM. */
+int bt_eval(baton_instance *in, bt_eval_ctx *ctx, const bt_expr *e,
+            json_t **out);
 /* Sets `name` to `value` (a new reference is taken) in `scope`, logging
  * the old value and announcing a VARIABLE record. */
 int bt_var_set_local(baton_instance *in, bt_varlog *log, bt_ei *scope,

@@ -35,6 +35,20 @@ json_t *bt_eval_lookup(void *ctx, const char *name, size_t len)
     return bt_var_lookup(c->scope, name, len);
 }
 
+int bt_eval(baton_instance *in, bt_eval_ctx *ctx, const bt_expr *e,
+            json_t **out)
+{
+    baton_engine *en = in->engine;
+    bt_expr_env env = { &en->alloc, bt_eval_lookup, ctx, 0, NULL, NULL,
+                        ctx->why, sizeof ctx->why };
+    /* Without a clock hook now() is null, not an error of the call. */
+    if (bt_expr_uses_clock(e) && en->clock && bt_now(en, &env.now_ms))
+        return BATON_ESTATE;
+    if (bt_expr_uses_clock(e) && !en->clock)
+        env.now_ms = INT64_MIN;
+    return bt_expr_eval(e, &env, out);
+}
+
 static bt_undo *log_items(bt_varlog *log)
 {
     return log->items ? log->items : log->local;

@@ -113,6 +113,14 @@ static json_t *no_variables(void *ctx, const char *name, size_t len)
     return NULL;
 }
 
+/* Evaluates `e` without variables, with the loader's memory. */
+static int eval_static(bt_loader *ld, const bt_expr *e, json_t **out)
+{
+    bt_expr_env env = { &ld->ar->alloc, no_variables, NULL, INT64_MIN,
+                        NULL, NULL, NULL, 0 };
+    return bt_expr_eval(e, &env, out);
+}
+
 /* A process's start events are known before any instance is: a name
  * given as an expression is worked out now, without variables, as Zeebe
  * does when it deploys the process. */
@@ -120,7 +128,7 @@ static void name_at_deployment(bt_loader *ld, bt_element *e,
                                const char *text)
 {
     json_t *v = NULL;
-    if (bt_expr_eval(e->event.name_expr, no_variables, NULL, &v)) {
+    if (eval_static(ld, e->event.name_expr, &v)) {
         ld->oom = 1;
         return;
     }
@@ -352,7 +360,7 @@ static void timer_at_deployment(bt_loader *ld, bt_element *e, int type,
                                 const char *tag, const char *text)
 {
     json_t *v = NULL;
-    if (bt_expr_eval(e->event.timer_expr, no_variables, NULL, &v)) {
+    if (eval_static(ld, e->event.timer_expr, &v)) {
         ld->oom = 1;
         return;
     }
