@@ -352,16 +352,19 @@ static int distinct(fv_cx *cx, const fv *const *v, size_t n, int dups,
 /* ---- positions ------------------------------------------------------ */
 
 /* The integer part of a number argument, as feel-scala's intValue
- * takes it; 0 when it is not a number within int64. */
+ * takes it, saturated to int64 (no list reaches that far); 0 when it is
+ * not a number. */
 static int int_arg(const fv *v, int64_t *out)
 {
     bt_dec t;
 
     if (!v || v->kind != FV_NUM)
         return 0;
-    if (bt_dec_round(&t, &v->u.num, 0, BT_ROUND_DOWN))
-        return 0;
-    return bt_dec_to_int(&t, out);
+    if (!bt_dec_round(&t, &v->u.num, 0, BT_ROUND_DOWN) &&
+        bt_dec_to_int(&t, out))
+        return 1;
+    *out = bt_dec_sign(&v->u.num) < 0 ? INT64_MIN : INT64_MAX;
+    return 1;
 }
 
 /* A 1-based position (negative: from the end) as a 0-based index, which
@@ -429,7 +432,7 @@ static int extreme(fv_cx *cx, const fv *const *a, size_t n, const fv **out,
             *out = fv_null();
             return 0;
         }
-        if (r == sign)
+        if (sign < 0 ? r < 0 : r > 0)
             best = v[i];
     }
     *out = best;
@@ -690,10 +693,11 @@ static int f_sublist(fv_cx *cx, const fv *const *a, size_t n,
     from = list_index(size, start);
     to = (int64_t)size;
     if (a[2]) {
-        /* from is within +-size, so only a huge length can overflow. */
+        /* Beyond +-size a length changes nothing (a negative one cuts
+         * everything, as Scala's slice); within it, no overflow. */
         if (len > (int64_t)size)
             len = (int64_t)size + 1;
-        to = from + len;
+        to = from + (len < 0 ? 0 : len);
     }
     lo = clamp(from, size);
     hi = clamp(to, size);
@@ -799,7 +803,9 @@ static int f_remove(fv_cx *cx, const fv *const *a, size_t n,
         return null_out(cx, out, "remove() expects a list and a position");
     size = a[0]->u.list.n;
     k = clamp(list_index(size, pos), size);
-    from = clamp(list_index(size, pos + 1), size);
+    /* The index after the item: list_index(size, pos + 1) without the
+     * overflow at INT64_MAX. */
+    from = clamp(pos > 0 ? pos : (int64_t)size + pos + 1, size);
     if (from < k)
         from = k;
     l = fv_list_new(cx, k + (size - from), &slots);
