@@ -1019,42 +1019,71 @@ static int f_duplicate_values(fv_cx *cx, const fv *const *a, size_t n,
     return distinct(cx, a[0]->u.list.v, a[0]->u.list.n, 1, out);
 }
 
-static size_t flat_count(const fv *l)
+/* Walks the items of nested list `l` that are not lists, in order:
+ * counts them, and stores them when `slots` is not NULL. Iterative, with
+ * a stack as deep as the nesting, which `partial` in a for loop can make
+ * as deep as the loop is long. */
+static int flat_walk(fv_cx *cx, const fv *l, const fv **slots, size_t *count)
 {
-    size_t i, k = 0;
+    struct frame { const fv *l; size_t i; } *st;
+    size_t cap = 16, top = 1, k = 0;
 
-    for (i = 0; i < l->u.list.n; i++)
-        k += is_list(l->u.list.v[i]) ? flat_count(l->u.list.v[i]) : 1;
-    return k;
-}
+    st = fv_alloc(cx, cap * sizeof *st);
+    if (!st)
+        return BATON_ENOMEM;
+    st[0].l = l;
+    st[0].i = 0;
+    while (top) {
+        struct frame *f = &st[top - 1];
+        const fv *x;
 
-static size_t flat_fill(const fv *l, const fv **slots)
-{
-    size_t i, k = 0;
+        if (f->i == f->l->u.list.n) {
+            top--;
+            continue;
+        }
+        x = f->l->u.list.v[f->i++];
+        if (!is_list(x)) {
+            if (slots)
+                slots[k] = x;
+            k++;
+            continue;
+        }
+        if (top == cap) {
+            struct frame *bigger = fv_alloc(cx, 2 * cap * sizeof *st);
 
-    for (i = 0; i < l->u.list.n; i++) {
-        if (is_list(l->u.list.v[i]))
-            k += flat_fill(l->u.list.v[i], slots + k);
-        else
-            slots[k++] = l->u.list.v[i];
+            if (!bigger)
+                return BATON_ENOMEM;
+            memcpy(bigger, st, cap * sizeof *st);
+            st = bigger;
+            cap *= 2;
+        }
+        st[top].l = x;
+        st[top].i = 0;
+        top++;
     }
-    return k;
+    *count = k;
+    return 0;
 }
 
 static int f_flatten(fv_cx *cx, const fv *const *a, size_t n,
                      const fv **out)
 {
     const fv **slots;
+    size_t count;
     fv *l;
+    int rc;
 
     if (!is_list(a[0]))
         return null_out(cx, out, "flatten() expects a list");
-    /* Recursion as deep as the list nests, which the parser and the
-     * JSON reader bound. */
-    l = fv_list_new(cx, flat_count(a[0]), &slots);
+    rc = flat_walk(cx, a[0], NULL, &count);
+    if (rc)
+        return rc;
+    l = fv_list_new(cx, count, &slots);
     if (!l)
         return BATON_ENOMEM;
-    flat_fill(a[0], slots);
+    rc = flat_walk(cx, a[0], slots, &count);
+    if (rc)
+        return rc;
     *out = l;
     return 0;
 }
