@@ -529,7 +529,18 @@ static int run_file(const char *dir, const char *name, int full_sweep)
         char *s = trim(buf);
         if (*s == '\0' || *s == '#')
             continue;
-        if (strncmp(s, "@vars", 5) == 0) {
+        /* A directive is @ and a word; @"..." starts an expression. */
+        int directive = s[0] == '@' && s[1] >= 'a' && s[1] <= 'z';
+        if (!directive) {
+            char *sep = separator(s);
+            if (!sep) {
+                report(&st, line, s, "no ' ==> ' in the line");
+                st.failures++;
+                continue;
+            }
+            *sep = '\0';
+            run_case(&st, line, trim(s), trim(sep + 5));
+        } else if (strncmp(s, "@vars", 5) == 0) {
             json_error_t jerr;
             json_t *v = json_loads(trim(s + 5), 0, &jerr);
             if (!json_is_object(v)) {
@@ -556,18 +567,9 @@ static int run_file(const char *dir, const char *name, int full_sweep)
                 report(&st, line, s, "unknown dialect");
                 st.failures++;
             }
-        } else if (*s == '@') {
+        } else {
             report(&st, line, s, "unknown directive");
             st.failures++;
-        } else {
-            char *sep = separator(s);
-            if (!sep) {
-                report(&st, line, s, "no ' ==> ' in the line");
-                st.failures++;
-                continue;
-            }
-            *sep = '\0';
-            run_case(&st, line, trim(s), trim(sep + 5));
         }
     }
     free(buf);
