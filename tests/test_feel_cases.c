@@ -149,7 +149,8 @@ static json_t *lookup(void *ctx, const char *name, size_t len)
 
 /* The host's answer to JUEL calls, for the cases in juel.txt:
  *   calc.add(a, b, ...)  the sum of its number arguments;
- *   echo(a, b, ...)      a function call: its arguments, as a list;
+ *   echo(a, b, ...)      a function call (also as ns:echo): its
+ *                        arguments, as a list;
  *   anything else        refused ("no bean 'x'").
  * Its own allocations neither count nor fail: a host cannot report
  * running out of memory through this hook, only a refusal. */
@@ -177,7 +178,8 @@ static int juel_call(void *ud, const char *target, const char *method,
             *out = sum == floor(sum) && fabs(sum) < 9e15
                        ? json_integer((json_int_t)sum)
                        : json_real(sum);
-    } else if (strcmp(target, "echo") == 0 && !method) {
+    } else if ((strcmp(target, "echo") == 0 ||
+                strcmp(target, "ns:echo") == 0) && !method) {
         *out = json_deep_copy(args);
         rc = 0;
     } else {
