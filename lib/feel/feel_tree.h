@@ -17,7 +17,9 @@
  * evaluator's recursion (user functions may recurse) are capped, and so
  * is the work one evaluation may do (items made or visited). */
 #define MAX_DEPTH 64
-#define MAX_EVAL_DEPTH 200
+#define MAX_HEIGHT 128
+/* The evaluator's recursion in all: nesting times chains, calls. */
+#define MAX_EVAL_RECURSION 600
 #define MAX_TEXT 65536u
 #define MAX_WORK 1000000
 
@@ -72,6 +74,7 @@ struct node {
     uint8_t kind;
     uint8_t op;
     uint8_t lo_closed, hi_closed;
+    uint16_t height;            /* of chains, see parse.c's tall() */
     uint32_t pos;               /* byte offset in the text, for messages */
     const node *kid, *kid2, *kid3;
     const node *const *args;
