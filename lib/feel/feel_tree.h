@@ -84,6 +84,9 @@ struct node {
     const char *name;            /* NUL-terminated */
     size_t nlen;
     const fv *lit;
+    double d;                    /* N_LIT number: its double, when dbl_ok */
+    uint8_t dbl_ok;              /* 15 digits at most: doubles compare
+                                    exactly against it (eval.c) */
     const bt_feel_builtin *builtin; /* N_CALL: first overload, or NULL */
     const iter *iters;
     const ftype *type;
@@ -96,7 +99,12 @@ struct bt_expr {
     int uses_clock;
     int is_path;
     int juel;
+    int fast; /* comparisons of paths with literals under and/or */
 };
+
+/* eval.c: marks the shapes the evaluator can decide on the variables'
+ * JSON directly (conditions on the hot path). */
+int bt_feel_fast_shape(node *n);
 
 /* Token kinds. */
 enum {
