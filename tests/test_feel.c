@@ -480,10 +480,10 @@ static void test_feel_errors(void **state)
     FEEL_ERR("(1 + 2 3)", 8, "expected ')' but found '3'");
     FEEL_ERR("1 +", 4, "expected an operand but found end of expression");
     FEEL_ERR("1 + * 2", 5, "expected an operand but found '*'");
-    FEEL_ERR("a b", 3, "expected an operator or end of expression but found 'b'");
+    FEEL_ERR("a 1", 3, "expected an operator or end of expression but found '1'");
     FEEL_ERR("a )", 3, "expected an operator or end of expression but found ')'");
-    FEEL_ERR("\"\xc3\xa9\" = b c", 9,
-             "expected an operator or end of expression but found 'c'");
+    FEEL_ERR("\"\xc3\xa9\" = b 1", 9,
+             "expected an operator or end of expression but found '1'");
     FEEL_ERR("a = \"a very long string literal that goes on\" \"x\"", 47,
              "expected an operator or end of expression but found '\"x\"'");
     FEEL_ERR("foo(1)", 1, "unknown function 'foo'");
@@ -506,7 +506,7 @@ static void test_feel_errors(void **state)
     FEEL_ERR("\"\xc0\xaf\"", 2, "invalid UTF-8 in string");
     FEEL_ERR("12abc", 1, "invalid number '12abc'");
     FEEL_ERR("1 # 2", 3, "unexpected character '#'");
-    FEEL_ERR("a \xc3\xa9", 3, "expected an operator or end of expression but found 'é'");
+    FEEL("a \xc3\xa9", "null"); /* one name of two words */
     FEEL_ERR("a \x01", 3, "unexpected byte 0x01");
     FEEL_ERR("a \xff", 3, "invalid UTF-8 in name");
     FEEL_ERR("a == b", 3, "'==' is not FEEL; use '='");

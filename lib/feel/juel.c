@@ -88,17 +88,36 @@ static const char *const execution_reads[] = {
 static node *method_call(parser *p, const node *target, const char *method,
                          size_t pos)
 {
-    if (target->kind != N_NAME)
+    /* the bean may be named by a path ("environment.services") */
+    const node *t = target;
+    size_t len = 0;
+    while (t->kind == N_MEMBER) {
+        len += t->nlen + 1;
+        t = t->kid;
+    }
+    if (t->kind != N_NAME)
         return fail(p, pos, "method calls on values ('.%s(...)') are not "
                             "supported; only on beans and 'execution'",
                     method);
+    len += t->nlen;
+    char *name = bt_arena_alloc(p->ar, len + 1);
+    if (!name)
+        return nomem(p);
+    size_t at_ = len;
+    name[len] = '\0';
+    for (t = target; t->kind == N_MEMBER; t = t->kid) {
+        at_ -= t->nlen;
+        memcpy(name + at_, t->name, t->nlen);
+        name[--at_] = '.';
+    }
+    memcpy(name, t->name, t->nlen);
     node *n = mk(p, N_JCALL, pos);
     if (!n || args(p, n))
         return NULL;
-    n->name = target->name;
-    n->nlen = target->nlen;
+    n->name = name;
+    n->nlen = len;
     n->method = method;
-    if (!strcmp(target->name, "execution")) {
+    if (!strcmp(name, "execution")) {
         int k = 0;
         while (execution_reads[k] && strcmp(execution_reads[k], method))
             k++;

@@ -383,6 +383,17 @@ static node *name_or_call(parser *p)
     n->nlen = p->tok.n;
     if (lex(p))
         return NULL;
+    /* DMN names may hold spaces ("Service Level"): words that follow a
+     * name, none of them a keyword, are one name, spaces made single */
+    while (at(p, T_NAME)) {
+        char *joined = bt_arena_printf(p->ar, "%s %s", n->name, p->tok.s);
+        if (!joined)
+            return nomem(p);
+        n->name = joined;
+        n->nlen += 1 + p->tok.n;
+        if (lex(p))
+            return NULL;
+    }
     if (at(p, T_LP) && !is_bound(p, n->name, n->nlen)) {
         if (bt_feel_builtin_prefix(n->name, n->nlen))
             return fail(p, pos, "unknown function '%s'; did you mean one "
