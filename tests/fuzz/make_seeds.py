@@ -10,9 +10,10 @@ each scenario model again followed by the outcome separator and a few
 outcome byte strings; with BUILD_DIR, also the models that the replay
 test generates for the seeds in REPLAY_SEEDS (BUILD_DIR/tests/test_replay
 prints them), chosen so that between them they hold every kind of event
-the generator makes. feel: every expression of tests/test_feel.c and the
-`=` mappings, conditions, timer expressions and correlation keys of the
-scenario models (without their `=` or `${ }`). json: the documents listed below. timer: every string of
+the generator makes. feel: every expression of tests/feel/*.txt (a JUEL
+case without its `${ }`) and of tests/test_feel.c, and the `=` mappings,
+conditions, timer expressions and correlation keys of the scenario
+models (without their `=` or `${ }`). json: the documents listed below. timer: every string of
 tests/test_timer.c that is not a message, the timer definitions and
 retry cycles of the scenario models, and those listed below. Seeds are
 named by the SHA-1 of their content, as libFuzzer names what it finds;
@@ -164,6 +165,13 @@ def main():
         for m in re.finditer(r'correlationKey="=([^"]*)"', text):
             feel.add(html.unescape(m.group(1)).encode())
     feel.update(e.encode() for e in FEEL_EXTRA)
+    # every case of tests/feel (a JUEL case without its ${ })
+    for p in files('tests/feel', r'.*\.txt'):
+        for line in read(p).decode().split('\n'):
+            if ' ==> ' in line and not line.startswith('#'):
+                e = line.rsplit(' ==> ', 1)[0]
+                e = re.sub(r'^[$#]\{(.*)\}$', r'\1', e, flags=re.S)
+                feel.add(e.encode())
     for e in sorted(feel):
         write('feel', e)
     for j in JSON:
