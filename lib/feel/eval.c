@@ -915,7 +915,8 @@ static int call_builtin(ev *e, const node *n, const fv *const *vals,
             if (b->variadic)
                 return b->fn(e->cx, vals, n->n, out);
             const fv *slots[BT_FEEL_MAX_PARAMS] = { 0 };
-            memcpy(slots, vals, n->n * sizeof *vals);
+            if (n->n) /* vals is NULL for no arguments: uuid(), now() */
+                memcpy(slots, vals, n->n * sizeof *vals);
             return b->fn(e->cx, slots, np, out);
         }
         const fv *slots[BT_FEEL_MAX_PARAMS] = { 0 };
