@@ -84,13 +84,14 @@ static int spend(ev *e, size_t units)
 static const fv *scope_find(const scope *sc, const char *name, size_t n)
 {
     for (; sc; sc = sc->up) {
-        if (sc->name && sc->nlen == n && !memcmp(sc->name, name, n))
-            return sc->val;
+        /* a filtered context's entries hide `item` (feel-scala) */
         if (sc->ctx) {
             const fv *v = fv_ctx_get(sc->ctx, name, n);
             if (v)
                 return v;
         }
+        if (sc->name && sc->nlen == n && !memcmp(sc->name, name, n))
+            return sc->val;
     }
     return NULL;
 }
@@ -479,6 +480,12 @@ static const fv *tri(int r)
 static int test1(ev *e, const fv *x, const node *t, const scope *sc, int *r)
 {
     const fv *v;
+    if (t->kind == N_UTEST && t->op == T_QUESTION) { /* ? > 3 */
+        scope q = { sc, "?", 1, x, NULL };
+        TRY(eval(e, t->kid, &q, &v));
+        *r = v->kind == FV_BOOL ? v->u.b : -1;
+        return 0;
+    }
     if (t->kind == N_UTEST) {
         TRY(eval(e, t->kid, sc, &v));
         *r = compare(e, t->op, x, v);
@@ -500,7 +507,7 @@ static int test1(ev *e, const fv *x, const node *t, const scope *sc, int *r)
         *r = fv_in_range(v, x);
         return 0;
     }
-    if (v->kind == FV_LIST && x->kind != FV_LIST) { /* x in [1, 2, 3] */
+    if (v->kind == FV_LIST) { /* x in [1, 2, 3] */
         int unknown = 0;
         if (spend(e, v->u.list.n))
             return *r = -1, 0;
@@ -632,12 +639,11 @@ static int eval_filter(ev *e, const node *n, const scope *sc, const fv **out)
         *out = base;
         return 0;
     }
-    const fv *const *items = &base;
-    size_t count = 1;
-    if (base->kind == FV_LIST) {
-        items = base->u.list.v;
-        count = base->u.list.n;
-    }
+    if (base->kind != FV_LIST) /* as feel-scala: no singleton lists */
+        return null_because(e, out, "can't filter a %s%s",
+                            fv_type_name(base), "");
+    const fv *const *items = base->u.list.v;
+    size_t count = base->u.list.n;
     if (spend(e, count))
         return null_because(e, out, "%s%s", "filter too large", "");
     scope s;
@@ -779,16 +785,14 @@ static int iterate(ev *e, loop *lp, size_t k, const scope *sc)
         }
         return 0;
     }
-    const fv *const *items = &lo;
-    size_t count = 1;
-    if (lo->kind == FV_LIST) {
-        items = lo->u.list.v;
-        count = lo->u.list.n;
-    } else if (lo->kind == FV_NULL) {
-        fv_why(e->cx, "no list to iterate over '%s'", it->name);
+    if (lo->kind != FV_LIST) { /* as feel-scala: no singleton lists */
+        fv_why(e->cx, "can't iterate '%s' over a %s", it->name,
+               fv_type_name(lo));
         lp->any_other = 1;
         return 1;
     }
+    const fv *const *items = lo->u.list.v;
+    size_t count = lo->u.list.n;
     for (size_t i = 0; i < count; i++) {
         if (spend(e, 1))
             return lp->any_other = 1, 1;

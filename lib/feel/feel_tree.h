@@ -127,6 +127,7 @@ typedef struct parser {
     int status;
     int uses_clock;
     int nofilter; /* '[' after a value ends a range, not a filter */
+    size_t qmarks; /* '?' seen, for unary tests over it */
     bt_expr_error *err;
     token tok;
     char desc[48];

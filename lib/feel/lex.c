@@ -244,17 +244,19 @@ static int lex_escape(parser *p, size_t *i, size_t end, char *buf, size_t *n)
         *i += 2;
         return 0;
     }
-    if (!p->juel && (c == 'n' || c == 't' || c == 'r')) {
-        buf[(*n)++] = c == 'n' ? '\n' : c == 't' ? '\t' : '\r';
+    if (!p->juel && (c == 'n' || c == 't' || c == 'r' || c == 'b' ||
+                     c == 'f')) {
+        buf[(*n)++] = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r'
+                    : c == 'b' ? '\b' : '\f';
         *i += 2;
         return 0;
     }
     if (p->juel || (c != 'u' && c != 'U')) {
-        if (c > ' ' && c < 0x7f)
-            fail(p, at, "invalid escape '\\%c' in string", c);
-        else
-            fail(p, at, "invalid escape in string");
-        return -1;
+        /* kept as written, as feel-scala does, so that regular
+         * expressions such as "\d+" need no doubled backslash */
+        buf[(*n)++] = '\\';
+        *i += 1;
+        return 0;
     }
     unsigned cp, lo;
     if (c == 'U') { /* \U and six hex digits: any code point */

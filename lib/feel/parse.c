@@ -463,7 +463,8 @@ static node *list_or_range(parser *p)
     return n;
 }
 
-/* A context key: a name of one or more words, or a string. */
+/* A context key: a string, or the text up to the ':' with its spaces
+ * kept as written (feel-scala takes "foo+bar" and "a  b" as keys). */
 static int context_key(parser *p, const char **key, size_t *len)
 {
     if (at(p, T_STR)) {
@@ -471,28 +472,26 @@ static int context_key(parser *p, const char **key, size_t *len)
         *len = p->tok.n;
         return lex(p);
     }
-    if (!is_word(p)) {
+    size_t start = p->tok.pos, end = start;
+    while (end < p->len && p->text[end] != ':' && p->text[end] != '"' &&
+           p->text[end] != ',' && p->text[end] != '{' && p->text[end] != '}')
+        end++;
+    while (end > start && (p->text[end - 1] == ' ' || p->text[end - 1] == '\t' ||
+                           p->text[end - 1] == '\n' || p->text[end - 1] == '\r'))
+        end--;
+    if (end == start || end >= p->len || !is_word(p)) {
         expected(p, "a name or a string as a context key");
         return -1;
     }
-    char buf[128];
-    size_t n = 0;
-    while (is_word(p)) {
-        if (n + p->tok.n + 1 >= sizeof buf) {
-            fail(p, p->tok.pos, "context key too long");
-            return -1;
-        }
-        if (n)
-            buf[n++] = ' ';
-        memcpy(buf + n, p->tok.s, p->tok.n);
-        n += p->tok.n;
-        if (lex(p))
-            return -1;
+    if (!bt_feel_utf8_valid(p->text + start, end - start)) {
+        fail(p, start, "invalid UTF-8 in a context key");
+        return -1;
     }
-    if (!(*key = bt_arena_strndup(p->ar, buf, n)))
+    if (!(*key = bt_arena_strndup(p->ar, p->text + start, end - start)))
         return nomem(p), -1;
-    *len = n;
-    return 0;
+    *len = end - start;
+    p->pos = end;
+    return lex(p);
 }
 
 static node *context(parser *p)
@@ -569,6 +568,13 @@ static node *parse_primary(parser *p)
         return lex(p) ? NULL : n;
     case T_AT:
         return temporal_lit(p);
+    case T_QUESTION: /* the value a unary test tests */
+        if (!(n = mk(p, N_NAME, pos)))
+            return NULL;
+        n->name = "?";
+        n->nlen = 1;
+        p->qmarks++;
+        return lex(p) ? NULL : n;
     case T_NAME:
         return name_or_call(p);
     case T_LP:
@@ -716,9 +722,25 @@ static int is_cmp_op(int k)
            k == T_GE;
 }
 
-/* One positive unary test: "< 5", "[1..10]", "5", "[1, 2]". */
-static node *parse_test(parser *p)
+static node *parse_cmp(parser *p);
+
+/* One positive unary test: "< 5", "[1..10]", "5", "[1, 2]", or an
+ * expression over `?` ("? > 3"). In a parenthesised list a test may be a
+ * comparison itself. */
+static node *parse_test(parser *p, int in_list)
 {
+    size_t q = p->qmarks, pos = p->tok.pos;
+    if (!is_cmp_op(p->tok.kind) && (at(p, T_QUESTION) || in_list)) {
+        node *x = in_list ? parse_cmp(p) : parse_add(p);
+        if (!x || p->qmarks == q)
+            return x;
+        node *n = mk(p, N_UTEST, pos);
+        if (!n)
+            return NULL;
+        n->op = T_QUESTION;
+        n->kid = x;
+        return n;
+    }
     if (is_cmp_op(p->tok.kind)) {
         node *n = mk(p, N_UTEST, p->tok.pos);
         if (!n)
@@ -742,7 +764,7 @@ static node *parse_tests(parser *p, size_t pos, int kind)
     if (at(p, T_LP)) {
         if (lex(p))
             return NULL;
-        node *first = parse_test(p);
+        node *first = parse_test(p, 1);
         if (!first)
             return NULL;
         if (first->kind != N_UTEST && at(p, T_DOTDOT)) { /* (lo..hi) */
@@ -757,14 +779,14 @@ static node *parse_tests(parser *p, size_t pos, int kind)
         while (at(p, T_COMMA)) {
             if (lex(p))
                 return NULL;
-            const node *x = parse_test(p);
+            const node *x = parse_test(p, 1);
             if (!x || push(p, &a, x, NULL, 0))
                 return NULL;
         }
         if (expect(p, T_RP, "',' or ')' in a list of tests"))
             return NULL;
     } else {
-        const node *x = parse_test(p);
+        const node *x = parse_test(p, 0);
         if (!x || push(p, &a, x, NULL, 0))
             return NULL;
     }
@@ -882,6 +904,10 @@ static node *parse_cmp(parser *p)
             break;
         }
         n = b;
+        if (is_cmp_op(p->tok.kind) || at(p, T_BETWEEN) || at(p, T_IN) ||
+            at(p, T_INSTANCE))
+            return fail(p, p->tok.pos, "comparisons do not chain in FEEL; "
+                                       "join them with 'and'");
     }
     p->depth--;
     return n;
@@ -968,12 +994,24 @@ static node *parse_function(parser *p, size_t pos)
             return NULL;
         if (!at(p, T_NAME))
             return expected(p, "a parameter name");
-        const char *name = p->tok.s;
-        size_t len = p->tok.n;
+        size_t ppos = p->tok.pos;
+        char buf[128];
+        size_t len = 0;
+        while (at(p, T_NAME) && len + p->tok.n + 1 < sizeof buf) {
+            if (len)
+                buf[len++] = ' ';
+            memcpy(buf + len, p->tok.s, p->tok.n);
+            len += p->tok.n;
+            if (lex(p))
+                return NULL;
+        }
+        const char *name = bt_arena_strndup(p->ar, buf, len);
+        if (!name)
+            return nomem(p);
         for (size_t i = 0; i < a.n; i++)
             if (a.lens[i] == len && !memcmp(a.names[i], name, len))
-                return fail(p, p->tok.pos, "duplicate parameter '%s'", name);
-        if (push(p, &a, NULL, name, len) || lex(p))
+                return fail(p, ppos, "duplicate parameter '%s'", name);
+        if (push(p, &a, NULL, name, len))
             return NULL;
         if (at(p, T_COLON)) /* a type annotation, not checked */
             if (lex(p) || !parse_type(p))

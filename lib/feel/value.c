@@ -262,7 +262,7 @@ static int eq_items(const fv *a, const fv *b, int depth)
     int r = 1;
     for (size_t i = 0; i < a->u.list.n && r == 1; i++)
         r = eq_depth(a->u.list.v[i], b->u.list.v[i], depth + 1);
-    return r;
+    return r < 0 ? 0 : r; /* items of different kinds: not equal */
 }
 
 static int eq_entries(const fv *a, const fv *b, int depth)
@@ -274,7 +274,7 @@ static int eq_entries(const fv *a, const fv *b, int depth)
         const fv *o = fv_ctx_get(b, a->u.ctx.e[i].key, a->u.ctx.e[i].klen);
         r = o ? eq_depth(a->u.ctx.e[i].val, o, depth + 1) : 0;
     }
-    return r;
+    return r < 0 ? 0 : r;
 }
 
 static int eq_bound(const fv *a, const fv *b, int depth)
@@ -305,6 +305,17 @@ static int eq_depth(const fv *a, const fv *b, int depth)
             return r == 1 ? eq_bound(a->u.range.hi, b->u.range.hi, depth) : r;
         }
     case FV_FUNC: return a == b;
+    case FV_TIME: /* as feel-scala: the same time with the same offset */
+        if ((a->u.time.tz.kind == BT_TZ_LOCAL) !=
+            (b->u.time.tz.kind == BT_TZ_LOCAL))
+            return -1;
+        return a->u.time.sec == b->u.time.sec &&
+               a->u.time.nanos == b->u.time.nanos &&
+               a->u.time.tz.kind == b->u.time.tz.kind &&
+               a->u.time.tz.offset == b->u.time.tz.offset &&
+               a->u.time.tz.idlen == b->u.time.tz.idlen &&
+               (!a->u.time.tz.idlen ||
+                !memcmp(a->u.time.tz.id, b->u.time.tz.id, a->u.time.tz.idlen));
     }
     int c = fv_cmp(a, b);
     return c == 2 ? -1 : c == 0;
