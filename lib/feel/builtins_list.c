@@ -4,12 +4,13 @@
  * either end clamps the way Scala's take/drop/slice do.
  *
  * Costs: every function is linear in its input, except sort, median,
- * mode (n log n, a stable merge sort) and the de-duplicating ones
- * (distinct values, duplicate values, union), which sort a copy of the
- * items that have a total order (null, booleans, numbers, strings, dates,
- * durations) and compare the rest (lists, contexts, times, dates and
- * times, ranges, functions) pairwise with fv_eq: quadratic in the number
- * of distinct values of those kinds only. */
+ * mode and the de-duplicating ones (distinct values, duplicate values,
+ * union): n log n, through a stable merge sort. The de-duplicating ones
+ * sort the items whose kinds have a total order (null, booleans, numbers,
+ * strings, dates, durations) and put the others (lists, contexts, times,
+ * dates and times, ranges, functions) in a hash table, comparing with
+ * fv_eq only items whose hashes are equal. */
+#include <stdint.h>
 #include <string.h>
 
 #include "baton.h"
@@ -271,6 +272,115 @@ static int lt_key(void *ud, size_t a, size_t b)
     return key_cmp(s->v[a], s->v[b]) < 0;
 }
 
+/* A hash consistent with fv_eq (equal values hash alike), for the kinds
+ * without a total order. Where fv_eq's notion of equal could be finer
+ * than the fields (times and dates and times compare as instants), the
+ * hash only takes what every equal pair shares; deep values stop adding
+ * detail, which only makes collisions likelier. */
+static uint64_t mix(uint64_t h, uint64_t x)
+{
+    h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h * 0x100000001b3ULL;
+}
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* Numbers hash by value: the coefficient without its trailing zeros
+ * (1, 1.0 and 1.00 are one number). */
+static uint64_t hash_num(const bt_dec *d)
+{
+    uint64_t hi = d->hi, lo = d->lo;
+    int32_t exp = d->exp;
+
+    if (bt_dec_is_zero(d))
+        return 0;
+    for (;;) {
+        uint32_t limb[4], q[4];
+        uint64_t r = 0;
+        int i;
+
+        limb[0] = (uint32_t)(hi >> 32);
+        limb[1] = (uint32_t)hi;
+        limb[2] = (uint32_t)(lo >> 32);
+        limb[3] = (uint32_t)lo;
+        for (i = 0; i < 4; i++) {
+            uint64_t cur = (r << 32) | limb[i];
+
+            q[i] = (uint32_t)(cur / 10);
+            r = cur % 10;
+        }
+        if (r)
+            break;
+        hi = (uint64_t)q[0] << 32 | q[1];
+        lo = (uint64_t)q[2] << 32 | q[3];
+        exp++;
+    }
+    return mix(mix(mix(lo, hi), (uint64_t)(uint32_t)exp), d->neg);
+}
+
+static uint64_t hash_value(const fv *v, int depth)
+{
+    uint64_t h = mix(0, v->kind), sum = 0;
+    int64_t secs;
+    int32_t nanos;
+    size_t i;
+
+    if (depth > 32)
+        return h;
+    switch (v->kind) {
+    case FV_BOOL:
+        return mix(h, v->u.b != 0);
+    case FV_NUM:
+        return mix(h, hash_num(&v->u.num));
+    case FV_STR:
+        return mix(h, hash_bytes(v->u.str.s, v->u.str.n));
+    case FV_DATE:
+        return mix(mix(mix(h, (uint64_t)v->u.date.year),
+                       (uint64_t)v->u.date.month), (uint64_t)v->u.date.day);
+    case FV_TIME:
+        secs = v->u.time.sec;
+        if (v->u.time.tz.kind != BT_TZ_LOCAL)
+            secs = ((secs - v->u.time.tz.offset) % 86400 + 86400) % 86400;
+        return mix(mix(mix(h, v->u.time.tz.kind == BT_TZ_LOCAL),
+                       (uint64_t)secs), (uint64_t)v->u.time.nanos);
+    case FV_DT:
+        bt_t_dt_instant(&v->u.dt, &secs, &nanos);
+        return mix(mix(mix(h, v->u.dt.time.tz.kind == BT_TZ_LOCAL),
+                       (uint64_t)secs), (uint64_t)nanos);
+    case FV_DTDUR:
+        return mix(mix(h, (uint64_t)v->u.dtdur.secs),
+                   (uint64_t)v->u.dtdur.nanos);
+    case FV_YMDUR:
+        return mix(h, (uint64_t)v->u.months);
+    case FV_LIST:
+        for (i = 0; i < v->u.list.n; i++)
+            h = mix(h, hash_value(v->u.list.v[i], depth + 1));
+        return h;
+    case FV_CTX:
+        /* Entries in any order are the same context. */
+        for (i = 0; i < v->u.ctx.n; i++)
+            sum += mix(hash_bytes(v->u.ctx.e[i].key, v->u.ctx.e[i].klen),
+                       hash_value(v->u.ctx.e[i].val, depth + 1));
+        return mix(h, sum);
+    case FV_RANGE:
+        h = mix(mix(h, v->u.range.lo_closed), v->u.range.hi_closed);
+        h = mix(h, v->u.range.lo ? hash_value(v->u.range.lo, depth + 1) : 1);
+        return mix(h, v->u.range.hi ? hash_value(v->u.range.hi, depth + 1) : 1);
+    case FV_FUNC:
+        return mix(h, (uint64_t)(uintptr_t)v);
+    default:
+        return h;
+    }
+}
+
 /* Sets rep[i] to the index of the first item equal to v[i] (i itself for
  * a first occurrence). */
 static int find_repeats(fv_cx *cx, const fv *const *v, size_t n,
@@ -278,11 +388,12 @@ static int find_repeats(fv_cx *cx, const fv *const *v, size_t n,
 {
     struct by_items s = { cx, v, NULL };
     size_t *keyed = fv_alloc(cx, (n ? n : 1) * sizeof *keyed);
-    size_t *firsts = fv_alloc(cx, (n ? n : 1) * sizeof *firsts);
-    size_t nk = 0, nf = 0, i, j;
+    size_t nk = 0, m = 0, cap = 8, i, j;
+    size_t *slot;     /* first occurrences by hash: index + 1, 0 empty */
+    uint64_t *hashes; /* of each item of the hashed kinds */
     int rc;
 
-    if (!keyed || !firsts)
+    if (!keyed)
         return BATON_ENOMEM;
     for (i = 0; i < n; i++) {
         rep[i] = i;
@@ -300,18 +411,31 @@ static int find_repeats(fv_cx *cx, const fv *const *v, size_t n,
         else
             j = i;
     }
-    /* The kinds without a total order: pairwise, against the distinct
-     * values seen so far. */
+    /* The other kinds through a hash table of first occurrences. */
+    m = n - nk;
+    if (m == 0)
+        return 0;
+    while (cap < 2 * m)
+        cap *= 2;
+    slot = fv_alloc(cx, cap * sizeof *slot);
+    hashes = fv_alloc(cx, n * sizeof *hashes);
+    if (!slot || !hashes)
+        return BATON_ENOMEM;
     for (i = 0; i < n; i++) {
         if (key_class(v[i]) >= 0)
             continue;
-        for (j = 0; j < nf; j++)
-            if (fv_eq(v[firsts[j]], v[i]) == 1)
+        hashes[i] = hash_value(v[i], 0);
+        for (j = (size_t)hashes[i] & (cap - 1); slot[j];
+             j = (j + 1) & (cap - 1)) {
+            size_t f = slot[j] - 1;
+
+            if (hashes[f] == hashes[i] && fv_eq(v[f], v[i]) == 1) {
+                rep[i] = f;
                 break;
-        if (j < nf)
-            rep[i] = firsts[j];
-        else
-            firsts[nf++] = i;
+            }
+        }
+        if (!slot[j])
+            slot[j] = i + 1;
     }
     return 0;
 }
@@ -895,42 +1019,71 @@ static int f_duplicate_values(fv_cx *cx, const fv *const *a, size_t n,
     return distinct(cx, a[0]->u.list.v, a[0]->u.list.n, 1, out);
 }
 
-static size_t flat_count(const fv *l)
+/* Walks the items of nested list `l` that are not lists, in order:
+ * counts them, and stores them when `slots` is not NULL. Iterative, with
+ * a stack as deep as the nesting, which `partial` in a for loop can make
+ * as deep as the loop is long. */
+static int flat_walk(fv_cx *cx, const fv *l, const fv **slots, size_t *count)
 {
-    size_t i, k = 0;
+    struct frame { const fv *l; size_t i; } *st;
+    size_t cap = 16, top = 1, k = 0;
 
-    for (i = 0; i < l->u.list.n; i++)
-        k += is_list(l->u.list.v[i]) ? flat_count(l->u.list.v[i]) : 1;
-    return k;
-}
+    st = fv_alloc(cx, cap * sizeof *st);
+    if (!st)
+        return BATON_ENOMEM;
+    st[0].l = l;
+    st[0].i = 0;
+    while (top) {
+        struct frame *f = &st[top - 1];
+        const fv *x;
 
-static size_t flat_fill(const fv *l, const fv **slots)
-{
-    size_t i, k = 0;
+        if (f->i == f->l->u.list.n) {
+            top--;
+            continue;
+        }
+        x = f->l->u.list.v[f->i++];
+        if (!is_list(x)) {
+            if (slots)
+                slots[k] = x;
+            k++;
+            continue;
+        }
+        if (top == cap) {
+            struct frame *bigger = fv_alloc(cx, 2 * cap * sizeof *st);
 
-    for (i = 0; i < l->u.list.n; i++) {
-        if (is_list(l->u.list.v[i]))
-            k += flat_fill(l->u.list.v[i], slots + k);
-        else
-            slots[k++] = l->u.list.v[i];
+            if (!bigger)
+                return BATON_ENOMEM;
+            memcpy(bigger, st, cap * sizeof *st);
+            st = bigger;
+            cap *= 2;
+        }
+        st[top].l = x;
+        st[top].i = 0;
+        top++;
     }
-    return k;
+    *count = k;
+    return 0;
 }
 
 static int f_flatten(fv_cx *cx, const fv *const *a, size_t n,
                      const fv **out)
 {
     const fv **slots;
+    size_t count;
     fv *l;
+    int rc;
 
     if (!is_list(a[0]))
         return null_out(cx, out, "flatten() expects a list");
-    /* Recursion as deep as the list nests, which the parser and the
-     * JSON reader bound. */
-    l = fv_list_new(cx, flat_count(a[0]), &slots);
+    rc = flat_walk(cx, a[0], NULL, &count);
+    if (rc)
+        return rc;
+    l = fv_list_new(cx, count, &slots);
     if (!l)
         return BATON_ENOMEM;
-    flat_fill(a[0], slots);
+    rc = flat_walk(cx, a[0], slots, &count);
+    if (rc)
+        return rc;
     *out = l;
     return 0;
 }

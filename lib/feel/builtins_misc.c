@@ -627,54 +627,9 @@ static int take(struct rtext *t, const char *word)
     return 1;
 }
 
-static int hex4(const char *p, unsigned *out)
-{
-    unsigned v = 0;
-    int i;
-
-    for (i = 0; i < 4; i++) {
-        char ch = p[i];
-
-        v <<= 4;
-        if (ch >= '0' && ch <= '9')
-            v |= (unsigned)(ch - '0');
-        else if (ch >= 'a' && ch <= 'f')
-            v |= (unsigned)(ch - 'a' + 10);
-        else if (ch >= 'A' && ch <= 'F')
-            v |= (unsigned)(ch - 'A' + 10);
-        else
-            return 0;
-    }
-    *out = v;
-    return 1;
-}
-
-static size_t put_utf8(char *o, unsigned c)
-{
-    if (c < 0x80) {
-        o[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        o[0] = (char)(0xC0 | (c >> 6));
-        o[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        o[0] = (char)(0xE0 | (c >> 12));
-        o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (c >> 18));
-    o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
-/* A "..." literal at t->p, decoded into fv memory (escapes \" \\ \' \n
- * \r \t \uXXXX). 1, 0 when malformed, BATON_ENOMEM. */
+/* A "..." literal at t->p, decoded into fv memory as the FEEL lexer
+ * decodes strings (as feel-scala: \n \r \t \b \f \' \" \\, any other
+ * backslash kept as written). 1, 0 when malformed, BATON_ENOMEM. */
 static int string_lit(struct rtext *t, char **s, size_t *n)
 {
     const char *p = t->p + 1;
@@ -688,31 +643,20 @@ static int string_lit(struct rtext *t, char **s, size_t *n)
     if (!o)
         return BATON_ENOMEM;
     while (p < t->end && *p != '"') {
-        unsigned c, lo;
-
-        if (*p != '\\') {
+        if (*p != '\\' || p + 1 >= t->end) {
             o[k++] = *p++;
             continue;
         }
-        if (++p >= t->end)
-            return 0;
-        switch (*p) {
-        case '"': case '\\': case '\'': o[k++] = *p++; continue;
-        case 'n': o[k++] = '\n'; p++; continue;
-        case 'r': o[k++] = '\r'; p++; continue;
-        case 't': o[k++] = '\t'; p++; continue;
-        case 'u': break;
-        default: return 0;
+        switch (p[1]) {
+        case '"': case '\\': case '\'': o[k++] = p[1]; break;
+        case 'n': o[k++] = '\n'; break;
+        case 'r': o[k++] = '\r'; break;
+        case 't': o[k++] = '\t'; break;
+        case 'b': o[k++] = '\b'; break;
+        case 'f': o[k++] = '\f'; break;
+        default: o[k++] = '\\'; o[k++] = p[1]; break;
         }
-        if (t->end - p < 5 || !hex4(p + 1, &c))
-            return 0;
-        p += 5;
-        if (c >= 0xD800 && c < 0xDC00 && t->end - p >= 6 && p[0] == '\\' &&
-            p[1] == 'u' && hex4(p + 2, &lo) && lo >= 0xDC00 && lo < 0xE000) {
-            c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
-            p += 6;
-        }
-        k += put_utf8(o + k, c);
+        p += 2;
     }
     if (p >= t->end)
         return 0;
