@@ -131,6 +131,20 @@ static uint32_t flag_bits(const fv *flags)
     return bits;
 }
 
+/* How much of a pattern or replacement a message quotes: at most 48
+ * bytes, ending on a whole UTF-8 character (the message may become
+ * JSON). */
+static int quote_len(const fv *text)
+{
+    size_t n = text->u.str.n;
+    if (n <= 48)
+        return (int)n;
+    n = 48;
+    while (n > 0 && (text->u.str.s[n] & 0xC0) == 0x80)
+        n--;
+    return (int)n;
+}
+
 /* Checks the arguments and compiles the pattern for `input`: 0, 1 when
  * the result is null (after fv_why), or BATON_ENOMEM. On 0 the caller
  * closes `r`; on any other result there is nothing to close. */
@@ -159,8 +173,9 @@ static int rx_open(fv_cx *cx, const char *fn, const fv *input,
         r->re = NULL;
         if (st == U_MEMORY_ALLOCATION_ERROR)
             return BATON_ENOMEM;
-        fv_why(cx, "%s(): invalid pattern '%.48s' (%s at offset %d)", fn,
-               pattern->u.str.s, u_errorName(st), (int)pe.offset);
+        fv_why(cx, "%s(): invalid pattern '%.*s' (%s at offset %d)", fn,
+               quote_len(pattern), pattern->u.str.s, u_errorName(st),
+               (int)pe.offset);
         return 1;
     }
     /* Each match operation stops at the budget on its own, and all of
@@ -172,7 +187,10 @@ static int rx_open(fv_cx *cx, const char *fn, const fv *input,
     if (U_FAILURE(st)) {
         uregex_close(r->re);
         r->re = NULL;
-        return st == U_MEMORY_ALLOCATION_ERROR ? BATON_ENOMEM : 1;
+        if (st == U_MEMORY_ALLOCATION_ERROR)
+            return BATON_ENOMEM;
+        fv_why(cx, "%s(): %s", fn, u_errorName(st));
+        return 1;
     }
     return 0;
 }
@@ -295,6 +313,12 @@ int bt_str_replace(fv_cx *cx, const fv *const *args, size_t n,
     len = uregex_replaceAll(r.re, rep, rn, NULL, 0, &st);
     if (U_FAILURE(st) && st != U_BUFFER_OVERFLOW_ERROR) {
         rx_close(&r);
+        /* Java's replaceAll refuses the same: $ before no group number
+         * or name, or a group the pattern does not have. */
+        if (st == U_REGEX_INVALID_CAPTURE_GROUP_NAME ||
+            st == U_INDEX_OUTOFBOUNDS_ERROR)
+            fv_why(cx, "replace(): invalid replacement '%.*s' (%s)",
+                   quote_len(args[2]), args[2]->u.str.s, u_errorName(st));
         return bt_str_icu_fail(cx, "replace", st, out);
     }
     if (!(res = fv_alloc(cx, ((size_t)len + 1) * sizeof *res))) {

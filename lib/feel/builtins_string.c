@@ -107,8 +107,9 @@ static uint32_t cp_next(const char *s, size_t n, size_t *i)
     return cp;
 }
 
-/* The first occurrence of `p` (`m` bytes) in `s` (`n` bytes), or
- * SIZE_MAX: Knuth-Morris-Pratt, so that no text makes it quadratic. */
+/* Sets `*at` to the first occurrence of `p` (`m` bytes) in `s` (`n`
+ * bytes), or SIZE_MAX; 0 or BATON_ENOMEM. Knuth-Morris-Pratt, so that no
+ * text makes it quadratic. */
 static int find(fv_cx *cx, const char *s, size_t n, const char *p, size_t m,
                 size_t *at)
 {
@@ -165,8 +166,8 @@ static int f_substring(fv_cx *cx, const fv *const *args, size_t n,
         to = k > total - from ? total : from + k;
     }
     if (from < 0 || from > total || to < from) {
-        fv_why(cx, "substring(): position %lld and length are outside the "
-                   "string", (long long)pos);
+        fv_why(cx, "substring(): start position %lld%s is outside the "
+                   "string", (long long)pos, len ? " or the length" : "");
         return bt_str_null(cx, out);
     }
     size_t a = cp_offset(STR(s), LEN(s), (size_t)from);
@@ -343,7 +344,8 @@ static int f_string_join(fv_cx *cx, const fv *const *args, size_t n,
     }
     const fv *list = given[0];
     size_t dl = given[1] ? LEN(given[1]) : 0;
-    size_t pl = given[2] ? LEN(given[2]) : 0, sl = given[3] ? LEN(given[3]) : 0;
+    size_t pl = given[2] ? LEN(given[2]) : 0;
+    size_t sl = given[3] ? LEN(given[3]) : 0;
     size_t total = pl + sl, items = 0;
     for (size_t i = 0; i < list->u.list.n; i++) {
         const fv *it = list->u.list.v[i];
