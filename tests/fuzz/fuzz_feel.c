@@ -7,7 +7,10 @@
  * JUEL condition `${EXPR}`. Each model that loads (an expression Baton
  * cannot compile is refused at load with BATON_EEXPR or
  * BATON_EUNSUPPORTED) runs once with each of a few variable documents,
- * the job completing with more variables, its incidents resolved. */
+ * the job completing with more variables, its incidents resolved; JUEL
+ * calls of beans and functions go to a call hook that answers some and
+ * refuses others. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +125,24 @@ static int handler(void *ud, baton_job *job)
     return 0;
 }
 
+/* JUEL calls of beans and functions: answered with their arguments, or
+ * refused, by whether the method's name is even. */
+static int call_hook(void *ud, baton_call *call, char *reason, size_t size)
+{
+    (void)ud;
+    const char *m = baton_call_method(call);
+    if (m && strlen(m) % 2 == 0) {
+        snprintf(reason, size, "refused");
+        return 1;
+    }
+    size_t len;
+    const char *args = baton_call_args(call, &len);
+    int rc = baton_call_return(call, args, len);
+    if (rc && rc != BATON_ENOMEM)
+        fz_fail("call_return of the arguments: %d", rc);
+    return rc;
+}
+
 static void run_model(const buf *xml)
 {
     static const int ok_load[] = { BATON_EPARSE, BATON_EUNSUPPORTED,
@@ -137,6 +158,7 @@ static void run_model(const buf *xml)
         if (baton_engine_deploy(e, m, NULL, NULL) ||
             baton_engine_register_handler(e, "work", handler, NULL))
             fz_fail("deploy: %s", baton_engine_errmsg(e));
+        baton_engine_set_call_hook(e, call_hook, NULL);
         for (size_t v = 0; v < sizeof var_docs / sizeof *var_docs; v++) {
             baton_instance *in = NULL;
             rc = baton_instance_create(e, NULL, var_docs[v], BATON_NUL,
