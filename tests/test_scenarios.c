@@ -35,7 +35,9 @@
  *   "expect":    "state", "completed" (ids of ELEMENT_COMPLETED records of
  *                tasks and events, in order), "not_completed", "variables"
  *                (a subset of the process variables), "incidents"
- *                ([{"type", "elementId"}]), "next_due" (UTC time or null),
+ *                ([{"type", "elementId"}], each with "message_contains",
+ *                a part of its message, if given), "next_due" (UTC time
+ *                or null),
  *                "subscriptions" ([{"kind", "elementId", "name",
  *                "correlationKey", "due"}], every open one in order),
  *                "records" (for the handler mode: "VALUE_TYPE INTENT
@@ -238,6 +240,13 @@ static void check_expect(const sc_run *r, json_t *records)
             assert_string_equal(baton_instance_incident_element_id(r->in, i),
                                 json_string_value(json_object_get(x,
                                                                   "elementId")));
+            const char *part = json_string_value(
+                json_object_get(x, "message_contains"));
+            const char *msg = baton_instance_incident_message(r->in, i);
+            if (part && !strstr(msg, part))
+                fail_msg("incident %zu: message \"%s\" does not contain "
+                         "\"%s\"",
+                         i, msg, part);
         }
     }
     json_t *lines = json_object_get(ex, "records");
