@@ -174,7 +174,7 @@ int bt_event_condition(bt_ctx *cx, bt_ei *owner, const bt_element *catcher,
     bt_cmd retry = { BT_CMD_CONDITIONS, BT_COND_RETRY, key, 0 };
     return bt_fail(cx->in, &cx->fail, BT_INC_CONDITION, owner, 0, &retry,
                    "expected the condition of '%s' (%s) to be a boolean, but "
-                   "it was %s",
+                   "it was %s" BT_WHY_FMT,
                    catcher->id, bt_expr_text(catcher->event.condition),
-                   kind == JSON_NULL ? "null" : "not a boolean");
+                   kind == JSON_NULL ? "null" : "not a boolean", BT_WHY(&ctx));
 }

@@ -28,7 +28,8 @@ static int wrong(bt_ctx *cx, const bt_value_site *at, const bt_expr *e,
                  const bt_eval_ctx *ctx, const json_t *v, const char *want)
 {
     return bt_fail(cx->in, &cx->fail, BT_INC_EXTRACT_VALUE, at->ei, 0,
-                   &at->retry, "the %s of '%s' (%s) gave %s, not %s" BT_WHY_FMT,
+                   &at->retry,
+                   "the %s of '%s' (%s) gave %s, not %s" BT_WHY_FMT,
                    at->what, at->el->id, bt_expr_text(e), kind_of(v), want,
                    BT_WHY(ctx));
 }
