@@ -46,7 +46,8 @@
  *                elementId, or the event's element, or a message's
  *                name); with "record_detail": true each line also ends
  *                with the record's bpmnElementType, or a variable's
- *                name and value.
+ *                name and value, or a signal's name or an escalation's
+ *                code.
  *
  * Each scenario runs three ways, and all must give the same outcome:
  * settled by in-process handlers; settled by the host fetching waiting
@@ -90,11 +91,20 @@ static const char *record_subject(json_t *value)
 }
 
 /* A record line with the record's bpmnElementType, or a variable's name
- * and value. */
+ * and value, or what a signal or escalation record says it names. */
 static json_t *detail(json_t *line, json_t *value)
 {
     const char *t =
         json_string_value(json_object_get(value, "bpmnElementType"));
+    const char *named =
+        json_string_value(json_object_get(value, "signalName"));
+    if (!named)
+        named = json_string_value(json_object_get(value, "escalationCode"));
+    if (!t && named) {
+        json_t *out = json_sprintf("%s %s", json_string_value(line), named);
+        json_decref(line);
+        return out;
+    }
     const char *name = json_string_value(json_object_get(value, "name"));
     json_t *v = json_object_get(value, "value");
     char *vs = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
