@@ -163,6 +163,34 @@ typedef int (*baton_persist_fn)(void *ud, baton_instance *instance,
 typedef void (*baton_resolve_fn)(void *ud, baton_engine *engine,
                                  const char *process_id, int version);
 
+/** A call in a Camunda 7 (JUEL) expression that the engine cannot answer
+ *  itself: a bean's method (`${pricing.quote(amount)}`) or a function
+ *  (`${fn:upper(name)}`, `${now()}`). The engine reads variables through
+ *  `execution.getVariable("x")` and `execution.hasVariable("x")` itself.
+ *  Valid only during the hook. */
+typedef struct baton_call baton_call;
+
+/** The bean or function name: "pricing", "fn:upper". */
+BATON_API const char *baton_call_target(const baton_call *call);
+/** The method name, or NULL for a function call. */
+BATON_API const char *baton_call_method(const baton_call *call);
+/** The arguments, as the text of a JSON array; `len` may be NULL. */
+BATON_API const char *baton_call_args(const baton_call *call, size_t *len);
+/** Answers the call with the JSON text `json` of `len` bytes (or
+ *  BATON_NUL). Returns BATON_OK, BATON_EPARSE (the text is not JSON; the
+ *  call stays unanswered) or BATON_ENOMEM. */
+BATON_API int baton_call_return(baton_call *call, const char *json,
+                                size_t len);
+
+/** Call hook: answers `call` with baton_call_return() and returns 0, or
+ *  returns nonzero to refuse it; a refused or unanswered call makes the
+ *  expression's value null, and where a value is required, the incident
+ *  names the call. `reason` (`reason_size` bytes, "" on entry) may
+ *  receive why, for that message. The hook must not call into the
+ *  engine. */
+typedef int (*baton_call_fn)(void *ud, baton_call *call, char *reason,
+                             size_t reason_size);
+
 /** Creates an engine. `alloc` may be NULL for the C library's allocator.
  *  Returns BATON_OK, BATON_EINVAL (out is NULL) or BATON_ENOMEM. */
 BATON_API int baton_engine_new(baton_alloc_fn alloc, void *alloc_ud,
@@ -184,6 +212,8 @@ BATON_API void baton_engine_set_resolver(baton_engine *engine,
                                          baton_resolve_fn fn, void *ud);
 BATON_API void baton_engine_set_persist(baton_engine *engine,
                                         baton_persist_fn fn, void *ud);
+BATON_API void baton_engine_set_call_hook(baton_engine *engine,
+                                          baton_call_fn fn, void *ud);
 
 /** Sets the ordinal of the next instance the engine creates: its key is
  *  `ordinal << 32`, every key inside it shares those upper 32 bits, and

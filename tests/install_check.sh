@@ -2,7 +2,7 @@
 # Installs Baton into a temporary prefix and uses it as a user would:
 # the installed `baton` runs without LD_LIBRARY_PATH, pkg-config finds the
 # library with no .pc file but the installed one (as on a machine with
-# only the runtime packages of libxml2 and jansson), a program using
+# only the runtime packages of libxml2, jansson and GMP), a program using
 # baton.h builds with those flags and runs, a static link gets what it
 # needs from Libs.private, and the man page renders.
 #
@@ -113,9 +113,9 @@ quiet cc.log "${CC:-cc}" -std=c99 -Wall -Wextra -Werror -o "$work/hello" \
     "$work/hello.c" $flags -Wl,-rpath,"$libdir"
 "$work/hello" || die "the program built against the installed Baton failed"
 
-step "a static link gets libxml2 and jansson from Libs.private"
+step "a static link gets libxml2, jansson and GMP from Libs.private"
 static=$(pkg-config --static --libs-only-l baton)
-for lib in -lxml2 -ljansson; do
+for lib in -lxml2 -ljansson -lgmp; do
     grep -q -- "$lib" <<<"$static" ||
         die "pkg-config --static --libs baton lacks $lib: $static"
 done

@@ -90,6 +90,47 @@ int baton_engine_set_next_instance(baton_engine *e, uint64_t ordinal)
     return BATON_OK;
 }
 
+void baton_engine_set_call_hook(baton_engine *e, baton_call_fn fn, void *ud)
+{
+    if (e) {
+        e->call = fn;
+        e->call_ud = fn ? ud : NULL;
+    }
+}
+
+const char *baton_call_target(const baton_call *c)
+{
+    return c ? c->target : "";
+}
+
+const char *baton_call_method(const baton_call *c)
+{
+    return c ? c->method : NULL;
+}
+
+const char *baton_call_args(const baton_call *c, size_t *len)
+{
+    if (len)
+        *len = c ? c->args_len : 0;
+    return c ? c->args : "[]";
+}
+
+int baton_call_return(baton_call *c, const char *json, size_t len)
+{
+    if (!c || !json)
+        return BATON_EINVAL;
+    if (len == BATON_NUL)
+        len = strlen(json);
+    json_t *v;
+    bt_json_error err;
+    int rc = bt_json_load(c->alloc, json, len, BT_JSON_MAX_DEPTH, &v, &err);
+    if (rc)
+        return rc == BATON_ENOMEM ? rc : BATON_EPARSE;
+    json_decref(c->result);
+    c->result = v;
+    return BATON_OK;
+}
+
 void baton_engine_set_resolver(baton_engine *e, baton_resolve_fn fn,
                                void *ud)
 {

@@ -1,16 +1,15 @@
-/* Expressions: a FEEL subset (Zeebe's `=` expressions) and the part of
- * Camunda 7's JUEL (`${...}`) that shares its meaning, compiled once when
- * a model loads into an immutable tree that lives in the model's arena,
- * and evaluated over jansson values.
- *
- * Supported: names and dotted paths (a.b.c), string/number/boolean/null
- * literals, = != < <= > >=, and, or, not(x), parentheses, unary minus,
- * + - * / (numbers; + also joins strings). JUEL adds == != && || ! and the
- * word operators eq ne lt gt le ge and or not.
+/* Expressions: FEEL as Zeebe evaluates it (DMN 1.4 chapter 10, with
+ * feel-scala's extensions; Zeebe's `=` expressions without the '=') and
+ * the part of Camunda 7's JUEL (`${...}`) that its models use, compiled
+ * once when a model loads into an immutable tree in the model's arena,
+ * and evaluated over jansson values. docs/feel.md lists what is
+ * supported, with examples, and where Baton differs from the spec.
  *
  * Semantics follow FEEL: a missing variable or path is null; comparing
  * values of different kinds gives null; `and`/`or` are three-valued;
- * not(non-boolean) is null; arithmetic on a non-number is null. */
+ * anything that does not fit its operands gives null, and the
+ * evaluation says why. Numbers are decimals of 34 digits (dec.h);
+ * temporal values leave as ISO 8601 strings (temporal.h). */
 #ifndef BT_FEEL_H
 #define BT_FEEL_H
 

@@ -34,7 +34,8 @@ typedef struct bt_fzone {
     int kind;       /* BT_TZ_* */
     int32_t offset; /* seconds east of UTC; for BT_TZ_ZONE, the offset
                        in force at the value's local date and time (for a
-                       bare time, at 1970-01-01) */
+                       bare time, the zone's standard offset: temporal.c
+                       says which) */
     const char *id; /* BT_TZ_ZONE: the IANA id, `idlen` bytes */
     size_t idlen;
 } bt_fzone;
@@ -67,18 +68,19 @@ enum { BT_T_INVALID = 1 };
 
 /* "2020-02-29", "-0001-01-01", "+10000-01-01". */
 int bt_t_parse_date(const char *s, size_t n, bt_fdate *out);
-/* "10:30:00", "10:30", "10:30:00.123456789", with an optional "Z",
- * "+01:00" or "@Europe/Paris" suffix. The zone id of the result points
- * into `s`. */
+/* "10:30:00", "10:30", "10:30:00.123456789", "T10:30:00", with an
+ * optional "Z", "+01:00" or "@Europe/Paris" suffix after the seconds.
+ * The zone id of the result points into `s`. */
 int bt_t_parse_time(const char *s, size_t n, bt_ftime *out);
 /* "2020-01-01T10:30:00" with the suffixes of times, and
  * "...+01:00[Europe/Paris]" (the zone id wins); a date alone
  * ("2020-01-01") is midnight of that date, local. */
 int bt_t_parse_dt(const char *s, size_t n, bt_fdt *out);
-/* ISO 8601 durations: "P1DT2H3M4.5S", "-PT1S", "P2W" (days-time), or
+/* ISO 8601 durations: "P1DT2H3M4.5S", "-PT1S" (days-time), or
  * "P1Y2M", "-P3M" (years-months). `*is_ym` says which was parsed. A text
  * mixing years/months with days/time is invalid (FEEL has no such
- * type). */
+ * type), and so are weeks ("P2W": neither feel-scala nor XML Schema's
+ * durations have them). */
 int bt_t_parse_duration(const char *s, size_t n, int *is_ym, bt_dtdur *dt,
                         int64_t *months);
 
@@ -103,7 +105,7 @@ int bt_t_resolve(bt_fdt *dt);
  *                   10:30:00@Europe/Paris
  *   date and time   2020-01-01T10:30:00, ...T10:30:00+01:00,
  *                   ...T10:30:00+01:00[Europe/Paris]
- *   durations       P1DT2H, -PT0.5S, PT0S; P1Y2M, P0M */
+ *   durations       P1DT2H, -PT0.5S, P0D; P1Y2M, P0Y */
 size_t bt_t_format_date(const bt_fdate *d, char *buf);
 size_t bt_t_format_time(const bt_ftime *t, char *buf);
 size_t bt_t_format_dt(const bt_fdt *dt, char *buf);
@@ -123,7 +125,9 @@ int bt_t_days_in_month(int64_t year, int month);
 
 /* date and time +/- durations; a years-months duration moves the month
  * and clamps the day to the month's end (2020-01-31 + P1M is
- * 2020-02-29). Zoned values are moved in local time and re-resolved. */
+ * 2020-02-29), a zoned value moved in local time and re-resolved; a
+ * days-time duration moves a zoned value on the time line (P1D is 24
+ * hours, as java.time's ZonedDateTime.plus(Duration)). */
 int bt_t_dt_add_dtdur(const bt_fdt *a, const bt_dtdur *d, int sign,
                       bt_fdt *out);
 int bt_t_dt_add_months(const bt_fdt *a, int64_t months, bt_fdt *out);
@@ -131,7 +135,8 @@ int bt_t_dt_add_months(const bt_fdt *a, int64_t months, bt_fdt *out);
 int bt_t_time_add_dtdur(const bt_ftime *a, const bt_dtdur *d, int sign,
                         bt_ftime *out);
 /* a - b as a days-time duration. Both local, or both with an offset or
- * zone; else BT_T_INVALID (FEEL: null). Dates count as midnight, local. */
+ * zone; else BT_T_INVALID (FEEL: null). Dates count as midnight, local.
+ * For two times with offsets, feel-scala gives the distance, |a - b|. */
 int bt_t_dt_sub(const bt_fdt *a, const bt_fdt *b, bt_dtdur *out);
 int bt_t_time_sub(const bt_ftime *a, const bt_ftime *b, bt_dtdur *out);
 /* years and months duration(from, to): whole months from a to b. */
@@ -149,7 +154,8 @@ int bt_t_dt_at_instant(int64_t secs, int32_t nanos, const bt_fzone *tz,
 
 /* Orders two values of the same type: -1, 0, 1; or 2 when they are not
  * comparable (one local, the other not: FEEL gives null). Dates and
- * times with offsets compare as instants. */
+ * times with offsets compare as instants; two dates and times at one
+ * instant then by local time and zone id (java.time's compareTo). */
 int bt_t_cmp_date(const bt_fdate *a, const bt_fdate *b);
 int bt_t_cmp_time(const bt_ftime *a, const bt_ftime *b);
 int bt_t_cmp_dt(const bt_fdt *a, const bt_fdt *b);

@@ -73,6 +73,10 @@ struct fv_cx {
     int64_t now_ms;          /* the engine's clock, for now()/today() */
     const bt_expr_env *env;
     char why[160];           /* the first reason a value became null */
+    size_t work;             /* items made or visited, against MAX_WORK */
+    int depth;               /* of the evaluator's recursion */
+    int missing;             /* a name or entry was not found */
+    struct fv_held *held;    /* JSON values to release at the end */
 };
 
 void fv_cx_init(fv_cx *cx, const bt_alloc *a, const bt_expr_env *env);
@@ -80,6 +84,10 @@ void fv_cx_done(fv_cx *cx);
 /* Zeroed, aligned scratch memory; NULL (and cx->status = BATON_ENOMEM)
  * when out of memory. */
 void *fv_alloc(fv_cx *cx, size_t size);
+/* Keeps `j` (a reference the caller hands over) until fv_cx_done, for
+ * values that borrow from it: 0 or BATON_ENOMEM (then `j` is still the
+ * caller's). */
+int fv_hold(fv_cx *cx, json_t *j);
 /* Records why a value is null (the first reason wins), for incident
  * messages: "no variable 'x'", "can't add a string to a number". */
 void fv_why(fv_cx *cx, const char *fmt, ...)

@@ -58,6 +58,8 @@ struct baton_engine {
     void *persist_ud;
     baton_resolve_fn resolve;
     void *resolve_ud;
+    baton_call_fn call;
+    void *call_ud;
 
     int64_t limits[BT_LIMIT_COUNT];
 
@@ -104,6 +106,16 @@ void bt_clear_error(baton_engine *e);
 /* Starts a call that may change an instance: clears the last error and
  * forgets the previous call's time. */
 void bt_call_begin(baton_engine *e);
+/* A JUEL call handed to the host's call hook (baton_call_fn). */
+struct baton_call {
+    const char *target;
+    const char *method;
+    const char *args; /* JSON array text */
+    size_t args_len;
+    json_t *result;   /* set by baton_call_return */
+    const bt_alloc *alloc;
+};
+
 /* The time of the call in progress (see baton_clock_fn): BATON_ESTATE
  * with the engine's error set when there is no clock hook. */
 int bt_now(baton_engine *e, int64_t *now);

@@ -35,11 +35,32 @@ json_t *bt_eval_lookup(void *ctx, const char *name, size_t len)
     return bt_var_lookup(c->scope, name, len);
 }
 
+/* JUEL calls go to the host's call hook as JSON text. */
+static int host_call(void *ud, const char *target, const char *method,
+                     json_t *args, json_t **out, char *why, size_t whylen)
+{
+    baton_engine *en = ud;
+    char *text;
+    size_t len;
+    if (bt_json_dump(&en->alloc, args, &text, &len))
+        return BATON_ENOMEM;
+    baton_call c = { target, method, text, len, NULL, &en->alloc };
+    int rc = en->call(en->call_ud, &c, why, whylen);
+    baton_free(text);
+    if (rc || !c.result) {
+        json_decref(c.result);
+        return rc ? rc : -1;
+    }
+    *out = c.result;
+    return 0;
+}
+
 int bt_eval(baton_instance *in, bt_eval_ctx *ctx, const bt_expr *e,
             json_t **out)
 {
     baton_engine *en = in->engine;
-    bt_expr_env env = { &en->alloc, bt_eval_lookup, ctx, 0, NULL, NULL,
+    bt_expr_env env = { &en->alloc, bt_eval_lookup, ctx, 0,
+                        en->call ? host_call : NULL, en,
                         ctx->why, sizeof ctx->why };
     /* Without a clock hook now() is null, not an error of the call. */
     if (bt_expr_uses_clock(e) && en->clock && bt_now(en, &env.now_ms))
