@@ -869,9 +869,6 @@ static int call_lambda(ev *e, const fv *f, const fv *const *args,
 {
     const lambda *l = f->u.fn.lambda;
     const node *def = l->def;
-    if (e->cx->depth >= MAX_EVAL_DEPTH)
-        return null_because(e, out, "%s%s", "functions call each other too "
-                            "deeply", "");
     scope *ps = def->n ? fv_alloc(e->cx, def->n * sizeof *ps) : NULL;
     if (def->n && !ps)
         return oom(e);
@@ -883,10 +880,7 @@ static int call_lambda(ev *e, const fv *f, const fv *const *args,
         ps[i].val = args[i] ? args[i] : fv_null();
         sc = &ps[i];
     }
-    e->cx->depth++;
-    int rc = eval(e, def->kid, sc, out);
-    e->cx->depth--;
-    return rc;
+    return eval(e, def->kid, sc, out);
 }
 
 static size_t nparams(const bt_feel_builtin *b)
@@ -1080,22 +1074,52 @@ static int eval_index(ev *e, const node *n, const scope *sc, const fv **out)
 
 /* ---- dispatch ---------------------------------------------------------------- */
 
-static int eval_logic(ev *e, const node *n, const scope *sc, const fv **out)
+/* Left-deep chains of one operator ("a or b or c ...", "1 + 2 + 3 ...")
+ * are walked in blocks, so a generated condition of a thousand terms
+ * recurses a few levels, not a thousand. */
+#define SPINE 64
+
+static int combine(ev *e, const node *m, const scope *sc, const fv *acc,
+                   const fv **out)
 {
-    int stop = n->kind == N_OR; /* the value that decides alone */
-    const fv *a, *b;
-    TRY(eval(e, n->kid, sc, &a));
-    if (a->kind == FV_BOOL && a->u.b == stop) {
-        *out = a;
+    const fv *b;
+    if (m->kind == N_AND || m->kind == N_OR) {
+        int stop = m->kind == N_OR; /* the value that decides alone */
+        if (acc->kind == FV_BOOL && acc->u.b == stop) {
+            *out = acc;
+            return 0;
+        }
+        TRY(eval(e, m->kid2, sc, &b));
+        if (b->kind == FV_BOOL && b->u.b == stop)
+            *out = b;
+        else if (acc->kind == FV_BOOL && b->kind == FV_BOOL)
+            *out = fv_bool(!stop);
+        else
+            *out = fv_null();
         return 0;
     }
-    TRY(eval(e, n->kid2, sc, &b));
-    if (b->kind == FV_BOOL && b->u.b == stop)
-        *out = b;
-    else if (a->kind == FV_BOOL && b->kind == FV_BOOL)
-        *out = fv_bool(!stop);
-    else
-        *out = fv_null();
+    TRY(eval(e, m->kid2, sc, &b));
+    if (m->kind == N_CMP) {
+        *out = tri(compare(e, m->op, acc, b));
+        return 0;
+    }
+    return arith(e, m->op, acc, b, out);
+}
+
+static int eval_chain(ev *e, const node *n, const scope *sc, const fv **out)
+{
+    const node *spine[SPINE];
+    size_t k = 0;
+    const node *b = n;
+    while (b->kind == n->kind && k < SPINE) {
+        spine[k++] = b;
+        b = b->kid;
+    }
+    const fv *acc;
+    TRY(eval(e, b, sc, &acc));
+    while (k--)
+        TRY(combine(e, spine[k], sc, acc, &acc));
+    *out = acc;
     return 0;
 }
 
@@ -1119,9 +1143,24 @@ static int eval_neg(ev *e, const fv *v, const fv **out)
     return null_because(e, out, "can't negate a %s%s", fv_type_name(v), "");
 }
 
+static int eval_node(ev *e, const node *n, const scope *sc, const fv **out);
+
+/* Every level of the tree and every call of a FEEL function recurses
+ * here, so this one counter bounds the C stack the evaluation uses. */
 static int eval(ev *e, const node *n, const scope *sc, const fv **out)
 {
-    const fv *a, *b;
+    if (e->cx->depth >= MAX_EVAL_RECURSION)
+        return null_because(e, out, "%s%s", "the evaluation nests too deeply "
+                            "(functions calling each other?)", "");
+    e->cx->depth++;
+    int rc = eval_node(e, n, sc, out);
+    e->cx->depth--;
+    return rc;
+}
+
+static int eval_node(ev *e, const node *n, const scope *sc, const fv **out)
+{
+    const fv *a;
     switch (n->kind) {
     case N_LIT: *out = n->lit; return 0;
     case N_NAME: return lookup(e, n, sc, out);
@@ -1136,16 +1175,9 @@ static int eval(ev *e, const node *n, const scope *sc, const fv **out)
         *out = a->kind == FV_BOOL ? fv_bool(!a->u.b) : fv_null();
         return 0;
     case N_AND:
-    case N_OR: return eval_logic(e, n, sc, out);
+    case N_OR:
     case N_CMP:
-        TRY(eval(e, n->kid, sc, &a));
-        TRY(eval(e, n->kid2, sc, &b));
-        *out = tri(compare(e, n->op, a, b));
-        return 0;
-    case N_ARITH:
-        TRY(eval(e, n->kid, sc, &a));
-        TRY(eval(e, n->kid2, sc, &b));
-        return arith(e, n->op, a, b, out);
+    case N_ARITH: return eval_chain(e, n, sc, out);
     case N_IF:
     case N_TERNARY:
         TRY(eval(e, n->kid, sc, &a));
@@ -1190,8 +1222,164 @@ static int eval(ev *e, const node *n, const scope *sc, const fv **out)
     return 0;
 }
 
+/* ---- the fast path ----------------------------------------------------- */
+
+/* Conditions on the hot path are mostly "path op literal" joined by
+ * and/or. Those are decided on the variables' JSON directly, with no
+ * scratch memory and no FEEL values; whatever the fast path cannot
+ * decide exactly (a missing variable, kinds that differ, big numbers)
+ * goes the general way. */
+
+static int is_path_node(const node *n)
+{
+    int k = 0;
+    while (n->kind == N_MEMBER && k++ < 8)
+        n = n->kid;
+    return n->kind == N_NAME && n->name[0] != '?';
+}
+
+int bt_feel_fast_shape(node *n)
+{
+    switch (n->kind) {
+    case N_AND:
+    case N_OR:
+        return bt_feel_fast_shape((node *)n->kid) &
+               bt_feel_fast_shape((node *)n->kid2);
+    case N_CMP:
+        if (!is_path_node(n->kid) || n->kid2->kind != N_LIT)
+            return 0;
+        if (n->kid2->lit->kind == FV_NUM) {
+            node *l = (node *)n->kid2;
+            const bt_dec *d = &l->lit->u.num;
+            /* below 10^15 and well inside a double's range */
+            l->dbl_ok = d->hi == 0 && d->lo < 1000000000000000ULL &&
+                        d->exp > -280 && d->exp < 280;
+            if (l->dbl_ok)
+                l->d = bt_dec_to_double(d);
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static json_t *json_walk(const bt_expr_env *env, const node *n)
+{
+    const node *chain[8];
+    size_t k = 0;
+    while (n->kind == N_MEMBER && k < 8) {
+        chain[k++] = n;
+        n = n->kid;
+    }
+    json_t *j = env->lookup(env->ctx, n->name, n->nlen);
+    while (j && k--)
+        j = json_is_object(j) ? json_object_getn(j, chain[k]->name,
+                                                 chain[k]->nlen)
+                              : NULL;
+    return j;
+}
+
+/* -1, 0, 1, or 2 when undecided. */
+static int fast_order(json_t *j, const node *l)
+{
+    const fv *v = l->lit;
+    if (v->kind == FV_NUM) {
+        const bt_dec *d = &v->u.num;
+        if (json_is_integer(j)) {
+            json_int_t i = json_integer_value(j);
+            if (d->exp == 0 && d->hi == 0 && d->lo < ((uint64_t)1 << 62)) {
+                int64_t y = d->neg ? -(int64_t)d->lo : (int64_t)d->lo;
+                return (i > y) - (i < y);
+            }
+            if (l->dbl_ok && i > -(1LL << 53) && i < (1LL << 53)) {
+                double x = (double)i;
+                return (x > l->d) - (x < l->d);
+            }
+        } else if (json_is_real(j) && l->dbl_ok) {
+            double x = json_real_value(j);
+            return (x > l->d) - (x < l->d);
+        }
+        return 2;
+    }
+    if (v->kind == FV_STR && json_is_string(j)) {
+        size_t a = json_string_length(j), b = v->u.str.n;
+        int c = memcmp(json_string_value(j), v->u.str.s, a < b ? a : b);
+        if (c)
+            return c < 0 ? -1 : 1;
+        return (a > b) - (a < b);
+    }
+    return 2;
+}
+
+/* 1, 0, or -2 when the general way must decide. */
+static int fast_test(const bt_expr_env *env, const node *n)
+{
+    if (n->kind == N_AND || n->kind == N_OR) {
+        int stop = n->kind == N_OR;
+        int a = fast_test(env, n->kid);
+        if (a == -2 || a == stop)
+            return a;
+        return fast_test(env, n->kid2);
+    }
+    json_t *j = json_walk(env, n->kid);
+    if (!j)
+        return -2;
+    int c;
+    if (n->kid2->lit->kind == FV_BOOL && json_is_boolean(j)) {
+        if (n->op != T_EQ && n->op != T_NE)
+            return -2;
+        c = json_is_true(j) != !!n->kid2->lit->u.b;
+    } else if ((c = fast_order(j, n->kid2)) == 2) {
+        return -2;
+    }
+    switch (n->op) {
+    case T_EQ: return c == 0;
+    case T_NE: return c != 0;
+    case T_LT: return c < 0;
+    case T_LE: return c <= 0;
+    case T_GT: return c > 0;
+    default: return c >= 0;
+    }
+}
+
+/* A path that the variables' JSON resolves whole is answered with that
+ * JSON itself, shared: mappings that move a large variable copy nothing. */
+static json_t *json_path(const bt_expr *x, const bt_expr_env *env)
+{
+    const node *chain[32];
+    size_t k = 0;
+    const node *n = x->root;
+    while (n->kind == N_MEMBER && k < 32) {
+        chain[k++] = n;
+        n = n->kid;
+    }
+    if (n->kind != N_NAME || !env->lookup)
+        return NULL;
+    json_t *j = env->lookup(env->ctx, n->name, n->nlen);
+    while (j && k--)
+        j = json_is_object(j) ? json_object_getn(j, chain[k]->name,
+                                                 chain[k]->nlen)
+                              : NULL;
+    return j;
+}
+
 int bt_expr_eval(const bt_expr *x, const bt_expr_env *env, json_t **out)
 {
+    if (env->why && env->whylen)
+        env->why[0] = '\0';
+    if (x->fast && env->lookup) {
+        int r = fast_test(env, x->root);
+        if (r >= 0) {
+            *out = json_boolean(r);
+            return 0;
+        }
+    }
+    if (x->is_path && !x->juel) {
+        json_t *j = json_path(x, env);
+        if (j) {
+            *out = json_incref(j);
+            return 0;
+        }
+    }
     fv_cx cx;
     fv_cx_init(&cx, env->alloc, env);
     ev e = { &cx, env, x->juel };

@@ -39,6 +39,7 @@ int bt_expr_compile(bt_arena *ar, const char *text, size_t len, int dialect,
     if (!e->root)
         return p.status;
     e->uses_clock = p.uses_clock;
+    e->fast = bt_feel_fast_shape((node *)e->root);
     const node *n = e->root;
     while (n->kind == N_MEMBER)
         n = n->kid;

@@ -17,7 +17,9 @@
  * evaluator's recursion (user functions may recurse) are capped, and so
  * is the work one evaluation may do (items made or visited). */
 #define MAX_DEPTH 64
-#define MAX_EVAL_DEPTH 200
+#define MAX_HEIGHT 128
+/* The evaluator's recursion in all: nesting times chains, calls. */
+#define MAX_EVAL_RECURSION 600
 #define MAX_TEXT 65536u
 #define MAX_WORK 1000000
 
@@ -72,6 +74,7 @@ struct node {
     uint8_t kind;
     uint8_t op;
     uint8_t lo_closed, hi_closed;
+    uint16_t height;            /* of chains, see parse.c's tall() */
     uint32_t pos;               /* byte offset in the text, for messages */
     const node *kid, *kid2, *kid3;
     const node *const *args;
@@ -81,6 +84,9 @@ struct node {
     const char *name;            /* NUL-terminated */
     size_t nlen;
     const fv *lit;
+    double d;                    /* N_LIT number: its double, when dbl_ok */
+    uint8_t dbl_ok;              /* 15 digits at most: doubles compare
+                                    exactly against it (eval.c) */
     const bt_feel_builtin *builtin; /* N_CALL: first overload, or NULL */
     const iter *iters;
     const ftype *type;
@@ -93,7 +99,12 @@ struct bt_expr {
     int uses_clock;
     int is_path;
     int juel;
+    int fast; /* comparisons of paths with literals under and/or */
 };
+
+/* eval.c: marks the shapes the evaluator can decide on the variables'
+ * JSON directly (conditions on the hot path). */
+int bt_feel_fast_shape(node *n);
 
 /* Token kinds. */
 enum {

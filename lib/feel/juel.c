@@ -171,7 +171,7 @@ static node *primary(parser *p)
         return n;
     }
     }
-    return expected(p, "a value");
+    return expected(p, "an operand");
 }
 
 static node *value(parser *p)
@@ -238,9 +238,6 @@ typedef node *(*level_fn)(parser *);
 
 static node *level(parser *p, level_fn sub, const int *ops, int kind)
 {
-    if (++p->depth > MAX_DEPTH)
-        return fail(p, p->tok.pos, "expression nested too deeply (more "
-                                   "than %d levels)", MAX_DEPTH);
     node *n = sub(p);
     while (n) {
         int k = 0;
@@ -255,9 +252,16 @@ static node *level(parser *p, level_fn sub, const int *ops, int kind)
         b->kid = n;
         if (!(b->kid2 = sub(p)))
             return NULL;
+        /* a chain of one operator is walked in blocks (eval.c) */
+        b->height = n->kind == kind && b->kid2->height < n->height
+                        ? n->height
+                        : (uint16_t)((n->height > b->kid2->height
+                                          ? n->height : b->kid2->height) + 1);
+        if (b->height > MAX_HEIGHT)
+            return fail(p, b->pos, "expression too deep (a chain of more "
+                                   "than %d operations)", MAX_HEIGHT);
         n = b;
     }
-    p->depth--;
     return n;
 }
 
@@ -277,7 +281,11 @@ static node *or_(parser *p) { return level(p, and_, ops_or, N_OR); }
 static node *expr(parser *p)
 {
     size_t pos = p->tok.pos;
+    if (++p->depth > MAX_DEPTH)
+        return fail(p, pos, "expression nested too deeply (more than %d "
+                            "levels)", MAX_DEPTH);
     node *c = or_(p);
+    p->depth--;
     if (!c || !at(p, T_QUESTION))
         return c;
     node *n = mk(p, N_TERNARY, pos);

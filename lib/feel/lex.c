@@ -182,7 +182,7 @@ static const struct keyword juel_words[] = {
     {"and", T_AND}, {"or", T_OR}, {"not", T_NOT},
     {"eq", T_EQ}, {"ne", T_NE}, {"lt", T_LT}, {"gt", T_GT}, {"le", T_LE},
     {"ge", T_GE}, {"div", T_DIV}, {"mod", T_MOD}, {"empty", T_EMPTY},
-    {NULL, 0}};
+    {"instanceof", -1}, {NULL, 0}};
 
 static int is_blank(char c)
 {
@@ -279,7 +279,11 @@ static int lex_escape(parser *p, size_t *i, size_t end, char *buf, size_t *n)
             }
         }
     }
-    if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) {
+        fail(p, at, "unpaired surrogate in \\u escape");
+        return -1;
+    }
+    if (cp > 0x10FFFF) {
         fail(p, at, "escape of an invalid code point in string");
         return -1;
     }
@@ -390,6 +394,10 @@ static int lex_word(parser *p, size_t start)
     p->tok.end = i;
     for (; kw->word; kw++) {
         if (strlen(kw->word) == n && !memcmp(kw->word, s + start, n)) {
+            if (kw->kind < 0) {
+                fail(p, start, "JUEL's %s is not supported", kw->word);
+                return -1;
+            }
             p->tok.kind = kw->kind;
             break;
         }

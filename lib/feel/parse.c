@@ -234,15 +234,17 @@ static const char *builtin_words(parser *p, size_t *len)
 static node *parse_expr(parser *p);
 static node *parse_add(parser *p);
 static node *parse_postfix(parser *p);
+static int tall(parser *p, node *n, size_t pos);
 
 /* Arguments of a call: all positional or all named. */
 static int parse_args(parser *p, vec *a, int *named)
 {
-    *named = -1;
+    *named = 0;
     if (lex(p)) /* '(' */
         return -1;
     if (at(p, T_RP))
         return lex(p);
+    *named = -1;
     do {
         if (a->n && lex(p))
             return -1;
@@ -605,7 +607,7 @@ static node *parse_primary(parser *p)
     if (is_word(p)) /* a keyword where a name was expected */
         return fail(p, pos, "'%s' is a FEEL keyword; write `%s` to use it "
                             "as a name", p->tok.s, p->tok.s);
-    return expected(p, "a value");
+    return expected(p, "an operand");
 }
 
 static node *parse_postfix(parser *p)
@@ -654,6 +656,8 @@ static node *parse_postfix(parser *p)
         } else {
             break;
         }
+        if (n && tall(p, n, pos))
+            return NULL;
     }
     return n;
 }
@@ -683,10 +687,37 @@ static node *parse_unary(parser *p)
 typedef node *(*parse_fn)(parser *);
 
 /* Left-associative binary operators of one level. */
+/* The height of the tree under `n`, from its kids: chains of binary
+ * operators and of postfix operations grow a tree without nesting the
+ * text, and the evaluator recurses once per level. */
+static int tall(parser *p, node *n, size_t pos)
+{
+    unsigned h = 0;
+    const node *k[3] = { n->kid, n->kid2, n->kid3 };
+    for (int i = 0; i < 3; i++)
+        if (k[i] && k[i]->height > h)
+            h = k[i]->height;
+    for (size_t i = 0; i < n->n && n->args; i++)
+        if (n->args[i] && n->args[i]->height > h)
+            h = n->args[i]->height;
+    /* a chain of one binary operator, or of members, is walked in
+     * blocks (eval.c) */
+    int same = n->kid && n->kid->kind == n->kind &&
+               (n->kind == N_AND || n->kind == N_OR || n->kind == N_ARITH ||
+                n->kind == N_MEMBER);
+    n->height = (uint16_t)(same && (!n->kid2 ||
+                                    n->kid2->height < n->kid->height)
+                               ? n->kid->height : h + 1);
+    if (n->height > MAX_HEIGHT) {
+        fail(p, pos, "expression too deep (a chain of more than %d "
+                     "operations)", MAX_HEIGHT);
+        return -1;
+    }
+    return 0;
+}
+
 static node *binary(parser *p, parse_fn sub, const int *ops, int kind)
 {
-    if (enter(p))
-        return NULL;
     node *n = sub(p);
     while (n) {
         int k = 0;
@@ -699,11 +730,10 @@ static node *binary(parser *p, parse_fn sub, const int *ops, int kind)
             return NULL;
         b->op = (uint8_t)ops[k];
         b->kid = n;
-        if (!(b->kid2 = sub(p)))
+        if (!(b->kid2 = sub(p)) || tall(p, b, b->pos))
             return NULL;
         n = b;
     }
-    p->depth--;
     return n;
 }
 
@@ -869,8 +899,6 @@ static const ftype *parse_type(parser *p)
 
 static node *parse_cmp(parser *p)
 {
-    if (enter(p))
-        return NULL;
     node *n = parse_add(p);
     while (n) {
         size_t pos = p->tok.pos;
@@ -904,12 +932,13 @@ static node *parse_cmp(parser *p)
             break;
         }
         n = b;
+        if (tall(p, n, pos))
+            return NULL;
         if (is_cmp_op(p->tok.kind) || at(p, T_BETWEEN) || at(p, T_IN) ||
             at(p, T_INSTANCE))
             return fail(p, p->tok.pos, "comparisons do not chain in FEEL; "
                                        "join them with 'and'");
     }
-    p->depth--;
     return n;
 }
 
@@ -1051,6 +1080,14 @@ static node *parse_expr(parser *p)
 
 const node *bt_feel_parse(parser *p)
 {
+    size_t i = 0;
+    while (i < p->len && (p->text[i] == ' ' || p->text[i] == '\t' ||
+                          p->text[i] == '\n' || p->text[i] == '\r'))
+        i++;
+    if (i + 1 < p->len && (p->text[i] == '$' || p->text[i] == '#') &&
+        p->text[i + 1] == '{')
+        return fail(p, i, "'%c{...}' is JUEL; FEEL needs no braces",
+                    p->text[i]);
     if (lex(p))
         return NULL;
     if (at(p, T_EOF))

@@ -2,6 +2,7 @@
  * and ordering, and the way in from and out to JSON. */
 #include "feel/value.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -418,12 +419,15 @@ const fv *fv_from_json(fv_cx *cx, json_t *j)
     return j ? from_json(cx, j, 0) : fv_null();
 }
 
+/* JSON numbers are doubles past int64: a number beyond a double's range
+ * cannot leave (null). */
 static json_t *num_json(const bt_dec *d)
 {
     int64_t i;
     if (bt_dec_to_int(d, &i))
         return json_integer(i);
-    return json_real(bt_dec_to_double(d));
+    double x = bt_dec_to_double(d);
+    return isfinite(x) ? json_real(x) : json_null();
 }
 
 static json_t *to_json(fv_cx *cx, const fv *v, int depth, int *bad)
