@@ -3,8 +3,6 @@
  * (BPMN 2.0.2 §10.5.6; as Zeebe, expressions are evaluated then, in the
  * scope of the element the subscription belongs to), and where the
  * variables of an event that occurred go. */
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "behavior/behavior.h"
