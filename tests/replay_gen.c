@@ -5,7 +5,8 @@
  * deadlocks by construction: a scope (the process, a subprocess, an
  * event subprocess) is a start event and a path; a path is a sequence
  * of blocks ending in an end event or flowing into the gateway that
- * closes the block around it. The blocks are a task or receive task
+ * closes the block around it. The blocks are a task (a job, or now and
+ * then a script task the engine evaluates, zeebe:script) or receive task
  * (with, now and then, boundary events: error, timer, message, signal,
  * conditional and, on subprocesses, escalation ones; the paths of those
  * that interrupt merge back through an exclusive gateway, the others end
@@ -531,6 +532,28 @@ static void standard_loop_def(gen *g, scope *s, rg_rng *lr)
     emit(s, " </standardLoopCharacteristics>");
 }
 
+/* The zeebe:script of a script task the engine evaluates: simple FEEL
+ * over the variables the host sets, its result going to a variable
+ * that gateways or mappings read. */
+static void script_def(scope *s, rg_rng *sr)
+{
+    static const struct {
+        const char *expr, *result;
+    } scripts[] = {
+        { "= g0 + 1", "g1" },
+        { "= g2 * 3", "r0" },
+        { "= o.x &gt; 2", "b1" },
+        { "= s0 + &quot;!&quot;", "s0" },
+        { "= r0", "r2" },
+        { "= not(b0)", "b0" },
+        { "= g1 - g0", "g2" },
+        { "= missing.value", "r1" },
+    };
+    unsigned i = rg_below(sr, sizeof scripts / sizeof *scripts);
+    emit(s, "  <zeebe:script expression=\"%s\" resultVariable=\"%s\"/>",
+         scripts[i].expr, scripts[i].result);
+}
+
 /* A task; a compensation handler when `handler`. */
 static void task(gen *g, scope *s, char id[ID_LEN], int handler)
 {
@@ -557,6 +580,19 @@ static void task(gen *g, scope *s, char id[ID_LEN], int handler)
         tag = rg_chance(r, 70) ? "task" : "manualTask";
         job = 0;
     }
+    /* A script task the engine evaluates (zeebe:script) instead of a
+     * job, now and then, decided apart from the model's stream, as loops
+     * are, so that the other decisions stay as they were. It writes a
+     * variable: never on a quiet path. */
+    rg_rng sr = { rg_hash(r->s, tag, 0x5343, g->ids) };
+    int was_script = strcmp(tag, "scriptTask") == 0;
+    int script = job && !g->quiet &&
+                 rg_chance(&sr, handler || was_script ? 50 : 8);
+    if (script) {
+        tag = "scriptTask";
+        kind = handler ? kind : RG_SCRIPT_TASK;
+        g->m->n[RG_SCRIPT_TASK] += handler;
+    }
     node(g, handler ? "h" : "t", id, kind);
     /* Multi-instance now and then, decided apart from the model's stream
      * so that the other decisions stay as they were. */
@@ -569,17 +605,29 @@ static void task(gen *g, scope *s, char id[ID_LEN], int handler)
     /* Camunda 7's retry cycle: a failure with retries left waits. */
     int retry = job && rg_chance(r, 8);
     const char *comp = handler ? " isForCompensation=\"true\"" : "";
-    if (!def && !maps && !retry && !g->mi) {
+    if (!def && !maps && !retry && !g->mi && !script) {
         emit(s, "<%s id=\"%s\"%s/>", tag, id, comp);
         return;
     }
     emit(s, "<%s id=\"%s\"%s>", tag, id, comp);
-    if (!def && !maps && !retry) {
+    if (!def && !maps && !retry && !script) {
         (std ? standard_loop_def : loop_def)(g, s, &lr);
         emit(s, "</%s>", tag);
         return;
     }
     emit(s, " <extensionElements>");
+    if (script) {
+        /* The draws a job's definition and retries would take, so that
+         * the stream goes on as it would have. */
+        if (def && rg_chance(r, 30))
+            rg_next(r);
+        if (def)
+            rg_next(r);
+        if (retry)
+            rg_next(r), rg_next(r);
+        def = retry = 0;
+        script_def(s, &sr);
+    }
     if (def) {
         if (rg_chance(r, 30))
             emit(s, "  <zeebe:taskDefinition type=\"%s\" retries=\"%u\"/>",
@@ -1552,6 +1600,7 @@ const char *rg_kind_name(int kind)
         [RG_STANDARD_LOOP] = "standard loop task",
         [RG_CALL_ACTIVITY] = "call activity",
         [RG_COMP_EVSUB] = "compensation event subprocess",
+        [RG_SCRIPT_TASK] = "script task (zeebe:script)",
     };
     return kind >= 0 && kind < RG_KINDS ? names[kind] : "?";
 }

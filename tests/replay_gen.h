@@ -131,6 +131,7 @@ enum rg_kind {
     RG_STANDARD_LOOP,         /* a task with a standard loop */
     RG_CALL_ACTIVITY,         /* calls a process of its own */
     RG_COMP_EVSUB,            /* a compensation event subprocess */
+    RG_SCRIPT_TASK,           /* a script task the engine evaluates */
     RG_KINDS
 };
 

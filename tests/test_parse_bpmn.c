@@ -798,6 +798,11 @@ static void element_kinds(void **state)
         "<bpmn:intermediateThrowEvent id=\"it\"/>\n"
         "<bpmn:endEvent id=\"stop\"><bpmn:terminateEventDefinition/>"
         "</bpmn:endEvent>\n"
+        "<bpmn:scriptTask id=\"f\"><bpmn:extensionElements><zeebe:script "
+        "expression=\"=x + 1\" resultVariable=\"y\"/>"
+        "</bpmn:extensionElements></bpmn:scriptTask>\n"
+        "<bpmn:scriptTask id=\"g\" scriptFormat=\"juel\"><bpmn:script>"
+        "${x}</bpmn:script></bpmn:scriptTask>\n"
         TAIL;
     assert_int_equal(parse(xml, &s, &m), 0);
     const bt_process *p = &m->processes[0];
@@ -815,6 +820,8 @@ static void element_kinds(void **state)
         { "fork", BT_PARALLEL_GATEWAY, 0 },
         { "it", BT_INTERMEDIATE_THROW_EVENT, 0 },
         { "stop", BT_END_EVENT, 0 },
+        { "f", BT_EVAL_SCRIPT_TASK, 0 },
+        { "g", BT_EVAL_SCRIPT_TASK, 0 },
     };
     assert_int_equal(p->n_elements, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -832,6 +839,18 @@ static void element_kinds(void **state)
     }
     assert_int_equal(find(p, "stop")->evdef, BT_EVDEF_TERMINATE);
     assert_int_equal(find(p, "it")->evdef, BT_EVDEF_NONE);
+    /* A script the host runs goes to it with its job; one the engine
+     * evaluates is compiled, with where its result goes. */
+    const bt_element *d = find(p, "d");
+    assert_int_equal(d->job.n_headers, 1);
+    assert_string_equal(d->job.headers[0].name, "script");
+    assert_string_equal(d->job.headers[0].value, "x()");
+    assert_null(d->script);
+    const bt_element *f = find(p, "f");
+    assert_string_equal(bt_expr_text(f->script->expr), "x + 1");
+    assert_string_equal(f->script->result_variable, "y");
+    assert_string_equal(bt_kind_zeebe_name(f), "SCRIPT_TASK");
+    assert_null(find(p, "g")->script->result_variable);
     /* The arena zero-fills; element references that name nothing are -1,
      * never 0 (the start event). */
     for (uint32_t i = 0; i < p->n_elements; i++) {

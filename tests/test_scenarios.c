@@ -35,7 +35,9 @@
  *   "expect":    "state", "completed" (ids of ELEMENT_COMPLETED records of
  *                tasks and events, in order), "not_completed", "variables"
  *                (a subset of the process variables), "incidents"
- *                ([{"type", "elementId"}]), "next_due" (UTC time or null),
+ *                ([{"type", "elementId"}], each with "message_contains",
+ *                a part of its message, if given), "next_due" (UTC time
+ *                or null),
  *                "subscriptions" ([{"kind", "elementId", "name",
  *                "correlationKey", "due"}], every open one in order),
  *                "records" (for the handler mode: "VALUE_TYPE INTENT
@@ -44,7 +46,8 @@
  *                elementId, or the event's element, or a message's
  *                name); with "record_detail": true each line also ends
  *                with the record's bpmnElementType, or a variable's
- *                name and value.
+ *                name and value, or a signal's name or an escalation's
+ *                code.
  *
  * Each scenario runs three ways, and all must give the same outcome:
  * settled by in-process handlers; settled by the host fetching waiting
@@ -88,11 +91,20 @@ static const char *record_subject(json_t *value)
 }
 
 /* A record line with the record's bpmnElementType, or a variable's name
- * and value. */
+ * and value, or what a signal or escalation record says it names. */
 static json_t *detail(json_t *line, json_t *value)
 {
     const char *t =
         json_string_value(json_object_get(value, "bpmnElementType"));
+    const char *named =
+        json_string_value(json_object_get(value, "signalName"));
+    if (!named)
+        named = json_string_value(json_object_get(value, "escalationCode"));
+    if (!t && named) {
+        json_t *out = json_sprintf("%s %s", json_string_value(line), named);
+        json_decref(line);
+        return out;
+    }
     const char *name = json_string_value(json_object_get(value, "name"));
     json_t *v = json_object_get(value, "value");
     char *vs = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
@@ -238,6 +250,13 @@ static void check_expect(const sc_run *r, json_t *records)
             assert_string_equal(baton_instance_incident_element_id(r->in, i),
                                 json_string_value(json_object_get(x,
                                                                   "elementId")));
+            const char *part = json_string_value(
+                json_object_get(x, "message_contains"));
+            const char *msg = baton_instance_incident_message(r->in, i);
+            if (part && !strstr(msg, part))
+                fail_msg("incident %zu: message \"%s\" does not contain "
+                         "\"%s\"",
+                         i, msg, part);
         }
     }
     json_t *lines = json_object_get(ex, "records");

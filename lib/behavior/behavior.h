@@ -37,6 +37,28 @@ int bt_transact(baton_instance *in, size_t queue, bt_transition_fn fn,
 int bt_apply_inputs(bt_ctx *cx, bt_ei *ei);
 int bt_apply_outputs(bt_ctx *cx, bt_ei *ei);
 
+/* ---- values.c ----------------------------------------------------- */
+
+/* Where a value an element needs comes from, for the failure raised when
+ * its expression gives a value of the wrong kind. */
+typedef struct bt_value_site {
+    const bt_ei *ei;      /* evaluated in its scope; the incident's */
+    const bt_element *el; /* whose expression it is (named) */
+    const char *what;     /* "timer", "job retries", ... */
+    bt_cmd retry;         /* what resolving the incident does */
+} bt_value_site;
+
+/* Evaluates `e` into text in the step's scratch arena: a string, or,
+ * when `numbers`, a whole number written out (correlation keys, as
+ * Zeebe). Anything else is an EXTRACT_VALUE_ERROR failure, as Zeebe
+ * raises, and `*out` is NULL. */
+int bt_value_text(bt_ctx *cx, const bt_value_site *at, const bt_expr *e,
+                  int numbers, const char **out);
+/* Evaluates `e` into a whole number from `min` to `max` in `*out`, or
+ * returns an EXTRACT_VALUE_ERROR failure. */
+int bt_value_whole(bt_ctx *cx, const bt_value_site *at, const bt_expr *e,
+                   int64_t min, int64_t max, int64_t *out);
+
 /* ---- jobs.c ------------------------------------------------------- */
 
 /* Creates the job of a task; a type expression that gives no string is

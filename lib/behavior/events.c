@@ -3,8 +3,6 @@
  * (BPMN 2.0.2 §10.5.6; as Zeebe, expressions are evaluated then, in the
  * scope of the element the subscription belongs to), and where the
  * variables of an event that occurred go. */
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "behavior/behavior.h"
@@ -30,20 +28,6 @@ static int sub_fail(bt_ctx *cx, bt_ei *owner, int type, const char *fmt,
     return bt_fail(cx->in, &cx->fail, type, owner, 0, &retry, fmt, a, b);
 }
 
-static const char *kind_of(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_NULL: return "null";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_INTEGER:
-    case JSON_REAL: return "a number";
-    case JSON_STRING: return "a string";
-    case JSON_ARRAY: return "a list";
-    default: return "a context";
-    }
-}
-
 /* Evaluates `e` in `owner`'s scope into a string in the step's scratch
  * arena; numbers are written as text when `numbers` (correlation keys, as
  * Zeebe). NULL in `*out` with a failure set when it gives anything else. */
@@ -51,34 +35,9 @@ static int eval_text(bt_ctx *cx, bt_ei *owner, const bt_element *catcher,
                      const bt_expr *e, const char *what, int numbers,
                      const char **out)
 {
-    baton_instance *in = cx->in;
-    bt_eval_ctx ctx = { owner, NULL, "" };
-    json_t *v;
-    *out = NULL;
-    if (bt_eval(cx->in, &ctx, e, &v))
-        return BATON_ENOMEM;
-    char num[32];
-    const char *text = NULL;
-    if (json_is_string(v))
-        text = json_string_value(v);
-    else if (numbers && json_is_integer(v))
-        snprintf(num, sizeof num, "%" PRId64, (int64_t)json_integer_value(v));
-    if (numbers && json_is_integer(v))
-        text = num;
-    if (!text) {
-        const char *k = kind_of(v);
-        json_decref(v);
-        const char *msg = bt_arena_printf(
-            &in->engine->scratch, "the %s of '%s' (%s) gave %s, not %s", what,
-            catcher->id, bt_expr_text(e), k,
-            numbers ? "a string or a number" : "a string");
-        return msg ? sub_fail(cx, owner, BT_INC_EXTRACT_VALUE, "%s%s", msg,
-                              "")
-                   : BATON_ENOMEM;
-    }
-    *out = bt_scratch_strdup(in, text);
-    json_decref(v);
-    return *out ? 0 : BATON_ENOMEM;
+    bt_value_site at = { owner, catcher, what,
+                         { BT_CMD_SUBSCRIBE, owner->element, owner->key, 0 } };
+    return bt_value_text(cx, &at, e, numbers, out);
 }
 
 static int open_timer(bt_ctx *cx, bt_ei *owner, const bt_element *c,
@@ -213,7 +172,7 @@ int bt_event_condition(bt_ctx *cx, bt_ei *owner, const bt_element *catcher,
     bt_cmd retry = { BT_CMD_CONDITIONS, BT_COND_RETRY, key, 0 };
     return bt_fail(cx->in, &cx->fail, BT_INC_CONDITION, owner, 0, &retry,
                    "expected the condition of '%s' (%s) to be a boolean, but "
-                   "it was %s",
+                   "it was %s" BT_WHY_FMT,
                    catcher->id, bt_expr_text(catcher->event.condition),
-                   kind == JSON_NULL ? "null" : "not a boolean");
+                   kind == JSON_NULL ? "null" : "not a boolean", BT_WHY(&ctx));
 }

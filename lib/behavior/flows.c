@@ -122,9 +122,9 @@ static int holds(bt_ctx *cx, const bt_ei *ei, const bt_flow *f, int *out)
     bt_cmd retry = { BT_CMD_COMPLETE, ei->element, ei->key, 0 };
     return bt_fail(cx->in, &cx->fail, BT_INC_CONDITION, ei, 0, &retry,
                    "expected the condition of sequence flow '%s' (%s) to "
-                   "be a boolean, but it was %s",
+                   "be a boolean, but it was %s" BT_WHY_FMT,
                    f->id, bt_expr_text(f->condition),
-                   kind == JSON_NULL ? "null" : "not a boolean");
+                   kind == JSON_NULL ? "null" : "not a boolean", BT_WHY(&ctx));
 }
 
 int bt_flow_choose(bt_ctx *cx, const bt_ei *ei, uint8_t *take,

@@ -1,6 +1,7 @@
 /* Jobs: what a task creates for a handler or for the host, and what
  * completing, failing or throwing from a job does (as Zeebe's job
  * behaviour). */
+#include <stdint.h>
 #include <string.h>
 
 #include "behavior/behavior.h"
@@ -13,34 +14,43 @@ void bt_outcome_clear(const bt_alloc *a, bt_outcome *o)
     memset(o, 0, sizeof *o);
 }
 
+/* The type and retries of the job `ei` creates, worked out now when
+ * they are expressions; one that gives a value of the wrong kind is a
+ * failure whose resolution does what the element does once active again:
+ * its job is created then. */
+static int job_def(bt_ctx *cx, bt_ei *ei, const char **type,
+                   int32_t *retries)
+{
+    const bt_element *el = bt_ei_el(ei);
+    bt_value_site at = { ei, el, "job type",
+                         { BT_CMD_SUBSCRIBE, ei->element, ei->key,
+                           ei->triggered } };
+    *type = el->job.type ? el->job.type : el->id;
+    *retries = el->job.retries;
+    int rc = 0;
+    if (el->job.type_expr)
+        rc = bt_value_text(cx, &at, el->job.type_expr, 0, type);
+    if (!rc && cx->fail.type < 0 && el->job.retries_expr) {
+        int64_t n;
+        at.what = "job retries";
+        rc = bt_value_whole(cx, &at, el->job.retries_expr, 0, INT32_MAX, &n);
+        *retries = (int32_t)n;
+    }
+    return rc;
+}
+
 int bt_job_create(bt_ctx *cx, bt_ei *ei)
 {
     baton_instance *in = cx->in;
-    const bt_alloc *a = &in->engine->alloc;
-    const bt_element *el = bt_ei_el(ei);
-    char *type;
-    if (el->job.type_expr) {
-        bt_eval_ctx ctx = { ei, NULL, "" };
-        json_t *v;
-        if (bt_eval(cx->in, &ctx, el->job.type_expr, &v))
-            return BATON_ENOMEM;
-        if (!json_is_string(v)) {
-            json_decref(v);
-            /* Resolved, the element does what it does once active
-             * again: its job is created then. */
-            bt_cmd retry = { BT_CMD_SUBSCRIBE, ei->element, ei->key,
-                             ei->triggered };
-            return bt_fail(in, &cx->fail, BT_INC_EXTRACT_VALUE, ei, 0, &retry,
-                           "the job type expression did not give a string");
-        }
-        type = bt_strdup(a, json_string_value(v));
-        json_decref(v);
-    } else {
-        type = bt_strdup(a, el->job.type ? el->job.type : el->id);
-    }
+    const char *t;
+    int32_t retries;
+    int rc = job_def(cx, ei, &t, &retries);
+    if (rc || cx->fail.type >= 0)
+        return rc;
+    char *type = bt_strdup(&in->engine->alloc, t);
     if (!type)
         return BATON_ENOMEM;
-    baton_job *job = bt_job_new(in, ei, in->next_key, type, el->job.retries);
+    baton_job *job = bt_job_new(in, ei, in->next_key, type, retries);
     if (!job)
         return BATON_ENOMEM;
     if (!bt_rec_job(in, BATON_INTENT_CREATED, job))

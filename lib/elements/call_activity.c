@@ -116,10 +116,13 @@ static int activated(bt_ctx *cx, bt_ei *ei)
         id = json_string_value(idv);
         if (!id || !*id) {
             json_decref(idv);
-            return call_fail(cx, ei,
-                             "the called process expression '%s' did not "
-                             "give a process id (a non-empty string)",
-                             bt_expr_text(d->process_expr));
+            bt_cmd retry = { BT_CMD_SUBSCRIBE, ei->element, ei->key,
+                             ei->triggered };
+            return bt_fail(cx->in, &cx->fail, BT_INC_CALLED_ELEMENT, ei, 0,
+                           &retry,
+                           "the called process expression '%s' did not "
+                           "give a process id (a non-empty string)" BT_WHY_FMT,
+                           bt_expr_text(d->process_expr), BT_WHY(&ctx));
         }
     }
     /* A host that keeps deployments elsewhere deploys what the call

@@ -1,5 +1,6 @@
 /* End events: none, terminate (BPMN 2.0.2 §10.5.3: ends its whole scope
- * at once), error (throws at the next step), compensation (waits for its
+ * at once), error (throws at the next step, its code worked out then
+ * when it is an expression), compensation (waits for its
  * handlers, then ends), cancel (cancels its transaction: cancel.c), and
  * signal, escalation and message (throws.c). */
 #include "elements/throws.h"
@@ -27,12 +28,22 @@ static int throw_error(bt_ctx *cx, bt_ei *ei)
 {
     if (bt_ei_el(ei)->evdef == BT_EVDEF_CANCEL)
         return bt_cancel_resume(cx, ei);
-    const char *code = bt_ei_el(ei)->event.error_code;
+    const bt_element *el = bt_ei_el(ei);
+    const char *code = el->event.error_code;
+    /* Resolving a failed code expression throws again, evaluating it
+     * again. */
+    bt_cmd retry = { BT_CMD_THROW_ERROR, ei->element, ei->key, 0 };
     int caught;
-    int rc = bt_throw_error(cx, ei, 0, code, NULL, &caught);
+    int rc = 0;
+    if (el->event.code_expr) {
+        bt_value_site at = { ei, el, "error code", retry };
+        rc = bt_value_text(cx, &at, el->event.code_expr, 0, &code);
+        if (rc || !code)
+            return rc;
+    }
+    rc = bt_throw_error(cx, ei, 0, code, NULL, &caught);
     if (rc || caught)
         return rc;
-    bt_cmd retry = { BT_CMD_THROW_ERROR, ei->element, ei->key, 0 };
     return bt_fail(cx->in, &cx->fail, BT_INC_UNHANDLED_ERROR, ei, 0, &retry,
                    "an error with the code '%s' was thrown, but nothing "
                    "catches it",

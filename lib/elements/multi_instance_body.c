@@ -66,10 +66,10 @@ static int count_of(bt_ctx *cx, bt_ei *body, size_t *n, json_t **items)
     return bt_fail(cx->in, &cx->fail, BT_INC_EXTRACT_VALUE, body, 0, &retry,
                    d->input_collection
                        ? "expected the input collection '%s' to be a list "
-                         "of at most %u items, but it was %s"
+                         "of at most %u items, but it was %s" BT_WHY_FMT
                        : "expected the loop cardinality '%s' to be a whole "
-                         "number from 0 to %u, but it was %s",
-                   bt_expr_text(x), BT_MI_MAX, got);
+                         "number from 0 to %u, but it was %s" BT_WHY_FMT,
+                   bt_expr_text(x), BT_MI_MAX, got, BT_WHY(&ctx));
 }
 
 /* The loop condition of a standard loop, seen from `scope` with
@@ -97,9 +97,9 @@ static int loop_holds(bt_ctx *cx, const bt_ei *scope, uint32_t runs,
         return kind == JSON_TRUE;
     *rc = bt_fail(cx->in, &cx->fail, BT_INC_CONDITION, scope, 0, retry,
                   "expected the loop condition '%s' to be a boolean, but "
-                  "it was %s",
+                  "it was %s" BT_WHY_FMT,
                   bt_expr_text(d->loop_condition),
-                  kind == JSON_NULL ? "null" : "not a boolean");
+                  kind == JSON_NULL ? "null" : "not a boolean", BT_WHY(&ctx));
     return -1;
 }
 
@@ -301,9 +301,9 @@ int bt_mi_inner_completing(bt_ctx *cx, bt_ei *inner, bt_mi_out *o)
     bt_cmd retry = { BT_CMD_COMPLETE, inner->element, inner->key, 0 };
     return bt_fail(cx->in, &cx->fail, BT_INC_CONDITION, inner, 0, &retry,
                    "expected the completion condition '%s' to be a "
-                   "boolean, but it was %s",
+                   "boolean, but it was %s" BT_WHY_FMT,
                    bt_expr_text(d->completion),
-                   kind == JSON_NULL ? "null" : "not a boolean");
+                   kind == JSON_NULL ? "null" : "not a boolean", BT_WHY(&ctx));
 }
 
 int bt_mi_inner_collect(bt_ctx *cx, bt_ei *inner, const bt_mi_out *o)

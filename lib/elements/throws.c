@@ -2,7 +2,8 @@
  * and end events that carry them. A signal is announced for the host to
  * deliver (SIGNAL BROADCASTED, with the event's local variables, its
  * input mappings' results); an escalation goes to its catch
- * (escalations.c); a message is sent by a job, as Zeebe does. */
+ * (escalations.c), its code worked out first when it is an expression;
+ * a message is sent by a job, as Zeebe does. */
 #include "elements/throws.h"
 
 static int broadcast(bt_ctx *cx, bt_ei *ei)
@@ -35,9 +36,18 @@ int bt_throw_event(bt_ctx *cx, bt_ei *ei, int *handled)
     case BT_EVDEF_MESSAGE:
         return bt_job_create(cx, ei);
     case BT_EVDEF_ESCALATION: {
-        int ended;
-        int rc = bt_throw_escalation(cx, ei, el->event.escalation_code,
-                                     &ended);
+        const char *code = el->event.escalation_code;
+        int ended, rc = 0;
+        if (el->event.code_expr) {
+            /* Resolved, the event throws again, evaluating it again. */
+            bt_value_site at = { ei, el, "escalation code",
+                                 { BT_CMD_SUBSCRIBE, ei->element, ei->key,
+                                   0 } };
+            rc = bt_value_text(cx, &at, el->event.code_expr, 0, &code);
+            if (rc || !code)
+                return rc;
+        }
+        rc = bt_throw_escalation(cx, ei, code, &ended);
         return rc || ended ? rc : bt_complete_next(cx, ei);
     }
     default:

@@ -685,6 +685,11 @@ typedef struct bt_eval_ctx {
     char why[160];   /* after bt_eval: why the result is null, or "" */
 } bt_eval_ctx;
 json_t *bt_eval_lookup(void *ctx, const char *name, size_t len);
+/* The printf arguments of BT_WHY_FMT, which ends an incident's message
+ * with why the evaluation in `c` gave null, " (...)", or nothing. */
+#define BT_WHY_FMT "%s%s%s"
+#define BT_WHY(c)                                                            \
+    (c)->why[0] ? " (" : "", (c)->why, (c)->why[0] ? ")" : ""
 /* Evaluates `e` over the variables of `ctx` with the engine's memory,
  * clock and JUEL hook: 0 with a new reference in `*out`, or
  * BATON_ENOMEM. */

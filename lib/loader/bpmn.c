@@ -59,8 +59,8 @@ static const char *const ignored_in_process[] = {
 /* Children of a flow node that do not change how it runs. incoming and
  * outgoing are rebuilt from the flows' sourceRef/targetRef, which BPMN
  * 2.0.2 §10.5.1 makes authoritative. Data associations and resource roles
- * are the host's business (it sees the job). A scriptTask's inline
- * `script` becomes the host's job like any other task's work. */
+ * are the host's business (it sees the job). A scriptTask's `script`
+ * is read by scripts.c. */
 static const char *const ignored_in_node[] = {
     "incoming", "outgoing", "documentation", "extensionElements",
     "ioSpecification", "dataInputAssociation", "dataOutputAssociation",
@@ -94,12 +94,11 @@ static const struct refusal {
 #undef EVDEF
     { BT_REFUSE_EVDEF, BT_NS_BPMN, "eventDefinitionRef",
       "event definition references are not supported" },
-    /* The engine itself would evaluate these (a DMN decision or a FEEL
-     * script in Zeebe, a DMN decision in Camunda 7): turning them into a
-     * job would silently change what the model does. */
+    /* The engine itself would evaluate these (a DMN decision in Zeebe
+     * and in Camunda 7): turning them into a job would silently change
+     * what the model does. */
     { BT_REFUSE_EXT, BT_NS_ZEEBE, "calledDecision",
       "zeebe:calledDecision is not supported" },
-    { BT_REFUSE_EXT, BT_NS_ZEEBE, "script", "zeebe:script is not supported" },
     { BT_REFUSE_ATTR, BT_NS_CAMUNDA, "decisionRef",
       "camunda:decisionRef is not supported" },
 };

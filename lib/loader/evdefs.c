@@ -240,9 +240,18 @@ static void read_escalation(bt_loader *ld, bt_element *e, const xmlNode *d)
             return;
         code = nonempty(bt_load_attr(ld, x, NULL, "escalationCode"));
     }
+    /* As Zeebe: a throw's code may be an expression, worked out when it
+     * throws; a catch's is a static value. */
+    if (code && code[0] == '=' && !is_throw(e)) {
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "the escalation code of a catch event cannot be an "
+                        "expression");
+        return;
+    }
     if (code && code[0] == '=') {
-        bt_load_problem(ld, BATON_EUNSUPPORTED, AT(e),
-                        "escalation code expressions are not supported");
+        bt_expr_site at = site_of(e);
+        e->event.code_expr =
+            bt_load_compile(ld, &at, code + 1, strlen(code) - 1, BT_EXPR_FEEL);
         return;
     }
     if (is_throw(e) && !ref) {

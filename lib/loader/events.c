@@ -232,9 +232,18 @@ static void read_error(bt_loader *ld, bt_element *e, const xmlNode *d)
         }
         code = nonempty(bt_load_attr(ld, ld->roots[k], NULL, "errorCode"));
     }
+    /* As Zeebe: the code an end event throws may be an expression,
+     * worked out when it throws; a catch's is a static value. */
+    if (code && code[0] == '=' && e->kind != BT_END_EVENT) {
+        bt_load_problem(ld, BATON_EMODEL, AT(e),
+                        "the error code of a catch event cannot be an "
+                        "expression");
+        return;
+    }
     if (code && code[0] == '=') {
-        bt_load_problem(ld, BATON_EUNSUPPORTED, AT(e),
-                        "error code expressions are not supported");
+        bt_expr_site at = { e->tag, e->id, (int)e->line };
+        e->event.code_expr =
+            bt_load_compile(ld, &at, code + 1, strlen(code) - 1, BT_EXPR_FEEL);
         return;
     }
     if (e->kind == BT_END_EVENT) {

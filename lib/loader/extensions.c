@@ -225,9 +225,19 @@ static void read_job(bt_loader *ld, bt_element *e, const xmlNode *n)
 void bt_load_extensions(bt_loader *ld, bt_element *e, const xmlNode *n)
 {
     bt_ext_counts k = { 0, 0, 0 };
+    /* A script task's script decides whether it has a job at all; a
+     * script the host runs comes first among the job's headers. */
+    bt_header script[BT_SCRIPT_HEADERS];
+    uint32_t n_script =
+        e->kind == BT_SCRIPT_TASK ? bt_load_script(ld, e, n, script) : 0;
     scan_extensions(ld, e, n, &k);
+    k.headers += n_script;
     if (alloc_arrays(ld, e, &k))
         return;
+    if (n_script) {
+        memcpy(e->job.headers, script, n_script * sizeof *script);
+        e->job.n_headers = n_script;
+    }
     if (bt_el_has_job(e))
         read_job(ld, e, n);
     for (const xmlNode *c = bt_ext_next(n, NULL); c; c = bt_ext_next(n, c)) {

@@ -262,6 +262,14 @@ void bt_load_scope_starts(bt_loader *ld, bt_proc_build *pb,
  * `e` (BPMN 2.0.2 §10.2.8, with zeebe:loopCharacteristics or Camunda 7's
  * camunda:collection and camunda:elementVariable). */
 void bt_load_loop(bt_loader *ld, bt_element *e, const xmlNode *c);
+/* scripts.c: what script task `e`, node `n`, runs: a script the engine
+ * evaluates (its kind becomes BT_EVAL_SCRIPT_TASK), or a job; for a job
+ * that runs a script, the headers that carry it go to `headers` (room
+ * for BT_SCRIPT_HEADERS), and their count is returned. Called before its
+ * extensions are read, which depend on whether it has a job. */
+#define BT_SCRIPT_HEADERS 3
+uint32_t bt_load_script(bt_loader *ld, bt_element *e, const xmlNode *n,
+                        bt_header *headers);
 /* calls.c: the call of call activity `e`, node `n`. */
 void bt_load_call(bt_loader *ld, bt_element *e, const xmlNode *n);
 /* Reads the standardLoopCharacteristics `c` of activity `e`. */

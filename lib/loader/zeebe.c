@@ -30,8 +30,10 @@ static void read_retries(bt_loader *ld, bt_element *e, const xmlNode *c,
     if (!retries || !*retries)
         return;
     if (retries[0] == '=') {
-        bt_load_problem(ld, BATON_EUNSUPPORTED, bt_load_line(c), 0, e->tag,
-                        e->id, "retries expressions are not supported");
+        bt_expr_site at = { e->tag, e->id, bt_load_line(c) };
+        e->job.retries_expr = bt_load_compile(ld, &at, retries + 1,
+                                              strlen(retries) - 1,
+                                              BT_EXPR_FEEL);
         return;
     }
     long v;
@@ -45,7 +47,8 @@ static void read_retries(bt_loader *ld, bt_element *e, const xmlNode *c,
 }
 
 /* zeebe:taskDefinition: a type, "=<FEEL>" when the job's type is worked
- * out per instance, and retries that win over other dialects' ones. */
+ * out per instance, and retries (also "=<FEEL>", worked out when the job
+ * is created) that win over other dialects' ones. */
 static int read_job(bt_loader *ld, bt_element *e, const xmlNode *n)
 {
     const xmlNode *c = bt_ext_last(n, BT_NS_ZEEBE, "taskDefinition");
@@ -91,6 +94,13 @@ static void read_mapping(bt_loader *ld, bt_element *e, const xmlNode *g,
 
 static void read_ext(bt_loader *ld, bt_element *e, const xmlNode *c)
 {
+    /* scripts.c reads a script task's; elsewhere it would be ignored. */
+    if (bt_is_elem_named(c, BT_NS_ZEEBE, "script") &&
+        e->kind != BT_SCRIPT_TASK && e->kind != BT_EVAL_SCRIPT_TASK) {
+        bt_load_problem(ld, BATON_EMODEL, bt_load_line(c), 0, e->tag, e->id,
+                        "zeebe:script belongs on a script task");
+        return;
+    }
     int headers = bt_is_elem_named(c, BT_NS_ZEEBE, "taskHeaders");
     int io = bt_is_elem_named(c, BT_NS_ZEEBE, "ioMapping");
     for (const xmlNode *g = c->children; g; g = g->next) {

@@ -83,6 +83,9 @@ typedef struct bt_job_def {
     const char *type;   /* static type, NULL when type_expr */
     bt_expr *type_expr; /* type given as "=expression" */
     int32_t retries;    /* static retries (default 3) */
+    /* Retries given as "=expression", worked out when the job is
+     * created (NULL: `retries`). */
+    bt_expr *retries_expr;
     /* Camunda 7's failedJobRetryTimeCycle "R3/PT5M": the wait before each
      * retry of a failed job (has_backoff 0: none; retries then hold the
      * cycle's count). */
@@ -158,6 +161,10 @@ typedef struct bt_event_def {
     /* Escalations: the escalationCode thrown, or caught (NULL on a catch:
      * every escalation). */
     const char *escalation_code;
+    /* Error end events and escalation throw events: the code they throw
+     * given as an expression, worked out when they throw (NULL: the
+     * static code above). As Zeebe, only a throw's code may be one. */
+    bt_expr *code_expr;
     /* Conditional events: the condition. */
     bt_expr *condition;
     /* Link events: the name; on a throw, the catch event it goes to. */
@@ -230,6 +237,15 @@ typedef struct bt_call_def {
     uint32_t n_ins, n_outs;
 } bt_call_def;
 
+/* A script task the engine evaluates (BT_EVAL_SCRIPT_TASK): Zeebe's
+ * zeebe:script (FEEL) or a Camunda 7 script in JUEL. Its result goes to
+ * `result_variable` as a job's result would (NULL: nowhere, a Camunda 7
+ * script without camunda:resultVariable, run for its JUEL calls). */
+typedef struct bt_script_def {
+    bt_expr *expr;
+    const char *result_variable;
+} bt_script_def;
+
 /* More iterations than a loop runs, multi-instance or standard: more is
  * a modelling error, not a workload. */
 #define BT_MI_MAX 1000000u
@@ -273,6 +289,8 @@ typedef struct bt_element {
     const bt_loop_def *loop;
     /* A call activity's call (NULL for every other kind). */
     const bt_call_def *call;
+    /* An evaluated script task's script (NULL for every other kind). */
+    const bt_script_def *script;
 
     bt_job_def job;     /* BT_KF_JOB */
     bt_scope_def scope; /* BT_KF_SCOPE */

@@ -1,10 +1,11 @@
 /* fuzz_feel: expressions, as they come in models.
  *
  * The input is one expression. It is put, escaped for XML, into a small
- * Zeebe model as `=EXPR` three times: the source of an input mapping and
- * of an output mapping of a service task, and the condition of a sequence
- * flow out of an exclusive gateway; and into a Camunda 7 model as the
- * JUEL condition `${EXPR}`. Each model that loads (an expression Baton
+ * Zeebe model as `=EXPR` four times: the source of an input mapping and
+ * of an output mapping of a service task, the script of a script task
+ * (zeebe:script, evaluated by the engine), and the condition of a
+ * sequence flow out of an exclusive gateway; and into a Camunda 7 model
+ * as the JUEL script of a script task and the JUEL condition `${EXPR}`. Each model that loads (an expression Baton
  * cannot compile is refused at load with BATON_EEXPR or
  * BATON_EUNSUPPORTED) runs once with each of a few variable documents,
  * the job completing with more variables, its incidents resolved; JUEL
@@ -32,7 +33,12 @@ static const char zeebe_mid1[] =
 static const char zeebe_mid2[] =
     "\" target=\"out.value\"/></zeebe:ioMapping></extensionElements>"
     "</serviceTask>\n"
-    "<sequenceFlow id=\"f2\" sourceRef=\"work\" targetRef=\"gw\"/>\n"
+    "<sequenceFlow id=\"f2\" sourceRef=\"work\" targetRef=\"calc\"/>\n"
+    "<scriptTask id=\"calc\"><extensionElements>"
+    "<zeebe:script expression=\"=";
+static const char zeebe_mid3[] =
+    "\" resultVariable=\"calc\"/></extensionElements></scriptTask>\n"
+    "<sequenceFlow id=\"f3\" sourceRef=\"calc\" targetRef=\"gw\"/>\n"
     "<exclusiveGateway id=\"gw\" default=\"no\"/>\n"
     "<sequenceFlow id=\"yes\" sourceRef=\"gw\" targetRef=\"end1\">"
     "<conditionExpression>=";
@@ -54,7 +60,12 @@ static const char juel_head[] =
     "<sequenceFlow id=\"f1\" sourceRef=\"start\" targetRef=\"work\"/>\n"
     "<serviceTask id=\"work\" camunda:type=\"external\" "
     "camunda:topic=\"work\"/>\n"
-    "<sequenceFlow id=\"f2\" sourceRef=\"work\" targetRef=\"gw\"/>\n"
+    "<sequenceFlow id=\"f2\" sourceRef=\"work\" targetRef=\"calc\"/>\n"
+    "<scriptTask id=\"calc\" scriptFormat=\"juel\" "
+    "camunda:resultVariable=\"calc\"><script>${";
+static const char juel_mid[] =
+    "}</script></scriptTask>\n"
+    "<sequenceFlow id=\"f3\" sourceRef=\"calc\" targetRef=\"gw\"/>\n"
     "<exclusiveGateway id=\"gw\" default=\"no\"/>\n"
     "<sequenceFlow id=\"yes\" sourceRef=\"gw\" targetRef=\"end1\">"
     "<conditionExpression xsi:type=\"tFormalExpression\">${";
@@ -185,11 +196,15 @@ int fuzz_feel_one(const uint8_t *data, size_t size)
     put_escaped(&b, data, size);
     PUTS(&b, zeebe_mid2);
     put_escaped(&b, data, size);
+    PUTS(&b, zeebe_mid3);
+    put_escaped(&b, data, size);
     PUTS(&b, zeebe_tail);
     run_model(&b);
 
     b.n = 0;
     PUTS(&b, juel_head);
+    put_escaped(&b, data, size);
+    PUTS(&b, juel_mid);
     put_escaped(&b, data, size);
     PUTS(&b, juel_tail);
     run_model(&b);

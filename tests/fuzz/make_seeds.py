@@ -11,9 +11,11 @@ outcome byte strings; with BUILD_DIR, also the models that the replay
 test generates for the seeds in REPLAY_SEEDS (BUILD_DIR/tests/test_replay
 prints them), chosen so that between them they hold every kind of event
 the generator makes. feel: every expression of tests/feel/*.txt (a JUEL
-case without its `${ }`) and of tests/test_feel.c, and the `=` mappings,
-conditions, timer expressions and correlation keys of the scenario
-models (without their `=` or `${ }`). json: the documents listed below. timer: every string of
+case without its `${ }`) and of tests/test_feel.c, and the `=`
+attributes (mappings, scripts, job types and retries, correlation keys,
+codes, names), conditions, timer expressions and JUEL scripts of the
+scenario models (without their `=` or `${ }`). json: the documents
+listed below. timer: every string of
 tests/test_timer.c that is not a message, the timer definitions and
 retry cycles of the scenario models, and those listed below. Seeds are
 named by the SHA-1 of their content, as libFuzzer names what it finds;
@@ -150,7 +152,12 @@ def main():
         feel.update(c_strings(test_feel, macro))
     for p in scenario_models:
         text = read(p).decode('utf-8', 'replace')
-        for m in re.finditer(r'source="=([^"]*)"', text):
+        # Every attribute written as an expression: mapping sources,
+        # scripts, job types and retries, correlation keys, codes, names.
+        for m in re.finditer(r'\b[\w:]+="=([^"]*)"', text):
+            feel.add(html.unescape(m.group(1)).encode())
+        for m in re.finditer(r'<(?:\w+:)?script>\s*[$#]\{(.*?)\}\s*<', text,
+                             re.S):
             feel.add(html.unescape(m.group(1)).encode())
         for m in re.finditer(r'<(\w+:)?(conditionExpression|condition|'
                              r'timeDuration|timeDate|timeCycle)[\s>][^>]*>'
@@ -162,8 +169,6 @@ def main():
                 continue
             e = re.sub(r'^=|^[$#]\{(.*)\}$', r'\1', e, flags=re.S)
             feel.add(e.encode())
-        for m in re.finditer(r'correlationKey="=([^"]*)"', text):
-            feel.add(html.unescape(m.group(1)).encode())
     feel.update(e.encode() for e in FEEL_EXTRA)
     # every case of tests/feel (a JUEL case without its ${ })
     for p in files('tests/feel', r'.*\.txt'):
