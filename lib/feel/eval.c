@@ -972,13 +972,22 @@ int fv_apply(fv_cx *cx, const fv *f, const fv *const *args, size_t n,
     return apply(&e, f, args, n, NULL, NULL, out);
 }
 
-static int eval_call(ev *e, const node *n, const scope *sc, const fv **out)
+/* The arguments of a call, in order, into scratch memory. */
+static int eval_args(ev *e, const node *n, const scope *sc, const fv ***out)
 {
     const fv **vals = n->n ? fv_alloc(e->cx, n->n * sizeof *vals) : NULL;
     if (n->n && !vals)
         return oom(e);
     for (size_t i = 0; i < n->n; i++)
         TRY(eval(e, n->args[i], sc, &vals[i]));
+    *out = vals;
+    return 0;
+}
+
+static int eval_call(ev *e, const node *n, const scope *sc, const fv **out)
+{
+    const fv **vals;
+    TRY(eval_args(e, n, sc, &vals));
     if (n->builtin)
         return call_builtin(e, n, vals, out);
     const fv *f;
@@ -1001,11 +1010,8 @@ static int is_empty(const fv *v)
 
 static int juel_call(ev *e, const node *n, const scope *sc, const fv **out)
 {
-    const fv **vals = n->n ? fv_alloc(e->cx, n->n * sizeof *vals) : NULL;
-    if (n->n && !vals)
-        return oom(e);
-    for (size_t i = 0; i < n->n; i++)
-        TRY(eval(e, n->args[i], sc, &vals[i]));
+    const fv **vals;
+    TRY(eval_args(e, n, sc, &vals));
     if (n->method && !strcmp(n->name, "execution")) {
         if (vals[0]->kind != FV_STR)
             return null_because(e, out, "execution.%s() needs a variable "

@@ -158,6 +158,9 @@ void *bt_feel_fail(parser *p, size_t at, const char *fmt, ...)
     ;
 void *bt_feel_nomem(parser *p);
 const char *bt_feel_describe(parser *p);
+int bt_feel_at(const parser *p, int kind);
+void *bt_feel_expected(parser *p, const char *what);
+node *bt_feel_mk(parser *p, int kind, size_t pos);
 int bt_feel_utf8_valid(const char *s, size_t n);
 
 /* parse.c / juel.c */

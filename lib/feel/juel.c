@@ -13,24 +13,12 @@
 #define fail bt_feel_fail
 #define nomem bt_feel_nomem
 
-static int lex(parser *p) { return bt_feel_lex(p); }
-static int at(const parser *p, int kind) { return p->tok.kind == kind; }
+#define lex bt_feel_lex
+#define at bt_feel_at
+#define expected bt_feel_expected
+#define mk bt_feel_mk
 
-static void *expected(parser *p, const char *what)
-{
-    return fail(p, p->tok.pos, "expected %s but found %s", what,
-                bt_feel_describe(p));
-}
 
-static node *mk(parser *p, int kind, size_t pos)
-{
-    node *n = bt_arena_alloc(p->ar, sizeof *n);
-    if (!n)
-        return nomem(p);
-    n->kind = (uint8_t)kind;
-    n->pos = (uint32_t)pos;
-    return n;
-}
 
 static node *expr(parser *p);
 

@@ -518,3 +518,26 @@ int bt_feel_lex(parser *p)
     p->pos = p->tok.end;
     return 0;
 }
+
+/* ---- what both parsers share ----------------------------------------- */
+
+int bt_feel_at(const parser *p, int kind)
+{
+    return p->tok.kind == kind;
+}
+
+void *bt_feel_expected(parser *p, const char *what)
+{
+    return fail(p, p->tok.pos, "expected %s but found %s", what,
+                bt_feel_describe(p));
+}
+
+node *bt_feel_mk(parser *p, int kind, size_t pos)
+{
+    node *n = bt_arena_alloc(p->ar, sizeof *n);
+    if (!n)
+        return nomem(p);
+    n->kind = (uint8_t)kind;
+    n->pos = (uint32_t)pos;
+    return n;
+}
