@@ -36,6 +36,7 @@
 
 #include "baton.h"
 #include "feel/feel.h"
+#include "feel/temporal.h"
 #include "util/arena.h"
 #include "util/mem.h"
 
@@ -305,6 +306,7 @@ typedef struct run_state {
     int full_sweep;
     int failures;
     int passed;
+    int skipped; /* needing ICU, in a build without it */
 } run_state;
 
 static void report(const run_state *st, int line, const char *expr,
@@ -354,9 +356,33 @@ static int eval_once(const bt_expr *e, const run_state *st, long k,
     return rc;
 }
 
+/* A build without ICU (-Dtimezones=disabled) has no zone ids, no regular
+ * expressions and no case mapping beyond ASCII: the cases that use them
+ * are skipped there, by what their text holds. */
+static int needs_icu(const char *expr, const char *want)
+{
+    static const char *const calls[] = {
+        "matches(", "replace(", "split(", "extract(", "upper case(",
+        "lower case(", NULL};
+    for (int i = 0; calls[i]; i++)
+        if (strstr(expr, calls[i]))
+            return 1;
+    const char *texts[] = {expr, want};
+    for (int t = 0; t < 2; t++)
+        for (const char *c = texts[t]; (c = strchr(c, '/')); c++)
+            if (c > texts[t] && c[-1] >= 'a' && c[-1] <= 'z' &&
+                c[1] >= 'A' && c[1] <= 'Z')
+                return 1; /* Europe/Berlin, America/New_York */
+    return 0;
+}
+
 static void run_case(run_state *st, int line, const char *expr,
                      const char *want_text)
 {
+    if (!bt_t_have_zones() && needs_icu(expr, want_text)) {
+        st->skipped++;
+        return;
+    }
     bt_arena ar;
     bt_expr *e = NULL;
     bt_expr_error err;
@@ -521,7 +547,7 @@ static int run_file(const char *dir, const char *name, int full_sweep)
         return 1;
     }
     run_state st = {name, json_object(), INT64_MIN, BT_EXPR_FEEL,
-                    full_sweep || strncmp(name, "alloc_", 6) == 0, 0, 0};
+                    full_sweep || strncmp(name, "alloc_", 6) == 0, 0, 0, 0};
     char *buf = NULL;
     size_t cap = 0;
     ssize_t got;
@@ -577,7 +603,10 @@ static int run_file(const char *dir, const char *name, int full_sweep)
     free(buf);
     fclose(f);
     json_decref(st.vars);
-    printf("%s: %d passed, %d failed\n", name, st.passed, st.failures);
+    printf("%s: %d passed, %d failed", name, st.passed, st.failures);
+    if (st.skipped)
+        printf(", %d skipped (they need ICU)", st.skipped);
+    printf("\n");
     return st.failures;
 }
 

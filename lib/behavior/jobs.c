@@ -22,11 +22,13 @@ static int job_def(bt_ctx *cx, bt_ei *ei, const char **type,
                    int32_t *retries)
 {
     const bt_element *el = bt_ei_el(ei);
+    *type = el->job.type ? el->job.type : el->id;
+    *retries = el->job.retries;
+    if (!el->job.type_expr && !el->job.retries_expr)
+        return 0; /* the saga's hot path: static type and retries */
     bt_value_site at = { ei, el, "job type",
                          { BT_CMD_SUBSCRIBE, ei->element, ei->key,
                            ei->triggered } };
-    *type = el->job.type ? el->job.type : el->id;
-    *retries = el->job.retries;
     int rc = 0;
     if (el->job.type_expr)
         rc = bt_value_text(cx, &at, el->job.type_expr, 0, type);

@@ -82,10 +82,10 @@ typedef struct bt_mapping {
 typedef struct bt_job_def {
     const char *type;   /* static type, NULL when type_expr */
     bt_expr *type_expr; /* type given as "=expression" */
-    int32_t retries;    /* static retries (default 3) */
     /* Retries given as "=expression", worked out when the job is
      * created (NULL: `retries`). */
     bt_expr *retries_expr;
+    int32_t retries;    /* static retries (default 3) */
     /* Camunda 7's failedJobRetryTimeCycle "R3/PT5M": the wait before each
      * retry of a failed job (has_backoff 0: none; retries then hold the
      * cycle's count). */
@@ -130,19 +130,18 @@ typedef struct bt_scope_def {
 } bt_scope_def;
 
 /* The detail of events (BT_KF_EVENT) beyond their definition. */
+/* The small fields of these structs come first, packed: bt_element's
+ * size decides how cheaply an element index becomes its address, and the
+ * engine does that on every step (tests/bench/bench_saga.c). */
 typedef struct bt_event_def {
     /* Boundary events. */
     int32_t attached_to; /* -1 unless a boundary event */
-    uint8_t cancel_activity;
-    /* Error events: the errorCode of the referenced error; NULL on a catch
-     * event means "every error". Camunda 7 variables that receive the
-     * caught error's code and message (NULL when not asked for). */
-    const char *error_code;
-    const char *error_code_variable;
-    const char *error_message_variable;
+    /* Link events: on a throw, the catch event it goes to. */
+    int32_t link_target;
     /* Compensation throw events: the activity to compensate (-1: the whole
      * scope) and waitForCompletion. */
     int32_t activity_ref;
+    uint8_t cancel_activity;
     uint8_t wait_for_completion;
     /* Start events of event subprocesses: isInterrupting (default 1). */
     uint8_t interrupting;
@@ -150,6 +149,12 @@ typedef struct bt_event_def {
      * parsed at load, or an expression evaluated when the timer starts
      * (it must give the definition's text). */
     uint8_t timer_type;
+    /* Error events: the errorCode of the referenced error; NULL on a catch
+     * event means "every error". Camunda 7 variables that receive the
+     * caught error's code and message (NULL when not asked for). */
+    const char *error_code;
+    const char *error_code_variable;
+    const char *error_message_variable;
     const bt_timer_spec *timer; /* NULL when timer_expr */
     bt_expr *timer_expr;
     /* Messages and signals: the name, fixed or an expression evaluated
@@ -167,9 +172,8 @@ typedef struct bt_event_def {
     bt_expr *code_expr;
     /* Conditional events: the condition. */
     bt_expr *condition;
-    /* Link events: the name; on a throw, the catch event it goes to. */
+    /* Link events: the name. */
     const char *link_name;
-    int32_t link_target;
 } bt_event_def;
 
 /* Multi-instance loop characteristics (BPMN 2.0.2 §10.2.8), as Zeebe's
@@ -260,12 +264,12 @@ typedef struct bt_element {
     uint16_t kind;  /* bt_kind */
     uint16_t evdef; /* bt_evdef; BT_EVDEF_NONE unless an event */
     int32_t parent; /* enclosing subprocess element, -1 at process level */
+    int32_t default_flow; /* flow index, -1 when none */
 
     uint32_t *incoming; /* flow indices */
     uint32_t *outgoing;
     uint32_t n_incoming;
     uint32_t n_outgoing;
-    int32_t default_flow; /* flow index, -1 when none */
 
     /* Input and output mappings. */
     bt_mapping *inputs;
@@ -279,9 +283,9 @@ typedef struct bt_element {
     uint32_t *boundaries;
     uint32_t n_boundaries;
     int32_t compensation_handler;
-    uint8_t is_for_compensation;
     /* A compensation handler: the activity it compensates, else -1. */
     int32_t compensates;
+    uint8_t is_for_compensation;
     /* A receive task: its message (name, correlation key) is in `event`,
      * as a message catch event's; instantiate="true" makes it a start. */
     uint8_t instantiate;
