@@ -44,40 +44,10 @@ static int eval(ev *e, const node *n, const scope *sc, const fv **out);
             return rc_;                                                       \
     } while (0)
 
-static int oom(ev *e)
-{
-    e->cx->status = BATON_ENOMEM;
-    return BATON_ENOMEM;
-}
-
-/* Checks a value made; NULL means the scratch memory ran out. */
-static int made(ev *e, const fv *v, const fv **out)
-{
-    if (!v)
-        return oom(e);
-    *out = v;
-    return 0;
-}
-
-static int null_because(ev *e, const fv **out, const char *fmt,
-                        const char *a, const char *b)
-{
-    fv_why(e->cx, fmt, a, b);
-    *out = fv_null();
-    return 0;
-}
-
-/* Counts work against MAX_WORK, so a hostile expression
- * (for i in 1..1000000000 ...) ends as null, not as a hang. */
-static int spend(ev *e, size_t units)
-{
-    e->cx->work += units;
-    if (e->cx->work > MAX_WORK) {
-        fv_why(e->cx, "the evaluation does more than %d steps", MAX_WORK);
-        return 1;
-    }
-    return 0;
-}
+#define oom(e) fv_oom((e)->cx)
+#define made(e, v, out) fv_made((e)->cx, v, out)
+#define null_because(e, out, fmt, a, b) fv_null_because((e)->cx, out, fmt, a, b)
+#define spend(e, units) fv_spend((e)->cx, units)
 
 /* ---- names ------------------------------------------------------------- */
 
@@ -212,268 +182,6 @@ static int eval_member(ev *e, const node *n, const scope *sc, const fv **out)
     return 0;
 }
 
-/* ---- arithmetic (DMN 1.4 §10.3.2.3, Table 57) ---------------------------- */
-
-static int num_op(ev *e, int op, const bt_dec *a, const bt_dec *b,
-                  const fv **out)
-{
-    bt_dec r;
-    int rc;
-    switch (op) {
-    case T_PLUS: rc = bt_dec_add(&r, a, b); break;
-    case T_MINUS: rc = bt_dec_sub(&r, a, b); break;
-    case T_STAR: rc = bt_dec_mul(&r, a, b); break;
-    case T_SLASH: rc = bt_dec_div(&r, a, b); break;
-    case T_POW: rc = bt_dec_pow(&r, a, b); break;
-    default: { /* JUEL's %: the remainder takes the dividend's sign */
-        bt_dec q;
-        rc = bt_dec_div(&q, a, b);
-        if (!rc)
-            rc = bt_dec_round(&q, &q, 0, BT_ROUND_DOWN);
-        if (!rc)
-            rc = bt_dec_mul(&q, &q, b);
-        if (!rc)
-            rc = bt_dec_sub(&r, a, &q);
-    }
-    }
-    if (rc)
-        return null_because(e, out, "%s%s",
-                            rc == BT_DEC_OVERFLOW ? "number overflow"
-                                                  : "undefined arithmetic "
-                                                    "(division by zero?)",
-                            "");
-    return made(e, fv_num(e->cx, &r), out);
-}
-
-static int concat(ev *e, const fv *a, const fv *b, const fv **out)
-{
-    size_t n = a->u.str.n + b->u.str.n;
-    if (spend(e, n / 64))
-        return null_because(e, out, "%s%s", "string too long", "");
-    char *s = fv_alloc(e->cx, n + 1);
-    if (!s)
-        return oom(e);
-    memcpy(s, a->u.str.s, a->u.str.n);
-    memcpy(s + a->u.str.n, b->u.str.s, b->u.str.n);
-    return made(e, fv_str_take(e->cx, s, n), out);
-}
-
-static bt_fdt midnight(const bt_fdate *d)
-{
-    bt_fdt dt;
-    memset(&dt, 0, sizeof dt);
-    dt.date = *d;
-    return dt;
-}
-
-/* A duration times or divided by a number. */
-static int dur_scale(ev *e, int op, const fv *d, const bt_dec *k,
-                     const fv **out)
-{
-    bt_dec x, r;
-    if (d->kind == FV_YMDUR)
-        bt_dec_from_int(&x, d->u.months);
-    else {
-        bt_dec s, ns, g;
-        bt_dec_from_int(&s, d->u.dtdur.secs);
-        bt_dec_from_int(&ns, d->u.dtdur.nanos);
-        bt_dec_from_int(&g, 1000000000);
-        if (bt_dec_mul(&x, &s, &g) || bt_dec_add(&x, &x, &ns))
-            return null_because(e, out, "%s%s", "duration overflow", "");
-    }
-    int rc = op == T_STAR ? bt_dec_mul(&r, &x, k) : bt_dec_div(&r, &x, k);
-    if (!rc)
-        rc = bt_dec_round(&r, &r, 0, BT_ROUND_DOWN);
-    int64_t v;
-    if (rc || !bt_dec_to_int(&r, &v))
-        return null_because(e, out, "%s%s", "duration out of range", "");
-    if (d->kind == FV_YMDUR)
-        return made(e, fv_ymdur(e->cx, v), out);
-    bt_dtdur dd = { v / 1000000000, (int32_t)(v % 1000000000) };
-    return made(e, fv_dtdur(e->cx, &dd), out);
-}
-
-/* duration / duration of one kind: a number. */
-static int dur_ratio(ev *e, const fv *a, const fv *b, const fv **out)
-{
-    bt_dec x, y, r, g;
-    bt_dec_from_int(&g, 1000000000);
-    if (a->kind == FV_YMDUR) {
-        bt_dec_from_int(&x, a->u.months);
-        bt_dec_from_int(&y, b->u.months);
-    } else {
-        bt_dec ns;
-        bt_dec_from_int(&x, a->u.dtdur.secs);
-        bt_dec_from_int(&ns, a->u.dtdur.nanos);
-        if (bt_dec_mul(&x, &x, &g) || bt_dec_add(&x, &x, &ns))
-            return null_because(e, out, "%s%s", "duration overflow", "");
-        bt_dec_from_int(&y, b->u.dtdur.secs);
-        bt_dec_from_int(&ns, b->u.dtdur.nanos);
-        if (bt_dec_mul(&y, &y, &g) || bt_dec_add(&y, &y, &ns))
-            return null_because(e, out, "%s%s", "duration overflow", "");
-    }
-    if (bt_dec_div(&r, &x, &y))
-        return null_because(e, out, "%s%s", "division by a zero duration", "");
-    return made(e, fv_num(e->cx, &r), out);
-}
-
-/* A point in time (date, time, date and time) moved by a duration. */
-static int shift(ev *e, const fv *t, const fv *d, int sign, const fv **out)
-{
-    bt_fdt dt, r;
-    int rc;
-    if (t->kind == FV_TIME) {
-        if (d->kind != FV_DTDUR)
-            return null_because(e, out, "%s%s", "a time moves only by a days "
-                                "and time duration", "");
-        bt_ftime tr;
-        if (bt_t_time_add_dtdur(&t->u.time, &d->u.dtdur, sign, &tr))
-            return null_because(e, out, "%s%s", "time out of range", "");
-        return made(e, fv_time(e->cx, &tr), out);
-    }
-    dt = t->kind == FV_DATE ? midnight(&t->u.date) : t->u.dt;
-    if (d->kind == FV_DTDUR)
-        rc = bt_t_dt_add_dtdur(&dt, &d->u.dtdur, sign, &r);
-    else if (d->u.months == INT64_MIN)
-        rc = 1;
-    else
-        rc = bt_t_dt_add_months(&dt, sign * d->u.months, &r);
-    if (rc)
-        return null_because(e, out, "%s%s", "date out of range", "");
-    if (t->kind == FV_DATE)
-        return made(e, fv_date(e->cx, &r.date), out);
-    return made(e, fv_dt(e->cx, &r), out);
-}
-
-static int is_point(int k) { return k == FV_DATE || k == FV_TIME || k == FV_DT; }
-static int is_dur(int k) { return k == FV_DTDUR || k == FV_YMDUR; }
-
-static int difference(ev *e, const fv *a, const fv *b, const fv **out)
-{
-    bt_dtdur d;
-    int rc;
-    if (a->kind == FV_TIME || b->kind == FV_TIME) {
-        if (a->kind != b->kind)
-            return null_because(e, out, "can't subtract a %s from a %s",
-                                fv_type_name(b), fv_type_name(a));
-        rc = bt_t_time_sub(&a->u.time, &b->u.time, &d);
-    } else {
-        bt_fdt x = a->kind == FV_DATE ? midnight(&a->u.date) : a->u.dt;
-        bt_fdt y = b->kind == FV_DATE ? midnight(&b->u.date) : b->u.dt;
-        rc = bt_t_dt_sub(&x, &y, &d);
-    }
-    if (rc)
-        return null_because(e, out, "%s%s", "can't subtract a local date and "
-                            "time from one with a zone, or back", "");
-    return made(e, fv_dtdur(e->cx, &d), out);
-}
-
-static const char *op_name(int op)
-{
-    switch (op) {
-    case T_PLUS: return "add";
-    case T_MINUS: return "subtract";
-    case T_STAR: return "multiply";
-    case T_SLASH: return "divide";
-    case T_POW: return "raise";
-    default: return "take the remainder of";
-    }
-}
-
-static int arith(ev *e, int op, const fv *a, const fv *b, const fv **out)
-{
-    int ka = a->kind, kb = b->kind;
-    if (ka == FV_NULL || kb == FV_NULL) {
-        *out = fv_null();
-        return 0;
-    }
-    if (ka == FV_NUM && kb == FV_NUM)
-        return num_op(e, op, &a->u.num, &b->u.num, out);
-    switch (op) {
-    case T_PLUS:
-        if (ka == FV_STR && kb == FV_STR)
-            return concat(e, a, b, out);
-        if (is_point(ka) && is_dur(kb))
-            return shift(e, a, b, 1, out);
-        if (is_dur(ka) && is_point(kb))
-            return shift(e, b, a, 1, out);
-        /* fall through */
-    case T_MINUS:
-        if (op == T_MINUS && is_point(ka) && is_dur(kb))
-            return shift(e, a, b, -1, out);
-        if (op == T_MINUS && is_point(ka) && is_point(kb) &&
-            (ka == FV_TIME) == (kb == FV_TIME))
-            return difference(e, a, b, out);
-        if (ka == FV_DTDUR && kb == FV_DTDUR) {
-            bt_dtdur r;
-            if (bt_t_dtdur_add(&a->u.dtdur, &b->u.dtdur,
-                               op == T_PLUS ? 1 : -1, &r))
-                return null_because(e, out, "%s%s", "duration overflow", "");
-            return made(e, fv_dtdur(e->cx, &r), out);
-        }
-        if (ka == FV_YMDUR && kb == FV_YMDUR) {
-            int64_t r;
-            if (op == T_PLUS ? __builtin_add_overflow(a->u.months,
-                                                      b->u.months, &r)
-                             : __builtin_sub_overflow(a->u.months,
-                                                      b->u.months, &r))
-                return null_because(e, out, "%s%s", "duration overflow", "");
-            return made(e, fv_ymdur(e->cx, r), out);
-        }
-        break;
-    case T_STAR:
-        if (is_dur(ka) && kb == FV_NUM)
-            return dur_scale(e, op, a, &b->u.num, out);
-        if (ka == FV_NUM && is_dur(kb))
-            return dur_scale(e, op, b, &a->u.num, out);
-        break;
-    case T_SLASH:
-        if (is_dur(ka) && kb == FV_NUM)
-            return dur_scale(e, op, a, &b->u.num, out);
-        if (is_dur(ka) && ka == kb)
-            return dur_ratio(e, a, b, out);
-        break;
-    }
-    fv_why(e->cx, "can't %s a %s and a %s", op_name(op), fv_type_name(a),
-           fv_type_name(b));
-    *out = fv_null();
-    return 0;
-}
-
-/* ---- comparison -------------------------------------------------------- */
-
-/* a op b: 1, 0, or -1 for null. */
-static int compare(ev *e, int op, const fv *a, const fv *b)
-{
-    if (op == T_EQ || op == T_NE) {
-        int r = fv_eq(a, b);
-        if (r < 0) {
-            fv_why(e->cx, "can't compare a %s with a %s", fv_type_name(a),
-                   fv_type_name(b));
-            return -1;
-        }
-        return op == T_EQ ? r : !r;
-    }
-    int c = fv_cmp(a, b);
-    if (c == 2) {
-        if (a->kind != FV_NULL && b->kind != FV_NULL)
-            fv_why(e->cx, "can't order a %s and a %s", fv_type_name(a),
-                   fv_type_name(b));
-        return -1;
-    }
-    switch (op) {
-    case T_LT: return c < 0;
-    case T_LE: return c <= 0;
-    case T_GT: return c > 0;
-    default: return c >= 0;
-    }
-}
-
-static const fv *tri(int r)
-{
-    return r < 0 ? fv_null() : fv_bool(r);
-}
-
 /* ---- unary tests ----------------------------------------------------------- */
 
 /* x against one test: 1, 0, -1 for null. */
@@ -488,7 +196,7 @@ static int test1(ev *e, const fv *x, const node *t, const scope *sc, int *r)
     }
     if (t->kind == N_UTEST) {
         TRY(eval(e, t->kid, sc, &v));
-        *r = compare(e, t->op, x, v);
+        *r = bt_feel_compare(e->cx, t->op, x, v);
         return 0;
     }
     if (t->kind == N_NOTTESTS) {
@@ -520,7 +228,7 @@ static int test1(ev *e, const fv *x, const node *t, const scope *sc, int *r)
         *r = unknown ? -1 : 0;
         return 0;
     }
-    *r = compare(e, T_EQ, x, v);
+    *r = bt_feel_compare(e->cx, T_EQ, x, v);
     return 0;
 }
 
@@ -548,8 +256,8 @@ static int eval_between(ev *e, const node *n, const scope *sc, const fv **out)
     TRY(eval(e, n->kid, sc, &x));
     TRY(eval(e, n->kid2, sc, &lo));
     TRY(eval(e, n->kid3, sc, &hi));
-    int a = compare(e, T_GE, x, lo), b = compare(e, T_LE, x, hi);
-    *out = a == 0 || b == 0 ? fv_bool(0) : tri(a < 0 || b < 0 ? -1 : 1);
+    int a = bt_feel_compare(e->cx, T_GE, x, lo), b = bt_feel_compare(e->cx, T_LE, x, hi);
+    *out = a == 0 || b == 0 ? fv_bool(0) : bt_feel_tri(a < 0 || b < 0 ? -1 : 1);
     return 0;
 }
 
@@ -1106,10 +814,10 @@ static int combine(ev *e, const node *m, const scope *sc, const fv *acc,
     }
     TRY(eval(e, m->kid2, sc, &b));
     if (m->kind == N_CMP) {
-        *out = tri(compare(e, m->op, acc, b));
+        *out = bt_feel_tri(bt_feel_compare(e->cx, m->op, acc, b));
         return 0;
     }
-    return arith(e, m->op, acc, b, out);
+    return bt_feel_arith(e->cx, m->op, acc, b, out);
 }
 
 static int eval_chain(ev *e, const node *n, const scope *sc, const fv **out)
@@ -1228,125 +936,6 @@ static int eval_node(ev *e, const node *n, const scope *sc, const fv **out)
     return 0;
 }
 
-/* ---- the fast path ----------------------------------------------------- */
-
-/* Conditions on the hot path are mostly "path op literal" joined by
- * and/or. Those are decided on the variables' JSON directly, with no
- * scratch memory and no FEEL values; whatever the fast path cannot
- * decide exactly (a missing variable, kinds that differ, big numbers)
- * goes the general way. */
-
-static int is_path_node(const node *n)
-{
-    int k = 0;
-    while (n->kind == N_MEMBER && k++ < 8)
-        n = n->kid;
-    return n->kind == N_NAME && n->name[0] != '?';
-}
-
-int bt_feel_fast_shape(node *n)
-{
-    switch (n->kind) {
-    case N_AND:
-    case N_OR:
-        return bt_feel_fast_shape((node *)n->kid) &
-               bt_feel_fast_shape((node *)n->kid2);
-    case N_CMP:
-        if (!is_path_node(n->kid) || n->kid2->kind != N_LIT)
-            return 0;
-        if (n->kid2->lit->kind == FV_NUM) {
-            node *l = (node *)n->kid2;
-            const bt_dec *d = &l->lit->u.num;
-            /* below 10^15 and well inside a double's range */
-            l->dbl_ok = d->hi == 0 && d->lo < 1000000000000000ULL &&
-                        d->exp > -280 && d->exp < 280;
-            if (l->dbl_ok)
-                l->d = bt_dec_to_double(d);
-        }
-        return 1;
-    }
-    return 0;
-}
-
-static json_t *json_walk(const bt_expr_env *env, const node *n)
-{
-    const node *chain[8];
-    size_t k = 0;
-    while (n->kind == N_MEMBER && k < 8) {
-        chain[k++] = n;
-        n = n->kid;
-    }
-    json_t *j = env->lookup(env->ctx, n->name, n->nlen);
-    while (j && k--)
-        j = json_is_object(j) ? json_object_getn(j, chain[k]->name,
-                                                 chain[k]->nlen)
-                              : NULL;
-    return j;
-}
-
-/* -1, 0, 1, or 2 when undecided. */
-static int fast_order(json_t *j, const node *l)
-{
-    const fv *v = l->lit;
-    if (v->kind == FV_NUM) {
-        const bt_dec *d = &v->u.num;
-        if (json_is_integer(j)) {
-            json_int_t i = json_integer_value(j);
-            if (d->exp == 0 && d->hi == 0 && d->lo < ((uint64_t)1 << 62)) {
-                int64_t y = d->neg ? -(int64_t)d->lo : (int64_t)d->lo;
-                return (i > y) - (i < y);
-            }
-            if (l->dbl_ok && i > -(1LL << 53) && i < (1LL << 53)) {
-                double x = (double)i;
-                return (x > l->d) - (x < l->d);
-            }
-        } else if (json_is_real(j) && l->dbl_ok) {
-            double x = json_real_value(j);
-            return (x > l->d) - (x < l->d);
-        }
-        return 2;
-    }
-    if (v->kind == FV_STR && json_is_string(j)) {
-        size_t a = json_string_length(j), b = v->u.str.n;
-        int c = memcmp(json_string_value(j), v->u.str.s, a < b ? a : b);
-        if (c)
-            return c < 0 ? -1 : 1;
-        return (a > b) - (a < b);
-    }
-    return 2;
-}
-
-/* 1, 0, or -2 when the general way must decide. */
-static int fast_test(const bt_expr_env *env, const node *n)
-{
-    if (n->kind == N_AND || n->kind == N_OR) {
-        int stop = n->kind == N_OR;
-        int a = fast_test(env, n->kid);
-        if (a == -2 || a == stop)
-            return a;
-        return fast_test(env, n->kid2);
-    }
-    json_t *j = json_walk(env, n->kid);
-    if (!j)
-        return -2;
-    int c;
-    if (n->kid2->lit->kind == FV_BOOL && json_is_boolean(j)) {
-        if (n->op != T_EQ && n->op != T_NE)
-            return -2;
-        c = json_is_true(j) != !!n->kid2->lit->u.b;
-    } else if ((c = fast_order(j, n->kid2)) == 2) {
-        return -2;
-    }
-    switch (n->op) {
-    case T_EQ: return c == 0;
-    case T_NE: return c != 0;
-    case T_LT: return c < 0;
-    case T_LE: return c <= 0;
-    case T_GT: return c > 0;
-    default: return c >= 0;
-    }
-}
-
 /* A path that the variables' JSON resolves whole is answered with that
  * JSON itself, shared: mappings that move a large variable copy nothing. */
 static json_t *json_path(const bt_expr *x, const bt_expr_env *env)
@@ -1373,7 +962,7 @@ int bt_expr_eval(const bt_expr *x, const bt_expr_env *env, json_t **out)
     if (env->why && env->whylen)
         env->why[0] = '\0';
     if (x->fast && env->lookup) {
-        int r = fast_test(env, x->root);
+        int r = bt_feel_fast_test(env, x->root);
         if (r >= 0) {
             *out = json_boolean(r);
             return 0;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "baton.h"
 #include "feel/builtins.h"
 #include "feel/dec.h"
 #include "feel/feel.h"
@@ -102,9 +103,54 @@ struct bt_expr {
     int fast; /* comparisons of paths with literals under and/or */
 };
 
-/* eval.c: marks the shapes the evaluator can decide on the variables'
- * JSON directly (conditions on the hot path). */
+/* fast.c: marks the shapes the evaluator can decide on the variables'
+ * JSON directly (conditions on the hot path), and decides them: 1, 0,
+ * or -2 when the general way must. */
 int bt_feel_fast_shape(node *n);
+int bt_feel_fast_test(const bt_expr_env *env, const node *n);
+
+/* arith.c: a op b (T_PLUS ... T_POW, T_MOD) into `*out`, 0 or
+ * BATON_ENOMEM; comparison a op b (T_EQ ... T_GE): 1, 0, or -1 for
+ * null; tri() turns the latter into a value. */
+int bt_feel_arith(fv_cx *cx, int op, const fv *a, const fv *b,
+                  const fv **out);
+int bt_feel_compare(fv_cx *cx, int op, const fv *a, const fv *b);
+const fv *bt_feel_tri(int r);
+
+/* What every evaluating file shares: running out of scratch memory, a
+ * value made (NULL: out of memory), a null with its reason, and the
+ * work budget that ends hostile expressions as null. */
+static inline int fv_oom(fv_cx *cx)
+{
+    cx->status = BATON_ENOMEM;
+    return BATON_ENOMEM;
+}
+
+static inline int fv_made(fv_cx *cx, const fv *v, const fv **out)
+{
+    if (!v)
+        return fv_oom(cx);
+    *out = v;
+    return 0;
+}
+
+static inline int fv_null_because(fv_cx *cx, const fv **out, const char *fmt,
+                                  const char *a, const char *b)
+{
+    fv_why(cx, fmt, a, b);
+    *out = fv_null();
+    return 0;
+}
+
+static inline int fv_spend(fv_cx *cx, size_t units)
+{
+    cx->work += units;
+    if (cx->work > MAX_WORK) {
+        fv_why(cx, "the evaluation does more than %d steps", MAX_WORK);
+        return 1;
+    }
+    return 0;
+}
 
 /* Token kinds. */
 enum {
