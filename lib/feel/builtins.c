@@ -5,9 +5,16 @@
 
 #include "feel/builtins.h"
 
+/* Names the parser turns into a form of their own: `is defined(x)` must
+ * tell a missing variable from a null one, which no function of values
+ * can (parse.c makes it N_ISDEF; its entry is never called). */
+static const bt_feel_builtin lib_forms[] = {
+    {"is defined", {"value"}, 1, 0, NULL},
+    {NULL, {NULL}, 0, 0, NULL}};
+
 static const bt_feel_builtin *const tables[] = {
-    bt_feel_lib_num, bt_feel_lib_time, bt_feel_lib_string, bt_feel_lib_list,
-    bt_feel_lib_misc};
+    lib_forms, bt_feel_lib_num, bt_feel_lib_time, bt_feel_lib_string,
+    bt_feel_lib_list, bt_feel_lib_misc};
 
 const bt_feel_builtin *bt_feel_builtin_find(const char *name, size_t n)
 {
