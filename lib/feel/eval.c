@@ -936,27 +936,6 @@ static int eval_node(ev *e, const node *n, const scope *sc, const fv **out)
     return 0;
 }
 
-/* A path that the variables' JSON resolves whole is answered with that
- * JSON itself, shared: mappings that move a large variable copy nothing. */
-static json_t *json_path(const bt_expr *x, const bt_expr_env *env)
-{
-    const node *chain[32];
-    size_t k = 0;
-    const node *n = x->root;
-    while (n->kind == N_MEMBER && k < 32) {
-        chain[k++] = n;
-        n = n->kid;
-    }
-    if (n->kind != N_NAME || !env->lookup)
-        return NULL;
-    json_t *j = env->lookup(env->ctx, n->name, n->nlen);
-    while (j && k--)
-        j = json_is_object(j) ? json_object_getn(j, chain[k]->name,
-                                                 chain[k]->nlen)
-                              : NULL;
-    return j;
-}
-
 int bt_expr_eval(const bt_expr *x, const bt_expr_env *env, json_t **out)
 {
     if (env->why && env->whylen)
@@ -968,8 +947,11 @@ int bt_expr_eval(const bt_expr *x, const bt_expr_env *env, json_t **out)
             return 0;
         }
     }
+    /* A path that the variables' JSON resolves whole is answered with
+     * that JSON itself, shared: mappings that move a large variable copy
+     * nothing. */
     if (x->is_path && !x->juel) {
-        json_t *j = json_path(x, env);
+        json_t *j = bt_feel_json_path(env, x->root);
         if (j) {
             *out = json_incref(j);
             return 0;

@@ -11,7 +11,7 @@
 static int is_path_node(const node *n)
 {
     int k = 0;
-    while (n->kind == N_MEMBER && k++ < 8)
+    while (n->kind == N_MEMBER && k++ < BT_FEEL_JSON_PATH)
         n = n->kid;
     return n->kind == N_NAME && n->name[0] != '?';
 }
@@ -40,14 +40,16 @@ int bt_feel_fast_shape(node *n)
     return 0;
 }
 
-static json_t *json_walk(const bt_expr_env *env, const node *n)
+json_t *bt_feel_json_path(const bt_expr_env *env, const node *n)
 {
-    const node *chain[8];
+    const node *chain[BT_FEEL_JSON_PATH];
     size_t k = 0;
-    while (n->kind == N_MEMBER && k < 8) {
+    while (n->kind == N_MEMBER && k < BT_FEEL_JSON_PATH) {
         chain[k++] = n;
         n = n->kid;
     }
+    if (n->kind != N_NAME || !env->lookup)
+        return NULL;
     json_t *j = env->lookup(env->ctx, n->name, n->nlen);
     while (j && k--)
         j = json_is_object(j) ? json_object_getn(j, chain[k]->name,
@@ -98,7 +100,7 @@ int bt_feel_fast_test(const bt_expr_env *env, const node *n)
             return a;
         return bt_feel_fast_test(env, n->kid2);
     }
-    json_t *j = json_walk(env, n->kid);
+    json_t *j = bt_feel_json_path(env, n->kid);
     if (!j)
         return -2;
     int c;

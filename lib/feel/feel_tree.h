@@ -108,6 +108,11 @@ struct bt_expr {
  * or -2 when the general way must. */
 int bt_feel_fast_shape(node *n);
 int bt_feel_fast_test(const bt_expr_env *env, const node *n);
+/* The variable's JSON that the path `n` (a name and up to
+ * BT_FEEL_JSON_PATH members) names, through objects only; NULL when it
+ * names none or is no such path. */
+#define BT_FEEL_JSON_PATH 32
+json_t *bt_feel_json_path(const bt_expr_env *env, const node *n);
 
 /* arith.c: a op b (T_PLUS ... T_POW, T_MOD) into `*out`, 0 or
  * BATON_ENOMEM; comparison a op b (T_EQ ... T_GE): 1, 0, or -1 for
