@@ -33,6 +33,7 @@ void fv_cx_init(fv_cx *cx, const bt_alloc *a, const bt_expr_env *env)
     cx->depth = 0;
     cx->missing = 0;
     cx->held = NULL;
+    cx->conv = NULL;
 }
 
 struct fv_held {
@@ -414,9 +415,35 @@ static const fv *from_json(fv_cx *cx, json_t *j, int depth)
     }
 }
 
+/* A list or context variable is converted once per evaluation, however
+ * often the expression names it (`for i in 1..n return count(big)`
+ * would otherwise convert `big` n times). The variables do not change
+ * while an expression runs, so the JSON value's address is its key; the
+ * few variables one expression names make a list enough. */
+struct fv_conv {
+    struct fv_conv *next;
+    const json_t *j;
+    const fv *v;
+};
+
 const fv *fv_from_json(fv_cx *cx, json_t *j)
 {
-    return j ? from_json(cx, j, 0) : fv_null();
+    if (!j)
+        return fv_null();
+    if (!json_is_array(j) && !json_is_object(j))
+        return from_json(cx, j, 0);
+    for (const struct fv_conv *c = cx->conv; c; c = c->next)
+        if (c->j == j)
+            return c->v;
+    struct fv_conv *c = fv_alloc(cx, sizeof *c);
+    const fv *v = c ? from_json(cx, j, 0) : NULL;
+    if (!v)
+        return NULL;
+    c->j = j;
+    c->v = v;
+    c->next = cx->conv;
+    cx->conv = c;
+    return v;
 }
 
 /* JSON numbers are doubles past int64: a number beyond a double's range

@@ -77,6 +77,7 @@ struct fv_cx {
     int depth;               /* of the evaluator's recursion */
     int missing;             /* a name or entry was not found */
     struct fv_held *held;    /* JSON values to release at the end */
+    struct fv_conv *conv;    /* lists and contexts converted so far */
 };
 
 void fv_cx_init(fv_cx *cx, const bt_alloc *a, const bt_expr_env *env);
