@@ -212,6 +212,14 @@ const char *bt_feel_describe(parser *p);
 int bt_feel_at(const parser *p, int kind);
 void *bt_feel_expected(parser *p, const char *what);
 node *bt_feel_mk(parser *p, int kind, size_t pos);
+/* Sets n->height from its kids; fails past MAX_HEIGHT (the evaluator
+ * recurses once per level; chains of one operator do not count). */
+int bt_feel_tall(parser *p, node *n, size_t pos);
+/* One level of left-associative binary operators `ops` (0-ended), each
+ * operand parsed by `sub`: both languages' precedence levels. */
+typedef node *(*bt_feel_level_fn)(parser *);
+node *bt_feel_binary(parser *p, bt_feel_level_fn sub, const int *ops,
+                     int kind);
 int bt_feel_utf8_valid(const char *s, size_t n);
 
 /* parse.c / juel.c */

@@ -241,36 +241,7 @@ static node *unary(parser *p)
     return n;
 }
 
-typedef node *(*level_fn)(parser *);
-
-static node *level(parser *p, level_fn sub, const int *ops, int kind)
-{
-    node *n = sub(p);
-    while (n) {
-        int k = 0;
-        while (ops[k] && !at(p, ops[k]))
-            k++;
-        if (!ops[k])
-            break;
-        node *b = mk(p, kind, p->tok.pos);
-        if (!b || lex(p))
-            return NULL;
-        b->op = (uint8_t)(ops[k] == T_DIV ? T_SLASH : ops[k]);
-        b->kid = n;
-        if (!(b->kid2 = sub(p)))
-            return NULL;
-        /* a chain of one operator is walked in blocks (eval.c) */
-        b->height = n->kind == kind && b->kid2->height < n->height
-                        ? n->height
-                        : (uint16_t)((n->height > b->kid2->height
-                                          ? n->height : b->kid2->height) + 1);
-        if (b->height > MAX_HEIGHT)
-            return fail(p, b->pos, "expression too deep (a chain of more "
-                                   "than %d operations)", MAX_HEIGHT);
-        n = b;
-    }
-    return n;
-}
+#define level bt_feel_binary
 
 static const int ops_mul[] = { T_STAR, T_SLASH, T_DIV, T_MOD, 0 };
 static const int ops_add[] = { T_PLUS, T_MINUS, 0 };

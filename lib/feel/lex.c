@@ -541,3 +541,54 @@ node *bt_feel_mk(parser *p, int kind, size_t pos)
     n->pos = (uint32_t)pos;
     return n;
 }
+
+/* Chains of binary operators and of postfix operations grow a tree
+ * without nesting the text, and the evaluator recurses once per level:
+ * their height is what is capped. */
+int bt_feel_tall(parser *p, node *n, size_t pos)
+{
+    unsigned h = 0;
+    const node *k[3] = { n->kid, n->kid2, n->kid3 };
+    for (int i = 0; i < 3; i++)
+        if (k[i] && k[i]->height > h)
+            h = k[i]->height;
+    for (size_t i = 0; i < n->n && n->args; i++)
+        if (n->args[i] && n->args[i]->height > h)
+            h = n->args[i]->height;
+    /* a chain of one binary operator, or of members, is walked in
+     * blocks (eval.c) */
+    int same = n->kid && n->kid->kind == n->kind &&
+               (n->kind == N_AND || n->kind == N_OR || n->kind == N_ARITH ||
+                n->kind == N_CMP || n->kind == N_MEMBER);
+    n->height = (uint16_t)(same && (!n->kid2 ||
+                                    n->kid2->height < n->kid->height)
+                               ? n->kid->height : h + 1);
+    if (n->height > MAX_HEIGHT) {
+        fail(p, pos, "expression too deep (a chain of more than %d "
+                     "operations)", MAX_HEIGHT);
+        return -1;
+    }
+    return 0;
+}
+
+node *bt_feel_binary(parser *p, bt_feel_level_fn sub, const int *ops,
+                     int kind)
+{
+    node *n = sub(p);
+    while (n) {
+        int k = 0;
+        while (ops[k] && !bt_feel_at(p, ops[k]))
+            k++;
+        if (!ops[k])
+            break;
+        node *b = bt_feel_mk(p, kind, p->tok.pos);
+        if (!b || bt_feel_lex(p))
+            return NULL;
+        b->op = (uint8_t)(ops[k] == T_DIV ? T_SLASH : ops[k]); /* JUEL div */
+        b->kid = n;
+        if (!(b->kid2 = sub(p)) || bt_feel_tall(p, b, b->pos))
+            return NULL;
+        n = b;
+    }
+    return n;
+}

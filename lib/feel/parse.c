@@ -20,6 +20,8 @@
 #define at bt_feel_at
 #define expected bt_feel_expected
 #define mk bt_feel_mk
+#define tall bt_feel_tall
+#define binary bt_feel_binary
 
 
 static int expect(parser *p, int kind, const char *what)
@@ -222,7 +224,6 @@ static const char *builtin_words(parser *p, size_t *len)
 static node *parse_expr(parser *p);
 static node *parse_add(parser *p);
 static node *parse_postfix(parser *p);
-static int tall(parser *p, node *n, size_t pos);
 
 /* Arguments of a call: all positional or all named. */
 static int parse_args(parser *p, vec *a, int *named)
@@ -680,59 +681,6 @@ static node *parse_unary(parser *p)
     node *n = mk(p, N_NEG, pos);
     if (n)
         n->kid = kid;
-    return n;
-}
-
-typedef node *(*parse_fn)(parser *);
-
-/* Left-associative binary operators of one level. */
-/* The height of the tree under `n`, from its kids: chains of binary
- * operators and of postfix operations grow a tree without nesting the
- * text, and the evaluator recurses once per level. */
-static int tall(parser *p, node *n, size_t pos)
-{
-    unsigned h = 0;
-    const node *k[3] = { n->kid, n->kid2, n->kid3 };
-    for (int i = 0; i < 3; i++)
-        if (k[i] && k[i]->height > h)
-            h = k[i]->height;
-    for (size_t i = 0; i < n->n && n->args; i++)
-        if (n->args[i] && n->args[i]->height > h)
-            h = n->args[i]->height;
-    /* a chain of one binary operator, or of members, is walked in
-     * blocks (eval.c) */
-    int same = n->kid && n->kid->kind == n->kind &&
-               (n->kind == N_AND || n->kind == N_OR || n->kind == N_ARITH ||
-                n->kind == N_MEMBER);
-    n->height = (uint16_t)(same && (!n->kid2 ||
-                                    n->kid2->height < n->kid->height)
-                               ? n->kid->height : h + 1);
-    if (n->height > MAX_HEIGHT) {
-        fail(p, pos, "expression too deep (a chain of more than %d "
-                     "operations)", MAX_HEIGHT);
-        return -1;
-    }
-    return 0;
-}
-
-static node *binary(parser *p, parse_fn sub, const int *ops, int kind)
-{
-    node *n = sub(p);
-    while (n) {
-        int k = 0;
-        while (ops[k] && !at(p, ops[k]))
-            k++;
-        if (!ops[k])
-            break;
-        node *b = mk(p, kind, p->tok.pos);
-        if (!b || lex(p))
-            return NULL;
-        b->op = (uint8_t)ops[k];
-        b->kid = n;
-        if (!(b->kid2 = sub(p)) || tall(p, b, b->pos))
-            return NULL;
-        n = b;
-    }
     return n;
 }
 
