@@ -5,9 +5,10 @@
  * of an output mapping of a service task, the script of a script task
  * (zeebe:script, evaluated by the engine), and the condition of a
  * sequence flow out of an exclusive gateway; and into a Camunda 7 model
- * as the JUEL script of a script task and the JUEL condition `${EXPR}`. Each model that loads (an expression Baton
- * cannot compile is refused at load with BATON_EEXPR or
- * BATON_EUNSUPPORTED) runs once with each of a few variable documents,
+ * as the JUEL script of a script task and the JUEL condition `${EXPR}`.
+ * Each model that loads (an expression Baton cannot compile is refused at
+ * load with BATON_EEXPR or BATON_EUNSUPPORTED) runs once with each of a
+ * few variable documents,
  * the job completing with more variables, its incidents resolved; JUEL
  * calls of beans and functions go to a call hook that answers some and
  * refuses others. */
