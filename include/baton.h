@@ -524,6 +524,17 @@ BATON_API int baton_instance_variables(const baton_instance *instance,
 BATON_API int baton_instance_get_variable(const baton_instance *instance,
                                           const char *name, char **out,
                                           size_t *len);
+/** The live element instances (the process instance first, then each
+ *  element instance that has not ended, in creation order) as a JSON
+ *  array text (baton_free()): [{"key", "elementId", "elementType" (as in
+ *  records: "PROCESS", "SERVICE_TASK", ...), "state" ("ACTIVATING",
+ *  "ACTIVATED", "COMPLETING", "TERMINATING"), "flowScopeKey" (-1 for the
+ *  process instance), "variables" (the scope's local variables as an
+ *  object; {} when it has none)}]. This is what an operations view shows
+ *  as "where the tokens are" and "variables by scope". Returns BATON_OK,
+ *  BATON_EINVAL, BATON_ENOMEM. May be called from any callback. */
+BATON_API int baton_instance_elements(const baton_instance *instance,
+                                      char **out, size_t *len);
 /** Merges the JSON object text `vars` into the process scope. */
 BATON_API int baton_instance_set_variables(baton_instance *instance,
                                            const char *vars, size_t len);

@@ -202,11 +202,52 @@ BATON_API int baton_host_instances(baton_host *host, const char *state,
                                    uint64_t before_key, size_t limit,
                                    char **out);
 
-/** One instance as a JSON object: its row, "variables", "jobs",
- *  "timers", "messageSubscriptions", "signalSubscriptions", "incidents"
- *  and, when `history` is non-zero, "history" (its records in order). BATON_ENOTFOUND: no such instance. */
+/** One instance as a JSON object: its row, "variables", "elements" (its
+ *  live element instances with their local variables, as
+ *  baton_instance_elements(); null when the snapshot cannot be restored),
+ *  "jobs", "timers", "messageSubscriptions", "signalSubscriptions",
+ *  "incidents" and, when `history` is non-zero, "history" (its records in
+ *  order). BATON_ENOTFOUND: no such instance. */
 BATON_API int baton_host_instance(baton_host *host, uint64_t instance_key,
                                   int history, char **out);
+
+/** A filter of baton_host_find_instances(); zero-initialise it and set
+ *  what you need. */
+typedef struct baton_host_instance_filter {
+    const char *process_id;   /**< NULL: any process */
+    int version;              /**< 0: any version (needs process_id) */
+    const char *state;        /**< NULL: any state (names as above) */
+    const char *business_key; /**< NULL: any; exact match */
+    /** Non-zero: instances in state INCIDENT come first (newest first),
+     *  then the others (newest first). */
+    int incidents_first;
+    /** NULL or "": the first page; otherwise the "next" text of the
+     *  previous page (opaque; a damaged one is BATON_EINVAL). */
+    const char *cursor;
+    size_t limit; /**< 0 means 50; at most 1000 */
+} baton_host_instance_filter;
+
+/** Instances that match `filter` (NULL: all), one page at a time, as a
+ *  JSON object {"instances": [rows as baton_host_instances()], "next":
+ *  the cursor of the next page, or null on the last page}. Each page
+ *  costs time in proportion to its size, however many instances the
+ *  store holds. */
+BATON_API int baton_host_find_instances(
+    baton_host *host, const baton_host_instance_filter *filter, char **out);
+
+/** The BPMN document a deployment was made from, as deployed (for a
+ *  diagram). BATON_ENOTFOUND: no such process id and version. */
+BATON_API int baton_host_model(baton_host *host, const char *process_id,
+                               int version, char **out, size_t *len);
+
+/** The store's figures as a JSON object; docs/durable-host.md documents
+ *  the shape, and `baton ops` serves them at /metrics in Prometheus'
+ *  text format: instances by process, version and state; open incidents
+ *  by process, element and type; element completions by process and
+ *  element; job activations and failures by type (counted since the
+ *  store was created, by every worker and client); timers due and how
+ *  late the most overdue one is; the latency of workers' commits. */
+BATON_API int baton_host_metrics(baton_host *host, char **out);
 
 /** Open incidents across all instances, as a JSON array. */
 BATON_API int baton_host_incidents(baton_host *host, char **out);
