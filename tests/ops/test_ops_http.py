@@ -16,10 +16,26 @@ import subprocess
 import sys
 import tempfile
 
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        os.environ["BATON"] = sys.argv[1]
+    if os.environ.get("BATON_OPS_BUILT") == "0":
+        print("skipped: this build has no `baton ops`")
+        sys.exit(77)
 try:
     import pytest
-except ImportError:  # the __main__ below skips the test
-    pytest = None
+except ImportError:
+    # Debian's python3-pytest belongs to the system's interpreter, which
+    # may not be the first python3 on PATH.
+    SYSTEM = "/usr/bin/python3"
+    if (__name__ == "__main__" and
+            os.path.realpath(sys.executable) != os.path.realpath(SYSTEM)
+            and os.access(SYSTEM, os.X_OK) and subprocess.run(
+                [SYSTEM, "-c", "import pytest"],
+                capture_output=True).returncode == 0):
+        os.execv(SYSTEM, [SYSTEM] + sys.argv)
+    print("skipped: python3-pytest is not installed")
+    sys.exit(77)
 
 BATON = os.environ.get("BATON", "baton")
 TOKEN = "s3cr3t-T0ken-for-ops-tests.xyz"
@@ -152,22 +168,23 @@ class Server:
         return err
 
 
-if pytest:
-    @pytest.fixture(scope="module")
-    def store():
-        with tempfile.TemporaryDirectory() as d:
-            yield Store(d)
+@pytest.fixture(scope="module")
+def store():
+    with tempfile.TemporaryDirectory() as d:
+        yield Store(d)
 
-    @pytest.fixture(scope="module")
-    def server(store):
-        s = Server(store)
-        yield s
-        err = s.stop()
-        assert "AddressSanitizer" not in err and "runtime error" not in err
 
-    @pytest.fixture(scope="module")
-    def csrf(server):
-        return server.json("GET", "/api/session")[1]["csrf"]
+@pytest.fixture(scope="module")
+def server(store):
+    s = Server(store)
+    yield s
+    err = s.stop()
+    assert "AddressSanitizer" not in err and "runtime error" not in err
+
+
+@pytest.fixture(scope="module")
+def csrf(server):
+    return server.json("GET", "/api/session")[1]["csrf"]
 
 
 # ---- Reading ---------------------------------------------------------
@@ -263,7 +280,7 @@ def test_static_files(server):
     ("/api/instances/0", 400), ("/api/instances/" + "9" * 40, 400),
     ("/api/instances/99999999", 404), ("/a/b/c/d/e/f/g/h/i/j", 404),
     ("//api/session", 404),
-] if pytest else [])
+])
 def test_bad_paths(server, path, status):
     got, body = server.json("GET", path)
     assert got == status and body["error"], (path, body)
@@ -615,7 +632,7 @@ def test_non_loopback_with_token_starts(store):
     (["--listen", "127.0.0.1:99999"], "port"),
     (["--bogus"], "unknown option"),
     (["extra"], "unexpected operand"),
-] if pytest else [])
+])
 def test_usage_errors(store, args, message):
     p = subprocess.run([BATON, "ops", "--store", store.uri] + args,
                        capture_output=True, text=True, timeout=30)
@@ -634,20 +651,4 @@ def test_bad_token_file(store):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        os.environ["BATON"] = sys.argv[1]
-    if os.environ.get("BATON_OPS_BUILT") == "0":
-        print("skipped: this build has no `baton ops`")
-        sys.exit(77)
-    if pytest is None:
-        # Debian's python3-pytest belongs to the system's interpreter,
-        # which may not be the first python3 on PATH.
-        system = "/usr/bin/python3"
-        if (os.path.realpath(sys.executable) != os.path.realpath(system)
-                and os.access(system, os.X_OK) and subprocess.run(
-                    [system, "-c", "import pytest"],
-                    capture_output=True).returncode == 0):
-            os.execv(system, [system] + sys.argv)
-        print("skipped: python3-pytest is not installed")
-        sys.exit(77)
     sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", __file__]))
