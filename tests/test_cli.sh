@@ -861,6 +861,11 @@ expect_grep out "--job MATCH=ACTION"
 baton --version
 expect_status 0
 expect_grep out '^baton [0-9]+\.[0-9]+\.[0-9]+$'
+# shown whether or not this build has the operations view
+baton ops --help
+expect_status 0
+expect_grep out "^usage: baton ops \[--store URI\] \[--listen ADDR:PORT\]"
+expect_grep out "--token-file FILE"
 
 # ------------------------------------------------------------------ #
 # check.                                                               #
