@@ -271,7 +271,7 @@ static int read_latency(baton_host *h, json_t *doc)
 {
     db_stmt *s = db_prepare(h->db,
         "SELECT name, label1, SUM(value) FROM baton_metrics "
-        "WHERE name IN ('commit_bucket', 'commit_us') AND $1 >= 0 "
+        "WHERE name IN ('commit_bucket', 'commit_us') AND CAST($1 AS BIGINT) >= 0 "
         "GROUP BY name, label1");
     if (!s)
         return bh_fail(h, BATON_ENOMEM, "out of memory");
@@ -348,31 +348,31 @@ int baton_host_metrics(baton_host *h, char **out)
     /* `$1` is bound in every query: one code path in read_rows(). */
     int rc = read_rows(h, doc, "instances",
         "SELECT process_id, version, state, COUNT(*) FROM baton_instances "
-        "WHERE $1 >= 0 GROUP BY process_id, version, state "
+        "WHERE CAST($1 AS BIGINT) >= 0 GROUP BY process_id, version, state "
         "ORDER BY process_id, version, state", now, inst_names, "sisi");
     if (!rc)
         rc = read_rows(h, doc, "incidents",
             "SELECT i.process_id, COALESCE(n.element_id, ''), n.type, "
             "COUNT(*) FROM baton_incidents n JOIN baton_instances i "
-            "ON i.key = n.instance_key WHERE $1 >= 0 "
+            "ON i.key = n.instance_key WHERE CAST($1 AS BIGINT) >= 0 "
             "GROUP BY i.process_id, n.element_id, n.type "
             "ORDER BY i.process_id, n.element_id, n.type", now, inc_names,
             "sssi");
     if (!rc)
         rc = read_rows(h, doc, "elementCompletions",
             "SELECT label1, label2, SUM(value) FROM baton_metrics "
-            "WHERE name = 'element_completed' AND $1 >= 0 "
+            "WHERE name = 'element_completed' AND CAST($1 AS BIGINT) >= 0 "
             "GROUP BY label1, label2 ORDER BY label1, label2", now,
             comp_names, "ssi");
     if (!rc)
         rc = read_rows(h, doc, "jobActivations",
             "SELECT label1, SUM(value) FROM baton_metrics "
-            "WHERE name = 'job_activated' AND $1 >= 0 "
+            "WHERE name = 'job_activated' AND CAST($1 AS BIGINT) >= 0 "
             "GROUP BY label1 ORDER BY label1", now, job_names, "si");
     if (!rc)
         rc = read_rows(h, doc, "jobFailures",
             "SELECT label1, SUM(value) FROM baton_metrics "
-            "WHERE name = 'job_failed' AND $1 >= 0 "
+            "WHERE name = 'job_failed' AND CAST($1 AS BIGINT) >= 0 "
             "GROUP BY label1 ORDER BY label1", now, job_names, "si");
     if (!rc)
         rc = read_timers(h, doc, now);
