@@ -573,7 +573,7 @@
       if (state.incidents.get(id)) badge.appendChild(el('span', { class: 'ops-count-incident', title: 'open incidents' }, String(state.incidents.get(id))));
       if (state.active.get(id)) badge.appendChild(el('span', { class: 'ops-count-active', title: 'active' }, String(state.active.get(id))));
       if (state.completed.get(id)) badge.appendChild(el('span', { class: 'ops-count-completed', title: 'completed' }, String(state.completed.get(id))));
-      overlays.add(id, 'ops-count', { position: { bottom: 10, left: -10 }, html: badge });
+      overlays.add(id, 'ops-count', { position: { bottom: 12, left: -20 }, html: badge });
     }
   }
 
