@@ -86,6 +86,8 @@ void cli_usage(FILE *f)
 "       baton incidents               list open incidents\n"
 "       baton resolve INCIDENT_KEY    resolve an incident\n"
 "       baton cancel KEY              cancel an instance\n"
+"       baton ops                     serve the operations view (web, API,\n"
+"                                     /metrics)\n"
 "\n"
 "       baton --version               print the version\n"
 "       baton --help                  print this help\n"
@@ -96,6 +98,8 @@ void cli_usage(FILE *f)
     cli_usage_check(f);
     fputc('\n', f);
     cli_usage_store(f);
+    fputc('\n', f);
+    cli_usage_ops(f);
 }
 
 int main(int argc, char **argv)
@@ -117,6 +121,8 @@ int main(int argc, char **argv)
         rc = cli_run(argc - 1, argv + 1);
     else if (strcmp(argv[1], "check") == 0)
         rc = cli_check(argc - 1, argv + 1);
+    else if (strcmp(argv[1], "ops") == 0)
+        rc = cli_ops(argc - 1, argv + 1);
     else if (cli_is_store_command(argv[1]))
         rc = cli_store_main(argc - 1, argv + 1);
     else

@@ -204,7 +204,8 @@ BATON_API int baton_host_instances(baton_host *host, const char *state,
 
 /** One instance as a JSON object: its row, "variables", "elements" (its
  *  live element instances with their local variables, as
- *  baton_instance_elements(); null when the snapshot cannot be restored),
+ *  baton_instance_elements gives them; null when the snapshot cannot be
+ *  restored),
  *  "jobs", "timers", "messageSubscriptions", "signalSubscriptions",
  *  "incidents" and, when `history` is non-zero, "history" (its records in
  *  order). BATON_ENOTFOUND: no such instance. */

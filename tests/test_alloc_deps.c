@@ -23,7 +23,8 @@
  *
  * JSON surfaces: an instance of the io-mapping scenario's model is
  * played through create with variables, set variables, the variables of
- * the instance, of one variable and of the waiting job, every record as
+ * the instance, of one variable, its live element instances (with the
+ * task's local variables) and of the waiting job, every record as
  * JSON, a snapshot restored, and the job completed with variables. Each
  * surface is swept on its own: the k-th jansson allocation made inside
  * that surface's calls fails. The call that met it must return
@@ -521,6 +522,7 @@ enum surface {
     S_RECORD,
     S_RESTORE,
     S_COMPLETE,
+    S_ELEMENTS,
     N_SURFACES
 };
 
@@ -529,6 +531,7 @@ static const char *const surface_names[] = {
     "baton_instance_variables",  "baton_instance_get_variable",
     "baton_job_variables",       "baton_record_to_json",
     "baton_instance_restore",    "baton_instance_complete_job",
+    "baton_instance_elements",
 };
 
 static const char CREATE_VARS[] =
@@ -705,6 +708,10 @@ static void play_variables(play *p, const char *when)
                baton_instance_get_variable(p->in, "order", &s, &n));
     assert_int_equal(rc, 0);
     snprintf(what, sizeof what, "order %s", when);
+    keep_output(p, what, s, n);
+    SWEPT_CALL(p, S_ELEMENTS, rc, s, baton_instance_elements(p->in, &s, &n));
+    assert_int_equal(rc, 0);
+    snprintf(what, sizeof what, "elements %s", when);
     keep_output(p, what, s, n);
 }
 

@@ -492,6 +492,70 @@ static void test_called_instance_keys(void **state)
     baton_engine_free(e);
 }
 
+/* The live element instances: the process instance, the subprocess and
+ * the task waiting inside it, each with its local variables (the task's
+ * input mappings), in creation order; ended ones are gone. */
+static void test_instance_elements(void **state)
+{
+    (void)state;
+    static const char xml[] =
+        "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" "
+        "xmlns:zeebe=\"http://camunda.org/schema/zeebe/1.0\">"
+        "<process id=\"trip\" isExecutable=\"true\"><startEvent id=\"s\"/>"
+        "<sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"Book\"/>"
+        "<subProcess id=\"Book\"><startEvent id=\"bs\"/>"
+        "<sequenceFlow id=\"g1\" sourceRef=\"bs\" targetRef=\"Hotel\"/>"
+        "<serviceTask id=\"Hotel\"><extensionElements>"
+        "<zeebe:taskDefinition type=\"hotel\"/><zeebe:ioMapping>"
+        "<zeebe:input source=\"= nights * 2\" target=\"rooms\"/>"
+        "<zeebe:input source=\"&lt;b&gt;\" target=\"note\"/>"
+        "</zeebe:ioMapping></extensionElements></serviceTask>"
+        "</subProcess></process></definitions>";
+    baton_engine *e = new_engine();
+    baton_model *m;
+    assert_int_equal(baton_model_load(e, xml, BATON_NUL, "trip.bpmn", &m),
+                     0);
+    assert_int_equal(baton_engine_deploy(e, m, NULL, NULL), 0);
+    baton_model_free(m);
+    baton_instance *in;
+    assert_int_equal(baton_instance_create(e, NULL, "{\"nights\": 3}",
+                                           BATON_NUL, &in),
+                     0);
+    assert_int_equal(baton_instance_run(in, 0), BATON_STEP_WAITING);
+    char *out = NULL;
+    size_t len = 0;
+    assert_int_equal(baton_instance_elements(in, &out, &len), 0);
+    assert_int_equal(strlen(out), len);
+    assert_string_equal(
+        out,
+        "[{\"key\":4294967296,\"elementId\":\"trip\",\"elementType\":"
+        "\"PROCESS\",\"state\":\"ACTIVATED\",\"flowScopeKey\":-1,"
+        "\"variables\":{\"nights\":3}},"
+        "{\"key\":4294967299,\"elementId\":\"Book\",\"elementType\":"
+        "\"SUB_PROCESS\",\"state\":\"ACTIVATED\",\"flowScopeKey\":"
+        "4294967296,\"variables\":{}},"
+        "{\"key\":4294967302,\"elementId\":\"Hotel\",\"elementType\":"
+        "\"SERVICE_TASK\",\"state\":\"ACTIVATED\",\"flowScopeKey\":"
+        "4294967299,\"variables\":{\"rooms\":6,\"note\":\"<b>\"}}]");
+    baton_free(out);
+    assert_int_equal(baton_instance_elements(in, NULL, &len), BATON_EINVAL);
+    assert_string_equal(baton_engine_errmsg(e),
+                        "baton_instance_elements needs an output");
+    assert_int_equal(baton_instance_elements(NULL, &out, &len),
+                     BATON_EINVAL);
+    /* Once the instance ends, nothing is live. */
+    baton_job *job = baton_instance_job(in, 0);
+    assert_int_equal(baton_instance_complete_job(in, baton_job_key(job),
+                                                 NULL, 0),
+                     0);
+    assert_int_equal(baton_instance_run(in, 0), BATON_STEP_ENDED);
+    assert_int_equal(baton_instance_elements(in, &out, &len), 0);
+    assert_string_equal(out, "[]");
+    baton_free(out);
+    baton_instance_free(in);
+    baton_engine_free(e);
+}
+
 int main(void)
 {
     const char *d = getenv("BATON_TESTDATA");
@@ -507,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_snapshot),
         cmocka_unit_test(test_records_json),
         cmocka_unit_test(test_called_instance_keys),
+        cmocka_unit_test(test_instance_elements),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,11 @@ int cli_check(int argc, char **argv);
 void cli_usage(FILE *f);
 void cli_usage_run(FILE *f);
 void cli_usage_check(FILE *f);
+void cli_usage_ops(FILE *f);
+
+/* `baton ops` (examples/ops/): the operations view, or, in a build
+ * without it, how to get it. */
+int cli_ops(int argc, char **argv);
 
 /* Reads a whole file (standard input when `path` is NULL) into a
  * malloc'ed, NUL-terminated buffer. Returns 0 or an errno value. */

@@ -13,4 +13,9 @@ int bt_api_load(baton_engine *e, const char *xml, size_t len,
                 const char *source_name, baton_problem_fn fn, void *ud,
                 baton_model **out);
 
+/* The bpmnElementType of an element (NULL: a process instance), as records
+ * name it; `mi_body` is 1 for a multi-instance body, 2 for a standard
+ * loop's, 0 otherwise. */
+const char *bt_api_element_type(const bt_element *el, int mi_body);
+
 #endif

@@ -68,21 +68,24 @@ const char *baton_record_element_id(const baton_record *r)
     return "";
 }
 
+const char *bt_api_element_type(const bt_element *el, int mi_body)
+{
+    /* Zeebe has no standard loop, so no name for its body: this one
+     * says what it is rather than pass it off as multi-instance. */
+    if (mi_body)
+        return mi_body == 2 ? "STANDARD_LOOP_BODY" : "MULTI_INSTANCE_BODY";
+    return el ? bt_kind_zeebe_name(el) : "PROCESS";
+}
+
 const char *baton_record_element_type(const baton_record *r)
 {
     if (!r)
         return "";
     if (is_flow(r))
         return "SEQUENCE_FLOW";
-    /* Zeebe has no standard loop, so no name for its body: this one
-     * says what it is rather than pass it off as multi-instance. */
-    if (r->mi_body)
-        return r->mi_body == 2 ? "STANDARD_LOOP_BODY"
-                               : "MULTI_INSTANCE_BODY";
-    if (r->element)
-        return bt_kind_zeebe_name(r->element);
-    if (r->value_type == BATON_VT_PROCESS_INSTANCE)
-        return "PROCESS";
+    if (r->mi_body || r->element ||
+        r->value_type == BATON_VT_PROCESS_INSTANCE)
+        return bt_api_element_type(r->element, r->mi_body);
     return "";
 }
 

@@ -104,6 +104,7 @@ static void record_sink(void *ud, baton_instance *in, const baton_record *rec)
     r->value_type = baton_record_value_type(rec);
     r->intent = baton_record_intent(rec);
     h->n_recs++;
+    bh_count_record(h, rec, r->json);
 }
 
 void bh_clear_recs(baton_host *h)
@@ -121,6 +122,7 @@ void bh_op_begin(baton_host *h)
     h->last_db = 0;
     h->notify = 0;
     bh_clear_recs(h);
+    bh_tally_clear(h);
     if (h->conn_lost && db_reconnect(h->db) == DB_OK)
         h->conn_lost = 0;
 }
@@ -170,15 +172,20 @@ int bh_retry(baton_host *h, int (*op)(baton_host *h, void *arg), void *arg)
         if (!rc)
             rc = op(h, arg);
         /* Idle workers on PostgreSQL wait on LISTEN; others poll. */
+        if (!rc && h->schema >= 2)
+            rc = bh_tally_flush(h);
         if (!rc && h->notify && db_kind(h->db) == DB_PG &&
             (rc = db_notify(h->db, "baton_work")) < 0)
             rc = bh_db_fail(h, rc, "notifying workers");
         if (!rc)
             rc = bh_commit(h);
-        if (!rc)
+        if (!rc) {
+            bh_tally_committed(h);
             return 0;
+        }
         bh_rollback(h);
         bh_clear_recs(h);
+        bh_tally_clear(h);
         if (h->damaged) {
             mark_damaged(h);
             break;
@@ -386,6 +393,7 @@ int baton_host_open(const char *uri, baton_host **out)
     if (!h)
         return BATON_ENOMEM;
     h->wake_fd[0] = h->wake_fd[1] = -1;
+    bh_tally_init(h);
     for (size_t i = 0; i < N_SETTINGS; i++)
         h->settings[i] = setting_default[i];
     *out = h;
@@ -429,6 +437,8 @@ void baton_host_close(baton_host *h)
         return;
     bh_clear_recs(h);
     free(h->recs);
+    bh_tally_clear(h);
+    free(h->tally);
     for (size_t i = 0; i < h->n_procs; i++)
         free(h->procs[i].id);
     free(h->procs);

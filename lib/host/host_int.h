@@ -26,6 +26,18 @@ typedef struct hrec {
     char *json;
 } hrec;
 
+/* One counter's increment in the transaction in progress (metrics.c). */
+typedef struct htally {
+    int metric; /* BH_M_* */
+    char *a, *b; /* its labels */
+    int64_t n;
+} htally;
+
+enum { BH_M_COMPLETED, BH_M_ACTIVATED, BH_M_FAILED, BH_M_COMMIT_BUCKET,
+       BH_M_COMMIT_US };
+/* The commit latency buckets: the contract's eight bounds, then +Inf. */
+#define BH_LATENCY_BUCKETS 9
+
 /* A process id and how many of its versions the engine has deployed. */
 typedef struct hproc {
     char *id;
@@ -65,6 +77,15 @@ struct baton_host {
     baton_log_fn log;
     void *log_ud;
     int64_t last_sweep; /* when kept messages and history were last swept */
+    /* Counters of the transaction in progress, written at its commit;
+     * the worker's commit latencies, written in its next transaction
+     * (one cannot count its own commit). */
+    htally *tally;
+    size_t n_tally, cap_tally;
+    int tally_failed;
+    int shard; /* the rows of baton_metrics this host adds to */
+    int64_t lat_counts[BH_LATENCY_BUCKETS];
+    int64_t lat_sum_us;
 };
 
 /* host.c */
@@ -92,6 +113,28 @@ int bh_check_object(baton_host *h, const char *text, size_t len,
 /* Runs `op` in a transaction, again while the store reports it busy or
  * the instance changed under it (at most a few times). */
 int bh_retry(baton_host *h, int (*op)(baton_host *h, void *arg), void *arg);
+
+/* metrics.c: counters kept in step with the changes they count. */
+/* Adds `n` to the counter `metric` labelled `a`, `b` (NULL: "") in this
+ * transaction's tally; out of memory fails the transaction at its
+ * commit. */
+void bh_count(baton_host *h, int metric, const char *a, const char *b,
+              int64_t n);
+/* Counts what a record says happened (element completions, job
+ * failures); `json` is the record's JSON text. */
+void bh_count_record(baton_host *h, const baton_record *rec,
+                     const char *json);
+/* Writes the tally, one upsert per counter, inside the transaction. */
+int bh_tally_flush(baton_host *h);
+/* The transaction committed: the tally and the latencies it carried are
+ * written. */
+void bh_tally_committed(baton_host *h);
+/* The transaction rolled back: its tally is gone (it runs again). */
+void bh_tally_clear(baton_host *h);
+void bh_tally_init(baton_host *h);
+/* A commit's latency: the start (a monotonic time), then its end. */
+int64_t bh_latency_start(void);
+void bh_latency_end(baton_host *h, int64_t start);
 
 /* schema.c */
 int bh_schema_open(baton_host *h);

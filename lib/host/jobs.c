@@ -66,6 +66,7 @@ int bh_activate(baton_host *h, const char *type, const char *worker,
     db_bind_int64(s, 4, now);
     db_bind_int64(s, 5, (int64_t)max);
     int rc;
+    int64_t taken = 0;
     baton_host_job **tail = out;
     while ((rc = db_step(s)) == DB_ROW) {
         baton_host_job *j = calloc(1, sizeof *j);
@@ -88,8 +89,12 @@ int bh_activate(baton_host *h, const char *type, const char *worker,
         }
         *tail = j;
         tail = &j->next;
+        taken++;
     }
     db_done(s);
+    /* One type per call: one counter. */
+    if (rc >= 0 && taken)
+        bh_count(h, BH_M_ACTIVATED, type, NULL, taken);
     if (rc < 0) {
         while (*out) {
             baton_host_job *n = (*out)->next;

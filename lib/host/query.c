@@ -257,7 +257,7 @@ int baton_host_instance(baton_host *h, uint64_t key, int history, char **out)
         json_decref(o);
         return bh_fail(h, BATON_ENOMEM, "out of memory");
     }
-    json_t *vars = json_null();
+    json_t *vars = json_null(), *elements = json_null();
     if (!failed) {
         baton_instance *in = NULL;
         rc = bh_ensure_version(h, pcopy, version);
@@ -271,6 +271,11 @@ int baton_host_instance(baton_host *h, uint64_t key, int history, char **out)
             vars = json_loadb(text, len, 0, NULL);
             baton_free(text);
         }
+        if (!rc && !baton_instance_elements(in, &text, &len)) {
+            json_decref(elements);
+            elements = json_loadb(text, len, 0, NULL);
+            baton_free(text);
+        }
         baton_instance_free(in);
         if (rc) {
             json_object_set_new(o, "error", json_string(h->err));
@@ -280,6 +285,7 @@ int baton_host_instance(baton_host *h, uint64_t key, int history, char **out)
     }
     free(snap), free(pcopy);
     json_object_set_new(o, "variables", vars ? vars : json_null());
+    json_object_set_new(o, "elements", elements ? elements : json_null());
     rc = instance_tx(h, key, history, o);
     if (rc) {
         json_decref(o);

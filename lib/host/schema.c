@@ -17,7 +17,7 @@
 
 #include "host_int.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 /* Version 1. %s is the blob type. */
 static const char schema_v1[] =
@@ -106,6 +106,36 @@ static const char schema_v1[] =
     " last_position BIGINT NOT NULL, records TEXT NOT NULL,"
     " PRIMARY KEY (instance_key, position));";
 
+/* Version 2: counters (metrics.c; name and two labels, spread over a few
+ * shards per counter), and indexes that let a filtered listing of
+ * instances read one page in key order (find.c). */
+static const char schema_v2[] =
+    "CREATE TABLE baton_metrics ("
+    " name TEXT NOT NULL, label1 TEXT NOT NULL, label2 TEXT NOT NULL,"
+    " shard INTEGER NOT NULL, value BIGINT NOT NULL,"
+    " PRIMARY KEY (name, label1, label2, shard));"
+    "CREATE INDEX baton_instances_business ON baton_instances"
+    " (business_key, key);"
+    "CREATE INDEX baton_instances_process_key ON baton_instances"
+    " (process_id, key);"
+    "CREATE INDEX baton_instances_version_key ON baton_instances"
+    " (process_id, version, key);"
+    "UPDATE baton_meta SET value = 2 WHERE name = 'schema';";
+
+/* The migrations, each from the version before it. */
+static const char *const migrations[] = {NULL, NULL, schema_v2};
+
+static int migrate(baton_host *h, int from)
+{
+    for (int v = from + 1; v <= SCHEMA_VERSION; v++) {
+        int rc = db_exec(h->db, migrations[v]);
+        if (rc < 0)
+            return bh_db_fail(h, rc, "upgrading the store's tables");
+        h->schema = v;
+    }
+    return 0;
+}
+
 static int exists(baton_host *h, int *yes)
 {
     db_stmt *s = db_prepare(h->db, db_kind(h->db) == DB_PG
@@ -156,8 +186,7 @@ static int create(baton_host *h)
         if (rc < 0)
             return bh_db_fail(h, rc, "creating the tables");
     }
-    h->schema = SCHEMA_VERSION;
-    return 0;
+    return migrate(h, 1);
 }
 
 /* Creates the tables, or checks and upgrades them, in one transaction
@@ -184,9 +213,9 @@ static int open_tx(baton_host *h, void *arg)
                        "the store has schema version %d, written by a newer "
                        "Baton; this one knows versions up to %d",
                        h->schema, SCHEMA_VERSION);
-    /* Migrations from h->schema to SCHEMA_VERSION go here, each in this
-     * transaction; version 1 is the first. */
-    return 0;
+    /* Every migration from h->schema to SCHEMA_VERSION, in this
+     * transaction: a store upgrades whole or not at all. */
+    return migrate(h, h->schema);
 }
 
 int bh_schema_open(baton_host *h)

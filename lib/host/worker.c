@@ -524,7 +524,10 @@ static int round_once(baton_host *h, pool *p, const char *name,
          * the same order, so they do not deadlock each other. */
         done = sort_by_key(done);
         commit_arg c = {done, 0};
+        int64_t t0 = bh_latency_start();
         int rc = bh_retry(h, commit_tx, &c);
+        if (!rc)
+            bh_latency_end(h, t0);
         if (rc) {
             /* Kept for the next round: the store may be back by then. */
             pthread_mutex_lock(&p->mu);
