@@ -3,7 +3,8 @@
 // `baton ops`, and drives Debian's chromium (headless, through
 // puppeteer-core) over the pages: what the tables and the diagram show,
 // the operator actions and their records, escaping of stored markup,
-// the CSRF check, and the refusal to listen elsewhere without a token.
+// the CSRF check, read-only mode, and the refusal to listen elsewhere
+// without a token.
 //
 //   node browser.test.mjs BATON_EXE SOURCE_ROOT
 //
@@ -356,6 +357,30 @@ try {
   for (const r of ['VARIABLE CREATED', 'JOB RETRIES_UPDATED', 'PROCESS_INSTANCE ELEMENT_TERMINATED']) {
     assert.ok(records.includes(r), `history: ${r}`);
   }
+  // Read-only: no action controls, and a POST with the right token is
+  // still refused.
+  const ro = startOps(['--listen', '127.0.0.1:0', '--read-only']);
+  try {
+    const roBase = (await ro.ready).replace(/\/$/, '');
+    await page.goto('about:blank');
+    await page.goto(`${roBase}/#/instances/${timer}`);
+    await page.waitForSelector('body[data-ready="instance"]', { timeout: 15000 });
+    assert.equal(await page.$$eval('#cancel-instance, #set-variable, button.set-retries, button.retry', (e) => e.length), 0,
+      'read-only: no action controls');
+    const roQuiet = problems.length;
+    const roPost = await page.evaluate(async (key) => {
+      const session = await (await fetch('/api/session')).json();
+      const r = await fetch(`/api/instances/${key}/cancel`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf }, body: '{}' });
+      return [session.readOnly, r.status, (await r.json()).error];
+    }, timer);
+    assert.deepEqual(roPost, [true, 403, 'read-only']);
+    problems.splice(roQuiet, problems.length - roQuiet,
+      ...problems.slice(roQuiet).filter((m) => !/status of 403/.test(m)));
+    assert.equal(state(timer), 'WAITING', 'read-only: nothing cancelled');
+  } finally {
+    ro.child.kill('SIGTERM');
+  }
+
   assert.equal(dialogs, 0, 'no dialog opened');
   assert.equal(await page.evaluate(() => window.__pwned), undefined, 'nothing ran');
   assert.deepEqual(problems, [], 'no page errors, console errors or CSP violations');
