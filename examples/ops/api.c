@@ -3,7 +3,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "ops.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,8 +148,12 @@ static void processes(const struct ops_api *api, struct ops_reply *r)
     baton_host *h = take(api, r);
     char *out = NULL;
 
-    if (h)
-        host_done(api, h, baton_host_deployments(h, &out), out, r);
+    int rc;
+
+    if (!h)
+        return;
+    rc = baton_host_deployments(h, &out);
+    host_done(api, h, rc, out, r);
 }
 
 static void model(const struct ops_api *api, const char *process_id,
@@ -190,6 +193,7 @@ static void find_instances(const struct ops_api *api,
     baton_host *h;
     char *out = NULL;
     long v;
+    int rc;
 
     memset(&f, 0, sizeof f);
     f.incidents_first = 1;
@@ -231,8 +235,10 @@ static void find_instances(const struct ops_api *api,
         }
         f.limit = (size_t)v;
     }
-    if ((h = take(api, r)))
-        host_done(api, h, baton_host_find_instances(h, &f, &out), out, r);
+    if (!(h = take(api, r)))
+        return;
+    rc = baton_host_find_instances(h, &f, &out);
+    host_done(api, h, rc, out, r);
 }
 
 static void instance(const struct ops_api *api, uint64_t key,
@@ -240,9 +246,12 @@ static void instance(const struct ops_api *api, uint64_t key,
 {
     baton_host *h = take(api, r);
     char *out = NULL;
+    int rc;
 
-    if (h)
-        host_done(api, h, baton_host_instance(h, key, 1, &out), out, r);
+    if (!h)
+        return;
+    rc = baton_host_instance(h, key, 1, &out);
+    host_done(api, h, rc, out, r);
 }
 
 static void incidents(const struct ops_api *api, struct ops_reply *r)

@@ -20,6 +20,7 @@
 #define THREADS 4
 #define MAX_SEGMENTS 8
 #define LOGIN_BODY_LIMIT 4096
+#define DROP_LIMIT (8 * OPS_BODY_LIMIT)
 
 static const char csp[] =
     "default-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -43,7 +44,8 @@ struct request {
     char *seg[MAX_SEGMENTS];
     size_t n_seg;
     enum route route;
-    int started;
+    int started, too_big;
+    size_t dropped;
     char *body;
     size_t len, cap, limit;
     char *login; /* the token field of a login form */
@@ -213,30 +215,35 @@ static unsigned split_path(struct request *rq, const char **why)
     }
 }
 
+/* The path of an embedded file: the decoded segments joined ("/" for
+ * none). NULL when it is too long to be one. */
+static const struct ops_asset *asset_of(const struct request *rq)
+{
+    char path[256] = "/";
+    size_t len = 0;
+
+    for (size_t i = 0; i < rq->n_seg; i++) {
+        size_t n = strlen(rq->seg[i]);
+        if (len + n + 2 > sizeof path)
+            return NULL;
+        path[len++] = '/';
+        memcpy(path + len, rq->seg[i], n);
+        len += n;
+        path[len] = '\0';
+    }
+    return ops_asset_find(path);
+}
+
 /* Which part of the server answers the path. */
 static enum route route_of(const struct ops_server *s, struct request *rq)
 {
-    char path[256];
-    size_t len = 0;
-
     if (rq->n_seg >= 1 && strcmp(rq->seg[0], "api") == 0)
         return R_API;
     if (rq->n_seg == 1 && strcmp(rq->seg[0], "metrics") == 0)
         return R_METRICS;
     if (rq->n_seg == 1 && strcmp(rq->seg[0], "login") == 0 && s->token)
         return R_LOGIN;
-    if (rq->n_seg == 0)
-        return ops_asset_find("/") ? R_ASSET : R_NONE;
-    for (size_t i = 0; i < rq->n_seg; i++) {
-        size_t n = strlen(rq->seg[i]);
-        if (len + n + 2 > sizeof path)
-            return R_NONE;
-        path[len++] = '/';
-        memcpy(path + len, rq->seg[i], n);
-        len += n;
-    }
-    path[len] = '\0';
-    return ops_asset_find(path) ? R_ASSET : R_NONE;
+    return asset_of(rq) ? R_ASSET : R_NONE;
 }
 
 static const char *header(struct MHD_Connection *c, const char *name)
@@ -525,15 +532,9 @@ static enum MHD_Result answer_login(struct ops_server *s,
 static enum MHD_Result answer_asset(struct MHD_Connection *c,
                                     struct request *rq)
 {
-    char path[256] = "/";
-    const struct ops_asset *a;
+    const struct ops_asset *a = asset_of(rq);
     struct ops_reply r = {0};
 
-    for (size_t i = 0, len = 0; i < rq->n_seg; i++) {
-        len += (size_t)snprintf(path + len, sizeof path - len, "%s%s",
-                                i ? "/" : "", rq->seg[i]);
-    }
-    a = ops_asset_find(path);
     if (!a)
         return send_error(c, 404, "no such path");
     r.status = 200;
@@ -581,13 +582,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         return answer(s, c, rq, method);
     }
     if (*upload_size) {
-        if (append_body(rq, upload, *upload_size) != 0) {
-            *upload_size = 0;
-            return send_error(c, 413, "the body is too large");
+        /* libmicrohttpd answers only once the body is in: the rest of a
+         * body too large is read and dropped, up to a bound past which
+         * the connection is closed. */
+        if (rq->too_big || append_body(rq, upload, *upload_size) != 0) {
+            rq->too_big = 1;
+            rq->dropped += *upload_size;
+            if (rq->dropped > DROP_LIMIT)
+                return MHD_NO;
         }
         *upload_size = 0;
         return MHD_YES;
     }
+    if (rq->too_big)
+        return send_error(c, 413, "the body is too large");
     return answer(s, c, rq, method);
 }
 
@@ -657,6 +665,7 @@ int ops_server_start(const struct ops_server_config *cfg, baton_host *first,
         flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, s,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, /* first: it says so */
         MHD_OPTION_SOCK_ADDR, cfg->addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
@@ -665,7 +674,6 @@ int ops_server_start(const struct ops_server_config *cfg, baton_host *first,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_URI_LOG_CALLBACK, request_new, s,
         MHD_OPTION_NOTIFY_COMPLETED, request_done, s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
         MHD_OPTION_END);
     if (!s->daemon) {
         fprintf(stderr, "baton ops: cannot listen: %s\n",
