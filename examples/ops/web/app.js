@@ -248,6 +248,8 @@
     for (const [k, v] of Object.entries(filter)) if (v) api.set(k, v);
     if (q.get('cursor')) api.set('cursor', q.get('cursor'));
     api.set('limit', q.get('limit') || String(PAGE_SIZE));
+    // A page size given in the address stays on the pager's links.
+    const paging = Object.assign({}, filter, { limit: q.get('limit') || '' });
     const page = await get('/api/instances?' + api.toString());
 
     const form = el('form', { id: 'filter', class: 'filter' },
@@ -282,9 +284,9 @@
       el('td', { class: 'error' }, i.error || '')));
 
     const pager = el('p', { class: 'pager' });
-    if (q.get('cursor')) pager.appendChild(el('a', { href: instancesHref(filter), id: 'first-page' }, 'First page'));
+    if (q.get('cursor')) pager.appendChild(el('a', { href: instancesHref(paging), id: 'first-page' }, 'First page'));
     if (page.next !== null && page.next !== undefined) {
-      pager.appendChild(el('a', { id: 'next-page', href: instancesHref(Object.assign({ cursor: keyText(page.next) }, filter)) }, 'Next page'));
+      pager.appendChild(el('a', { id: 'next-page', href: instancesHref(Object.assign({}, paging, { cursor: keyText(page.next) })) }, 'Next page'));
     }
     return el('section', { id: 'instances-page' },
       el('h1', null, 'Instances'),
@@ -573,7 +575,7 @@
       if (state.incidents.get(id)) badge.appendChild(el('span', { class: 'ops-count-incident', title: 'open incidents' }, String(state.incidents.get(id))));
       if (state.active.get(id)) badge.appendChild(el('span', { class: 'ops-count-active', title: 'active' }, String(state.active.get(id))));
       if (state.completed.get(id)) badge.appendChild(el('span', { class: 'ops-count-completed', title: 'completed' }, String(state.completed.get(id))));
-      overlays.add(id, 'ops-count', { position: { bottom: 10, left: -10 }, html: badge });
+      overlays.add(id, 'ops-count', { position: { bottom: 12, left: -20 }, html: badge });
     }
   }
 
