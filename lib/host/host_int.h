@@ -35,7 +35,8 @@ typedef struct htally {
 
 enum { BH_M_COMPLETED, BH_M_ACTIVATED, BH_M_FAILED, BH_M_COMMIT_BUCKET,
        BH_M_COMMIT_US };
-/* The commit latency buckets: the contract's eight bounds, then +Inf. */
+/* The commit latency buckets: the eight bounds docs/durable-host.md
+ * lists, then +Inf. */
 #define BH_LATENCY_BUCKETS 9
 
 /* A process id and how many of its versions the engine has deployed. */

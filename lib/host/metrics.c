@@ -26,7 +26,8 @@
 
 #define N_SHARDS 8
 
-/* Commit latency bounds in microseconds, as the contract's seconds. */
+/* Commit latency bounds in microseconds (docs/durable-host.md gives them
+ * in seconds). */
 static const int64_t bounds_us[BH_LATENCY_BUCKETS - 1] = {
     1000, 5000, 10000, 50000, 100000, 500000, 1000000, 5000000};
 
@@ -197,6 +198,8 @@ int bh_tally_flush(baton_host *h)
         bh_count(h, BH_M_COMMIT_US, NULL, NULL, h->lat_sum_us);
     if (h->tally_failed)
         return bh_fail(h, BATON_ENOMEM, "out of memory counting");
+    if (!h->n_tally)
+        return 0; /* qsort() takes no NULL array, even an empty one */
     qsort(h->tally, h->n_tally, sizeof *h->tally, cmp_tally);
     for (size_t i = 0; i < h->n_tally; i++) {
         htally *t = &h->tally[i];
