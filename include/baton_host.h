@@ -250,6 +250,16 @@ BATON_API int baton_host_model(baton_host *host, const char *process_id,
  *  late the most overdue one is; the latency of workers' commits. */
 BATON_API int baton_host_metrics(baton_host *host, char **out);
 
+/** Open incidents of all instances grouped by process id, element and
+ *  type, as a JSON array, the largest group first: [{"processId",
+ *  "elementId" (null for an incident of no element), "type", "count",
+ *  "message" and "created" (of the incident in the group's newest
+ *  instance), "instances" (the keys of the newest 20 instances
+ *  concerned, newest first)}]. It
+ *  reads each open incident once and holds one entry per group, however
+ *  many incidents there are. */
+BATON_API int baton_host_incident_groups(baton_host *host, char **out);
+
 /** Open incidents across all instances, as a JSON array. */
 BATON_API int baton_host_incidents(baton_host *host, char **out);
 

@@ -702,6 +702,64 @@ static void test_golden_v1(void **state)
     remove(extra);
 }
 
+static json_t *incident_groups(fixture *f)
+{
+    char *out = NULL;
+    CHECK(f, baton_host_incident_groups(f->h, &out), 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    baton_host_free(out);
+    assert_non_null(doc);
+    return doc;
+}
+
+/* 22 incidents of one kind make one group: its count, the newest 20
+ * instances newest first, the newest message; a resolved one leaves. */
+static void test_incident_groups(void **state)
+{
+    FIXTURE(f);
+    deploy(f, "trip-booking-saga.bpmn");
+    json_t *g = incident_groups(f);
+    assert_int_equal(json_array_size(g), 0);
+    json_decref(g);
+    uint64_t k[22];
+    for (int i = 0; i < 22; i++)
+        k[i] = start(f, "TripBookingSaga", NULL);
+    for (int i = 0; i < 22; i++)
+        make_incident(f, k[i]);
+    g = incident_groups(f);
+    assert_int_equal(json_array_size(g), 1);
+    json_t *g0 = json_array_get(g, 0);
+    assert_string_equal(json_string_value(json_object_get(g0, "processId")),
+                        "TripBookingSaga");
+    assert_string_equal(json_string_value(json_object_get(g0, "elementId")),
+                        "ReserveCar");
+    assert_string_equal(json_string_value(json_object_get(g0, "type")),
+                        "JOB_NO_RETRIES");
+    assert_int_equal(json_integer_value(json_object_get(g0, "count")), 22);
+    assert_non_null(strstr(json_string_value(json_object_get(g0, "message")),
+                           "car down"));
+    json_t *keys = json_object_get(g0, "instances");
+    assert_int_equal(json_array_size(keys), 20);
+    for (size_t i = 0; i < 20; i++)
+        assert_int_equal(json_integer_value(json_array_get(keys, i)),
+                         (json_int_t)k[21 - i]);
+    assert_null(json_object_get(g0, "newest"));
+    json_decref(g);
+
+    json_t *inst = instance(f, k[21]);
+    uint64_t incident = (uint64_t)json_integer_value(json_object_get(
+        json_array_get(json_object_get(inst, "incidents"), 0), "key"));
+    json_decref(inst);
+    CHECK(f, baton_host_resolve(f->h, incident), 0);
+    g = incident_groups(f);
+    g0 = json_array_get(g, 0);
+    assert_int_equal(json_integer_value(json_object_get(g0, "count")), 21);
+    assert_int_equal(json_integer_value(json_array_get(
+                         json_object_get(g0, "instances"), 0)),
+                     (json_int_t)k[20]);
+    json_decref(g);
+}
+
 #define BOTH(fn)                                                            \
     cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown),            \
     cmocka_unit_test_setup_teardown(fn, setup_pg, teardown)
@@ -720,6 +778,7 @@ int main(int argc, char **argv)
         BOTH(test_instance_elements),
         BOTH(test_metrics),
         BOTH(test_operator_actions),
+        BOTH(test_incident_groups),
         cmocka_unit_test(test_golden_v1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -254,8 +254,11 @@ static void instance(const struct ops_api *api, uint64_t key,
     host_done(api, h, rc, out, r);
 }
 
+/* The incidents page reads groups, not every incident: an outage can
+ * leave a great many incidents of one kind. */
 static void incidents(const struct ops_api *api, struct ops_reply *r)
 {
+    static const char head[] = "{\"groups\": ";
     baton_host *h = take(api, r);
     char *out = NULL, *text;
     size_t len;
@@ -263,22 +266,22 @@ static void incidents(const struct ops_api *api, struct ops_reply *r)
 
     if (!h)
         return;
-    rc = baton_host_incidents(h, &out);
+    rc = baton_host_incident_groups(h, &out);
     if (rc != BATON_OK) {
         host_done(api, h, rc, out, r);
         return;
     }
     ops_pool_give(api->pool, h);
     len = strlen(out);
-    text = malloc(len + sizeof "{\"incidents\": }");
+    text = malloc(sizeof head + len + 1);
     if (!text) {
         baton_host_free(out);
         ops_reply_error(r, 500, "out of memory");
         return;
     }
-    memcpy(text, "{\"incidents\": ", 14);
-    memcpy(text + 14, out, len);
-    memcpy(text + 14 + len, "}", 2);
+    memcpy(text, head, sizeof head - 1);
+    memcpy(text + sizeof head - 1, out, len);
+    memcpy(text + sizeof head - 1 + len, "}", 2);
     baton_host_free(out);
     ops_reply_json(r, text);
 }

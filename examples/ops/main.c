@@ -10,6 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void free_token(char *t)
+{
+    if (t) {
+        memset(t, 0, strlen(t));
+        free(t);
+    }
+}
+
 /* Reads the token of --token-file (its first line) or $BATON_OPS_TOKEN
  * into `*out` (NULL: none given). Returns 0 or an exit status, with a
  * message that never holds the token. */
@@ -51,16 +59,17 @@ static int read_token(const char *file, char **out)
         free(t);
         return CLI_EXIT_REFUSED;
     }
+    /* A short token is guessed by trying: the server answers as fast
+     * as it can. */
+    if (len < 16) {
+        fprintf(stderr, "baton ops: the token of %s is shorter than 16 "
+                "characters; use a random one (head -c 24 /dev/urandom | "
+                "base64)\n", file ? file : "BATON_OPS_TOKEN");
+        free_token(t);
+        return CLI_EXIT_REFUSED;
+    }
     *out = t;
     return 0;
-}
-
-static void free_token(char *t)
-{
-    if (t) {
-        memset(t, 0, strlen(t));
-        free(t);
-    }
 }
 
 /* Parses ADDR:PORT ([ADDR]:PORT for IPv6) into `*res`; `host` receives

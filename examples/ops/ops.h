@@ -106,6 +106,38 @@ struct ops_asset {
 /* The asset served at `path`, or NULL. */
 const struct ops_asset *ops_asset_find(const char *path);
 
+/* ---- The token and the login (login.c) ---------------------------- */
+
+struct MHD_Connection;
+
+struct ops_auth {
+    char *token;       /* NULL: none needed */
+    char session[65];  /* the login cookie's value, random per run */
+    char cookie[128];  /* the Set-Cookie header of a login */
+};
+
+/* Keeps a copy of `token` (NULL: none needed) and draws the session
+ * secret. Returns 0, or -1 (out of memory, no /dev/urandom). */
+int ops_auth_init(struct ops_auth *a, const char *token);
+
+/* Wipes and frees the copy of the token. */
+void ops_auth_free(struct ops_auth *a);
+
+/* Whether the request may be answered: no token is needed, or it
+ * carries the token as a bearer, or the login cookie. */
+int ops_auth_check(const struct ops_auth *a, struct MHD_Connection *c);
+
+/* The login form, served to a browser that has no token. */
+const char *ops_login_page(void);
+
+/* Answers /login: GET gives the form; POST checks the form's token and
+ * returns the Set-Cookie header to send with the reply (NULL when none
+ * is, with `r` set to the refusal). */
+const char *ops_login_answer(const struct ops_auth *a,
+                             struct MHD_Connection *c, const char *method,
+                             const char *body, size_t len,
+                             struct ops_reply *r);
+
 /* ---- The server (server.c) ---------------------------------------- */
 
 struct ops_server_config {
@@ -128,7 +160,12 @@ int ops_server_start(const struct ops_server_config *cfg, baton_host *first,
 /* Stops serving and frees everything; accepts NULL. */
 void ops_server_stop(struct ops_server *s);
 
-/* Compares two strings in time that depends on their lengths only. */
+/* Compares `a` with the secret `b` in time that depends on the length
+ * of `b` only. */
 int ops_secret_equal(const char *a, const char *b);
+
+/* Writes 2 * n_bytes hex digits of /dev/urandom and a NUL to `out`
+ * (n_bytes at most 32). Returns 0 or -1. */
+int ops_random_hex(char *out, size_t n_bytes);
 
 #endif

@@ -31,7 +31,7 @@ struct ops_server {
     struct ops_pool *pool;
     struct ops_api api;
     char csrf[65];
-    char *token;
+    struct ops_auth auth;
     int loopback;
 };
 
@@ -48,7 +48,6 @@ struct request {
     size_t dropped;
     char *body;
     size_t len, cap, limit;
-    char *login; /* the token field of a login form */
 };
 
 int ops_secret_equal(const char *a, const char *b)
@@ -63,16 +62,6 @@ int ops_secret_equal(const char *a, const char *b)
 }
 
 /* ---- Replies ------------------------------------------------------ */
-
-static const char login_form[] =
-    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-    "<title>baton ops: log in</title></head>\n<body style=\"font-family: "
-    "sans-serif; margin: 3em\">\n<h1>baton ops</h1>\n"
-    "<p>This server needs its token.</p>\n"
-    "<form method=\"post\" action=\"/login\">\n"
-    "<label>Token <input type=\"password\" name=\"token\" "
-    "autocomplete=\"current-password\" required></label>\n"
-    "<button type=\"submit\">Log in</button>\n</form>\n</body></html>\n";
 
 static void html_reply(struct ops_reply *r, unsigned status,
                        const char *page)
@@ -161,7 +150,6 @@ static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
     free(rq->uri);
     free(rq->segbuf);
     free(rq->body);
-    free(rq->login);
     free(rq);
     *con_cls = NULL;
 }
@@ -241,7 +229,8 @@ static enum route route_of(const struct ops_server *s, struct request *rq)
         return R_API;
     if (rq->n_seg == 1 && strcmp(rq->seg[0], "metrics") == 0)
         return R_METRICS;
-    if (rq->n_seg == 1 && strcmp(rq->seg[0], "login") == 0 && s->token)
+    if (rq->n_seg == 1 && strcmp(rq->seg[0], "login") == 0 &&
+        s->auth.token)
         return R_LOGIN;
     return asset_of(rq) ? R_ASSET : R_NONE;
 }
@@ -279,21 +268,6 @@ static int host_allowed(const struct ops_server *s, struct MHD_Connection *c)
     if (strcasecmp(name, "localhost") == 0)
         return 1;
     return inet_pton(AF_INET, name, a) == 1 && a[0] == 127;
-}
-
-static int authorized(const struct ops_server *s, struct MHD_Connection *c)
-{
-    const char *auth, *cookie;
-
-    if (!s->token)
-        return 1;
-    auth = header(c, "Authorization");
-    if (auth && strncasecmp(auth, "Bearer ", 7) == 0 &&
-        ops_secret_equal(auth + 7, s->token))
-        return 1;
-    cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
-                                         "baton_ops_token");
-    return cookie && ops_secret_equal(cookie, s->token);
 }
 
 /* A POST from another site is refused: the browser says so in
@@ -340,12 +314,12 @@ static int check_request(struct ops_server *s, struct MHD_Connection *c,
         return -1;
     }
     rq->route = route_of(s, rq);
-    if (rq->route != R_LOGIN && !authorized(s, c)) {
+    if (rq->route != R_LOGIN && !ops_auth_check(&s->auth, c)) {
         if (rq->route == R_API || rq->route == R_METRICS)
             ops_reply_error(r, 401, "a token is needed: send Authorization: "
                             "Bearer TOKEN, or log in at /login");
         else
-            html_reply(r, 401, login_form);
+            html_reply(r, 401, ops_login_page());
         return -1;
     }
     if (rq->route == R_NONE) {
@@ -468,65 +442,15 @@ static enum MHD_Result answer_metrics(struct ops_server *s,
     return send_reply(c, &r, 1, NULL);
 }
 
-static enum MHD_Result login_field(void *cls, enum MHD_ValueKind kind,
-                                   const char *key, const char *filename,
-                                   const char *content_type,
-                                   const char *encoding, const char *data,
-                                   uint64_t off, size_t size)
-{
-    struct request *rq = cls;
-    size_t have = rq->login ? strlen(rq->login) : 0;
-    char *t;
-
-    if (strcmp(key, "token") != 0)
-        return MHD_YES;
-    if (!(t = realloc(rq->login, have + size + 1)))
-        return MHD_NO;
-    memcpy(t + have, data, size);
-    t[have + size] = '\0';
-    rq->login = t;
-    return MHD_YES;
-}
-
 static enum MHD_Result answer_login(struct ops_server *s,
                                     struct MHD_Connection *c,
                                     struct request *rq, const char *method)
 {
-    static const char wrong[] =
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<title>baton ops: log in</title></head>\n<body style=\"font-family:"
-        " sans-serif; margin: 3em\">\n<p>Wrong token.</p>\n"
-        "<p><a href=\"/login\">Try again</a></p>\n</body></html>\n";
     struct ops_reply r = {0};
-    struct MHD_PostProcessor *pp;
-    char *cookie;
-    enum MHD_Result ret;
-    int ok;
+    const char *cookie = ops_login_answer(&s->auth, c, method, rq->body,
+                                          rq->len, &r);
 
-    if (strcmp(method, "POST") != 0) {
-        html_reply(&r, 200, login_form);
-        return send_reply(c, &r, 1, NULL);
-    }
-    pp = MHD_create_post_processor(c, 1024, login_field, rq);
-    if (!pp)
-        return send_error(c, 400, "cannot read the form");
-    ok = MHD_post_process(pp, rq->body ? rq->body : "", rq->len) == MHD_YES;
-    ok = MHD_destroy_post_processor(pp) == MHD_YES && ok;
-    if (!ok || !rq->login || !ops_secret_equal(rq->login, s->token)) {
-        html_reply(&r, 401, wrong);
-        return send_reply(c, &r, 1, NULL);
-    }
-    /* The cookie holds the token the browser just sent. */
-    cookie = malloc(strlen(s->token) + 64);
-    if (!cookie)
-        return send_error(c, 500, "out of memory");
-    sprintf(cookie, "baton_ops_token=%s; HttpOnly; SameSite=Strict; Path=/",
-            s->token);
-    html_reply(&r, 303, "");
-    ret = send_reply(c, &r, 1, cookie);
-    memset(cookie, 0, strlen(cookie));
-    free(cookie);
-    return ret;
+    return send_reply(c, &r, 1, cookie);
 }
 
 static enum MHD_Result answer_asset(struct MHD_Connection *c,
@@ -607,7 +531,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- Start and stop ----------------------------------------------- */
 
-static int random_hex(char *out, size_t n_bytes)
+int ops_random_hex(char *out, size_t n_bytes)
 {
     unsigned char b[32];
     int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -638,17 +562,18 @@ int ops_server_start(const struct ops_server_config *cfg, baton_host *first,
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 
     *out = NULL;
-    if (!s || (cfg->token && !(s->token = cli_strdup(cfg->token)))) {
-        free(s);
+    if (!s) {
         baton_host_close(first);
         fputs("baton ops: out of memory\n", stderr);
         return CLI_EXIT_REFUSED;
     }
-    if (random_hex(s->csrf, 32) != 0) {
-        free(s->token);
+    if (ops_random_hex(s->csrf, 32) != 0 ||
+        ops_auth_init(&s->auth, cfg->token) != 0) {
+        ops_auth_free(&s->auth);
         free(s);
         baton_host_close(first);
-        fputs("baton ops: cannot read /dev/urandom\n", stderr);
+        fputs("baton ops: out of memory, or cannot read /dev/urandom\n",
+              stderr);
         return CLI_EXIT_REFUSED;
     }
     s->loopback = cfg->loopback;
@@ -694,9 +619,6 @@ void ops_server_stop(struct ops_server *s)
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
     ops_pool_free(s->pool);
-    if (s->token) {
-        memset(s->token, 0, strlen(s->token));
-        free(s->token);
-    }
+    ops_auth_free(&s->auth);
     free(s);
 }

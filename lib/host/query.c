@@ -358,3 +358,119 @@ int baton_host_deployments(baton_host *h, char **out)
     }
     return finish(h, arr, out);
 }
+
+/* ---- Incidents grouped by process, element and type ---------------- */
+
+#define GROUP_SAMPLE 20
+
+static int group_order(const void *x, const void *y)
+{
+    json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
+    json_int_t na = json_integer_value(json_object_get(a, "count"));
+    json_int_t nb = json_integer_value(json_object_get(b, "count"));
+    if (na != nb)
+        return na < nb ? 1 : -1;
+    /* Equal counts: the group with the newer incident first. */
+    json_int_t ka = json_integer_value(json_object_get(a, "newest"));
+    json_int_t kb = json_integer_value(json_object_get(b, "newest"));
+    return ka < kb ? 1 : ka > kb ? -1 : 0;
+}
+
+/* Adds incident row `s` (process, element, type, instance, message,
+ * created, key; newest first) to its group in `by_name`/`list`. */
+static int add_to_group(db_stmt *s, json_t *by_name, json_t *list)
+{
+    const char *proc = db_col_text(s, 0, NULL);
+    const char *el = db_col_null(s, 1) ? "" : db_col_text(s, 1, NULL);
+    const char *type = db_col_text(s, 2, NULL);
+    json_int_t inst = db_col_int64(s, 3);
+    size_t n = strlen(proc) + strlen(el) + strlen(type) + 4;
+    char *name = malloc(n);
+    if (!name)
+        return -1;
+    /* NUL cannot occur in the texts; \x1f separates them in the name
+     * and a leading "-"/"+" tells a null element from an empty one. */
+    snprintf(name, n, "%c%s\x1f%s\x1f%s", db_col_null(s, 1) ? '-' : '+',
+             proc, el, type);
+    json_t *g = json_object_get(by_name, name);
+    if (!g) {
+        g = json_pack("{s:s, s:o, s:s, s:I, s:o, s:o, s:[], s:I}",
+                      "processId", proc, "elementId",
+                      db_col_null(s, 1) ? json_null() : json_string(el),
+                      "type", type, "count", (json_int_t)0, "message",
+                      col_json(s, 4), "created",
+                      json_integer(db_col_int64(s, 5)), "instances",
+                      "newest", (json_int_t)db_col_int64(s, 6));
+        if (!g || json_object_set_new(by_name, name, g) ||
+            json_array_append(list, g)) {
+            free(name);
+            return -1;
+        }
+    }
+    free(name);
+    json_t *count = json_object_get(g, "count");
+    json_integer_set(count, json_integer_value(count) + 1);
+    json_t *keys = json_object_get(g, "instances");
+    size_t k = json_array_size(keys);
+    if (k >= GROUP_SAMPLE)
+        return 0;
+    for (size_t i = 0; i < k; i++)
+        if (json_integer_value(json_array_get(keys, i)) == inst)
+            return 0;
+    return json_array_append_new(keys, json_integer(inst));
+}
+
+int baton_host_incident_groups(baton_host *h, char **out)
+{
+    if (out)
+        *out = NULL;
+    if (!h || !out)
+        return BATON_EINVAL;
+    bh_op_begin(h);
+    db_stmt *s = db_prepare(h->db,
+        "SELECT i.process_id, n.element_id, n.type, n.instance_key, "
+        "n.message, n.created, n.key FROM baton_incidents n "
+        "JOIN baton_instances i ON i.key = n.instance_key "
+        "ORDER BY n.key DESC");
+    json_t *by_name = json_object(), *list = json_array();
+    if (!s || !by_name || !list) {
+        json_decref(by_name);
+        return step_fail(h, s, DB_ENOMEM, list);
+    }
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW)
+        if (add_to_group(s, by_name, list)) {
+            json_decref(by_name);
+            return step_fail(h, s, DB_ENOMEM, list);
+        }
+    db_done(s);
+    json_decref(by_name);
+    if (rc < 0) {
+        json_decref(list);
+        return bh_db_fail(h, rc, "reading the incidents");
+    }
+    size_t n = json_array_size(list);
+    json_t **v = malloc((n ? n : 1) * sizeof *v);
+    json_t *sorted = json_array();
+    if (!v || !sorted) {
+        free(v);
+        json_decref(sorted);
+        json_decref(list);
+        return bh_fail(h, BATON_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_array_get(list, i);
+    qsort(v, n, sizeof *v, group_order);
+    for (size_t i = 0; i < n; i++) {
+        json_object_del(v[i], "newest");
+        if (json_array_append(sorted, v[i])) {
+            free(v);
+            json_decref(sorted);
+            json_decref(list);
+            return bh_fail(h, BATON_ENOMEM, "out of memory");
+        }
+    }
+    free(v);
+    json_decref(list);
+    return finish(h, sorted, out);
+}

@@ -293,9 +293,11 @@ try {
   assert.equal(typeof statuses[2], 'string');
   assert.equal(state(timer), 'WAITING', 'the refused cancel changed nothing');
 
-  // Incidents page: grouped by type and element.
+  // Incidents page: grouped by process, element and type.
   await open('#/incidents', 'incidents');
-  const group = 'tr[data-type="JOB_NO_RETRIES"][data-element-id="BookHotel"]';
+  const group = 'tr[data-process-id="TripBookingSaga"][data-type="JOB_NO_RETRIES"][data-element-id="BookHotel"]';
+  assert.equal(await page.$$eval('#incident-groups tr[data-type]', (r) => r.length), 1);
+  assert.equal(await text(`${group} td.process`), 'TripBookingSaga');
   assert.equal(await text(`${group} td.count`), '1');
   assert.match(await text(`${group} td.incident-message`), /hotel service down <b>503<\/b>/);
   assert.equal(await page.$$eval('#incident-groups b', (b) => b.length), 0, 'the message is text');

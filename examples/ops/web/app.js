@@ -582,35 +582,29 @@
   // ------------------------------------------------------------ incidents
 
   async function renderIncidents() {
+    // The server groups the incidents (by process, element and type) and
+    // sends each group's count with its newest instances.
     const body = await get('/api/incidents');
-    const groups = new Map();
-    for (const i of body.incidents || []) {
-      const id = JSON.stringify([i.type, i.elementId || '']);
-      if (!groups.has(id)) groups.set(id, { type: i.type, elementId: i.elementId || '', items: [] });
-      groups.get(id).items.push(i);
-    }
-    const sorted = [...groups.values()].sort((a, b) => b.items.length - a.items.length ||
-      a.type.localeCompare(b.type) || a.elementId.localeCompare(b.elementId));
-    const SHOWN = 20;
-    const rows = sorted.map((g) => {
-      const keys = [...new Set(g.items.map((i) => keyText(i.instanceKey)))];
+    const rows = (body.groups || []).map((g) => {
+      const keys = (g.instances || []).map(keyText);
       const links = el('td', { class: 'instances' });
-      keys.slice(0, SHOWN).forEach((k, n) => {
+      keys.forEach((k, n) => {
         if (n) links.appendChild(document.createTextNode(' '));
         links.appendChild(el('a', { href: instanceHref(k), 'data-key': k }, k));
       });
-      if (keys.length > SHOWN) links.appendChild(el('span', { class: 'sub' }, ' and ' + (keys.length - SHOWN) + ' more'));
-      return el('tr', { 'data-type': g.type, 'data-element-id': g.elementId },
+      if (g.count > keys.length) links.appendChild(el('span', { class: 'sub' }, ' and ' + (g.count - keys.length) + ' more'));
+      return el('tr', { 'data-process-id': g.processId, 'data-type': g.type, 'data-element-id': g.elementId || '' },
+        el('td', { class: 'process' }, g.processId),
         el('td', { class: 'type' }, g.type),
-        el('td', { class: 'element' }, g.elementId),
-        el('td', { class: 'num count' }, String(g.items.length)),
-        el('td', { class: 'incident-message' }, g.items[0].message || ''),
+        el('td', { class: 'element' }, g.elementId || ''),
+        el('td', { class: 'num count' }, String(g.count)),
+        el('td', { class: 'incident-message' }, g.message || ''),
         links);
     });
     return el('section', { id: 'incidents-page' },
       el('h1', null, 'Incidents'),
-      el('p', { class: 'hint' }, 'Open incidents of all instances, grouped by type and element.'),
-      table('incident-groups', ['Type', 'Element', 'Count', 'Message (first of the group)', 'Instances'], rows, 'No open incident.'));
+      el('p', { class: 'hint' }, 'Open incidents of all instances, grouped by process, element and type, the largest group first.'),
+      table('incident-groups', ['Process', 'Type', 'Element', 'Count', 'Message (newest)', 'Instances (newest)'], rows, 'No open incident.'));
   }
 
   // ---------------------------------------------------------------- start
