@@ -5,13 +5,14 @@
 usage: embed.py OUTPUT.c URL=FILE...
 
 Each URL (a path such as /app.js) serves FILE with a Content-Type taken
-from its extension. Run by meson at build time.
+from the URL's extension. Run by meson at build time.
 """
 import os
 import sys
 
 TYPES = {
     ".html": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
@@ -40,9 +41,10 @@ def main(argv):
         if not sep or not url.startswith("/"):
             sys.stderr.write("embed.py: expected URL=FILE, got %r\n" % pair)
             return 2
-        ext = os.path.splitext(path)[1].lower()
+        # The kind of what is served: the URL's extension ("/" is the page).
+        ext = os.path.splitext(url)[1].lower() if url != "/" else ".html"
         if ext not in TYPES:
-            sys.stderr.write("embed.py: %s: unknown kind of file\n" % path)
+            sys.stderr.write("embed.py: %s: unknown kind of file\n" % url)
             return 2
         with open(path, "rb") as f:
             data = f.read()

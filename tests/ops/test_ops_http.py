@@ -270,6 +270,12 @@ def test_static_files(server):
     with open(os.path.join(os.path.dirname(__file__), "..", "..", "examples",
                            "ops", "web", "app.js"), "rb") as f:
         assert server.request("GET", "/app.js")[2] == f.read()
+    # bpmn-js's license travels with it, linked from every page.
+    status, h, data = server.request("GET", "/vendor/bpmn-js-LICENSE.txt")
+    assert status == 200 and h["content-type"].startswith("text/plain")
+    assert b"bpmn.io project watermark" in data
+    assert b'href="/vendor/bpmn-js-LICENSE.txt"' in server.request("GET",
+                                                                   "/")[2]
 
 
 @pytest.mark.parametrize("path,status", [
