@@ -926,6 +926,15 @@ class Instance(_Closable):
         return json.loads(take_buffer(lib.baton_instance_variables,
                                       self._live()))
 
+    @property
+    def elements(self):
+        """The live element instances, the process instance first, as a
+        new list of dicts with the keys of baton_instance_elements():
+        key, elementId, elementType, state, flowScopeKey and variables
+        (the scope's local variables)."""
+        return json.loads(take_buffer(lib.baton_instance_elements,
+                                      self._live()))
+
     def get_variable(self, name, default=_MISSING):
         """One variable of the process scope; `default` when it does not
         exist, or NotFoundError without a default."""

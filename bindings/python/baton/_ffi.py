@@ -197,6 +197,8 @@ _PROTOTYPES = {
     "baton_instance_revision": (c_uint64, [INSTANCE], None),
     "baton_instance_variables": (c_int, [INSTANCE, _OUT_BUF, _OUT_LEN],
                                  _check_instance),
+    "baton_instance_elements": (c_int, [INSTANCE, _OUT_BUF, _OUT_LEN],
+                                _check_instance),
     "baton_instance_get_variable": (c_int, [INSTANCE, c_char_p, _OUT_BUF,
                                             _OUT_LEN], _check_instance),
     "baton_instance_set_variables": (c_int, [INSTANCE, c_char_p, c_size_t],

@@ -44,6 +44,24 @@ def test_job_fields_and_completion(one_task):
         instance.get_variable("missing")
 
 
+def test_elements_while_waiting(one_task):
+    with one_task.start(variables={"order": "A-1"}) as instance:
+        assert instance.run() == "waiting"     # no handler: the job waits
+        process, task = instance.elements
+        assert process == {"key": instance.key, "elementId": "one",
+                           "elementType": "PROCESS", "state": "ACTIVATED",
+                           "flowScopeKey": -1,
+                           "variables": {"order": "A-1"}}
+        assert task["elementId"] == "task"
+        assert task["elementType"] == "SERVICE_TASK"
+        assert task["state"] == "ACTIVATED"
+        assert task["flowScopeKey"] == instance.key
+        assert task["key"] == instance.jobs[0].element_instance_key
+        instance.cancel()
+        instance.run()
+        assert instance.elements == []
+
+
 def test_returning_none_completes(one_task):
     one_task.register_handler("work", lambda job: None)
     with one_task.start(variables={"a": 1}) as instance:
