@@ -7,7 +7,9 @@
  * Keyset paging: a page is the next `limit` rows in key order after the
  * cursor, read from an index whose leading columns are the filter's
  * equalities and whose last is the key (schema version 2), so a page
- * costs its own rows whatever the store holds. With incidents first the
+ * costs its own rows whatever the store holds. A filter that combines a
+ * process with a state other than INCIDENT reads the process's index
+ * and skips the rows of other states. With incidents first the
  * listing is two segments, instances in state INCIDENT then the others,
  * each newest first; the cursor names its segment and the last key
  * shown: "i:KEY" (incidents), "o:KEY" (the others), "k:KEY" (one
@@ -27,9 +29,10 @@
 #define MAX_LIMIT 1000
 
 /* The columns every query selects, and their residual conditions:
- * $1 cursor key (0: from the newest), $2 process id, $3 version (0: any),
- * $4 state condition (0: none, 1: = $5, 2: not INCIDENT), $5 state,
- * $6 business key, $7 limit. Each query leads with the equalities its
+ * $1 the cursor's key (INT64_MAX from the newest: a plain bound, which
+ * the index seeks to rather than walking down from the newest row),
+ * $2 process id, $3 version (0: any), $4 state condition (0: none,
+ * 1: = $5, 2: not INCIDENT), $5 state, $6 business key, $7 limit. Each query leads with the equalities its
  * index serves, so each is a literal of its own (statements are cached
  * by their text's address). */
 #define COLS                                                               \
@@ -37,7 +40,7 @@
     "i.created, i.updated, i.error, (SELECT COUNT(*) FROM "               \
     "baton_incidents n WHERE n.instance_key = i.key) FROM baton_instances i "
 #define REST                                                               \
-    "(CAST($1 AS BIGINT) = 0 OR i.key < $1) "                             \
+    "i.key < $1 "                                                         \
     "AND (CAST($3 AS INTEGER) = 0 OR i.version = $3) "                    \
     "AND (CAST($4 AS INTEGER) = 0 OR (CAST($4 AS INTEGER) = 1 AND "       \
     "i.state = $5) OR (CAST($4 AS INTEGER) = 2 AND "                      \
@@ -54,7 +57,8 @@ static const char by_process[] =
     COLS "WHERE i.process_id = $2 AND CAST($6 AS TEXT) = '' AND " REST;
 static const char by_state[] =
     COLS "WHERE i.state = $5 AND CAST($4 AS INTEGER) = 1 "
-    "AND CAST($2 AS TEXT) = '' AND CAST($6 AS TEXT) = '' AND " REST;
+    "AND (CAST($2 AS TEXT) = '' OR i.process_id = $2) "
+    "AND CAST($6 AS TEXT) = '' AND " REST;
 static const char by_key[] =
     COLS "WHERE CAST($2 AS TEXT) = '' AND CAST($6 AS TEXT) = '' AND " REST;
 
@@ -79,7 +83,12 @@ static int read_segment(baton_host *h, const baton_host_instance_filter *f,
                         const seg *g, uint64_t after, size_t want,
                         json_t *arr, char *tags)
 {
+    /* Instances in INCIDENT are read from the state's index even with a
+     * process filter: they are few, and the process's own index would
+     * read all its instances to find none. */
+    int incidents = g->cond == 1 && strcmp(g->state, "INCIDENT") == 0;
     const char *sql = f->business_key ? by_business
+                      : incidents ? by_state
                       : f->process_id && f->version ? by_version
                       : f->process_id ? by_process
                       : g->cond == 1 ? by_state
@@ -90,7 +99,7 @@ static int read_segment(baton_host *h, const baton_host_instance_filter *f,
     const char *pid = f->process_id ? f->process_id : "";
     const char *bk = f->business_key ? f->business_key : "";
     const char *st = g->state ? g->state : "";
-    db_bind_int64(s, 1, (int64_t)after);
+    db_bind_int64(s, 1, after ? (int64_t)after : INT64_MAX);
     db_bind_text(s, 2, pid, strlen(pid));
     db_bind_int64(s, 3, f->version);
     db_bind_int64(s, 4, g->cond);
