@@ -114,8 +114,11 @@ static const char schema_v2[] =
     " name TEXT NOT NULL, label1 TEXT NOT NULL, label2 TEXT NOT NULL,"
     " shard INTEGER NOT NULL, value BIGINT NOT NULL,"
     " PRIMARY KEY (name, label1, label2, shard));"
+    /* Partial: an instance without a business key costs it nothing
+     * (`business_key = $1` implies the condition, so both stores use
+     * it). */
     "CREATE INDEX baton_instances_business ON baton_instances"
-    " (business_key, key);"
+    " (business_key, key) WHERE business_key IS NOT NULL;"
     "CREATE INDEX baton_instances_process_key ON baton_instances"
     " (process_id, key);"
     "CREATE INDEX baton_instances_version_key ON baton_instances"
