@@ -21,75 +21,10 @@
 #include <sqlite3.h>
 
 #include "baton_host.h"
+#include "host/host_fixture.h"
 #include "host/store_util.h"
 
 static const char *models;
-
-typedef struct fixture {
-    const char *kind;
-    char uri[512];
-    baton_host *h;
-    int64_t now;
-} fixture;
-
-static int64_t test_clock(void *ud)
-{
-    return ((fixture *)ud)->now;
-}
-
-static int setup(void **state, const char *kind)
-{
-    fixture *f = calloc(1, sizeof *f);
-    f->kind = kind;
-    if (store_fresh(kind, f->uri, sizeof f->uri) != 0) {
-        free(f);
-        *state = NULL;
-        return 0;
-    }
-    int rc = baton_host_open(f->uri, &f->h);
-    if (rc)
-        fprintf(stderr, "open %s: %s\n", f->uri, baton_host_errmsg(f->h));
-    assert_int_equal(rc, BATON_OK);
-    f->now = 1767225600000; /* 2026-01-01T00:00:00Z */
-    baton_host_set_clock(f->h, test_clock, f);
-    *state = f;
-    return 0;
-}
-
-static int setup_sqlite(void **state) { return setup(state, "sqlite"); }
-static int setup_pg(void **state) { return setup(state, "postgresql"); }
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    if (f) {
-        baton_host_close(f->h);
-        if (strcmp(f->kind, "sqlite") == 0) {
-            char path[600];
-            remove(f->uri + 7);
-            snprintf(path, sizeof path, "%s-wal", f->uri + 7);
-            remove(path);
-            snprintf(path, sizeof path, "%s-shm", f->uri + 7);
-            remove(path);
-        }
-        free(f);
-    }
-    return 0;
-}
-
-/* Checks a call's status, showing the host's message when it differs. */
-#define CHECK(f, call, want)                                                \
-    do {                                                                    \
-        int rc_ = (call);                                                   \
-        if (rc_ != (want))                                                  \
-            fail_msg("%s: %d, want %d: %s", #call, rc_, (int)(want),        \
-                     baton_host_errmsg((f)->h));                            \
-    } while (0)
-
-#define FIXTURE(f)                                                          \
-    fixture *f = *state;                                                    \
-    if (!f)                                                                 \
-        skip()
 
 static char *model_text(const char *name)
 {
@@ -324,7 +259,7 @@ static void test_call_activity(void **state)
      * called process too. */
     baton_host_close(f->h);
     CHECK(f, baton_host_open(f->uri, &f->h), 0);
-    baton_host_set_clock(f->h, test_clock, f);
+    baton_host_set_clock(f->h, fixture_clock, f);
     CHECK(f, baton_host_complete_job(f->h, j, "{\"booking\":\"H-1\"}",
                                      BATON_NUL),
           0);
@@ -878,10 +813,6 @@ static void test_newer_schema(void **state)
     assert_int_equal(baton_host_open(f->uri, &f->h), BATON_HOST_ESCHEMA);
     assert_non_null(strstr(baton_host_errmsg(f->h), "schema version 99"));
 }
-
-#define BOTH(fn)                                                            \
-    cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown),            \
-    cmocka_unit_test_setup_teardown(fn, setup_pg, teardown)
 
 int main(void)
 {

@@ -22,75 +22,11 @@
 #include <jansson.h>
 
 #include "baton_host.h"
+#include "host/host_fixture.h"
 #include "host/store_util.h"
 
 static const char *models;
 static const char *golden_v1;
-
-typedef struct fixture {
-    const char *kind;
-    char uri[512];
-    baton_host *h;
-    int64_t now;
-} fixture;
-
-static int64_t test_clock(void *ud)
-{
-    return ((fixture *)ud)->now;
-}
-
-static int setup(void **state, const char *kind)
-{
-    fixture *f = calloc(1, sizeof *f);
-    f->kind = kind;
-    if (store_fresh(kind, f->uri, sizeof f->uri) != 0) {
-        free(f);
-        *state = NULL;
-        return 0;
-    }
-    int rc = baton_host_open(f->uri, &f->h);
-    if (rc)
-        fprintf(stderr, "open %s: %s\n", f->uri, baton_host_errmsg(f->h));
-    assert_int_equal(rc, BATON_OK);
-    f->now = 1767225600000; /* 2026-01-01T00:00:00Z */
-    baton_host_set_clock(f->h, test_clock, f);
-    *state = f;
-    return 0;
-}
-
-static int setup_sqlite(void **state) { return setup(state, "sqlite"); }
-static int setup_pg(void **state) { return setup(state, "postgresql"); }
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    if (f) {
-        baton_host_close(f->h);
-        if (strcmp(f->kind, "sqlite") == 0) {
-            char path[600];
-            remove(f->uri + 7);
-            snprintf(path, sizeof path, "%s-wal", f->uri + 7);
-            remove(path);
-            snprintf(path, sizeof path, "%s-shm", f->uri + 7);
-            remove(path);
-        }
-        free(f);
-    }
-    return 0;
-}
-
-#define CHECK(f, call, want)                                                \
-    do {                                                                    \
-        int rc_ = (call);                                                   \
-        if (rc_ != (want))                                                  \
-            fail_msg("%s: %d, want %d: %s", #call, rc_, (int)(want),        \
-                     baton_host_errmsg((f)->h));                            \
-    } while (0)
-
-#define FIXTURE(f)                                                          \
-    fixture *f = *state;                                                    \
-    if (!f)                                                                 \
-        skip()
 
 static char *model_text(const char *name, size_t *len)
 {
@@ -668,7 +604,7 @@ static void test_golden_v1(void **state)
     fixture *f = &fx;
     snprintf(f->uri, sizeof f->uri, "sqlite:%s", path);
     CHECK(f, baton_host_open(f->uri, &f->h), 0);
-    baton_host_set_clock(f->h, test_clock, f);
+    baton_host_set_clock(f->h, fixture_clock, f);
     assert_int_equal(baton_host_store_schema_version(f->h), 2);
     uint64_t keys[8];
     size_t n = find_all(f, (baton_host_instance_filter){.state = "WAITING"},
@@ -759,10 +695,6 @@ static void test_incident_groups(void **state)
                      (json_int_t)k[20]);
     json_decref(g);
 }
-
-#define BOTH(fn)                                                            \
-    cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown),            \
-    cmocka_unit_test_setup_teardown(fn, setup_pg, teardown)
 
 int main(int argc, char **argv)
 {
