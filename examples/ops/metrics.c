@@ -107,45 +107,42 @@ static int histogram(FILE *f, json_t *h)
     return 0;
 }
 
+/* The families read from arrays of the figures' JSON: each member of
+ * an entry (up to three, then "count") becomes the label named beside
+ * it. */
+static const struct family {
+    const char *name, *type, *help, *key;
+    const char *members[4], *labels[3];
+} families[] = {
+    {"baton_process_instances", "gauge",
+     "Instances by process, version and state.", "instances",
+     {"processId", "version", "state", NULL},
+     {"process_id", "version", "state"}},
+    {"baton_incidents_open", "gauge",
+     "Open incidents by process, element and type.", "incidents",
+     {"processId", "elementId", "type", NULL},
+     {"process_id", "element_id", "type"}},
+    {"baton_element_completions_total", "counter",
+     "Elements completed, by process and element.", "elementCompletions",
+     {"processId", "elementId", NULL}, {"process_id", "element_id"}},
+    {"baton_job_activations_total", "counter", "Jobs activated, by type.",
+     "jobActivations", {"type", NULL}, {"type"}},
+    {"baton_job_failures_total", "counter", "Jobs failed, by type.",
+     "jobFailures", {"type", NULL}, {"type"}},
+};
+
 static int write_all(FILE *f, json_t *m)
 {
-    static const char *const inst_m[] = {"processId", "version", "state",
-                                         NULL};
-    static const char *const inst_l[] = {"process_id", "version", "state"};
-    static const char *const inc_m[] = {"processId", "elementId", "type",
-                                        NULL};
-    static const char *const inc_l[] = {"process_id", "element_id", "type"};
-    static const char *const el_m[] = {"processId", "elementId", NULL};
-    static const char *const el_l[] = {"process_id", "element_id"};
-    static const char *const type_m[] = {"type", NULL};
-    static const char *const type_l[] = {"type"};
     json_t *due = json_object_get(m, "timersDue");
     json_t *lag = json_object_get(m, "timerLagMs");
 
-    head(f, "baton_process_instances", "gauge",
-         "Instances by process, version and state.");
-    if (samples(f, "baton_process_instances",
-                json_object_get(m, "instances"), inst_m, inst_l))
-        return -1;
-    head(f, "baton_incidents_open", "gauge",
-         "Open incidents by process, element and type.");
-    if (samples(f, "baton_incidents_open", json_object_get(m, "incidents"),
-                inc_m, inc_l))
-        return -1;
-    head(f, "baton_element_completions_total", "counter",
-         "Elements completed, by process and element.");
-    if (samples(f, "baton_element_completions_total",
-                json_object_get(m, "elementCompletions"), el_m, el_l))
-        return -1;
-    head(f, "baton_job_activations_total", "counter",
-         "Jobs activated, by type.");
-    if (samples(f, "baton_job_activations_total",
-                json_object_get(m, "jobActivations"), type_m, type_l))
-        return -1;
-    head(f, "baton_job_failures_total", "counter", "Jobs failed, by type.");
-    if (samples(f, "baton_job_failures_total",
-                json_object_get(m, "jobFailures"), type_m, type_l))
-        return -1;
+    for (size_t i = 0; i < sizeof families / sizeof *families; i++) {
+        const struct family *fm = &families[i];
+        head(f, fm->name, fm->type, fm->help);
+        if (samples(f, fm->name, json_object_get(m, fm->key), fm->members,
+                    fm->labels))
+            return -1;
+    }
     if (!json_is_integer(due) || !json_is_number(lag))
         return -1;
     head(f, "baton_timers_due", "gauge", "Timers due and not yet fired.");
