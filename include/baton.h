@@ -79,7 +79,8 @@ enum baton_status {
     BATON_EIO = -9,          /**< a file could not be read */
     BATON_ESNAPSHOT = -10,   /**< a snapshot is damaged, foreign or too new */
     BATON_EEXPR = -11,       /**< an expression is malformed */
-    BATON_EBUDGET = -12      /**< baton_instance_run() used its step budget */
+    BATON_EBUDGET = -12,     /**< baton_instance_run() used its step budget */
+    BATON_EMIGRATE = -13     /**< a migration plan cannot move the instance */
 };
 
 /** A short English description of a status code; never NULL. */
@@ -689,6 +690,45 @@ BATON_API int baton_instance_restore(baton_engine *engine, const void *data,
                                      size_t size, baton_instance **out);
 
 /* ------------------------------------------------------------------ */
+/* Migration                                                           */
+/* ------------------------------------------------------------------ */
+
+/** Moves a live instance to another deployed version of a process in the
+ *  same engine (`process_id`, `version`; often the same process id, a
+ *  newer version), as Zeebe's process instance migration and Camunda 7's
+ *  migration plans do. `plan` (JSON text, may be NULL) is an object
+ *  {"mappings": [{"sourceElementId": "A", "targetElementId": "B"}, ...]};
+ *  an element id it does not map goes to the same id in the target when
+ *  the target has one. Every live element instance, its subscriptions,
+ *  timers, jobs, incidents, join marks and the compensation log move to
+ *  their target elements; variables stay as they are; each moved element
+ *  instance is announced by a record (PROCESS_INSTANCE, MIGRATED).
+ *
+ *  The plan is checked whole before anything moves; what cannot be moved
+ *  is refused with BATON_EMIGRATE and every reason, each naming the
+ *  element: an active element with no target; a target of another kind
+ *  or with other event definitions; a target in another flow scope than
+ *  its scope's target; a mapping into or out of a multi-instance body; a
+ *  wait (message, timer, signal subscription) whose target does not wait
+ *  for the same; a compensation log entry whose activity has no target
+ *  with a handler. With `dry_run` non-zero nothing changes and the report
+ *  is written all the same.
+ *
+ *  `*out` (may be NULL) receives the report as JSON text (baton_free()):
+ *  {"from": {"processId", "version"}, "to": {"processId", "version"},
+ *   "moved": [{"key", "sourceElementId", "targetElementId"}],
+ *   "refused": [{"elementId", "reason"}]}. The last error's message lists
+ *  the reasons too. Returns BATON_OK, BATON_EINVAL, BATON_EPARSE (the
+ *  plan is not such an object), BATON_ENOTFOUND (no such deployment),
+ *  BATON_ESTATE (the instance has ended, or a handler is running),
+ *  BATON_EMIGRATE, BATON_ENOMEM. Atomic: on failure the instance is as it
+ *  was. Not from a handler of this instance. */
+BATON_API int baton_instance_migrate(baton_instance *instance,
+                                     const char *process_id, int version,
+                                     const char *plan, size_t len,
+                                     int dry_run, char **out);
+
+/* ------------------------------------------------------------------ */
 /* Records                                                             */
 /* ------------------------------------------------------------------ */
 
@@ -747,7 +787,10 @@ enum baton_intent {
     BATON_INTENT_BROADCASTED = 18,
     BATON_INTENT_ESCALATED = 19,
     BATON_INTENT_NOT_ESCALATED = 20,
-    BATON_INTENT_RECURRED_AFTER_BACKOFF = 21
+    BATON_INTENT_RECURRED_AFTER_BACKOFF = 21,
+    /** A process instance or element instance moved to another version
+     *  by baton_instance_migrate() (value type PROCESS_INSTANCE). */
+    BATON_INTENT_MIGRATED = 22
 };
 
 /** Record getters, for the record hook (a record lives only during the

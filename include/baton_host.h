@@ -168,6 +168,27 @@ BATON_API int baton_host_signal(baton_host *host, const char *name,
                                 const char *vars, size_t len,
                                 size_t *count);
 
+/** Migrates instance `instance_key` to version `version` of
+ *  `process_id` as baton_instance_migrate() does, with the same `plan`,
+ *  `dry_run` and report in `*out` (released with baton_host_free()), in
+ *  one transaction, and runs it. */
+BATON_API int baton_host_migrate(baton_host *host, uint64_t instance_key,
+                                 const char *process_id, int version,
+                                 const char *plan, size_t len, int dry_run,
+                                 char **out);
+
+/** Migrates every live instance of version `from_version` of
+ *  `process_id` to version `to_version`, each in its own transaction (an
+ *  instance the plan cannot move stays as it was and is reported; the
+ *  others move). `*out` receives {"migrated": [keys], "refused":
+ *  [{"key", "refused": [{"elementId", "reason"}]}]}. Returns BATON_OK
+ *  when it went through the instances, whatever each one's outcome. */
+BATON_API int baton_host_migrate_all(baton_host *host,
+                                     const char *process_id,
+                                     int from_version, int to_version,
+                                     const char *plan, size_t len,
+                                     int dry_run, char **out);
+
 /** Cancels an instance. BATON_ENOTFOUND: no such instance; BATON_ESTATE:
  *  it has already ended. */
 BATON_API int baton_host_cancel(baton_host *host, uint64_t instance_key);
@@ -264,7 +285,9 @@ BATON_API int baton_host_incident_groups(baton_host *host, char **out);
 BATON_API int baton_host_incidents(baton_host *host, char **out);
 
 /** Deployments as a JSON array [{"processId", "version", "checksum",
- *  "name", "deployed", "instances": {STATE: count}}]. */
+ *  "name", "deployed", "instances": {STATE: count}, "droppable": true
+ *  when no live instance (ACTIVE, WAITING, INCIDENT) runs it and it is
+ *  not its process's latest version}]. */
 BATON_API int baton_host_deployments(baton_host *host, char **out);
 
 /* ------------------------------------------------------------------ */
