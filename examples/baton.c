@@ -86,6 +86,8 @@ void cli_usage(FILE *f)
 "       baton incidents               list open incidents\n"
 "       baton resolve INCIDENT_KEY    resolve an incident\n"
 "       baton cancel KEY              cancel an instance\n"
+"       baton migrate KEY PROCESS_ID VERSION\n"
+"                                     move an instance to another version\n"
 "       baton ops                     serve the operations view (web, API,\n"
 "                                     /metrics)\n"
 "\n"

@@ -161,6 +161,9 @@ int cli_usage_store_command(FILE *f, const char *name);
 /* The worker (worker.c). */
 int cli_worker(int argc, char **argv);
 
+/* `baton migrate` (migrate.c). */
+int cli_migrate(int argc, char **argv);
+
 /* The commands that read a store (query.c). */
 int cli_instances(int argc, char **argv);
 int cli_instance(int argc, char **argv);

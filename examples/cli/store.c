@@ -1,7 +1,8 @@
 /* The commands of `baton` that change a durable store (baton_host.h):
  * deploy, start, publish, signal, jobs, resolve and cancel, with what all
  * the store commands share, their dispatch and their usage. The commands
- * that read a store are in query.c, the worker is in worker.c. See
+ * that read a store are in query.c, migrate in migrate.c, the worker is in
+ * worker.c. See
  * docs/cli.md. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
@@ -779,6 +780,22 @@ static const struct store_command commands[] = {
 "usage: baton cancel [--store URI] KEY\n"
 "\n"
 "Cancels an instance.\n"},
+    {"migrate", cli_migrate,
+"usage: baton migrate [--store URI] KEY PROCESS_ID VERSION [--plan FILE]\n"
+"                     [--dry-run] [--json]\n"
+"       baton migrate [--store URI] --all PROCESS_ID FROM_VERSION TO_VERSION\n"
+"                     [--plan FILE] [--dry-run] [--json]\n"
+"\n"
+"Moves the live instance KEY to VERSION of PROCESS_ID, or with --all every\n"
+"live instance of FROM_VERSION to TO_VERSION (each in its own\n"
+"transaction), and runs it. FILE (- reads standard input) is the plan:\n"
+"{\"mappings\": [{\"sourceElementId\": \"A\", \"targetElementId\": \"B\"}]};\n"
+"an element it does not map keeps its id. --dry-run checks the plan and\n"
+"prints what would move, changing nothing. Prints each moved element\n"
+"instance as KEY  SOURCE -> TARGET (--all: 'migrated KEY' and 'refused\n"
+"KEY' lines), or with --json the report. A plan that cannot move an\n"
+"instance is refused with every reason (exit status 1); see\n"
+"docs/versions.md.\n"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -6,7 +6,8 @@
  * Layers, lowest first: db (the connection), host (errors, clock, the
  * engine and its deployments), schema, save (an instance loaded from and
  * saved to the store, with its jobs, subscriptions, incidents and history
- * kept in step), then deploy, ops, jobs and query, and the worker on top.
+ * kept in step), then deploy, ops, jobs, migrate and query, and the worker
+ * on top.
  */
 #ifndef BATON_HOST_INT_H
 #define BATON_HOST_INT_H
@@ -158,6 +159,9 @@ int bh_load(baton_host *h, uint64_t key, hinst *hi);
  * correlate to new subscriptions. Frees hi->in. */
 int bh_run_save(baton_host *h, hinst *hi);
 void bh_release(hinst *hi);
+/* A job's custom headers as a JSON object text (malloc'ed), or NULL when
+ * memory ran out. */
+char *bh_job_headers_json(baton_job *j);
 /* Marks an instance whose snapshot cannot be restored as FAILED. */
 int bh_mark_failed(baton_host *h, uint64_t key, const char *why);
 /* Creates an instance at `start_id` (NULL: none start event) of the latest

@@ -159,7 +159,7 @@ int bh_load(baton_host *h, uint64_t key, hinst *hi)
 
 /* ---- The index tables ------------------------------------------------ */
 
-static char *headers_json(baton_job *j)
+char *bh_job_headers_json(baton_job *j)
 {
     json_t *o = json_object();
     size_t n = baton_job_header_count(j);
@@ -216,7 +216,7 @@ static int sync_jobs(baton_host *h, baton_instance *in, uint64_t key,
         size_t vlen = 0;
         if (baton_job_variables(j, &vars, &vlen))
             return bh_fail(h, BATON_ENOMEM, "out of memory");
-        char *headers = headers_json(j);
+        char *headers = bh_job_headers_json(j);
         if (!headers) {
             baton_free(vars);
             return bh_fail(h, BATON_ENOMEM, "out of memory");
