@@ -158,6 +158,13 @@ _PROTOTYPES = {
                                          c_size_t], _check_host),
     "baton_host_update_retries": (c_int, [HOST, c_uint64, c_int],
                                   _check_host),
+    # the status is read by Store._migrate: a refused plan still hands
+    # over its report, which the exception carries
+    "baton_host_migrate": (c_int, [HOST, c_uint64, c_char_p, c_int,
+                                   c_char_p, c_size_t, c_int, _OUT], None),
+    "baton_host_migrate_all": (c_int, [HOST, c_char_p, c_int, c_int,
+                                       c_char_p, c_size_t, c_int, _OUT],
+                               None),
     # reading the store
     "baton_host_instances": (c_int, [HOST, c_char_p, c_char_p, c_uint64,
                                      c_size_t, _OUT], _check_host),
@@ -304,6 +311,17 @@ def _vars(variables, what="variables"):
     """(JSON bytes or None, length) of a variables dict."""
     data = _json_object(variables, what)
     return data, len(data) if data else 0
+
+
+def _plan(plan):
+    """A migration plan: None, a dict (its JSON object) or JSON text."""
+    if plan is None:
+        return None
+    if isinstance(plan, str):
+        return plan.encode("utf-8")
+    if isinstance(plan, (bytes, bytearray)):
+        return bytes(plan)
+    return _json_object(plan, "plan")
 
 
 def _document(xml_or_path, name):
@@ -714,6 +732,61 @@ class Store(object):
         """Sets the retries of a waiting job."""
         self._call(_lib.baton_host_update_retries, _key(job_key, "job key"),
                    _count(retries, "retries"))
+
+    # -- migration
+
+    def migrate(self, key, process_id, version, plan=None, dry_run=False):
+        """Moves the live instance `key` to `version` of `process_id` and
+        runs it (baton_host_migrate()). `plan` is a dict {"mappings":
+        [{"sourceElementId": ..., "targetElementId": ...}]} (or its JSON
+        text); an element it does not map keeps its id. With `dry_run`
+        nothing changes. Returns the report {"from", "to", "moved",
+        "refused"}. A plan that cannot move the instance raises
+        baton.MigrationError carrying the report as `.report` (its
+        "refused" list names each element and why); NotFoundError: no
+        such instance or version; StateError: it has ended."""
+        data = _plan(plan)
+        return self._migrate(_lib.baton_host_migrate,
+                             _key(key, "instance key"),
+                             _cstr(process_id, "process id"),
+                             _count(version, "version", 1, _INT_MAX),
+                             data, len(data) if data else 0,
+                             1 if dry_run else 0)
+
+    def migrate_all(self, process_id, from_version, to_version, plan=None,
+                    dry_run=False):
+        """Moves every live instance of `from_version` of `process_id` to
+        `to_version` (baton_host_migrate_all()), each in its own
+        transaction: one the plan cannot move stays as it was. Returns
+        {"migrated": [keys], "refused": [{"key", "refused": [{"elementId",
+        "reason"}]}]}; with `dry_run` what would move, changing
+        nothing."""
+        data = _plan(plan)
+        return self._migrate(_lib.baton_host_migrate_all,
+                             _cstr(process_id, "process id"),
+                             _count(from_version, "from_version", 1,
+                                    _INT_MAX),
+                             _count(to_version, "to_version", 1, _INT_MAX),
+                             data, len(data) if data else 0,
+                             1 if dry_run else 0)
+
+    def _migrate(self, fn, *args):
+        out = c_void_p()
+        self._check_free()
+        with self._lock:
+            ptr = self._live()
+            self._check_free()
+            try:
+                rc = fn(ptr, *(args + (byref(out),)))
+                data = string_at(out.value) if out.value else b""
+                error = host_error(rc, ptr) if rc < 0 else None
+            finally:
+                _lib.baton_host_free(out)
+        report = json.loads(data.decode("utf-8")) if data else None
+        if error is not None:
+            error.report = report
+            raise error
+        return report
 
     # -- reading the store
 

@@ -7,6 +7,7 @@ fresh schema of its own, made and dropped with the psql program.
 """
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
@@ -264,6 +265,70 @@ def test_saga_by_external_jobs(saga):
     variables = saga.instance(key)["variables"]
     assert variables["carReservation"] == "CAR-7"
     assert variables["reason"] == "full"
+
+
+# ------------------------------------------------------------- migration
+
+SAGA_V2 = os.path.join(MODELS, "trip-booking-saga-v2.bpmn")
+RENAME_HOTEL = {"mappings": [{"sourceElementId": "BookHotel",
+                              "targetElementId": "ReserveHotel"}]}
+
+
+def job_at(store, key):
+    (job,) = store.instance(key, history=False)["jobs"]
+    return job
+
+
+def test_migrate_waiting_sagas_to_version_2(saga):
+    a = saga.start(SAGA, {"tripId": "T-1"})
+    b = saga.start(SAGA, {"tripId": "T-2"})
+    saga.complete_job(job_at(saga, a)["key"])
+    assert job_at(saga, a)["elementId"] == "BookHotel"
+    assert saga.deploy(SAGA_V2)[0]["version"] == 2
+
+    # Version 2 has no BookHotel: refused without the plan, with reasons.
+    with pytest.raises(baton.Error) as e:
+        saga.migrate(a, SAGA, 2)
+    assert e.value.code == -13          # BATON_EMIGRATE
+    assert "BookHotel" in str(e.value)
+    assert [r["elementId"] for r in e.value.report["refused"]] == \
+        ["BookHotel"]
+    report = saga.migrate(a, SAGA, 2, RENAME_HOTEL, dry_run=True)
+    assert report["to"] == {"processId": SAGA, "version": 2}
+    assert [(m["sourceElementId"], m["targetElementId"])
+            for m in report["moved"]
+            if m["sourceElementId"] == "BookHotel"] == \
+        [("BookHotel", "ReserveHotel")]
+    assert saga.instance(a)["version"] == 1
+
+    # The batch: a (at BookHotel) and b (at ReserveCar) both move, the
+    # plan given as JSON text.
+    done = saga.migrate_all(SAGA, 1, 2, json.dumps(RENAME_HOTEL))
+    assert sorted(done["migrated"]) == sorted([a, b])
+    assert done["refused"] == []
+    assert saga.instance(a)["version"] == 2
+    assert saga.instance(a)["variables"] == {"tripId": "T-1"}
+    for element in ["ReserveHotel", "BookFlight", "ConfirmTrip"]:
+        job = job_at(saga, a)
+        assert job["elementId"] == element
+        saga.complete_job(job["key"])
+    assert state_of(saga, a) == "COMPLETED"
+    assert any(entry["record"]["intent"] == "MIGRATED"
+               for entry in saga.instance(a)["history"])
+
+
+def test_migrate_bad_arguments(saga):
+    key = saga.start(SAGA)
+    saga.deploy(SAGA_V2)
+    with pytest.raises(baton.NotFoundError):
+        saga.migrate(key, SAGA, 5)
+    with pytest.raises(baton.ParseError):
+        saga.migrate(key, SAGA, 2, "[1]")
+    with pytest.raises(TypeError):
+        saga.migrate(key, SAGA, 2, plan=["BookHotel"])
+    with pytest.raises(ValueError):
+        saga.migrate_all(SAGA, 0, 2)
+    assert saga.instance(key)["version"] == 1
 
 
 def test_fail_job_incident_resolve_by_key(saga):
