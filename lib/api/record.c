@@ -20,7 +20,7 @@ static const char *const intent_names[] = {
     "RESOLVED",           "UPDATED",            "CANCELED",
     "TRIGGERED",          "CORRELATED",         "DELETED",
     "BROADCASTED",        "ESCALATED",          "NOT_ESCALATED",
-    "RECURRED_AFTER_BACKOFF",
+    "RECURRED_AFTER_BACKOFF", "MIGRATED",
 };
 
 const char *baton_value_type_name(int vt)

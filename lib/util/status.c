@@ -18,6 +18,7 @@ const char *baton_strerror(int code)
     case BATON_ESNAPSHOT: return "invalid snapshot";
     case BATON_EEXPR: return "malformed expression";
     case BATON_EBUDGET: return "step budget used up";
+    case BATON_EMIGRATE: return "the migration plan cannot move the instance";
     default: return "unknown error";
     }
 }
