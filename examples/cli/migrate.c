@@ -78,14 +78,27 @@ static int print_batch(json_t *doc)
     return 0;
 }
 
-/* A refused plan of one instance: the host's message, then the reasons
- * one a line (the report as it is on stdout with --json). */
-static int refused_one(struct cli_call *c, char *report, int json)
+/* A refused plan of one instance: which move was refused, then every
+ * reason one a line, from the report (the host's message holds as many
+ * as fit); with --json the report as it is on stdout. */
+static int refused_one(struct cli_call *c, const char *key, char *report,
+                       int json)
 {
     json_t *doc = report ? json_loads(report, 0, NULL) : NULL;
+    json_t *to = json_object_get(doc, "to");
+    json_t *reasons = json_object_get(doc, "refused");
 
-    cli_host_error(c->host, BATON_EMIGRATE);
-    print_reasons(stderr, "  ", json_object_get(doc, "refused"));
+    if (json_array_size(reasons)) {
+        fprintf(stderr, "baton: instance %s cannot move to %s version %"
+                JSON_INTEGER_FORMAT ":\n", key,
+                json_string_value(json_object_get(to, "processId"))
+                    ? json_string_value(json_object_get(to, "processId"))
+                    : "?",
+                json_integer_value(json_object_get(to, "version")));
+        print_reasons(stderr, "  ", reasons);
+    } else {
+        cli_host_error(c->host, BATON_EMIGRATE);
+    }
     if (json && report) {
         puts(report);
         cli_finish_stdout();
@@ -163,7 +176,7 @@ int cli_migrate(int argc, char **argv)
                                 plan_len, dry_run, &out);
     free(plan);
     if (rc == BATON_EMIGRATE) {
-        rc = refused_one(&c, out, json);
+        rc = refused_one(&c, argv[1], out, json);
         cli_call_end(&c, BATON_OK);
         return rc;
     }
