@@ -122,8 +122,8 @@ suite() {
     current="$kind dry run"
     bs migrate "$a" TripBookingSaga 2 --plan "$tmp/plan.json" --dry-run
     expect_status 0
-    expect_out_has "BookHotel -> ReserveHotel"
-    expect_out_has "to TripBookingSaga version 2"
+    expect_out_has "TripBookingSaga version 1 -> TripBookingSaga version 2 (dry run: nothing changed)"
+    expect_out_has "  BookHotel -> ReserveHotel"
     expect_at "$a" "1 BookHotel"
 
     current="$kind migrate"
@@ -159,7 +159,7 @@ suite() {
     current="$kind --all"
     bs migrate --all TripBookingSaga 1 2 --dry-run
     expect_status 1
-    expect_out_has "migrated $c"
+    expect_out_has "would migrate $c"
     expect_out_has "refused $b"
     expect_out_has "  BookHotel: "
     expect_at "$c" "1 ReserveCar"

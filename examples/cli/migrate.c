@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,26 +39,40 @@ static void print_reasons(FILE *f, const char *indent, json_t *reasons)
     }
 }
 
-/* The report of one instance: what moved where. */
+/* Whether the command is a dry run, for the printers
+ * (cli_print_host_json() hands them the document only). */
+static int printing_dry_run;
+
+static const char *side_text(json_t *side, char *buf, size_t size)
+{
+    const char *pid = json_string_value(json_object_get(side, "processId"));
+
+    snprintf(buf, size, "%s version %" JSON_INTEGER_FORMAT, pid ? pid : "?",
+             json_integer_value(json_object_get(side, "version")));
+    return buf;
+}
+
+/* The report of one instance: from where to where, then what moved. */
 static int print_report(json_t *doc)
 {
-    json_t *to = json_object_get(doc, "to"), *m;
+    char from[300], to[300];
+    json_t *m;
     size_t i;
 
+    printf("%s -> %s%s\n",
+           side_text(json_object_get(doc, "from"), from, sizeof from),
+           side_text(json_object_get(doc, "to"), to, sizeof to),
+           printing_dry_run ? " (dry run: nothing changed)" : "");
     json_array_foreach(json_object_get(doc, "moved"), i, m) {
         const char *src = json_string_value(json_object_get(m,
                                                 "sourceElementId"));
         const char *dst = json_string_value(json_object_get(m,
                                                 "targetElementId"));
 
-        printf("%" JSON_INTEGER_FORMAT "  %s -> %s\n",
+        printf("  %" JSON_INTEGER_FORMAT "  %s -> %s\n",
                json_integer_value(json_object_get(m, "key")),
                src ? src : "", dst ? dst : "");
     }
-    printf("to %s version %" JSON_INTEGER_FORMAT "\n",
-           json_string_value(json_object_get(to, "processId"))
-               ? json_string_value(json_object_get(to, "processId")) : "",
-           json_integer_value(json_object_get(to, "version")));
     return 0;
 }
 
@@ -65,11 +80,13 @@ static int print_report(json_t *doc)
  * its reasons. */
 static int print_batch(json_t *doc)
 {
+    const char *verb = printing_dry_run ? "would migrate" : "migrated";
     json_t *v;
     size_t i;
 
     json_array_foreach(json_object_get(doc, "migrated"), i, v)
-        printf("migrated %" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
+        printf("%s %" JSON_INTEGER_FORMAT "\n", verb,
+               json_integer_value(v));
     json_array_foreach(json_object_get(doc, "refused"), i, v) {
         printf("refused %" JSON_INTEGER_FORMAT "\n",
                json_integer_value(json_object_get(v, "key")));
@@ -175,6 +192,7 @@ int cli_migrate(int argc, char **argv)
         rc = baton_host_migrate(c.host, key, argv[2], to_version, plan,
                                 plan_len, dry_run, &out);
     free(plan);
+    printing_dry_run = dry_run;
     if (rc == BATON_EMIGRATE) {
         rc = refused_one(&c, argv[1], out, json);
         cli_call_end(&c, BATON_OK);

@@ -791,10 +791,11 @@ static const struct store_command commands[] = {
 "transaction), and runs it. FILE (- reads standard input) is the plan:\n"
 "{\"mappings\": [{\"sourceElementId\": \"A\", \"targetElementId\": \"B\"}]};\n"
 "an element it does not map keeps its id. --dry-run checks the plan and\n"
-"prints what would move, changing nothing. Prints each moved element\n"
-"instance as KEY  SOURCE -> TARGET (--all: 'migrated KEY' and 'refused\n"
-"KEY' lines), or with --json the report. A plan that cannot move an\n"
-"instance is refused with every reason (exit status 1); see\n"
+"prints what would move, changing nothing. Prints the versions, then\n"
+"each moved element instance as KEY  SOURCE -> TARGET (--all: 'migrated\n"
+"KEY' and 'refused KEY' lines), or with --json the report. A plan that\n"
+"cannot move an instance is refused with every reason, and the exit\n"
+"status is 1 (--all: when one instance was refused); see\n"
 "docs/versions.md.\n"},
 };
 
