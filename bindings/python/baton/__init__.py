@@ -37,7 +37,8 @@ __version__ = "0.1.0"
 
 from ._errors import (  # noqa: E402
     BpmnError, BudgetError, ClosedError, Error, ExpressionError,
-    InputOutputError, InvalidArgumentError, LimitError, ModelError,
+    InputOutputError, InvalidArgumentError, LimitError, MigrationError,
+    ModelError,
     NotFoundError, OutOfMemoryError, ParseError, SnapshotError, StateError,
     UnsupportedError, StoreError, ConflictError, SchemaError, STATUS_NAMES)
 from ._ffi import library_path  # noqa: E402
@@ -55,7 +56,7 @@ __all__ = [
     "Error", "InvalidArgumentError", "ParseError", "ExpressionError",
     "UnsupportedError", "ModelError", "NotFoundError", "StateError",
     "LimitError", "InputOutputError", "SnapshotError", "BudgetError",
-    "OutOfMemoryError", "ClosedError", "STATUS_NAMES", "STATES", "LIMITS",
+    "OutOfMemoryError", "ClosedError", "MigrationError", "STATUS_NAMES", "STATES", "LIMITS",
     "LOG_ERROR", "LOG_WARN", "LOG_INFO", "LOG_DEBUG", "library_path",
     "library_version", "library_version_number", "strerror",
     "START_KINDS", "SUBSCRIPTION_KINDS", "StartEvent", "Subscription",

@@ -29,7 +29,7 @@ import os
 import weakref
 from collections import namedtuple
 from collections.abc import Mapping
-from ctypes import byref, c_int, c_int64, string_at
+from ctypes import byref, c_int, c_int64, c_void_p, string_at
 
 from . import _errors
 from ._errors import (BpmnError, ClosedError, Error, NotFoundError,
@@ -1086,6 +1086,30 @@ class Instance(_Closable):
         run (a job with 0 retries gets 1)."""
         self._call(lib.baton_instance_resolve_incident, incident_key)
 
+    # -- migration
+
+    def migrate(self, process_id, version, plan=None, dry_run=False):
+        """Moves the instance to version `version` of `process_id`
+        deployed in this engine, with `plan` ({"mappings":
+        [{"sourceElementId": ..., "targetElementId": ...}]}, a dict or
+        JSON text; None: every element to the same id). Returns the
+        report (a dict: "from", "to", "moved", "refused"); with `dry_run`
+        nothing changes. A plan that cannot move the instance raises
+        MigrationError, whose ``report`` and ``reasons`` say why."""
+        if isinstance(plan, Mapping):
+            data = json.dumps(plan).encode("utf-8")
+        elif plan is None or isinstance(plan, bytes):
+            data = plan
+        elif isinstance(plan, str):
+            data = plan.encode("utf-8")
+        else:
+            raise TypeError("plan must be a dict or JSON text, not %s"
+                            % type(plan).__name__)
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise TypeError("version must be an int")
+        pid = _cstr(process_id, "process_id")
+        return self._call(_migrate, pid, version, data, bool(dry_run))
+
     # -- snapshots
 
     def snapshot(self):
@@ -1093,6 +1117,22 @@ class Instance(_Closable):
         ptr = self._live()
         self._not_running()
         return take_buffer(lib.baton_instance_snapshot, ptr)
+
+
+def _migrate(ptr, process_id, version, data, dry_run):
+    out = c_void_p()
+    try:
+        code = lib.baton_instance_migrate(ptr, process_id, version, data,
+                                          len(data) if data else 0,
+                                          1 if dry_run else 0, byref(out))
+        report = json.loads(string_at(out.value)) if out.value else None
+    finally:
+        lib.baton_free(out)
+    if code < 0:
+        error = engine_error(code, lib.baton_instance_engine(ptr))
+        error.report = report
+        raise error
+    return report
 
 
 # ---------------------------------------------------------------------- job

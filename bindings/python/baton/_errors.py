@@ -14,6 +14,7 @@ EIO = -9
 ESNAPSHOT = -10
 EEXPR = -11
 EBUDGET = -12
+EMIGRATE = -13
 # enum baton_host_status (baton_host.h)
 HOST_ESTORE = -100
 HOST_ECONFLICT = -101
@@ -25,7 +26,7 @@ STATUS_NAMES = {
     EMODEL: "BATON_EMODEL", ENOTFOUND: "BATON_ENOTFOUND",
     ESTATE: "BATON_ESTATE", ELIMIT: "BATON_ELIMIT", EIO: "BATON_EIO",
     ESNAPSHOT: "BATON_ESNAPSHOT", EEXPR: "BATON_EEXPR",
-    EBUDGET: "BATON_EBUDGET",
+    EBUDGET: "BATON_EBUDGET", EMIGRATE: "BATON_EMIGRATE",
     HOST_ESTORE: "BATON_HOST_ESTORE", HOST_ECONFLICT: "BATON_HOST_ECONFLICT",
     HOST_ESCHEMA: "BATON_HOST_ESCHEMA",
 }
@@ -120,6 +121,20 @@ class BudgetError(Error):
     """BATON_EBUDGET: run() used its step budget with work still ready."""
 
 
+class MigrationError(Error):
+    """BATON_EMIGRATE: a migration plan cannot move the instance.
+    ``report`` is the migration report (a dict, None when the call failed
+    before writing it) and ``reasons`` its refusals as (element id,
+    reason) pairs; the instance is as it was."""
+
+    report = None
+
+    @property
+    def reasons(self):
+        return [(r["elementId"], r["reason"])
+                for r in (self.report or {}).get("refused", [])]
+
+
 class OutOfMemoryError(Error, MemoryError):
     """BATON_ENOMEM: an allocation failed (also a MemoryError)."""
 
@@ -148,7 +163,7 @@ _CLASSES = {
     EPARSE: ParseError, EUNSUPPORTED: UnsupportedError, EMODEL: ModelError,
     ENOTFOUND: NotFoundError, ESTATE: StateError, ELIMIT: LimitError,
     EIO: InputOutputError, ESNAPSHOT: SnapshotError, EEXPR: ExpressionError,
-    EBUDGET: BudgetError, HOST_ESTORE: StoreError,
+    EBUDGET: BudgetError, EMIGRATE: MigrationError, HOST_ESTORE: StoreError,
     HOST_ECONFLICT: ConflictError, HOST_ESCHEMA: SchemaError,
 }
 

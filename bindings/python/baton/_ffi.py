@@ -254,6 +254,10 @@ _PROTOTYPES = {
                                 _check_instance),
     "baton_instance_restore": (c_int, [ENGINE, c_char_p, c_size_t,
                                        _P(INSTANCE)], _check_engine),
+    # migration: checked by Instance.migrate, which keeps the report of a
+    # refused plan
+    "baton_instance_migrate": (c_int, [INSTANCE, c_char_p, c_int, c_char_p,
+                                       c_size_t, c_int, _P(c_void_p)], None),
     # records
     "baton_record_value_type": (c_int, [RECORD], None),
     "baton_record_intent": (c_int, [RECORD], None),

@@ -742,9 +742,9 @@ class Store(object):
         text); an element it does not map keeps its id. With `dry_run`
         nothing changes. Returns the report {"from", "to", "moved",
         "refused"}. A plan that cannot move the instance raises
-        baton.MigrationError carrying the report as `.report` (its
-        "refused" list names each element and why); NotFoundError: no
-        such instance or version; StateError: it has ended."""
+        baton.MigrationError, whose `report` and `reasons` say why;
+        NotFoundError: no such instance or version; StateError: it has
+        ended."""
         data = _plan(plan)
         return self._migrate(_lib.baton_host_migrate,
                              _key(key, "instance key"),

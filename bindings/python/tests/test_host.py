@@ -287,12 +287,12 @@ def test_migrate_waiting_sagas_to_version_2(saga):
     assert saga.deploy(SAGA_V2)[0]["version"] == 2
 
     # Version 2 has no BookHotel: refused without the plan, with reasons.
-    with pytest.raises(baton.Error) as e:
+    with pytest.raises(baton.MigrationError) as e:
         saga.migrate(a, SAGA, 2)
-    assert e.value.code == -13          # BATON_EMIGRATE
     assert "BookHotel" in str(e.value)
-    assert [r["elementId"] for r in e.value.report["refused"]] == \
-        ["BookHotel"]
+    assert e.value.reasons == [("BookHotel",
+                                "active element 'BookHotel' has no target")]
+    assert saga.instance(a)["version"] == 1
     report = saga.migrate(a, SAGA, 2, RENAME_HOTEL, dry_run=True)
     assert report["to"] == {"processId": SAGA, "version": 2}
     assert [(m["sourceElementId"], m["targetElementId"])
