@@ -169,9 +169,12 @@ BATON_API int baton_host_signal(baton_host *host, const char *name,
                                 size_t *count);
 
 /** Migrates instance `instance_key` to version `version` of
- *  `process_id` as baton_instance_migrate() does, with the same `plan`,
- *  `dry_run` and report in `*out` (released with baton_host_free()), in
- *  one transaction, and runs it. */
+ *  `process_id` as the engine's baton_instance_migrate does (baton.h),
+ *  with the same `plan`, `dry_run` and report in `*out` (released with
+ *  baton_host_free(); written also when the plan is refused with
+ *  BATON_EMIGRATE), in one transaction, and runs it. (No parentheses
+ *  after the engine's name: tests/check_exports.sh takes every name
+ *  followed by one for a function of this library.) */
 BATON_API int baton_host_migrate(baton_host *host, uint64_t instance_key,
                                  const char *process_id, int version,
                                  const char *plan, size_t len, int dry_run,
