@@ -308,7 +308,22 @@ BATON_API const char *baton_model_process_id(const baton_model *model,
 /** 1 if the i-th process is executable, 0 if not or out of range. */
 BATON_API int baton_model_process_executable(const baton_model *model,
                                              size_t index);
-/** The 64-bit checksum of the document bytes. */
+/** The model's identity: a 64-bit hash of the document's executable
+ *  content, which snapshots carry and a restore checks, and the durable
+ *  host compares to decide whether a document is a new version. It
+ *  ignores what editors and formatters change without changing what
+ *  runs: namespace prefixes and xmlns declarations (names count by
+ *  namespace URI and local name, xsi:type values by the URI their prefix
+ *  is bound to), the order of attributes, comments, processing
+ *  instructions, whitespace-only text, the bpmndi:BPMNDiagram subtree,
+ *  bpmn:documentation elements, the definitions' `exporter` and
+ *  `exporterVersion`, and attributes in the Camunda modeler namespace
+ *  (http://camunda.org/schema/modeler/1.0). Everything else counts
+ *  exactly (ids, names, attribute values, text such as expressions and
+ *  scripts, every extension element and value), so a change of what can
+ *  run always gives another identity. docs/versions.md says more.
+ *  Snapshots of format 5 and older named the model by the checksum of its
+ *  bytes instead; they still restore against a model with those bytes. */
 BATON_API uint64_t baton_model_checksum(const baton_model *model);
 /** The job types that the elements of the `process`-th process create
  *  with a fixed type (the handlers a host needs), each once, in document
@@ -683,7 +698,9 @@ BATON_API int baton_instance_snapshot(const baton_instance *instance,
                                       void **out, size_t *size);
 
 /** Rebuilds an instance from a snapshot, against the deployment of the
- *  same process id and version with the same model checksum. Anything
+ *  same process id and version with the same model identity
+ *  (baton_model_checksum(); a snapshot of format 5 or older, written
+ *  before identities, against a model with the same bytes). Anything
  *  damaged, truncated, foreign or too new is refused whole with
  *  BATON_ESNAPSHOT; a missing deployment is BATON_ENOTFOUND. */
 BATON_API int baton_instance_restore(baton_engine *engine, const void *data,

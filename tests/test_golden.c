@@ -342,9 +342,19 @@ static void test_golden(void **state)
     baton_model *m;
     if (baton_model_load_file(r.e, path, &m))
         fail_msg("%s: %s", path, baton_engine_errmsg(r.e));
+    /* Formats 1 to 5 name the model by the FNV-1a 64 of its bytes, from
+     * format 6 by its identity (baton_model_checksum()). */
+    uint64_t sum = baton_model_checksum(m);
+    if (g->format < 6) {
+        size_t model_len;
+        unsigned char *model = read_all(path, &model_len);
+        sum = 0xcbf29ce484222325ull;
+        for (size_t k = 0; k < model_len; k++)
+            sum = (sum ^ model[k]) * 0x100000001b3ull;
+        free(model);
+    }
     char hex[32];
-    snprintf(hex, sizeof hex, "%016llx",
-             (unsigned long long)baton_model_checksum(m));
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)sum);
     assert_string_equal(hex, json_string_value(json_object_get(doc,
                                                                "checksum")));
     /* From format 5: the processes its call activities call. */

@@ -586,6 +586,82 @@ static void book(void *ud, baton_host_job *job)
     baton_host_job_complete(job, vars, BATON_NUL);
 }
 
+/* The deployments listing as an array, and whether the entry of
+ * `version` can be dropped. */
+static int droppable(fixture *f, int version)
+{
+    char *out = NULL;
+    CHECK(f, baton_host_deployments(f->h, &out), 0);
+    json_t *deps = json_loads(out, 0, NULL);
+    baton_host_free(out);
+    int found = -1;
+    size_t i;
+    json_t *d;
+    json_array_foreach(deps, i, d)
+        if (json_integer_value(json_object_get(d, "version")) == version)
+            found = json_is_true(json_object_get(d, "droppable"));
+    json_decref(deps);
+    if (found < 0)
+        fail_msg("no version %d", version);
+    return found;
+}
+
+static uint64_t start_trip(fixture *f, int version)
+{
+    uint64_t key = 0;
+    CHECK(f, baton_host_start(f->h, "TripBookingSaga", "{}", BATON_NUL, NULL,
+                              &key), 0);
+    json_t *doc = instance(f, key);
+    assert_int_equal(json_integer_value(json_object_get(doc, "version")),
+                     version);
+    json_decref(doc);
+    return key;
+}
+
+/* A reformatted model (tests/identity/trip-saga) redeploys as the same
+ * version and the instances started on it go on; a change of content is
+ * the next version, and instances of both run side by side to their
+ * ends. */
+static void test_identity_versions(void **state)
+{
+    FIXTURE(f);
+    deploy(f, "trip-booking-saga.bpmn", 1, 1);
+    uint64_t a = start_trip(f, 1);
+    /* ReserveCar done: `a` waits at BookHotel, with a snapshot. */
+    CHECK(f, baton_host_complete_job(f->h, activate_one(f, "ReserveCar", NULL),
+                                     NULL, 0), 0);
+    deploy(f, "../identity/trip-saga/same-all-at-once.bpmn", 1, 0);
+    deploy(f, "../identity/trip-saga/same-comment-appended.bpmn", 1, 0);
+    uint64_t b = start_trip(f, 1);
+    assert_int_equal(droppable(f, 1), 0);
+    deploy(f, "../identity/trip-saga/other-added-task.bpmn", 2, 1);
+    /* Reformatted again: still version 2, not a third. */
+    deploy(f, "../identity/trip-saga/other-added-task.bpmn", 2, 0);
+    uint64_t c = start_trip(f, 2);
+    assert_int_equal(droppable(f, 1), 0); /* live instances */
+    assert_int_equal(droppable(f, 2), 0); /* the latest */
+
+    const char *types[] = {"ReserveCar", "BookHotel", "CheckVisa",
+                           "BookFlight"};
+    for (size_t i = 0; i < 4; i++)
+        CHECK(f, baton_host_register(f->h, types[i], book, NULL), 0);
+    baton_host_worker_options o = {.concurrency = 2, .until_idle = 1};
+    CHECK(f, baton_host_worker_run(f->h, &o), 0);
+    char tasks[256];
+    uint64_t v1[] = {a, b};
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal(state_of(f, v1[i]), "COMPLETED");
+        completed_tasks(f, v1[i], tasks, sizeof tasks);
+        assert_string_equal(tasks, "ReserveCar BookHotel BookFlight");
+    }
+    assert_string_equal(state_of(f, c), "COMPLETED");
+    completed_tasks(f, c, tasks, sizeof tasks);
+    assert_string_equal(tasks, "ReserveCar BookHotel CheckVisa BookFlight");
+    /* Nothing runs version 1 any more. */
+    assert_int_equal(droppable(f, 1), 1);
+    assert_int_equal(droppable(f, 2), 0);
+}
+
 static void test_worker(void **state)
 {
     FIXTURE(f);
@@ -823,6 +899,7 @@ int main(void)
         fprintf(stderr, "BATON_TEST_PG is not set: PostgreSQL cases skip\n");
     const struct CMUnitTest tests[] = {
         BOTH(test_versions),
+        BOTH(test_identity_versions),
         BOTH(test_bad_model),
         BOTH(test_saga_by_external_jobs),
         BOTH(test_call_activity),

@@ -613,6 +613,17 @@ static void test_golden_v1(void **state)
     n = find_all(f, (baton_host_instance_filter){.incidents_first = 1}, 2,
                  keys, 8);
     assert_int_equal(n, 3);
+    /* Its deployment's checksum column holds the checksum of the bytes:
+     * a reformatted trip saga is compared by the stored text's identity
+     * and is the same version, whose instances (snapshots of format 5
+     * and older) go on. */
+    char *out = NULL;
+    char *xml = model_text("../identity/trip-saga/same-all-at-once.bpmn", NULL);
+    CHECK(f, baton_host_deploy(f->h, xml, BATON_NUL, "reformatted", &out), 0);
+    assert_string_equal(out, "[{\"processId\":\"TripBookingSaga\","
+                             "\"version\":1,\"new\":false}]");
+    baton_host_free(out);
+    free(xml);
     const char *types[] = {"BookHotel", "BookFlight"};
     for (size_t i = 0; i < 2; i++)
         CHECK(f, baton_host_register(f->h, types[i], complete, NULL), 0);
@@ -621,6 +632,23 @@ static void test_golden_v1(void **state)
     n = find_all(f, (baton_host_instance_filter){.state = "COMPLETED"}, 5,
                  keys, 8);
     assert_int_equal(n, 3);
+    /* A change of content is version 2; version 1 has no live instance
+     * left and can be dropped. */
+    xml = model_text("../identity/trip-saga/other-added-task.bpmn", NULL);
+    CHECK(f, baton_host_deploy(f->h, xml, BATON_NUL, "v2", &out), 0);
+    assert_string_equal(out, "[{\"processId\":\"TripBookingSaga\","
+                             "\"version\":2,\"new\":true}]");
+    baton_host_free(out);
+    free(xml);
+    CHECK(f, baton_host_deployments(f->h, &out), 0);
+    json_t *deps = json_loads(out, 0, NULL);
+    baton_host_free(out);
+    assert_int_equal(json_array_size(deps), 2);
+    assert_true(json_is_true(json_object_get(json_array_get(deps, 0),
+                                             "droppable")));
+    assert_true(json_is_false(json_object_get(json_array_get(deps, 1),
+                                              "droppable")));
+    json_decref(deps);
     json_t *m = metrics(f);
     assert_int_equal(count_of(m, "jobActivations", "type", "BookFlight",
                               NULL, NULL), 2);

@@ -157,7 +157,7 @@ static void seed_zeebe_trip_structure(void **state)
                      0);
     assert_int_equal(s.n, 0);
     assert_non_null(m);
-    assert_int_equal(m->checksum, bt_fnv1a64(xml, len, BT_FNV_SEED));
+    assert_int_equal(m->byte_sum, bt_fnv1a64(xml, len, BT_FNV_SEED));
     assert_string_equal(m->source_name, "trip.bpmn");
     assert_int_equal(atomic_load(&m->refs), 1);
     free(xml);

@@ -138,7 +138,7 @@ static snap parse(const unsigned char *p, size_t size)
     memset(&s, 0, sizeof s);
     assert_true(size >= 24);
     assert_memory_equal(p, "BATN", 4);
-    assert_int_equal(g32(p + 4), 5);
+    assert_int_equal(g32(p + 4), 6);
     assert_int_equal(g64(p + 8), size);
     assert_int_equal(g64(p + size - 8), fnv1a64(p, size - 8));
     memcpy(s.head, p, 16);
@@ -244,6 +244,16 @@ static void remove_section(snap *s, size_t i)
     s->n--;
 }
 
+static uint64_t bytes_of(uint64_t identity);
+
+/* The header's model named as formats 1 to 5 name it: by its bytes. */
+static void named_by_bytes(snap *s)
+{
+    section *h = sec(s, HEAD);
+    unsigned char *sum = h->body + 4 + g32(h->body) + H_CHECKSUM;
+    s64(sum, bytes_of(g64(sum)));
+}
+
 /* The same instance in format 4, for one without called processes and
  * loops compensated: no CALL section, and compensation entries without
  * their process instance and variables. */
@@ -259,6 +269,7 @@ static void as_format4(snap *s)
         splice(c, at + COMP_PI, COMP_SIZE - COMP_PI, NULL, 0);
     }
     s32(s->head + 4, 4);
+    named_by_bytes(s);
 }
 
 static void expect_restores(baton_engine *e, const snap *s, int line);
@@ -498,15 +509,62 @@ static int64_t read_clock(void *ud)
     return g_now;
 }
 
+/* Formats 1 to 5 name the model by the checksum of its bytes, format 6
+ * by its identity (baton_model_checksum()): each model deployed, by both,
+ * so that a snapshot can be written back as an older format. */
+static struct {
+    uint64_t identity, bytes;
+} sums[8];
+static size_t n_sums;
+
+static void remember_sums(const baton_model *m, const char *text,
+                          const char *path)
+{
+    unsigned char *data = NULL;
+    size_t n = 0;
+    if (!text) {
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        assert_int_equal(fseek(f, 0, SEEK_END), 0);
+        n = (size_t)ftell(f);
+        rewind(f);
+        data = malloc(n + 1);
+        assert_non_null(data);
+        assert_int_equal(fread(data, 1, n, f), n);
+        fclose(f);
+    }
+    uint64_t bytes = text ? fnv1a64((const unsigned char *)text, strlen(text))
+                          : fnv1a64(data, n);
+    free(data);
+    uint64_t id = baton_model_checksum(m);
+    assert_true(id != bytes);
+    for (size_t i = 0; i < n_sums; i++)
+        if (sums[i].identity == id)
+            return;
+    assert_true(n_sums < sizeof sums / sizeof *sums);
+    sums[n_sums].identity = id;
+    sums[n_sums++].bytes = bytes;
+}
+
+static uint64_t bytes_of(uint64_t identity)
+{
+    for (size_t i = 0; i < n_sums; i++)
+        if (sums[i].identity == identity)
+            return sums[i].bytes;
+    fail_msg("no model of identity %016llx", (unsigned long long)identity);
+    return 0;
+}
+
 static void deploy(baton_engine *e, int which)
 {
     baton_model *m = NULL;
     int rc;
     char path[2048];
+    const char *text = NULL;
     if (which == NESTED || which == WAITS || which == LOOPS) {
-        const char *text = which == NESTED  ? nested_bpmn
-                           : which == WAITS ? waits_bpmn
-                                            : loops_bpmn;
+        text = which == NESTED  ? nested_bpmn
+               : which == WAITS ? waits_bpmn
+                                : loops_bpmn;
         snprintf(path, sizeof path, "%s",
                  which == NESTED  ? "nested"
                  : which == WAITS ? "waits"
@@ -524,6 +582,7 @@ static void deploy(baton_engine *e, int which)
     }
     if (rc)
         fail_msg("%s: %s", path, baton_engine_errmsg(e));
+    remember_sums(m, text, path);
     assert_int_equal(baton_engine_deploy(e, m, NULL, NULL), 0);
     baton_model_free(m);
 }
@@ -1849,19 +1908,34 @@ static void test_forged_envelope(void **state)
     f = copy(s);
     s32(f.head + 4, 0);
     expect_refused(b.e, &f,
-                   "format version 0, this library reads versions 1 to 5");
+                   "format version 0, this library reads versions 1 to 6");
     snap_free(&f);
     f = copy(s);
-    s32(f.head + 4, 6);
+    s32(f.head + 4, 7);
     expect_refused(b.e, &f,
-                   "format version 6, this library reads versions 1 to 5");
+                   "format version 7, this library reads versions 1 to 6");
     snap_free(&f);
     f = copy(s);
     s32(f.head + 4, 0xffffffffu);
     expect_refused(b.e, &f, "format version 4294967295, this library reads "
-                            "versions 1 to 5");
+                            "versions 1 to 6");
     snap_free(&f);
-    /* Format 5's sections read as format 1: the tag is no string. */
+    /* Format 5 names the model by its bytes: the same sections labelled
+     * format 5 restore once the header says the bytes' checksum, and not
+     * with the identity, nor format 6 with the bytes' checksum. */
+    f = copy(s);
+    s32(f.head + 4, 5);
+    expect_refused_code(b.e, &f, BATON_ESNAPSHOT,
+                        "snapshot refused: it was taken with another model "
+                        "of process 'TripBookingSaga' version 1", __LINE__);
+    named_by_bytes(&f);
+    expect_restores(b.e, &f, __LINE__);
+    s32(f.head + 4, 6);
+    expect_refused_code(b.e, &f, BATON_ESNAPSHOT,
+                        "snapshot refused: it was taken with another model "
+                        "of process 'TripBookingSaga' version 1", __LINE__);
+    snap_free(&f);
+    /* Format 6's sections read as format 1: the tag is no string. */
     f = copy(s);
     s32(f.head + 4, 1);
     expect_refused(b.e, &f, "bad header");
@@ -1872,6 +1946,7 @@ static void test_forged_envelope(void **state)
     for (uint32_t v = 2; v <= 4; v++) {
         f = copy(s);
         s32(f.head + 4, v);
+        named_by_bytes(&f);
         expect_refused(b.e, &f, "unexpected or missing section");
         snap_free(&f);
     }

@@ -168,6 +168,9 @@ int cli_migrate(int argc, char **argv);
 int cli_instances(int argc, char **argv);
 int cli_instance(int argc, char **argv);
 int cli_incidents(int argc, char **argv);
+/* `baton deployments`: each version, its instances, whether it can be
+ * dropped. */
+int cli_deployments(int argc, char **argv);
 
 /* One option of a store command. A flag sets `*flag` to 1; an option
  * with a value sets `*value` (the last one given wins) or, with `add`,

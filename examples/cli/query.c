@@ -1,5 +1,5 @@
-/* The commands of `baton` that read a durable store: instances, instance
- * and incidents. See docs/cli.md. */
+/* The commands of `baton` that read a durable store: instances, instance,
+ * incidents and deployments. See docs/cli.md. */
 #include "cli.h"
 
 #include <jansson.h>
@@ -470,4 +470,68 @@ int cli_incidents(int argc, char **argv)
     if (cli_call_end(&c, rc) != 0)
         return CLI_EXIT_REFUSED;
     return cli_print_host_json(out, json, print_incidents);
+}
+
+/* ------------------------------------------------------------------ */
+/* deployments                                                         */
+/* ------------------------------------------------------------------ */
+
+/* Prints `baton deployments`: one row a version, with its live and ended
+ * instances and whether it can be dropped. */
+static int print_deployments(json_t *doc)
+{
+    struct table t = {8, 0, 0, NULL, 0};
+    size_t i;
+    json_t *o;
+
+    table_add(&t, "PROCESS");
+    table_add(&t, "VERSION");
+    table_add(&t, "IDENTITY");
+    table_add(&t, "DEPLOYED");
+    table_add(&t, "LIVE");
+    table_add(&t, "ENDED");
+    table_add(&t, "FAILED");
+    table_add(&t, "DROPPABLE");
+    json_array_foreach(doc, i, o) {
+        json_t *counts = json_object_get(o, "instances");
+        json_int_t live = jint(counts, "ACTIVE") + jint(counts, "WAITING") +
+                          jint(counts, "INCIDENT");
+        json_int_t ended =
+            jint(counts, "COMPLETED") + jint(counts, "TERMINATED");
+        char tb[32];
+        table_add(&t, "%s", jstr(o, "processId"));
+        table_add(&t, "%" JSON_INTEGER_FORMAT, jint(o, "version"));
+        table_add(&t, "%s", jstr(o, "checksum"));
+        table_add(&t, "%s", jtime(o, "deployed", tb));
+        table_add(&t, "%" JSON_INTEGER_FORMAT, live);
+        table_add(&t, "%" JSON_INTEGER_FORMAT, ended);
+        table_add(&t, "%" JSON_INTEGER_FORMAT, jint(counts, "FAILED"));
+        table_add(&t, "%s", json_is_true(json_object_get(o, "droppable"))
+                                ? "yes" : "no");
+    }
+    return print_table(&t);
+}
+
+int cli_deployments(int argc, char **argv)
+{
+    const char *store = NULL;
+    int json = 0;
+    const struct cli_opt opts[] = {
+        CLI_OPT("--store", &store),
+        CLI_FLAG("--json", &json),
+        CLI_OPT_END};
+    struct cli_call c;
+    char *out = NULL;
+    int rc;
+
+    rc = cli_parse_args("deployments", argc, argv, opts, NULL, NULL, NULL);
+    if (rc != CLI_GO_ON)
+        return rc;
+    rc = cli_call_open(&c, "deployments", store, NULL);
+    if (rc)
+        return rc;
+    rc = baton_host_deployments(c.host, &out);
+    if (cli_call_end(&c, rc) != 0)
+        return CLI_EXIT_REFUSED;
+    return cli_print_host_json(out, json, print_deployments);
 }

@@ -771,6 +771,13 @@ static const struct store_command commands[] = {
 "usage: baton incidents [--store URI] [--json]\n"
 "\n"
 "Lists the open incidents of all instances.\n"},
+    {"deployments", cli_deployments,
+"usage: baton deployments [--store URI] [--json]\n"
+"\n"
+"Lists every deployed version of every process: its identity, when it was\n"
+"deployed, its live (ACTIVE, WAITING, INCIDENT), ended and FAILED\n"
+"instances, and whether it can be dropped (no live instance, and not\n"
+"the latest version). --json prints baton_host_deployments()'s array.\n"},
     {"resolve", cmd_resolve,
 "usage: baton resolve [--store URI] INCIDENT_KEY\n"
 "\n"

@@ -97,7 +97,7 @@ int baton_model_process_executable(const baton_model *m, size_t i)
 
 uint64_t baton_model_checksum(const baton_model *m)
 {
-    return m ? m->checksum : 0;
+    return m ? m->identity : 0;
 }
 
 size_t baton_model_job_type_count(const baton_model *m, size_t process)

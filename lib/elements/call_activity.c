@@ -30,13 +30,13 @@ static const bt_deployment *bound(const baton_engine *e, const bt_ei *ei,
     if (d->binding == BT_BIND_LATEST)
         return bt_engine_find_deployment(e, id, 0);
     /* The latest deployment of `id` from the caller's own document (the
-     * same bytes, whichever baton_model loaded them). */
+     * same identity, whichever baton_model loaded it). */
     const bt_deployment *caller =
         bt_engine_find_deployment(e, ei->proc->id, bt_ei_process(ei)->version);
     const bt_deployment *best = NULL;
     for (size_t i = 0; caller && i < e->n_deps; i++) {
         const bt_deployment *x = &e->deps[i];
-        if (x->model->checksum == caller->model->checksum &&
+        if (x->model->identity == caller->model->identity &&
             strcmp(x->process->id, id) == 0 &&
             (!best || x->version > best->version))
             best = x;

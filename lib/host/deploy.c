@@ -1,6 +1,8 @@
 /*
  * deploy.c - deployments: each executable process of a document becomes
- * the next version of its id unless the latest has the same checksum,
+ * the next version of its id unless the latest has the same identity
+ * (baton_model_checksum(): a reformatted document is the same version,
+ * and the stored text stays the one its instances were started with),
  * and the start events of the latest versions are scheduled.
  *
  * Copyright (c) the Baton authors. MIT license, see COPYING.
@@ -76,28 +78,53 @@ static int schedule_starts(baton_host *h, baton_model *m, size_t p,
     return 0;
 }
 
+/* 1 when the latest version's stored document has identity `id`, 0 when
+ * not, BATON_ENOMEM. The checksum column holds the identity from the
+ * first deployment made with identities on; before, it held the checksum
+ * of the bytes, so a row that does not match is decided by the identity
+ * of its stored text (a text this library no longer loads is another
+ * model). */
+static int same_as_stored(baton_host *h, db_stmt *s, int64_t id)
+{
+    if (db_col_int64(s, 1) == id)
+        return 1;
+    size_t len;
+    const char *xml = db_col_text(s, 2, &len);
+    baton_model *m = NULL;
+    int rc = xml ? baton_model_load(h->engine, xml, len, NULL, &m)
+                 : BATON_EMODEL;
+    if (rc == BATON_ENOMEM)
+        return rc;
+    if (rc)
+        return 0;
+    int same = (int64_t)baton_model_checksum(m) == id;
+    baton_model_free(m);
+    return same;
+}
+
 static int deploy_one(baton_host *h, deploy_arg *a, size_t p)
 {
     baton_model *m = a->model;
     const char *pid = baton_model_process_id(m, p);
     int64_t checksum = (int64_t)baton_model_checksum(m);
     db_stmt *s = db_prepare(h->db,
-        "SELECT version, checksum FROM baton_deployments "
+        "SELECT version, checksum, model FROM baton_deployments "
         "WHERE process_id = $1 ORDER BY version DESC LIMIT 1");
     if (!s)
         return bh_db_fail(h, DB_ENOMEM, "deploying");
     db_bind_text(s, 1, pid, strlen(pid));
     int rc = db_step(s);
-    int latest = 0;
-    int64_t latest_sum = 0;
+    int latest = 0, same = 0;
     if (rc == DB_ROW) {
         latest = (int)db_col_int64(s, 0);
-        latest_sum = db_col_int64(s, 1);
+        same = same_as_stored(h, s, checksum);
     }
     db_done(s);
     if (rc < 0)
         return bh_db_fail(h, rc, "deploying");
-    int is_new = !latest || latest_sum != checksum;
+    if (same < 0)
+        return bh_fail(h, same, "out of memory");
+    int is_new = !latest || !same;
     int version = is_new ? latest + 1 : latest;
     if (is_new) {
         s = db_prepare(h->db,

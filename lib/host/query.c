@@ -310,6 +310,32 @@ int baton_host_incidents(baton_host *h, char **out)
     return rc ? rc : finish(h, arr, out);
 }
 
+/* A version can be dropped when no live instance runs it and new
+ * instances do not start on it (it is not its process's latest; the
+ * listing is ordered by process and version). Returns 0 or -1 (out of
+ * memory). */
+static int mark_droppable(json_t *arr)
+{
+    static const char *const live[] = {"ACTIVE", "WAITING", "INCIDENT"};
+    size_t n = json_array_size(arr);
+    for (size_t i = 0; i < n; i++) {
+        json_t *d = json_array_get(arr, i);
+        json_t *next = i + 1 < n ? json_array_get(arr, i + 1) : NULL;
+        int latest =
+            !next ||
+            strcmp(json_string_value(json_object_get(d, "processId")),
+                   json_string_value(json_object_get(next, "processId")));
+        json_int_t running = 0;
+        json_t *counts = json_object_get(d, "instances");
+        for (size_t k = 0; k < sizeof live / sizeof *live; k++)
+            running += json_integer_value(json_object_get(counts, live[k]));
+        if (json_object_set_new(d, "droppable",
+                                json_boolean(!latest && !running)))
+            return -1;
+    }
+    return 0;
+}
+
 int baton_host_deployments(baton_host *h, char **out)
 {
     if (out)
@@ -356,7 +382,8 @@ int baton_host_deployments(baton_host *h, char **out)
         json_decref(arr);
         return bh_db_fail(h, rc, "reading the store");
     }
-    return finish(h, arr, out);
+    return mark_droppable(arr) ? step_fail(h, NULL, DB_ENOMEM, arr)
+                               : finish(h, arr, out);
 }
 
 /* ---- Incidents grouped by process, element and type ---------------- */

@@ -1,13 +1,13 @@
 /* Snapshots: an instance as bytes and back.
  *
- * Format 5 (integers little-endian):
+ * Format 6 (integers little-endian):
  *   "BATN" u32 format-version u64 total-size
  *   sections, each: u32 tag, u32 length, body
- *     HEAD  str process-id u32 process-version u64 model-checksum
+ *     HEAD  str process-id u32 process-version u64 model-identity
  *           u64 revision u64 instance-key u64 next-key u64 position
  *           u32 ended
  *     CALL  u32 n { u64 key str process-id u32 process-version
- *                   u64 model-checksum }
+ *                   u64 model-identity }
  *           (the process instances call activities started, in the
  *           order of ELEM, where each is an element instance of
  *           element -1 inside its call activity's)
@@ -36,7 +36,9 @@
  * str = u32 length + bytes (0xffffffff: absent);
  * cmd = u32 kind i32 element u64 key u64 scope.
  * A feature that needs more state adds a section and a format version;
- * every older version keeps restoring (format 4: the same without CALL
+ * every older version keeps restoring (format 5: the same with the
+ * checksum of the model's bytes where format 6 has its identity, see
+ * baton_model_checksum(); format 4: the same without CALL
  * and with COMP entries of the instance's own process and without
  * variables; format 3: format
  * 4 without LOOP; format 2: format 3 without SUBS and BACK; format 1: format 2's tables, in this order, without tags;
@@ -180,7 +182,7 @@ static void put_calls(wbuf *w, const baton_instance *in)
         if (x->proc != last || x->version != last_version) {
             const bt_deployment *d = bt_engine_find_deployment(
                 in->engine, x->proc->id, x->version);
-            checksum = d ? d->model->checksum : 0;
+            checksum = d ? d->model->identity : 0;
             last = x->proc;
             last_version = x->version;
         }
@@ -343,7 +345,7 @@ int bt_snapshot_write(const baton_instance *in, void **out, size_t *size)
     size_t s = section_begin(&w, BT_SNAP_HEAD);
     put_str(&w, in->proc->id);
     put_u32(&w, (uint32_t)in->version);
-    put_u64(&w, in->model->checksum);
+    put_u64(&w, in->model->identity);
     put_u64(&w, in->revision);
     put_u64(&w, in->key);
     put_u64(&w, in->next_key);

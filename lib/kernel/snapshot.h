@@ -5,7 +5,10 @@
 #include "kernel/instance.h"
 
 #define BT_SNAP_MAGIC "BATN"
-#define BT_SNAP_VERSION 5u /* written; 1 to 5 are read */
+#define BT_SNAP_VERSION 6u /* written; 1 to 6 are read */
+/* From format 6 the header and CALL carry the model's identity, before
+ * it the checksum of its bytes. */
+#define BT_SNAP_IDENTITY_SINCE 6u
 #define BT_SNAP_NO_STR 0xffffffffu
 
 #define BT_SNAP_TAG(a, b, c, d)                                               \

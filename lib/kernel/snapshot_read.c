@@ -1,5 +1,7 @@
 /* Restoring snapshots, of every format this library has written: format
- * 5 (with the process instances call activities started), format 4
+ * 6 (naming the model by its identity), format 5 (the same naming it by
+ * the checksum of its bytes, with the process instances call activities
+ * started), format 4
  * (with multi-instance state), format 3 (tagged sections, with
  * subscriptions and backoffs), format 2 (the same without those two) and
  * format 1 (format 2's tables in a fixed order, untagged).
@@ -138,6 +140,14 @@ static int cmd_ok(reader *x, const bt_cmd *c)
              (c->scope_key || bt_process_starts_plainly(in->proc))));
 }
 
+/* What the snapshot names its models by: their identity from format 6,
+ * before it the checksum of their bytes (so an old snapshot restores
+ * against the very document it was taken with). */
+static uint64_t model_sum(const reader *x, const baton_model *m)
+{
+    return x->version >= BT_SNAP_IDENTITY_SINCE ? m->identity : m->byte_sum;
+}
+
 static int read_calls(reader *x, rbuf *r)
 {
     baton_engine *e = x->e;
@@ -181,7 +191,7 @@ static int read_calls(reader *x, rbuf *r)
                           "snapshot of a called process '%s' version %u, "
                           "which is not deployed",
                           name, version);
-        else if (d->model->checksum != checksum)
+        else if (model_sum(x, d->model) != checksum)
             rc = bt_error(e, BATON_ESNAPSHOT, NULL, 0, 0, name,
                           "snapshot refused: it was taken with another "
                           "model of the called process '%s' version %u",
@@ -723,7 +733,7 @@ static int start_instance(reader *x, const head *h)
                         "snapshot of process '%s' version %d, which is not "
                         "deployed",
                         h->id, h->version);
-    if (d->model->checksum != h->checksum)
+    if (model_sum(x, d->model) != h->checksum)
         return bt_error(e, BATON_ESNAPSHOT, NULL, 0, 0, h->id,
                         "snapshot refused: it was taken with another model "
                         "of process '%s' version %d",

@@ -1312,10 +1312,11 @@ int bt_parse_bpmn(const bt_alloc *a, const bt_load_limits *lim,
         m->arena = ar;
         ld.ar = &m->arena;
         atomic_init(&m->refs, 1);
-        m->checksum = bt_fnv1a64(xml, len, BT_FNV_SEED);
+        m->byte_sum = bt_fnv1a64(xml, len, BT_FNV_SEED);
         m->source_name = bt_load_dup(&ld, source_name ? source_name : "");
         xmlDocPtr doc = read_xml(&ld, xml, len);
         if (doc) {
+            m->identity = bt_load_identity(xmlDocGetRootElement(doc), len);
             read_definitions(&ld, m, xmlDocGetRootElement(doc));
             /* The id table and the root elements borrow the tree. */
             bt_free(&ld.alloc, ld.ids.slots);

@@ -3,7 +3,8 @@
  * definitions may sit, errors, scopes and their start events, boundary
  * events, compensation), evdefs.c (the root elements that definitions
  * name and the details of timer, message, signal, escalation,
- * conditional and link definitions, receive tasks, event-based gateways)
+ * conditional and link definitions, receive tasks, event-based gateways),
+ * identity.c (the model's identity for snapshots and deployments)
  * and extensions.c (what the core asks of the dialects: jobs, headers, input
  * and output mappings, conditions), which reads each dialect through
  * dialect.h (zeebe.c, camunda7.c). Nothing else includes these headers,
@@ -288,5 +289,10 @@ void bt_load_transactions(bt_loader *ld, bt_proc_build *pb);
  * every scope, boundary events, event subprocess lists, compensation
  * handlers, links and event-based gateways. */
 void bt_load_events(bt_loader *ld, bt_proc_build *pb);
+
+/* identity.c: the model's identity, a hash of the executable content of
+ * the document under `root` (`doc_len` bytes long), which reformatting
+ * does not change; the file's comment says what counts. */
+uint64_t bt_load_identity(const xmlNode *root, size_t doc_len);
 
 #endif

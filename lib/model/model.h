@@ -340,7 +340,12 @@ struct baton_model {
     atomic_int refs;
     bt_arena arena;
     const char *source_name; /* "" when none */
-    uint64_t checksum;       /* FNV-1a 64 of the document bytes */
+    /* What snapshots carry from format 6, and deployments compare: a hash
+     * of the document's executable content (lib/loader/identity.c). */
+    uint64_t identity;
+    /* FNV-1a 64 of the document bytes, what snapshots of formats 1 to 5
+     * carry: they restore against a model with those bytes. */
+    uint64_t byte_sum;
     bt_process *processes;
     uint32_t n_processes;
 };

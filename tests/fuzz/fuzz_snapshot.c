@@ -26,10 +26,15 @@
 
 #define MAX_ENGINES 256
 
+/* A snapshot names its model by its identity (format 6) or by the
+ * checksum of its bytes (formats 1 to 5): an engine is found by either. */
 typedef struct deployed {
     uint64_t checksum;
+    uint64_t byte_sum;
     baton_engine *e;
 } deployed;
+
+static uint64_t fnv1a64(const uint8_t *d, size_t n);
 
 static deployed engines[MAX_ENGINES];
 static size_t n_engines;
@@ -69,10 +74,11 @@ static void add_model(const char *path)
         fz_fail("engine_new");
     if (baton_model_load(e, xml, len, path, &m))
         fz_fail("cannot load %s: %s", path, baton_engine_errmsg(e));
+    uint64_t bytes = fnv1a64((const uint8_t *)xml, len);
     free(xml);
     uint64_t sum = baton_model_checksum(m);
     for (size_t i = 0; i < n_engines; i++)
-        if (engines[i].checksum == sum) {
+        if (engines[i].checksum == sum && engines[i].byte_sum == bytes) {
             baton_model_free(m);
             baton_engine_free(e);
             return;
@@ -85,6 +91,7 @@ static void add_model(const char *path)
             fz_fail("cannot deploy %s: %s", path, baton_engine_errmsg(e));
     baton_model_free(m);
     engines[n_engines].checksum = sum;
+    engines[n_engines].byte_sum = bytes;
     engines[n_engines++].e = e;
 }
 
@@ -179,8 +186,10 @@ static baton_engine *engine_for(const uint8_t *d, size_t n)
         uint32_t len = le32(d + at);
         if (len <= n - at - 4 && n - at - 4 - len >= 12) {
             uint64_t sum = le64(d + at + 4 + len + 4);
+            int by_bytes = le32(d + 4) < 6;
             for (size_t i = 0; i < n_engines; i++)
-                if (engines[i].checksum == sum)
+                if ((by_bytes ? engines[i].byte_sum : engines[i].checksum) ==
+                    sum)
                     return engines[i].e;
         }
     }

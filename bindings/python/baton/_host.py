@@ -822,7 +822,7 @@ class Store(object):
 
     def deployments(self):
         """Deployments as dicts {"processId", "version", "checksum",
-        "name", "deployed", "instances": {STATE: count}}."""
+        "name", "deployed", "instances": {STATE: count}, "droppable"}."""
         return self._json(_lib.baton_host_deployments)
 
     # -- external job workers
