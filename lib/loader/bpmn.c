@@ -1316,7 +1316,9 @@ int bt_parse_bpmn(const bt_alloc *a, const bt_load_limits *lim,
         m->source_name = bt_load_dup(&ld, source_name ? source_name : "");
         xmlDocPtr doc = read_xml(&ld, xml, len);
         if (doc) {
-            m->identity = bt_load_identity(xmlDocGetRootElement(doc), len);
+            if (bt_load_identity(xmlDocGetRootElement(doc), len,
+                                 &m->identity))
+                ld.oom = 1;
             read_definitions(&ld, m, xmlDocGetRootElement(doc));
             /* The id table and the root elements borrow the tree. */
             bt_free(&ld.alloc, ld.ids.slots);

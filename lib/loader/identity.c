@@ -41,6 +41,7 @@ typedef struct ident {
     uint64_t h;
     const xmlNode *root;
     size_t budget; /* steps left for xsi:type prefix lookups */
+    int lost;      /* libxml2 dropped a value it could not allocate */
 } ident;
 
 static uint64_t add(uint64_t h, const void *p, size_t n)
@@ -145,6 +146,11 @@ static uint64_t attr_digest(ident *st, const xmlNode *owner,
     uint64_t h = add_str(BT_FNV_SEED, a->ns ? a->ns->href : NULL);
     h = add_str(h, a->name);
     const xmlNode *v = a->children;
+    /* The parser gives every attribute a text child, "" included: none
+     * means libxml2 ran out of memory and told only its global handler
+     * (as bt_load_attr() knows). */
+    if (!v)
+        st->lost = 1;
     if (ns_is(a->ns, NS_XSI) && strcmp((const char *)a->name, "type") == 0 &&
         v && !v->next && v->type == XML_TEXT_NODE && v->content)
         return mix(add_qname(st, h, owner, v->content));
@@ -197,6 +203,8 @@ static const xmlNode *text_run(ident *st, const xmlNode *n)
     const xmlNode *last = n;
     int all_blank = 1;
     for (const xmlNode *t = n; t && texty(t); t = t->next) {
+        if (has_text(t) && !t->content)
+            st->lost = 1; /* a text node whose copy failed */
         if (has_text(t) && !blank(t->content))
             all_blank = 0;
         last = t;
@@ -214,10 +222,10 @@ static const xmlNode *text_run(ident *st, const xmlNode *n)
     return last;
 }
 
-uint64_t bt_load_identity(const xmlNode *root, size_t doc_len)
+int bt_load_identity(const xmlNode *root, size_t doc_len, uint64_t *out)
 {
     ident st = { add_str(BT_FNV_SEED, BAD_CAST IDENTITY_FORM), root,
-                 doc_len + 64 };
+                 doc_len + 64, 0 };
     const xmlNode *n = root;
     while (n) {
         if (n->type == XML_ELEMENT_NODE && !dropped_element(n)) {
@@ -238,5 +246,6 @@ uint64_t bt_load_identity(const xmlNode *root, size_t doc_len)
         }
         n = n == root ? NULL : n->next;
     }
-    return st.h;
+    *out = st.h;
+    return st.lost ? -1 : 0;
 }

@@ -292,7 +292,9 @@ void bt_load_events(bt_loader *ld, bt_proc_build *pb);
 
 /* identity.c: the model's identity, a hash of the executable content of
  * the document under `root` (`doc_len` bytes long), which reformatting
- * does not change; the file's comment says what counts. */
-uint64_t bt_load_identity(const xmlNode *root, size_t doc_len);
+ * does not change; the file's comment says what counts. Returns 0, or -1
+ * when the tree lost a value libxml2 could not allocate (out of memory,
+ * which libxml2 told only its global handler). */
+int bt_load_identity(const xmlNode *root, size_t doc_len, uint64_t *out);
 
 #endif
