@@ -68,6 +68,12 @@ function state(key) {
 // no path of this machine in the screenshots.
 runIn(path.dirname(sagaModel), 'deploy', path.basename(sagaModel));
 runIn(path.dirname(timerModel), 'deploy', path.basename(timerModel));
+// Two versions of a process no instance runs: the older can be dropped.
+const zeebeModel = path.join(sourceRoot, 'examples', 'trip-booking', 'trip-booking.bpmn');
+runIn(path.dirname(zeebeModel), 'deploy', path.basename(zeebeModel));
+const renamed = fs.readFileSync(zeebeModel, 'utf8').replace(/ name="([^"]*)"/, ' name="$1 (v2)"');
+fs.writeFileSync(path.join(work, 'trip-booking.bpmn'), renamed);
+assert.match(runIn(work, 'deploy', 'trip-booking.bpmn'), /version 2 \(new\)/);
 
 const completed = run('start', 'TripBookingSaga', '--business-key', 'trip-completed');
 worker('ReserveCar', 'BookHotel', 'BookFlight');
@@ -194,6 +200,12 @@ try {
     assert.equal(await text(`${saga} td[data-state="${s}"]`), n, `processes: TripBookingSaga ${s}`);
   }
   assert.equal(await text('tr[data-process-id="FlightTimeout"][data-version="1"] td[data-state="WAITING"]'), '1');
+  // Only a version that is not the latest and runs no live instance can
+  // be dropped.
+  const droppable = await page.$$eval('#processes tr[data-process-id]', (rows) =>
+    rows.map((r) => [r.dataset.processId, r.dataset.version, r.querySelector('td.droppable').dataset.droppable]));
+  assert.deepEqual(droppable.sort(), [['FlightTimeout', '1', 'no'], ['TripBookingSaga', '1', 'no'],
+    ['trip-booking', '1', 'yes'], ['trip-booking', '2', 'no']]);
   await shot('processes');
 
   // Instances: every instance with its state, the incident first.

@@ -226,11 +226,13 @@
         el('td', null, iso(d.deployed)),
         STATES.map((s) => el('td', { class: 'num count', 'data-state': s },
           counts[s] ? el('a', { href: instancesHref(Object.assign({ state: s }, base)) }, String(counts[s])) : '0')),
-        el('td', { class: 'num total' }, el('a', { href: instancesHref(base) }, String(total))));
+        el('td', { class: 'num total' }, el('a', { href: instancesHref(base) }, String(total))),
+        // No live instance runs it and new ones start on a later version.
+        el('td', { class: 'droppable', 'data-droppable': d.droppable ? 'yes' : 'no' }, d.droppable ? 'yes' : ''));
     });
     return el('section', { id: 'processes-page' },
       el('h1', null, 'Processes'),
-      table('processes', ['Process', 'Version', 'Deployed'].concat(STATES.map((s) => s.toLowerCase()), ['total']),
+      table('processes', ['Process', 'Version', 'Deployed'].concat(STATES.map((s) => s.toLowerCase()), ['total', 'droppable']),
         rows, 'No process is deployed.'));
   }
 
