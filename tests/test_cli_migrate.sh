@@ -172,6 +172,16 @@ suite() {
     expect_status 0
     if [ ! -s "$tmp/out" ]; then ok; else fail "nothing was left to move"; fi
 
+    # ---- What can be dropped: version 1 runs nothing now ------------------
+    current="$kind deployments"
+    bs deployments
+    expect_status 0
+    expect_out_has "DROPPABLE"
+    bs deployments --json
+    expect_status 0
+    expect_py '[(x["version"], x["droppable"]) for x in sorted(d, key=lambda x: x["version"])]' \
+        "[(1, True), (2, False), (3, False)]"
+
     # ---- Errors ----------------------------------------------------------
     current="$kind errors"
     bs migrate "$b" TripBookingSaga 9

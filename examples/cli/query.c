@@ -448,7 +448,11 @@ static int print_incidents(json_t *doc)
     return print_table(&t);
 }
 
-int cli_incidents(int argc, char **argv)
+/* A listing with no operand: --store and --json, one host call, then
+ * its table (or its JSON). */
+static int listing(const char *command, int argc, char **argv,
+                   int (*call)(baton_host *, char **),
+                   int (*print)(json_t *))
 {
     const char *store = NULL;
     int json = 0;
@@ -460,16 +464,22 @@ int cli_incidents(int argc, char **argv)
     char *out = NULL;
     int rc;
 
-    rc = cli_parse_args("incidents", argc, argv, opts, NULL, NULL, NULL);
+    rc = cli_parse_args(command, argc, argv, opts, NULL, NULL, NULL);
     if (rc != CLI_GO_ON)
         return rc;
-    rc = cli_call_open(&c, "incidents", store, NULL);
+    rc = cli_call_open(&c, command, store, NULL);
     if (rc)
         return rc;
-    rc = baton_host_incidents(c.host, &out);
+    rc = call(c.host, &out);
     if (cli_call_end(&c, rc) != 0)
         return CLI_EXIT_REFUSED;
-    return cli_print_host_json(out, json, print_incidents);
+    return cli_print_host_json(out, json, print);
+}
+
+int cli_incidents(int argc, char **argv)
+{
+    return listing("incidents", argc, argv, baton_host_incidents,
+                   print_incidents);
 }
 
 /* ------------------------------------------------------------------ */
@@ -514,24 +524,6 @@ static int print_deployments(json_t *doc)
 
 int cli_deployments(int argc, char **argv)
 {
-    const char *store = NULL;
-    int json = 0;
-    const struct cli_opt opts[] = {
-        CLI_OPT("--store", &store),
-        CLI_FLAG("--json", &json),
-        CLI_OPT_END};
-    struct cli_call c;
-    char *out = NULL;
-    int rc;
-
-    rc = cli_parse_args("deployments", argc, argv, opts, NULL, NULL, NULL);
-    if (rc != CLI_GO_ON)
-        return rc;
-    rc = cli_call_open(&c, "deployments", store, NULL);
-    if (rc)
-        return rc;
-    rc = baton_host_deployments(c.host, &out);
-    if (cli_call_end(&c, rc) != 0)
-        return CLI_EXIT_REFUSED;
-    return cli_print_host_json(out, json, print_deployments);
+    return listing("deployments", argc, argv, baton_host_deployments,
+                   print_deployments);
 }
