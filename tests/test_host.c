@@ -54,22 +54,10 @@ static void deploy(fixture *f, const char *name, int version, int is_new)
     free(xml);
 }
 
-static json_t *instance(fixture *f, uint64_t key)
-{
-    char *out = NULL;
-    int rc = baton_host_instance(f->h, key, 1, &out);
-    if (rc)
-        fail_msg("instance: %s", baton_host_errmsg(f->h));
-    json_t *doc = json_loads(out, 0, NULL);
-    baton_host_free(out);
-    assert_non_null(doc);
-    return doc;
-}
-
 static const char *state_of(fixture *f, uint64_t key)
 {
     static char buf[32];
-    json_t *doc = instance(f, key);
+    json_t *doc = fixture_instance(f, key);
     snprintf(buf, sizeof buf, "%s",
              json_string_value(json_object_get(doc, "state")));
     json_decref(doc);
@@ -101,7 +89,7 @@ static uint64_t activate_one(fixture *f, const char *type, json_t **job)
  * order, joined by spaces. */
 static void completed_tasks(fixture *f, uint64_t key, char *buf, size_t n)
 {
-    json_t *doc = instance(f, key);
+    json_t *doc = fixture_instance(f, key);
     buf[0] = '\0';
     size_t i;
     json_t *h;
@@ -143,7 +131,7 @@ static void test_versions(void **state)
     uint64_t key = 0;
     CHECK(f, baton_host_start(f->h, "TripBookingSaga", NULL, 0, "b-1",
                                       &key), 0);
-    json_t *doc = instance(f, key);
+    json_t *doc = fixture_instance(f, key);
     assert_int_equal(json_integer_value(json_object_get(doc, "version")), 2);
     assert_string_equal(json_string_value(json_object_get(doc, "businessKey")),
                         "b-1");
@@ -221,7 +209,7 @@ static void test_saga_by_external_jobs(void **state)
     char tasks[256];
     completed_tasks(f, key, tasks, sizeof tasks);
     assert_string_equal(tasks, "ReserveCar BookHotel CancelHotel CancelCar");
-    json_t *doc = instance(f, key);
+    json_t *doc = fixture_instance(f, key);
     assert_string_equal(json_string_value(json_object_get(
         json_object_get(doc, "variables"), "car")), "C-7");
     assert_int_equal(json_array_size(json_object_get(doc, "jobs")), 0);
@@ -264,7 +252,7 @@ static void test_call_activity(void **state)
                                      BATON_NUL),
           0);
     assert_string_equal(state_of(f, key), "COMPLETED");
-    json_t *doc = instance(f, key);
+    json_t *doc = fixture_instance(f, key);
     assert_string_equal(json_string_value(json_object_get(
                             json_object_get(doc, "variables"), "booking")),
                         "H-1");
@@ -438,7 +426,7 @@ static void test_timer(void **state)
                                       NULL, &key), 0);
     uint64_t j = activate_one(f, "book-flight", NULL);
     CHECK(f, baton_host_complete_job(f->h, j, NULL, 0), 0);
-    json_t *doc = instance(f, key);
+    json_t *doc = fixture_instance(f, key);
     json_t *timers = json_object_get(doc, "timers");
     assert_int_equal(json_array_size(timers), 1);
     assert_int_equal(json_integer_value(json_object_get(
@@ -455,7 +443,7 @@ static void test_timer(void **state)
     CHECK(f, baton_host_tick(f->h, &did), 0);
     assert_int_equal(did, 1);
     assert_true(activate_one(f, "cancel-flight", NULL) != 0);
-    doc = instance(f, key);
+    doc = fixture_instance(f, key);
     assert_int_equal(json_array_size(json_object_get(doc, "timers")), 0);
     assert_int_equal(json_array_size(json_object_get(doc,
                          "messageSubscriptions")), 0);
@@ -611,7 +599,7 @@ static uint64_t start_trip(fixture *f, int version)
     uint64_t key = 0;
     CHECK(f, baton_host_start(f->h, "TripBookingSaga", "{}", BATON_NUL, NULL,
                               &key), 0);
-    json_t *doc = instance(f, key);
+    json_t *doc = fixture_instance(f, key);
     assert_int_equal(json_integer_value(json_object_get(doc, "version")),
                      version);
     json_decref(doc);
@@ -687,7 +675,7 @@ static void test_worker(void **state)
                                            "CancelCar"
                                          : "ReserveCar BookHotel BookFlight");
         /* The error's variables reached the instance. */
-        json_t *doc = instance(f, keys[i]);
+        json_t *doc = fixture_instance(f, keys[i]);
         json_t *reason = json_object_get(json_object_get(doc, "variables"),
                                          "reason");
         if (i % 2)
@@ -733,18 +721,18 @@ static void test_history_retention(void **state)
     size_t did;
     f->now += 3600 * 1000 - 1;
     CHECK(f, baton_host_tick(f->h, &did), 0);
-    json_t *doc = instance(f, done);
+    json_t *doc = fixture_instance(f, done);
     assert_true(json_array_size(json_object_get(doc, "history")) > 0);
     json_decref(doc);
     /* An hour after it ended, at the next sweep (once a minute). */
     f->now += 60 * 1000;
     CHECK(f, baton_host_tick(f->h, &did), 0);
-    doc = instance(f, done);
+    doc = fixture_instance(f, done);
     assert_int_equal(json_array_size(json_object_get(doc, "history")), 0);
     assert_string_equal(json_string_value(json_object_get(doc, "state")),
                         "TERMINATED");
     json_decref(doc);
-    doc = instance(f, waiting);
+    doc = fixture_instance(f, waiting);
     assert_true(json_array_size(json_object_get(doc, "history")) > 0);
     json_decref(doc);
 }
@@ -856,7 +844,7 @@ static void test_damaged_row(void **state)
     /* Marked FAILED with the reason: its jobs are not handed out again
      * (the lock ran out), and it takes no further change. */
     assert_string_equal(state_of(f, a), "FAILED");
-    json_t *doc = instance(f, a);
+    json_t *doc = fixture_instance(f, a);
     assert_non_null(strstr(json_string_value(json_object_get(doc, "error")),
                            "cannot be restored"));
     assert_int_equal(json_array_size(json_object_get(doc, "jobs")), 0);

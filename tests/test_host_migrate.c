@@ -58,19 +58,9 @@ static uint64_t start(fixture *f)
     return key;
 }
 
-static json_t *instance(fixture *f, uint64_t key)
-{
-    char *out = NULL;
-    CHECK(f, baton_host_instance(f->h, key, 1, &out), 0);
-    json_t *doc = json_loads(out, 0, NULL);
-    baton_host_free(out);
-    assert_non_null(doc);
-    return doc;
-}
-
 static int version_of(fixture *f, uint64_t key)
 {
-    json_t *doc = instance(f, key);
+    json_t *doc = fixture_instance(f, key);
     int v = (int)json_integer_value(json_object_get(doc, "version"));
     json_decref(doc);
     return v;
@@ -78,7 +68,7 @@ static int version_of(fixture *f, uint64_t key)
 
 static int64_t revision_of(fixture *f, uint64_t key)
 {
-    json_t *doc = instance(f, key);
+    json_t *doc = fixture_instance(f, key);
     int64_t r = json_integer_value(json_object_get(doc, "revision"));
     json_decref(doc);
     return r;
@@ -86,7 +76,7 @@ static int64_t revision_of(fixture *f, uint64_t key)
 
 static void assert_state(fixture *f, uint64_t key, const char *state)
 {
-    json_t *doc = instance(f, key);
+    json_t *doc = fixture_instance(f, key);
     assert_string_equal(json_string_value(json_object_get(doc, "state")),
                         state);
     json_decref(doc);
@@ -95,7 +85,7 @@ static void assert_state(fixture *f, uint64_t key, const char *state)
 /* The key of the instance's only job, which must be at `element`. */
 static uint64_t job_at(fixture *f, uint64_t key, const char *element)
 {
-    json_t *doc = instance(f, key);
+    json_t *doc = fixture_instance(f, key);
     json_t *jobs = json_object_get(doc, "jobs");
     if (json_array_size(jobs) != 1)
         fail_msg("instance %llu has %zu jobs, want one at %s",
@@ -117,7 +107,7 @@ static void complete_at(fixture *f, uint64_t key, const char *element)
 /* How many history records of the instance have this intent. */
 static size_t records_with(fixture *f, uint64_t key, const char *intent)
 {
-    json_t *doc = instance(f, key);
+    json_t *doc = fixture_instance(f, key);
     size_t i, n = 0;
     json_t *e;
     json_array_foreach(json_object_get(doc, "history"), i, e) {
@@ -240,7 +230,7 @@ static void test_locked_job(void **state)
     deploy(f, "trip-booking-saga-v2.bpmn");
     json_decref(migrate(f, a, 2, PLAN, 0, 0));
 
-    json_t *doc = instance(f, a);
+    json_t *doc = fixture_instance(f, a);
     json_t *j = json_array_get(json_object_get(doc, "jobs"), 0);
     assert_int_equal(json_integer_value(json_object_get(j, "key")), job);
     assert_string_equal(json_string_value(json_object_get(j, "elementId")),
@@ -285,7 +275,7 @@ static void test_compensation_log(void **state)
                                     NULL, NULL, 0), 0);
     complete_at(f, a, "CancelHotel");
     complete_at(f, a, "CancelCar");
-    json_t *doc = instance(f, a);
+    json_t *doc = fixture_instance(f, a);
     assert_string_equal(json_string_value(json_object_get(doc, "state")),
                         "COMPLETED");
     json_decref(doc);

@@ -47,16 +47,6 @@ static void deploy(fixture *f, const char *name)
     free(xml);
 }
 
-static json_t *instance(fixture *f, uint64_t key)
-{
-    char *out = NULL;
-    CHECK(f, baton_host_instance(f->h, key, 1, &out), 0);
-    json_t *doc = json_loads(out, 0, NULL);
-    baton_host_free(out);
-    assert_non_null(doc);
-    return doc;
-}
-
 static uint64_t activate_one(fixture *f, const char *type)
 {
     char *out = NULL;
@@ -307,7 +297,7 @@ static void test_instance_elements(void **state)
     uint64_t key = 0;
     CHECK(f, baton_host_start(f->h, "TripBookingSaga", "{\"trip\":\"T-9\"}",
                               BATON_NUL, NULL, &key), 0);
-    json_t *doc = instance(f, key);
+    json_t *doc = fixture_instance(f, key);
     json_t *els = json_object_get(doc, "elements");
     assert_true(json_array_size(els) >= 2);
     json_t *root = json_array_get(els, 0);
@@ -374,7 +364,7 @@ static void check_completions(fixture *f, json_t *m, const uint64_t *keys,
 {
     json_t *want = json_object(); /* "process element" -> count */
     for (size_t i = 0; i < n; i++) {
-        json_t *doc = instance(f, keys[i]);
+        json_t *doc = fixture_instance(f, keys[i]);
         size_t j;
         json_t *h;
         json_array_foreach(json_object_get(doc, "history"), j, h) {
@@ -516,7 +506,7 @@ static void test_metrics(void **state)
 static int records(fixture *f, uint64_t key, const char *value_type,
                    const char *intent, const char *name)
 {
-    json_t *doc = instance(f, key);
+    json_t *doc = fixture_instance(f, key);
     int n = 0;
     size_t i;
     json_t *h;
@@ -542,13 +532,13 @@ static void test_operator_actions(void **state)
     FIXTURE(f);
     deploy(f, "trip-booking-saga.bpmn");
     uint64_t key = start(f, "TripBookingSaga", NULL);
-    json_t *doc = instance(f, key);
+    json_t *doc = fixture_instance(f, key);
     uint64_t job = (uint64_t)json_integer_value(json_object_get(
         json_array_get(json_object_get(doc, "jobs"), 0), "key"));
     json_decref(doc);
     CHECK(f, baton_host_update_retries(f->h, job, 7), 0);
     assert_int_equal(records(f, key, "JOB", "RETRIES_UPDATED", NULL), 1);
-    doc = instance(f, key);
+    doc = fixture_instance(f, key);
     assert_int_equal(json_integer_value(json_object_get(
                          json_array_get(json_object_get(doc, "jobs"), 0),
                          "retries")), 7);
@@ -556,7 +546,7 @@ static void test_operator_actions(void **state)
 
     CHECK(f, baton_host_fail_job(f->h, activate_one(f, "ReserveCar"), 0, 0,
                                  "down"), 0);
-    doc = instance(f, key);
+    doc = fixture_instance(f, key);
     uint64_t inc = (uint64_t)json_integer_value(json_object_get(
         json_array_get(json_object_get(doc, "incidents"), 0), "key"));
     json_decref(doc);
@@ -710,7 +700,7 @@ static void test_incident_groups(void **state)
     assert_null(json_object_get(g0, "newest"));
     json_decref(g);
 
-    json_t *inst = instance(f, k[21]);
+    json_t *inst = fixture_instance(f, k[21]);
     uint64_t incident = (uint64_t)json_integer_value(json_object_get(
         json_array_get(json_object_get(inst, "incidents"), 0), "key"));
     json_decref(inst);

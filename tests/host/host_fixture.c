@@ -67,3 +67,16 @@ int fixture_teardown(void **state)
     }
     return 0;
 }
+
+json_t *fixture_instance(fixture *f, uint64_t key)
+{
+    char *out = NULL;
+    int rc = baton_host_instance(f->h, key, 1, &out);
+    if (rc)
+        fail_msg("instance %llu: %s", (unsigned long long)key,
+                 baton_host_errmsg(f->h));
+    json_t *doc = json_loads(out, 0, NULL);
+    baton_host_free(out);
+    assert_non_null(doc);
+    return doc;
+}

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "baton_host.h"
 
 typedef struct fixture {
@@ -26,6 +28,10 @@ int fixture_setup_sqlite(void **state);
 int fixture_setup_pg(void **state);
 /* Closes the host and removes a SQLite store's files. */
 int fixture_teardown(void **state);
+
+/* Instance `key` with its history, parsed (baton_host_instance());
+ * fails the test when the host refuses. json_decref() it. */
+json_t *fixture_instance(fixture *f, uint64_t key);
 
 /* Checks a call's status, showing the host's message when it differs. */
 #define CHECK(f, call, want)                                                \
