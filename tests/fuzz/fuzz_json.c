@@ -6,7 +6,10 @@
  * small fixed model whose mappings and conditions read the variables
  * (so that every JSON type reaches FEEL). What the engine accepts must
  * come back out as JSON it accepts again (fz_read_back), and survive a
- * snapshot round trip. */
+ * snapshot round trip. Instances run a second version of the model
+ * ("again" renamed "agaim"), and the input is also the plan of their
+ * migration back to the first: a dry run and a plan refused, however
+ * malformed, leave the instance's snapshot as it was. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +52,44 @@ typedef struct ctx {
 
 static const int ok_json[] = { BATON_EPARSE, BATON_ELIMIT, 0 };
 
+static void snapshot(baton_instance *in, void **out, size_t *size)
+{
+    if (baton_instance_snapshot(in, out, size))
+        fz_fail("snapshot");
+}
+
+/* The input as the plan of a migration to version 1, first as a dry
+ * run: what does not move leaves the snapshot byte for byte. */
+static void migrate(baton_engine *e, baton_instance *in, const char *json,
+                    size_t len)
+{
+    static const int ok_migrate[] = { BATON_EPARSE, BATON_ELIMIT,
+                                      BATON_EMIGRATE, BATON_ESTATE, 0 };
+    void *before = NULL;
+    size_t n_before = 0;
+    snapshot(in, &before, &n_before);
+    for (int dry = 1; dry >= 0; dry--) {
+        char *report = NULL;
+        int rc = baton_instance_migrate(in, "p", 1, json, len, dry, &report);
+        fz_expect(e, "migrate", rc, ok_migrate);
+        if (!rc && !report)
+            fz_fail("migrate: no report");
+        baton_free(report);
+        if (rc || dry) {
+            void *after = NULL;
+            size_t n_after = 0;
+            snapshot(in, &after, &n_after);
+            if (n_after != n_before || memcmp(after, before, n_after))
+                fz_fail("migrate (%s, %d) changed the instance",
+                        dry ? "dry run" : "refused", rc);
+            baton_free(after);
+        }
+        if (rc)
+            break;
+    }
+    baton_free(before);
+}
+
 static int handler(void *ud, baton_job *job)
 {
     ctx *c = ud;
@@ -77,12 +118,19 @@ int fuzz_json_one(const uint8_t *data, size_t size)
     ctx c = { json, size, 0 };
 
     baton_engine *e = NULL;
-    baton_model *m = NULL;
+    baton_model *m = NULL, *m2 = NULL;
     baton_instance *in = NULL;
+    /* Version 2, which instances start on: "again" renamed, in place. */
+    char v2[sizeof model_xml];
+    memcpy(v2, model_xml, sizeof model_xml);
+    for (char *p = v2; (p = strstr(p, "\"again\"")); p += 7)
+        p[5] = 'm';
     if (baton_engine_new(NULL, NULL, &e) ||
         baton_model_load(e, model_xml, sizeof model_xml - 1, "json.bpmn",
                          &m) ||
         baton_engine_deploy(e, m, NULL, NULL) ||
+        baton_model_load(e, v2, sizeof v2 - 1, "json-v2.bpmn", &m2) ||
+        baton_engine_deploy(e, m2, NULL, NULL) ||
         baton_engine_register_handler(e, "work", handler, &c))
         fz_fail("setting up: %s", e ? baton_engine_errmsg(e) : "");
 
@@ -138,7 +186,23 @@ int fuzz_json_one(const uint8_t *data, size_t size)
         baton_free(v);
     }
     baton_instance_free(in);
+
+    /* With no handler, an instance waits at its first job: the input
+     * is the plan that moves it, which it runs on after. */
+    if (baton_engine_register_handler(e, "work", NULL, NULL) ||
+        baton_instance_create(e, NULL, "{\"x\":2}", BATON_NUL, &in) ||
+        baton_instance_run(in, 100) != BATON_STEP_WAITING)
+        fz_fail("a waiting instance: %s", baton_engine_errmsg(e));
+    migrate(e, in, json, size);
+    fz_round_trip(e, &in);
+    rc = baton_instance_complete_job(
+        in, baton_job_key(baton_instance_job(in, 0)), NULL, 0);
+    fz_expect(e, "complete_job", rc, NULL);
+    rc = baton_instance_run(in, 100);
+    fz_expect(e, "run", rc, ok_run);
+    baton_instance_free(in);
     baton_model_free(m);
+    baton_model_free(m2);
     baton_engine_free(e);
     free(json);
     return 0;
