@@ -73,6 +73,7 @@ void cli_usage(FILE *f)
     fputs(
 "usage: baton run MODEL [OPTION]...   run a process instance\n"
 "       baton check MODEL...          report every problem in models\n"
+"       baton test [PATH...]          run scenario files (*.test.json)\n"
 "\n"
 "Over a store (--store URI, $BATON_STORE, default sqlite:baton.db):\n"
 "       baton deploy MODEL...         deploy models\n"
@@ -99,6 +100,8 @@ void cli_usage(FILE *f)
     fputc('\n', f);
     cli_usage_check(f);
     fputc('\n', f);
+    cli_usage_test(f);
+    fputc('\n', f);
     cli_usage_store(f);
     fputc('\n', f);
     cli_usage_ops(f);
@@ -123,6 +126,8 @@ int main(int argc, char **argv)
         rc = cli_run(argc - 1, argv + 1);
     else if (strcmp(argv[1], "check") == 0)
         rc = cli_check(argc - 1, argv + 1);
+    else if (strcmp(argv[1], "test") == 0)
+        rc = cli_test(argc - 1, argv + 1);
     else if (strcmp(argv[1], "ops") == 0)
         rc = cli_ops(argc - 1, argv + 1);
     else if (cli_is_store_command(argv[1]))

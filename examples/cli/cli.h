@@ -22,11 +22,13 @@ enum cli_exit {
 /* Subcommands; argv[0] is the subcommand's name. */
 int cli_run(int argc, char **argv);
 int cli_check(int argc, char **argv);
+int cli_test(int argc, char **argv);
 
 /* Usage text: the whole of it, or one subcommand's. */
 void cli_usage(FILE *f);
 void cli_usage_run(FILE *f);
 void cli_usage_check(FILE *f);
+void cli_usage_test(FILE *f);
 void cli_usage_ops(FILE *f);
 
 /* `baton ops` (examples/ops/): the operations view, or, in a build
@@ -128,6 +130,8 @@ struct then_action {
     const char *text; /* JSON (message, signal, complete) or error message
                          (fail, error); NULL for none */
     struct cli_duration by; /* advance */
+    const char *what; /* names the action in messages instead of
+                         "--then SPEC" (baton test), or NULL */
 };
 
 /* Parses one --then ACTION into `a`. Returns 0, -1 (out of memory) or

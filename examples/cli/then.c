@@ -454,20 +454,27 @@ void cli_then_free(struct then_action *a)
 
 static int refuse(const struct then_action *a, const char *why)
 {
-    fprintf(stderr, "baton: --then %s: %s\n", a->spec, why);
+    if (a->what)
+        fprintf(stderr, "baton: %s: %s\n", a->what, why);
+    else
+        fprintf(stderr, "baton: --then %s: %s\n", a->spec, why);
     return CLI_EXIT_REFUSED;
 }
 
 static int engine_failed(const struct then_action *a,
                          const baton_engine *engine, int code)
 {
-    fprintf(stderr, "baton: --then %s: ", a->spec);
+    if (a->what)
+        fprintf(stderr, "baton: %s: ", a->what);
+    else
+        fprintf(stderr, "baton: --then %s: ", a->spec);
     cli_print_engine_error(engine, NULL, NULL, code);
     return CLI_EXIT_REFUSED;
 }
 
 /* complete:, fail:, error: settle the first waiting job of the element,
- * as a worker that took it would. */
+ * as a worker that took it would; failing that, the first of that job
+ * type (an element id wins, as in --job). */
 static int settle_job(const struct then_action *a, baton_engine *engine,
                       baton_instance *inst, uint64_t *job_key)
 {
@@ -480,6 +487,12 @@ static int settle_job(const struct then_action *a, baton_engine *engine,
         baton_job *j = baton_instance_job(inst, i);
         const char *id = j ? baton_job_element_id(j) : NULL;
         if (id && strcmp(id, a->name) == 0)
+            job = j;
+    }
+    for (i = 0; i < n && !job; i++) {
+        baton_job *j = baton_instance_job(inst, i);
+        const char *type = j ? baton_job_type(j) : NULL;
+        if (type && strcmp(type, a->name) == 0)
             job = j;
     }
     if (!job) {
