@@ -334,6 +334,22 @@ BATON_API size_t baton_model_job_type_count(const baton_model *model,
                                             size_t process);
 BATON_API const char *baton_model_job_type(const baton_model *model,
                                            size_t process, size_t index);
+/** The flow nodes of the `process`-th process, those inside its
+ *  subprocesses included, in document order: how many, and the i-th's
+ *  id (borrowed from the model), or NULL when out of range. The ids are
+ *  the element ids that records carry. */
+BATON_API size_t baton_model_element_count(const baton_model *model,
+                                           size_t process);
+BATON_API const char *baton_model_element_id(const baton_model *model,
+                                             size_t process, size_t index);
+/** The sequence flows of the `process`-th process, those inside its
+ *  subprocesses included, in document order: how many, and the i-th's id
+ *  (borrowed), or NULL when out of range; a flow's id is the element id
+ *  of its BATON_INTENT_SEQUENCE_FLOW_TAKEN records. */
+BATON_API size_t baton_model_flow_count(const baton_model *model,
+                                        size_t process);
+BATON_API const char *baton_model_flow_id(const baton_model *model,
+                                          size_t process, size_t index);
 
 /** How a process-level start event starts an instance. */
 enum baton_start_kind {

@@ -515,6 +515,21 @@ static void test_instance_elements(void **state)
     baton_model *m;
     assert_int_equal(baton_model_load(e, xml, BATON_NUL, "trip.bpmn", &m),
                      0);
+    /* The flow nodes and flows, those of the subprocess included. */
+    assert_int_equal(baton_model_element_count(m, 0), 4);
+    assert_string_equal(baton_model_element_id(m, 0, 0), "s");
+    assert_string_equal(baton_model_element_id(m, 0, 1), "Book");
+    assert_string_equal(baton_model_element_id(m, 0, 2), "bs");
+    assert_string_equal(baton_model_element_id(m, 0, 3), "Hotel");
+    assert_null(baton_model_element_id(m, 0, 4));
+    assert_int_equal(baton_model_flow_count(m, 0), 2);
+    assert_string_equal(baton_model_flow_id(m, 0, 0), "f1");
+    assert_string_equal(baton_model_flow_id(m, 0, 1), "g1");
+    assert_null(baton_model_flow_id(m, 0, 2));
+    assert_int_equal(baton_model_element_count(m, 1), 0);
+    assert_int_equal(baton_model_flow_count(NULL, 0), 0);
+    assert_null(baton_model_element_id(NULL, 0, 0));
+    assert_null(baton_model_flow_id(m, 1, 0));
     assert_int_equal(baton_engine_deploy(e, m, NULL, NULL), 0);
     baton_model_free(m);
     baton_instance *in;

@@ -115,6 +115,35 @@ const char *baton_model_job_type(const baton_model *m, size_t process,
                : NULL;
 }
 
+size_t baton_model_element_count(const baton_model *m, size_t process)
+{
+    return m && process < m->n_processes
+               ? m->processes[process].n_elements
+               : 0;
+}
+
+const char *baton_model_element_id(const baton_model *m, size_t process,
+                                   size_t index)
+{
+    return index < baton_model_element_count(m, process)
+               ? m->processes[process].elements[index].id
+               : NULL;
+}
+
+size_t baton_model_flow_count(const baton_model *m, size_t process)
+{
+    return m && process < m->n_processes ? m->processes[process].n_flows
+                                         : 0;
+}
+
+const char *baton_model_flow_id(const baton_model *m, size_t process,
+                                size_t index)
+{
+    return index < baton_model_flow_count(m, process)
+               ? m->processes[process].flows[index].id
+               : NULL;
+}
+
 
 /* ---- start events ------------------------------------------------- */
 
