@@ -23,8 +23,24 @@
 #define LAST_RECORDS 8
 #define MSG_SIZE 4096
 
+/* Coverage of one process: which of its flow nodes and sequence flows
+ * any case reached, by id (baton_model_element_id(), _flow_id()). */
+struct cov_proc {
+    char *id;
+    char **ids;            /* the elements, then the flows */
+    unsigned char *hit;
+    size_t n_elements, n_flows;
+};
+
+struct coverage {
+    struct cov_proc *procs;
+    size_t n;
+    int oom;
+};
+
 /* What the record hook gathers during one run of a case. */
 struct trace {
+    struct coverage *cov;
     char **path; /* element ids completed, in order */
     size_t n_path, cap_path;
     char *last[LAST_RECORDS]; /* the last records' JSON, a ring */
@@ -50,6 +66,91 @@ static void trace_free(struct trace *t)
     memset(t, 0, sizeof *t);
 }
 
+static struct cov_proc *cov_find(struct coverage *cov, const char *id)
+{
+    size_t i;
+    for (i = 0; id && i < cov->n; i++)
+        if (strcmp(cov->procs[i].id, id) == 0)
+            return &cov->procs[i];
+    return NULL;
+}
+
+/* Marks `id` reached: a flow when `flow`, else an element. */
+static void cov_hit(struct coverage *cov, const char *process,
+                    const char *id, int flow)
+{
+    struct cov_proc *p = cov_find(cov, process);
+    size_t i, from, to;
+
+    if (!p || !id)
+        return;
+    from = flow ? p->n_elements : 0;
+    to = flow ? p->n_elements + p->n_flows : p->n_elements;
+    for (i = from; i < to; i++)
+        if (p->ids[i] && strcmp(p->ids[i], id) == 0) {
+            p->hit[i] = 1;
+            return;
+        }
+}
+
+/* Adds the executable processes of `m` not counted yet, with the totals
+ * of the model. */
+static void cov_add_model(struct coverage *cov, const baton_model *m)
+{
+    size_t k, i;
+
+    for (k = 0; k < baton_model_process_count(m); k++) {
+        const char *id = baton_model_process_id(m, k);
+        size_t ne = baton_model_element_count(m, k);
+        size_t nf = baton_model_flow_count(m, k);
+        struct cov_proc *np, *p;
+        if (!baton_model_process_executable(m, k) || !id ||
+            cov_find(cov, id))
+            continue;
+        np = realloc(cov->procs, (cov->n + 1) * sizeof *np);
+        if (!np) {
+            cov->oom = 1;
+            return;
+        }
+        cov->procs = np;
+        p = &np[cov->n];
+        memset(p, 0, sizeof *p);
+        p->id = cli_strdup(id);
+        p->ids = calloc(ne + nf + 1, sizeof *p->ids);
+        p->hit = calloc(ne + nf + 1, 1);
+        if (!p->id || !p->ids || !p->hit) {
+            free(p->id);
+            free(p->ids);
+            free(p->hit);
+            cov->oom = 1;
+            return;
+        }
+        p->n_elements = ne;
+        p->n_flows = nf;
+        for (i = 0; i < ne + nf; i++) {
+            const char *s = i < ne ? baton_model_element_id(m, k, i)
+                                   : baton_model_flow_id(m, k, i - ne);
+            p->ids[i] = s ? cli_strdup(s) : NULL;
+        }
+        cov->n++;
+    }
+}
+
+static void cov_free(struct coverage *cov)
+{
+    size_t i, j;
+    for (i = 0; i < cov->n; i++) {
+        for (j = 0; j < cov->procs[i].n_elements + cov->procs[i].n_flows;
+             j++)
+            free(cov->procs[i].ids[j]);
+        free(cov->procs[i].ids);
+        free(cov->procs[i].hit);
+        free(cov->procs[i].id);
+    }
+    free(cov->procs);
+    memset(cov, 0, sizeof *cov);
+}
+
 static void on_record(void *ud, baton_instance *instance,
                       const baton_record *rec)
 {
@@ -58,7 +159,13 @@ static void on_record(void *ud, baton_instance *instance,
     size_t len = 0;
     char **slot = &t->last[t->n_records % LAST_RECORDS];
 
-    (void)instance;
+    if (t->cov && baton_record_value_type(rec) ==
+                      BATON_VT_PROCESS_INSTANCE &&
+        (baton_record_intent(rec) == BATON_INTENT_SEQUENCE_FLOW_TAKEN ||
+         baton_record_intent(rec) == BATON_INTENT_ELEMENT_ACTIVATED))
+        cov_hit(t->cov, baton_instance_process_id(instance),
+                baton_record_element_id(rec),
+                baton_record_intent(rec) == BATON_INTENT_SEQUENCE_FLOW_TAKEN);
     if (baton_record_to_json(rec, &json, &len) == BATON_OK) {
         free(*slot);
         *slot = cli_strdup(json);
@@ -489,7 +596,8 @@ static char *result_of(struct run *r, baton_instance *inst)
 }
 
 /* One pass of a case: a new engine, the model, the instance, the steps. */
-static void run_case(struct run *r, json_t *c, const char *dir, int restore)
+static void run_case(struct run *r, json_t *c, const char *dir, int restore,
+                     struct coverage *cov)
 {
     const char *model = json_string_value(json_object_get(c, "model"));
     const char *process = json_string_value(json_object_get(c, "process"));
@@ -504,6 +612,7 @@ static void run_case(struct run *r, json_t *c, const char *dir, int restore)
     int rc;
 
     memset(r, 0, sizeof *r);
+    r->trace.cov = cov;
     if (!model || !json_is_array(steps)) {
         fail(r, "a case needs \"model\" (a string) and \"steps\" (an "
              "array)\n");
@@ -530,6 +639,7 @@ static void run_case(struct run *r, json_t *c, const char *dir, int restore)
         fail(r, "%s: %s\n", path, baton_engine_errmsg(engine));
         goto out;
     }
+    cov_add_model(cov, m);
     rc = baton_engine_deploy(engine, m, process, NULL);
     if (rc != BATON_OK) {
         fail(r, "%s: %s\n", path, baton_engine_errmsg(engine));
@@ -576,20 +686,85 @@ static double elapsed_ms(const struct timespec *t0)
            (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-struct totals {
-    unsigned passed, failed;
+/* One case's outcome, for the JUnit report. */
+struct outcome {
+    char *file, *name;
+    double ms;
+    char *failure; /* the failure text; NULL when it passed */
 };
 
-static void print_last_records(const struct trace *t)
+struct totals {
+    unsigned passed, failed;
+    struct coverage cov;
+    struct outcome *cases; /* gathered only with --junit */
+    size_t n_cases;
+    int keep, oom;
+};
+
+/* printf into a growing string; *s stays NULL when memory runs out. */
+static void sb_printf(char **s, size_t *len, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void sb_printf(char **s, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    char *ns;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !*s)
+        return;
+    ns = realloc(*s, *len + (size_t)n + 1);
+    if (!ns) {
+        free(*s);
+        *s = NULL;
+        return;
+    }
+    *s = ns;
+    va_start(ap, fmt);
+    vsnprintf(ns + *len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    *len += (size_t)n;
+}
+
+static void keep_outcome(struct totals *tot, const char *file,
+                         const char *name, double ms, const char *failure)
+{
+    struct outcome *nc, *o;
+
+    if (!tot->keep)
+        return;
+    nc = realloc(tot->cases, (tot->n_cases + 1) * sizeof *nc);
+    if (!nc) {
+        tot->oom = 1;
+        return;
+    }
+    tot->cases = nc;
+    o = &nc[tot->n_cases++];
+    o->file = cli_strdup(file);
+    o->name = cli_strdup(name);
+    o->ms = ms;
+    o->failure = failure ? cli_strdup(failure) : NULL;
+    if (!o->file || !o->name || (failure && !o->failure))
+        tot->oom = 1;
+}
+
+static void print_last_records(char **out, size_t *len,
+                               const struct trace *t)
 {
     size_t n = t->n_records < LAST_RECORDS ? t->n_records : LAST_RECORDS;
     size_t i;
 
     if (n)
-        printf("    last %zu records:\n", n);
+        sb_printf(out, len, "    last %zu records:\n", n);
     for (i = t->n_records - n; i < t->n_records; i++) {
         const char *s = t->last[i % LAST_RECORDS];
-        printf("      %s\n", s ? s : "?");
+        sb_printf(out, len, "      %s\n", s ? s : "?");
     }
 }
 
@@ -602,6 +777,9 @@ static void test_case(json_t *c, const char *file, const char *dir,
     char fallback[64];
     const char *msg = NULL;
     int same;
+    char *detail = calloc(1, 1);
+    size_t dlen = 0;
+    double ms;
 
     if (!name) {
         snprintf(fallback, sizeof fallback, "case %zu", index + 1);
@@ -609,33 +787,43 @@ static void test_case(json_t *c, const char *file, const char *dir,
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     fflush(stdout);
-    run_case(&plain, c, dir, 0);
-    run_case(&restored, c, dir, 1);
+    run_case(&plain, c, dir, 0, &tot->cov);
+    run_case(&restored, c, dir, 1, &tot->cov);
     same = plain.result && restored.result &&
            strcmp(plain.result, restored.result) == 0;
     if (plain.msg[0])
         msg = plain.msg;
     else if (restored.msg[0])
         msg = restored.msg;
+    ms = elapsed_ms(&t0);
     printf("%s %s: %s (%.1f ms)\n", msg || !same ? "FAIL" : "ok  ", file,
-           name, elapsed_ms(&t0));
+           name, ms);
     if (msg) {
         if (msg == restored.msg)
-            fputs("    with a snapshot and a restore at every stop:\n",
-                  stdout);
-        printf("    %s", msg);
-        print_last_records(msg == plain.msg ? &plain.trace
+            sb_printf(&detail, &dlen, "    with a snapshot and a restore "
+                      "at every stop:\n");
+        sb_printf(&detail, &dlen, "    %s", msg);
+        print_last_records(&detail, &dlen,
+                           msg == plain.msg ? &plain.trace
                                             : &restored.trace);
     } else if (!same) {
-        printf("    a snapshot and a restore at every stop changed the "
-               "result:\n      without: %s\n      with:    %s\n",
-               plain.result ? plain.result : "?",
-               restored.result ? restored.result : "?");
+        sb_printf(&detail, &dlen, "    a snapshot and a restore at every "
+                  "stop changed the result:\n      without: %s\n      "
+                  "with:    %s\n",
+                  plain.result ? plain.result : "?",
+                  restored.result ? restored.result : "?");
     }
+    if (!detail)
+        tot->oom = 1;
+    else
+        fputs(detail, stdout);
     if (msg || !same)
         tot->failed++;
     else
         tot->passed++;
+    keep_outcome(tot, file, name, ms,
+                 msg || !same ? (detail ? detail : "out of memory") : NULL);
+    free(detail);
     trace_free(&plain.trace);
     trace_free(&restored.trace);
     free(plain.result);
@@ -653,9 +841,12 @@ static void test_file(const char *file, struct totals *tot)
     if (slash)
         *slash = '\0';
     if (!root) {
-        printf("FAIL %s: line %d, column %d: %s\n", file, err.line,
-               err.column, err.text);
+        char text[300];
+        snprintf(text, sizeof text, "line %d, column %d: %s", err.line,
+                 err.column, err.text);
+        printf("FAIL %s: %s\n", file, text);
         tot->failed++;
+        keep_outcome(tot, file, "(file)", 0, text);
         free(dir);
         return;
     }
@@ -733,42 +924,231 @@ static int test_path(const char *path, struct totals *tot)
     return 0;
 }
 
+/* `s` XML-escaped, for text and attribute values alike; characters that
+ * XML 1.0 cannot hold become '?'. */
+static void xml_put(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        switch (c) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&apos;", f); break;
+        case '\n': fputs("&#10;", f); break;
+        case '\t': fputs("&#9;", f); break;
+        case '\r': fputs("&#13;", f); break;
+        default: fputc(c < 0x20 ? '?' : c, f);
+        }
+    }
+}
+
+/* The first line of `s`, without its indentation, escaped. */
+static void xml_put_line(FILE *f, const char *s)
+{
+    size_t n;
+    char *line;
+
+    s += strspn(s, " ");
+    n = strcspn(s, "\n");
+    line = malloc(n + 1);
+    if (!line)
+        return;
+    memcpy(line, s, n);
+    line[n] = '\0';
+    xml_put(f, line);
+    free(line);
+}
+
+/* The JUnit XML of the run: a <testsuite> per scenario file, in the
+ * order they ran. Returns 0, or -1 when the file cannot be written. */
+static int write_junit(const char *path, const struct totals *tot,
+                       double ms)
+{
+    FILE *f = fopen(path, "w");
+    size_t i, j;
+
+    if (!f)
+        return -1;
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuites name=\"baton test\" tests=\"%u\" "
+            "failures=\"%u\" time=\"%.3f\">\n",
+            tot->passed + tot->failed, tot->failed, ms / 1e3);
+    for (i = 0; i < tot->n_cases; i = j) {
+        const char *file = tot->cases[i].file;
+        unsigned n = 0, failed = 0;
+        double t = 0;
+        for (j = i; j < tot->n_cases &&
+                    strcmp(tot->cases[j].file, file) == 0; j++) {
+            n++;
+            failed += tot->cases[j].failure != NULL;
+            t += tot->cases[j].ms;
+        }
+        fputs("  <testsuite name=\"", f);
+        xml_put(f, file);
+        fprintf(f, "\" tests=\"%u\" failures=\"%u\" time=\"%.3f\">\n", n,
+                failed, t / 1e3);
+        for (j = i; j < tot->n_cases &&
+                    strcmp(tot->cases[j].file, file) == 0; j++) {
+            const struct outcome *o = &tot->cases[j];
+            fputs("    <testcase classname=\"", f);
+            xml_put(f, file);
+            fputs("\" name=\"", f);
+            xml_put(f, o->name);
+            fprintf(f, "\" time=\"%.3f\"", o->ms / 1e3);
+            if (!o->failure) {
+                fputs("/>\n", f);
+                continue;
+            }
+            fputs(">\n      <failure message=\"", f);
+            xml_put_line(f, o->failure);
+            fputs("\">", f);
+            xml_put(f, o->failure);
+            fputs("</failure>\n    </testcase>\n", f);
+        }
+        fputs("  </testsuite>\n", f);
+    }
+    fputs("</testsuites>\n", f);
+    if (ferror(f)) {
+        fclose(f);
+        return -1;
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+/* The coverage table; returns how many processes are below `min`. */
+static int print_coverage(const struct coverage *cov, long min)
+{
+    size_t i, j, width = 7;
+    int below = 0;
+
+    if (!cov->n)
+        return 0;
+    for (i = 0; i < cov->n; i++)
+        if (strlen(cov->procs[i].id) > width)
+            width = strlen(cov->procs[i].id);
+    printf("\n%-*s  %-9s  %-9s  %s\n", (int)width, "PROCESS", "ELEMENTS",
+           "FLOWS", "COVERAGE");
+    for (i = 0; i < cov->n; i++) {
+        const struct cov_proc *p = &cov->procs[i];
+        size_t ne = 0, nf = 0, all = p->n_elements + p->n_flows;
+        char el[48], fl[48];
+        double pct;
+        for (j = 0; j < p->n_elements; j++)
+            ne += p->hit[j];
+        for (; j < all; j++)
+            nf += p->hit[j];
+        pct = all ? 100.0 * (double)(ne + nf) / (double)all : 100.0;
+        snprintf(el, sizeof el, "%zu/%zu", ne, p->n_elements);
+        snprintf(fl, sizeof fl, "%zu/%zu", nf, p->n_flows);
+        printf("%-*s  %-9s  %-9s  %.1f%%\n", (int)width, p->id, el, fl, pct);
+    }
+    for (i = 0; i < cov->n; i++) {
+        const struct cov_proc *p = &cov->procs[i];
+        size_t hit = 0, all = p->n_elements + p->n_flows;
+        for (j = 0; j < all; j++)
+            hit += p->hit[j];
+        if ((double)hit * 100.0 < (double)min * (double)all) {
+            printf("coverage of %s is below %ld%%\n", p->id, min);
+            below++;
+        }
+    }
+    return below;
+}
+
+static void totals_free(struct totals *tot)
+{
+    size_t i;
+    for (i = 0; i < tot->n_cases; i++) {
+        free(tot->cases[i].file);
+        free(tot->cases[i].name);
+        free(tot->cases[i].failure);
+    }
+    free(tot->cases);
+    cov_free(&tot->cov);
+}
+
 void cli_usage_test(FILE *f)
 {
     fputs(
-"usage: baton test [PATH...]\n"
+"usage: baton test [--junit FILE] [--coverage-min N] [PATH...]\n"
 "\n"
 "Runs the scenario files given, and the *.test.json files found under\n"
 "the directories given (default: the current directory). Each case runs\n"
 "twice, the second time with a snapshot and a restore of the instance at\n"
 "every stop; both must pass and agree. Prints one line per case and\n"
-"\"N passed, N failed\". See docs/testing.md.\n"
-"Exit status: 0 all passed, 1 a case failed, 2 usage.\n", f);
+"\"N passed, N failed\", then the coverage of each process: the flow\n"
+"nodes (ELEMENTS) and sequence flows (FLOWS) any case reached, of all\n"
+"the model has, and one percentage over both. See docs/testing.md.\n"
+"\n"
+"  --junit FILE        also write the run as JUnit XML to FILE\n"
+"  --coverage-min N    fail when a process's coverage is below N (0-100)\n"
+"\n"
+"Exit status: 0 all passed, 1 a case failed or coverage is below N,\n"
+"2 usage.\n", f);
 }
 
 int cli_test(int argc, char **argv)
 {
-    struct totals tot = {0, 0};
-    int i, rc;
-    const char *here = ".";
+    struct totals tot;
+    int i, rc = 0, n_paths = 0, below;
+    const char *junit = NULL;
+    long min = 0;
+    struct timespec t0;
 
+    memset(&tot, 0, sizeof tot);
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             cli_usage_test(stdout);
             return cli_finish_stdout() == 0 ? 0 : CLI_EXIT_REFUSED;
         }
-        if (argv[i][0] == '-' && argv[i][1] != '\0')
+        if (strcmp(argv[i], "--junit") == 0) {
+            if (++i == argc || !argv[i][0])
+                return cli_usage_error("test", "--junit needs a FILE");
+            junit = argv[i];
+        } else if (strcmp(argv[i], "--coverage-min") == 0) {
+            char *end = NULL;
+            if (++i == argc)
+                return cli_usage_error("test", "--coverage-min needs N");
+            min = strtol(argv[i], &end, 10);
+            if (!argv[i][0] || *end || min < 0 || min > 100)
+                return cli_usage_error("test", "--coverage-min '%s': not a "
+                                       "number from 0 to 100", argv[i]);
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             return cli_usage_error("test", "unknown option '%s'", argv[i]);
+        }
     }
-    for (i = 1; i < argc; i++) {
+    tot.keep = junit != NULL;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (i = 1; i < argc && rc == 0; i++) {
+        if (strcmp(argv[i], "--junit") == 0 ||
+            strcmp(argv[i], "--coverage-min") == 0) {
+            i++;
+            continue;
+        }
+        n_paths++;
         rc = test_path(argv[i], &tot);
-        if (rc != 0)
-            return rc;
     }
-    if (argc < 2 && (rc = test_path(here, &tot)) != 0)
+    if (rc == 0 && n_paths == 0)
+        rc = test_path(".", &tot);
+    if (rc != 0) {
+        totals_free(&tot);
         return rc;
+    }
     printf("%u passed, %u failed\n", tot.passed, tot.failed);
+    below = print_coverage(&tot.cov, min);
+    if (tot.oom || tot.cov.oom) {
+        fprintf(stderr, "baton test: out of memory\n");
+        rc = CLI_EXIT_REFUSED;
+    }
+    if (junit && write_junit(junit, &tot, elapsed_ms(&t0)) != 0) {
+        fprintf(stderr, "baton test: %s: cannot write the JUnit report\n",
+                junit);
+        rc = CLI_EXIT_REFUSED;
+    }
+    totals_free(&tot);
     if (cli_finish_stdout() != 0)
         return CLI_EXIT_REFUSED;
-    return tot.failed ? CLI_EXIT_REFUSED : 0;
+    return rc || tot.failed || below ? CLI_EXIT_REFUSED : 0;
 }
