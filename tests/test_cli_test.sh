@@ -19,8 +19,8 @@ fail() { echo "FAIL: $*"; cat "$OUT"; exit 1; }
 
 # The examples pass, one line per case and the summary.
 "$BATON" test "$ROOT/examples/trip-booking/tests" >"$OUT" || fail "examples: exit $?"
-grep -qx "2 passed, 0 failed" "$OUT" || fail "examples: summary"
-[ "$(grep -c '^ok ' "$OUT")" -eq 2 ] || fail "examples: ok lines"
+grep -qx "4 passed, 0 failed" "$OUT" || fail "examples: summary"
+[ "$(grep -c '^ok ' "$OUT")" -eq 4 ] || fail "examples: ok lines"
 
 # A wrong path and a forgotten job fail with what differs.
 rc=0
@@ -48,6 +48,8 @@ rc=0; "$BATON" test "$ROOT/no/such/dir" >"$OUT" 2>&1 || rc=$?
 "$BATON" test "$ROOT/examples/trip-booking/tests" >"$OUT" || fail "coverage run"
 grep -Eq '^PROCESS +ELEMENTS +FLOWS +COVERAGE$' "$OUT" || fail "coverage header"
 grep -Eq '^TripBookingSaga +12/14 +6/6 +90\.0%$' "$OUT" || fail "coverage row"
+grep -Eq '^FlightTimeout +9/9 +8/8 +100\.0%$' "$OUT" ||
+    fail "coverage row of the timeout model"
 "$BATON" test --coverage-min 90 "$ROOT/examples/trip-booking/tests" \
     >"$OUT" || fail "--coverage-min 90: exit $?"
 rc=0
@@ -56,7 +58,7 @@ rc=0
 [ $rc -eq 1 ] || fail "--coverage-min 91: exit $rc, expected 1"
 grep -qx 'coverage of TripBookingSaga is below 91%' "$OUT" ||
     fail "--coverage-min names the process"
-grep -qx "2 passed, 0 failed" "$OUT" || fail "--coverage-min summary"
+grep -qx "4 passed, 0 failed" "$OUT" || fail "--coverage-min summary"
 for bad in 101 -1 x ''; do
     rc=0; "$BATON" test --coverage-min "$bad" >"$OUT" 2>&1 || rc=$?
     [ $rc -eq 2 ] || fail "--coverage-min '$bad': exit $rc"
@@ -67,7 +69,8 @@ rc=0; "$BATON" test --junit >"$OUT" 2>&1 || rc=$?
 # JUnit XML: a suite per file, a failure's message, an escaped name.
 rc=0
 "$BATON" test --junit "$XML" "$ROOT/tests/test-scenarios" \
-    "$ROOT/tests/test-scenarios-junit" "$ROOT/examples/trip-booking/tests" \
+    "$ROOT/tests/test-scenarios-junit" \
+    "$ROOT/examples/trip-booking/tests/saga.test.json" \
     >"$OUT" || rc=$?
 [ $rc -eq 1 ] || fail "junit run: exit $rc"
 python3 - "$XML" <<'PY' || fail "junit XML"
