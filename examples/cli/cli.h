@@ -54,6 +54,10 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 /* A malloc'ed copy of `s`, or NULL. */
 char *cli_strdup(const char *s);
 
+/* An instance state's lower-case name, as `baton run` and `baton test`
+ * print it ("waiting", "completed", ...; "unknown" for others). */
+const char *cli_state_name(int state);
+
 /* Prints "SOURCE:LINE: TAG ID: message" to `f`, leaving out the parts that
  * are empty (line 0 counts as empty). */
 void cli_print_problem(FILE *f, const char *source, int line,

@@ -574,18 +574,6 @@ static int settle(baton_instance *inst, const struct pending *p)
     return BATON_OK;
 }
 
-static const char *state_name(int state)
-{
-    switch (state) {
-    case BATON_INSTANCE_ACTIVE: return "active";
-    case BATON_INSTANCE_WAITING: return "waiting";
-    case BATON_INSTANCE_INCIDENT: return "incident";
-    case BATON_INSTANCE_COMPLETED: return "completed";
-    case BATON_INSTANCE_TERMINATED: return "terminated";
-    default: return "unknown";
-    }
-}
-
 static int state_exit(int state)
 {
     switch (state) {
@@ -610,7 +598,7 @@ static int print_state(baton_engine *engine, baton_instance *inst)
         return -1;
     }
     fputs("{\"state\": ", stdout);
-    cli_json_string(stdout, state_name(baton_instance_state(inst)));
+    cli_json_string(stdout, cli_state_name(baton_instance_state(inst)));
     fputs(", \"variables\": ", stdout);
     fwrite(vars, 1, len, stdout);
     baton_free(vars);

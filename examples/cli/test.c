@@ -211,18 +211,6 @@ static void fail(struct run *r, const char *fmt, ...)
     va_end(ap);
 }
 
-static const char *state_word(int state)
-{
-    switch (state) {
-    case BATON_INSTANCE_ACTIVE: return "active";
-    case BATON_INSTANCE_WAITING: return "waiting";
-    case BATON_INSTANCE_INCIDENT: return "incident";
-    case BATON_INSTANCE_COMPLETED: return "completed";
-    case BATON_INSTANCE_TERMINATED: return "terminated";
-    default: return "unknown";
-    }
-}
-
 /* "BookHotel (book-hotel), ..." of the waiting jobs, into `buf`. */
 static void list_jobs(baton_instance *inst, char *buf, size_t size)
 {
@@ -317,7 +305,7 @@ static int check_state(struct run *r, baton_instance *inst, json_t *step)
                                                             "element"));
     const char *type = json_string_value(json_object_get(step, "incident"));
     int state = baton_instance_state(inst);
-    const char *have = state_word(state);
+    const char *have = cli_state_name(state);
     size_t i, n;
 
     if (!want || strcmp(want, have) != 0) {
@@ -517,7 +505,7 @@ static int run_steps(struct run *r, json_t *steps, baton_engine *engine,
             if (st == BATON_INSTANCE_COMPLETED ||
                 st == BATON_INSTANCE_TERMINATED) {
                 fail(r, "step %zu (%s): the instance has already %s\n",
-                     i + 1, what, state_word(st));
+                     i + 1, what, cli_state_name(st));
                 free(json_text);
                 return -1;
             }
@@ -563,7 +551,7 @@ bad:
             list_jobs(*inst, jobs, sizeof jobs);
             fail(r, "the steps ran out and the instance is %s, which no "
                  "\"state\" step expects; waiting jobs: %s\n",
-                 state_word(st), jobs);
+                 cli_state_name(st), jobs);
             return -1;
         }
     }
@@ -585,7 +573,7 @@ static char *result_of(struct run *r, baton_instance *inst)
         baton_free(vars);
         return NULL;
     }
-    snprintf(out, n, "%s %.*s ", state_word(baton_instance_state(inst)),
+    snprintf(out, n, "%s %.*s ", cli_state_name(baton_instance_state(inst)),
              ok ? (int)len : 0, ok ? vars : "");
     for (i = 0; i < r->trace.n_path; i++) {
         strcat(out, r->trace.path[i]);

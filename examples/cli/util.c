@@ -189,3 +189,15 @@ int cli_finish_stdout(void)
     }
     return 0;
 }
+
+const char *cli_state_name(int state)
+{
+    switch (state) {
+    case BATON_INSTANCE_ACTIVE: return "active";
+    case BATON_INSTANCE_WAITING: return "waiting";
+    case BATON_INSTANCE_INCIDENT: return "incident";
+    case BATON_INSTANCE_COMPLETED: return "completed";
+    case BATON_INSTANCE_TERMINATED: return "terminated";
+    default: return "unknown";
+    }
+}
